@@ -1,0 +1,15 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', {}] },
+  setupFiles: ['<rootDir>/test/support/env.ts'],
+  testTimeout: 30000,
+  collectCoverage: true,
+  collectCoverageFrom: ['src/**/*.ts'],
+  coverageReporters: ['text-summary'],
+  coverageThreshold: {
+    './src/domain/': { lines: 95 },
+  },
+};

@@ -1,0 +1,133 @@
+import { config as loadDotenv } from 'dotenv';
+import { z } from 'zod';
+import { AppError } from './errors';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Only true/1/false/0: `z.coerce.boolean()` would read "false" as true. */
+const envBoolean = (fallback: boolean) =>
+  z
+    .enum(['true', '1', 'false', '0'], { message: 'must be one of true, 1, false, 0' })
+    .optional()
+    .transform((value) => (value === undefined ? fallback : value === 'true' || value === '1'));
+
+const envInteger = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === '') return fallback;
+      const parsed = /^\d+$/.test(value) ? Number(value) : NaN;
+      if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+        ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+
+const httpUrl = (what: string) =>
+  optionalString.refine((value) => value === undefined || /^https?:\/\/[^\s/]+/.test(value), {
+    message: `must be an http(s) URL for ${what}`,
+  });
+
+const envSchema = z.object({
+  SLACK_BOT_TOKEN: z
+    .string({ message: 'is required (the bot token, xoxb-…)' })
+    .regex(/^xoxb-\S+$/, 'must be a bot token starting with xoxb-'),
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_APP_TOKEN: optionalString.refine(
+    (value) => value === undefined || /^xapp-\S+$/.test(value),
+    {
+      message: 'must be an app-level token starting with xapp-',
+    },
+  ),
+  SLACK_API_URL: httpUrl('the Slack Web API'),
+  PORT: envInteger(3000, 0, 65535),
+  REDIS_URL: optionalString.refine(
+    (value) => value === undefined || /^rediss?:\/\/\S+$/.test(value),
+    {
+      message: 'must start with redis:// or rediss://',
+    },
+  ),
+  POLICY_PRINCIPAL_ARN: z
+    .string({ message: 'is required (the IAM role ARN written into each bucket policy)' })
+    .regex(
+      /^arn:aws(-cn|-us-gov)?:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/,
+      'must be an IAM role or user ARN such as arn:aws:iam::123456789012:role/loader',
+    ),
+  AWS_REGION: optionalString.transform((value) => value ?? 'us-east-1'),
+  S3_ENDPOINT: httpUrl('an S3-compatible endpoint'),
+  S3_FORCE_PATH_STYLE: envBoolean(false),
+  S3_TIMEOUT_MS: envInteger(5000, 100, 60000),
+  SESSION_TTL_SECONDS: envInteger(86400, 60, 30 * 86400),
+  NGROK_AUTHTOKEN: optionalString,
+  LOG_LEVEL: z
+    .enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
+    .default('info'),
+  ADMIN_USER_IDS: optionalString.transform((value) =>
+    value === undefined
+      ? []
+      : value
+          .split(',')
+          .map((id) => id.trim())
+          .filter(Boolean),
+  ),
+  MONITOR_INTERVAL_SECONDS: envInteger(3600, 0, 7 * 86400),
+});
+
+/** Rules across variables; checked on the raw environment so they are reported with the rest. */
+function crossProblems(env: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
+    problems.push(
+      'SLACK_SIGNING_SECRET is required in HTTP mode (set it, or set SLACK_APP_TOKEN for Socket Mode)',
+    );
+  }
+  for (const id of (env.ADMIN_USER_IDS ?? '').split(',').map((part) => part.trim())) {
+    if (id && !/^[UW][A-Z0-9]+$/.test(id)) {
+      problems.push(`ADMIN_USER_IDS has "${id}", which is not a Slack user id (like U012ABCDEF)`);
+    }
+  }
+  return problems;
+}
+
+export type Config = z.output<typeof envSchema>;
+
+/** Raised when the environment does not make a valid Config; the message names every problem. */
+export class ConfigError extends AppError {
+  constructor(readonly problems: string[]) {
+    super(
+      'invalid_config',
+      `Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+  }
+}
+
+/** Parses the environment into a Config, reporting all problems at once. */
+export function parseConfig(env: NodeJS.ProcessEnv): Config {
+  // An empty value is no value: `FOO=` in .env falls back to the default.
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''),
+  );
+  const result = envSchema.safeParse(present);
+  const problems = result.success
+    ? []
+    : result.error.issues.map((issue) => {
+        const name = issue.path.length > 0 ? String(issue.path[0]) : 'environment';
+        return `${name} ${issue.message}`;
+      });
+  problems.push(...crossProblems(present));
+  if (problems.length > 0 || !result.success) throw new ConfigError(problems);
+  return result.data;
+}
+
+/** Reads `.env` when present (never overriding the real environment), then parses process.env. */
+export function loadConfig(): Config {
+  loadDotenv({ quiet: true });
+  return parseConfig(process.env);
+}
