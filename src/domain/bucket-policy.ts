@@ -1,0 +1,72 @@
+/** The AWS partitions a region can belong to; ARNs differ between them. */
+export type Partition = 'aws' | 'aws-cn' | 'aws-us-gov';
+
+/** One statement of the policy; every field is always present, so the JSON has one shape. */
+export interface BucketPolicyStatement {
+  Sid: string;
+  Effect: 'Allow';
+  Principal: { AWS: string };
+  Action: string[];
+  Resource: string;
+}
+
+/** The bucket policy a user attaches so the loader can list, read and write the bucket. */
+export interface BucketPolicy {
+  Version: '2012-10-17';
+  Statement: [BucketPolicyStatement, BucketPolicyStatement];
+}
+
+// Stable Sids let a user (and the verifier's error text) point at the statement that is missing.
+export const LIST_BUCKET_SID = 'S3DestinationListBucket';
+export const READ_WRITE_OBJECTS_SID = 'S3DestinationReadWriteObjects';
+
+/** The partition whose ARNs a region uses: `cn-*` → aws-cn, `us-gov-*` → aws-us-gov, else aws. */
+export function partitionForRegion(region: string): Partition {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
+}
+
+/** The least-privilege policy for `bucket`: list it, get and put its objects, nothing more. */
+export function buildBucketPolicy(
+  bucket: string,
+  region: string,
+  principalArn: string,
+): BucketPolicy {
+  const bucketArn = `arn:${partitionForRegion(region)}:s3:::${bucket}`;
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: LIST_BUCKET_SID,
+        Effect: 'Allow',
+        Principal: { AWS: principalArn },
+        Action: ['s3:ListBucket'],
+        Resource: bucketArn,
+      },
+      {
+        Sid: READ_WRITE_OBJECTS_SID,
+        Effect: 'Allow',
+        Principal: { AWS: principalArn },
+        Action: ['s3:GetObject', 's3:PutObject'],
+        Resource: `${bucketArn}/*`,
+      },
+    ],
+  };
+}
+
+/** The policy as pretty JSON (2-space indent) in a fixed key order, ready to paste. */
+export function formatBucketPolicy(policy: BucketPolicy): string {
+  // Rebuilt field by field so the order never depends on how the object was constructed.
+  const ordered = {
+    Version: policy.Version,
+    Statement: policy.Statement.map((statement) => ({
+      Sid: statement.Sid,
+      Effect: statement.Effect,
+      Principal: { AWS: statement.Principal.AWS },
+      Action: statement.Action,
+      Resource: statement.Resource,
+    })),
+  };
+  return JSON.stringify(ordered, null, 2);
+}
