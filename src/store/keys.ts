@@ -1,0 +1,44 @@
+/**
+ * Redis key names. Every per-team key carries the team in a hash tag (`{T123}`) so one team's keys
+ * share a Redis Cluster slot and can be written in one MULTI or read in one MGET.
+ */
+
+const NAMESPACE = 's3d';
+
+/** The set of teams that have at least one saved destination: the monitor's sweep list. */
+export const TEAMS_KEY = `${NAMESPACE}:teams`;
+
+/** The lock that lets one replica at a time run the monitor's sweep. */
+export const MONITOR_LOCK_KEY = `${NAMESPACE}:lock:monitor`;
+
+/** Throws unless `teamId` can sit inside a hash tag without changing which part is hashed. */
+export function assertTeamId(teamId: string): void {
+  if (teamId.length === 0 || teamId.includes('{') || teamId.includes('}')) {
+    throw new Error(`Invalid team id for a store key: ${JSON.stringify(teamId)}`);
+  }
+}
+
+function teamPrefix(teamId: string): string {
+  assertTeamId(teamId);
+  return `${NAMESPACE}:{${teamId}}`;
+}
+
+/** `s3d:{T123}:session:<id>`: one setup session (JSON, expires after the session TTL). */
+export function sessionKey(teamId: string, sessionId: string): string {
+  return `${teamPrefix(teamId)}:session:${sessionId}`;
+}
+
+/** `s3d:{T123}:destination:<bucket>`: one saved destination (JSON). */
+export function destinationKey(teamId: string, bucket: string): string {
+  return `${teamPrefix(teamId)}:destination:${bucket}`;
+}
+
+/** `s3d:{T123}:destinations`: the set of a team's saved bucket names. */
+export function destinationsKey(teamId: string): string {
+  return `${teamPrefix(teamId)}:destinations`;
+}
+
+/** `s3d:{T123}:lock:verify:<id>`: held while one setup session is being verified. */
+export function verifyLockKey(teamId: string, sessionId: string): string {
+  return `${teamPrefix(teamId)}:lock:verify:${sessionId}`;
+}

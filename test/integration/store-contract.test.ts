@@ -1,0 +1,279 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  createRedisStores,
+  MemoryDestinationStore,
+  MemoryHealth,
+  MemoryLockStore,
+  MemorySessionStore,
+  sessionKey,
+  verifyLockKey,
+  type SetupSession,
+  type Stores,
+} from '../../src/store';
+import { testRedis } from '../support/redis';
+import { savedDestination, setupSession } from '../unit/store/fixtures';
+
+const TTL_SECONDS = 3600;
+
+/** One backend under test, with the few things only it can do. */
+interface Harness {
+  readonly stores: Stores;
+  /** Asserts that a session just put lives for exactly the session TTL. */
+  expectSessionTtl(session: SetupSession): Promise<void>;
+  /** Lets `ms` pass, as lock TTLs see it. */
+  elapse(ms: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function memoryHarness(): Promise<Harness> {
+  let now = Date.parse('2025-01-01T00:00:00Z');
+  const clock = () => now;
+  const stores: Stores = {
+    sessions: new MemorySessionStore(TTL_SECONDS, clock),
+    destinations: new MemoryDestinationStore(),
+    locks: new MemoryLockStore(clock),
+    health: new MemoryHealth(),
+  };
+  return {
+    stores,
+    async expectSessionTtl(session) {
+      now += TTL_SECONDS * 1000 - 1;
+      expect(await stores.sessions.get(session.teamId, session.id)).toBeDefined();
+      now += 1;
+      expect(await stores.sessions.get(session.teamId, session.id)).toBeUndefined();
+    },
+    async elapse(ms) {
+      now += ms;
+    },
+    async close() {},
+  };
+}
+
+async function redisHarness(): Promise<Harness> {
+  const redis = await testRedis();
+  return {
+    stores: createRedisStores(redis.client, TTL_SECONDS),
+    async expectSessionTtl(session) {
+      // Asserting the TTL Redis holds instead of sleeping through it.
+      const pttl = await redis.client.pttl(sessionKey(session.teamId, session.id));
+      expect(pttl).toBeGreaterThan((TTL_SECONDS - 5) * 1000);
+      expect(pttl).toBeLessThanOrEqual(TTL_SECONDS * 1000);
+    },
+    async elapse(ms) {
+      await sleep(ms + 20);
+    },
+    close: () => redis.cleanup(),
+  };
+}
+
+describe.each([
+  ['memory', memoryHarness],
+  ['redis', redisHarness],
+])('%s stores', (kind, makeHarness) => {
+  let harness: Harness;
+  let stores: Stores;
+
+  beforeEach(async () => {
+    harness = await makeHarness();
+    stores = harness.stores;
+  });
+  afterEach(async () => {
+    await harness.close();
+  });
+
+  describe('sessions', () => {
+    it('returns the session that was put', async () => {
+      const session = setupSession();
+
+      await stores.sessions.put(session);
+
+      expect(await stores.sessions.get('T1', 'S1')).toEqual(session);
+    });
+
+    it('returns undefined for a session never put', async () => {
+      expect(await stores.sessions.get('T1', 'missing')).toBeUndefined();
+    });
+
+    it('replaces a session put again under the same id', async () => {
+      await stores.sessions.put(setupSession());
+
+      await stores.sessions.put(setupSession({ savedAt: '2025-01-01T00:05:00.000Z' }));
+
+      expect(await stores.sessions.get('T1', 'S1')).toMatchObject({
+        savedAt: '2025-01-01T00:05:00.000Z',
+      });
+    });
+
+    it('forgets a deleted session, and deleting again is harmless', async () => {
+      await stores.sessions.put(setupSession());
+
+      await stores.sessions.delete('T1', 'S1');
+      await stores.sessions.delete('T1', 'S1');
+
+      expect(await stores.sessions.get('T1', 'S1')).toBeUndefined();
+    });
+
+    it('keeps a session for the session TTL and no longer', async () => {
+      const session = setupSession();
+
+      await stores.sessions.put(session);
+
+      await harness.expectSessionTtl(session);
+    });
+
+    it('does not show one team the session of another', async () => {
+      await stores.sessions.put(setupSession({ teamId: 'TA', id: 'S1' }));
+
+      expect(await stores.sessions.get('TB', 'S1')).toBeUndefined();
+      await stores.sessions.delete('TB', 'S1');
+      expect(await stores.sessions.get('TA', 'S1')).toBeDefined();
+    });
+
+    it('refuses a team id that would break the key hash tag', async () => {
+      await expect(stores.sessions.get('T{1}', 'S1')).rejects.toThrow(/team id/);
+      await expect(stores.sessions.put(setupSession({ teamId: 'T}' }))).rejects.toThrow(/team id/);
+    });
+  });
+
+  describe('destinations', () => {
+    it('returns the destination that was saved', async () => {
+      const destination = savedDestination('T1', 'acme-data-lake');
+
+      await stores.destinations.save(destination);
+
+      expect(await stores.destinations.get('T1', 'acme-data-lake')).toEqual(destination);
+    });
+
+    it('returns undefined for a bucket never saved', async () => {
+      expect(await stores.destinations.get('T1', 'missing-bucket')).toBeUndefined();
+    });
+
+    it('lists a team’s destinations sorted by bucket', async () => {
+      for (const bucket of ['zeta-bucket', 'alpha-bucket', 'mid.bucket']) {
+        await stores.destinations.save(savedDestination('T1', bucket));
+      }
+
+      const listed = await stores.destinations.list('T1');
+
+      expect(listed.map((d) => d.settings.bucket)).toEqual([
+        'alpha-bucket',
+        'mid.bucket',
+        'zeta-bucket',
+      ]);
+      expect(listed[0]).toEqual(savedDestination('T1', 'alpha-bucket'));
+    });
+
+    it('lists nothing for a team without destinations', async () => {
+      expect(await stores.destinations.list('T1')).toEqual([]);
+    });
+
+    it('keeps one entry, the latest, when the same bucket is saved twice', async () => {
+      await stores.destinations.save(savedDestination('T1', 'acme-data-lake'));
+      const again = {
+        ...savedDestination('T1', 'acme-data-lake'),
+        verifiedAt: '2025-02-02T00:00:00.000Z',
+      };
+
+      await stores.destinations.save(again);
+
+      expect(await stores.destinations.list('T1')).toEqual([again]);
+      expect(await stores.destinations.teams()).toEqual(['T1']);
+    });
+
+    it('removes a destination once: true, then false', async () => {
+      await stores.destinations.save(savedDestination('T1', 'acme-data-lake'));
+      await stores.destinations.save(savedDestination('T1', 'other-bucket'));
+
+      expect(await stores.destinations.remove('T1', 'acme-data-lake')).toBe(true);
+      expect(await stores.destinations.remove('T1', 'acme-data-lake')).toBe(false);
+
+      expect(await stores.destinations.get('T1', 'acme-data-lake')).toBeUndefined();
+      expect((await stores.destinations.list('T1')).map((d) => d.settings.bucket)).toEqual([
+        'other-bucket',
+      ]);
+    });
+
+    it('does not show or remove one team’s destination for another', async () => {
+      await stores.destinations.save(savedDestination('TA', 'acme-data-lake'));
+
+      expect(await stores.destinations.get('TB', 'acme-data-lake')).toBeUndefined();
+      expect(await stores.destinations.list('TB')).toEqual([]);
+      expect(await stores.destinations.remove('TB', 'acme-data-lake')).toBe(false);
+      expect(await stores.destinations.get('TA', 'acme-data-lake')).toBeDefined();
+    });
+
+    it('lists the teams that have destinations, sorted', async () => {
+      await stores.destinations.save(savedDestination('TB', 'b-bucket'));
+      await stores.destinations.save(savedDestination('TA', 'a-bucket'));
+      await stores.destinations.save(savedDestination('TA', 'another-bucket'));
+
+      expect(await stores.destinations.teams()).toEqual(['TA', 'TB']);
+    });
+
+    it('drops a team from the teams once its last destination is removed', async () => {
+      await stores.destinations.save(savedDestination('TA', 'a-bucket'));
+      await stores.destinations.save(savedDestination('TA', 'another-bucket'));
+      await stores.destinations.save(savedDestination('TB', 'b-bucket'));
+
+      await stores.destinations.remove('TA', 'a-bucket');
+      expect(await stores.destinations.teams()).toEqual(['TA', 'TB']);
+      await stores.destinations.remove('TA', 'another-bucket');
+
+      expect(await stores.destinations.teams()).toEqual(['TB']);
+    });
+  });
+
+  describe('locks', () => {
+    const key = verifyLockKey('T1', 'S1');
+
+    it('gives the lock to one holder at a time', async () => {
+      const token = await stores.locks.acquire(key, 60_000);
+
+      expect(token).toEqual(expect.any(String));
+      expect(await stores.locks.acquire(key, 60_000)).toBeUndefined();
+    });
+
+    it('keeps the lock when released with another token', async () => {
+      await stores.locks.acquire(key, 60_000);
+
+      await stores.locks.release(key, 'not-the-token');
+
+      expect(await stores.locks.acquire(key, 60_000)).toBeUndefined();
+    });
+
+    it('frees the lock when released with its token', async () => {
+      const token = await stores.locks.acquire(key, 60_000);
+
+      await stores.locks.release(key, token!);
+
+      expect(await stores.locks.acquire(key, 60_000)).toEqual(expect.any(String));
+    });
+
+    it('frees the lock when its TTL passes, and the old token cannot free the new holder', async () => {
+      const stale = await stores.locks.acquire(key, 100);
+      await harness.elapse(100);
+
+      const fresh = await stores.locks.acquire(key, 60_000);
+      await stores.locks.release(key, stale!);
+
+      expect(fresh).toEqual(expect.any(String));
+      expect(fresh).not.toBe(stale);
+      expect(await stores.locks.acquire(key, 60_000)).toBeUndefined();
+    });
+
+    it('keeps different keys apart', async () => {
+      await stores.locks.acquire(verifyLockKey('T1', 'S1'), 60_000);
+
+      expect(await stores.locks.acquire(verifyLockKey('T1', 'S2'), 60_000)).toEqual(
+        expect.any(String),
+      );
+    });
+  });
+
+  describe('health', () => {
+    it(`answers the ping and says it is ${kind}`, async () => {
+      expect(stores.health.kind).toBe(kind);
+      expect(await stores.health.ping()).toBe(true);
+    });
+  });
+});

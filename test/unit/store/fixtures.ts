@@ -1,0 +1,43 @@
+import type { SavedDestination, SetupSession } from '../../../src/store/types';
+
+/** A valid setup session; override what the test is about. */
+export function setupSession(overrides: Partial<SetupSession> = {}): SetupSession {
+  return {
+    id: 'S1',
+    teamId: 'T1',
+    userId: 'U1',
+    channelId: 'C1',
+    responseUrl: 'https://hooks.slack.com/actions/T1/1/abc',
+    settings: {
+      bucket: 'acme-data-lake',
+      region: 'eu-west-1',
+      format: 'csv',
+      csvDelimiter: 'pipe',
+      csvForceQuote: true,
+      keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
+    },
+    challengeKey: 's3-destination-challenge-file-0b7c7d3e-8a7e-4f6e-9d55-1f0c2b1e9a11',
+    createdAt: '2025-01-01T00:00:00.000Z',
+    ...overrides,
+  };
+}
+
+/** A valid saved destination for `teamId` and `bucket`. */
+export function savedDestination(teamId = 'T1', bucket = 'acme-data-lake'): SavedDestination {
+  return {
+    teamId,
+    settings: {
+      bucket,
+      region: 'us-east-1',
+      format: 'jsonl',
+      csvDelimiter: 'comma',
+      csvForceQuote: false,
+      keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
+    },
+    challengeKey: 's3-destination-challenge-file-6f1d0c59-3f0e-4a55-8b9e-7c1b2d3e4f50',
+    channelId: 'C1',
+    connectedBy: 'U1',
+    verifiedAt: '2025-01-01T00:00:00.000Z',
+    lastCheck: { at: '2025-01-01T00:00:00.000Z', ok: true, summary: 'All checks passed' },
+  };
+}
