@@ -1,0 +1,232 @@
+import { WRITE_CHECK_KEY, type CheckName, type CheckOutcome } from './report';
+
+/** The reference product's own words for a missing challenge file (DESIGN.md section 2). */
+export const CHALLENGE_NOT_FOUND_TEXT =
+  'An error occurred (404) when calling the HeadObject operation: Not Found';
+
+export interface S3ErrorClassification {
+  readonly outcome: CheckOutcome;
+  /** The bucket's real region, when S3 said it (`x-amz-bucket-region`, or a redirect body). */
+  readonly bucketRegion?: string;
+  /** For `unexpected` only: S3's error code and HTTP status, safe to show. */
+  readonly detail?: string;
+}
+
+export interface ExplainContext {
+  readonly bucket: string;
+  /** The region chosen in setup. */
+  readonly region: string;
+  /** The region S3 says the bucket is in, when known. */
+  readonly actualRegion?: string;
+  /** From the classification of an `unexpected` error. */
+  readonly detail?: string;
+}
+
+// Connection-level failures: nothing reached S3, or S3's answer never came back.
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'EPROTO',
+]);
+const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT']);
+const TIMEOUT_NAMES = new Set(['TimeoutError', 'AbortError', 'RequestTimeout']);
+// The bot's own identity is at fault: no request about the bucket could be judged.
+const CREDENTIAL_NAMES = new Set([
+  'CredentialsProviderError',
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'ExpiredToken',
+  'InvalidToken',
+  'TokenRefreshRequired',
+]);
+const REDIRECT_NAMES = new Set(['PermanentRedirect', 'TemporaryRedirect']);
+// Region mismatches S3 reports as a 400 instead of a redirect, when it says which region.
+const REGION_MISMATCH_NAMES = new Set([
+  'AuthorizationHeaderMalformed',
+  'IllegalLocationConstraintException',
+]);
+const OPERATOR_FAULTS: ReadonlySet<CheckOutcome> = new Set([
+  'no_credentials',
+  'unreachable',
+  'timeout',
+]);
+
+/** Failures that are ours (credentials, network, endpoint), not the user's bucket. */
+export function isOperatorFault(outcome: CheckOutcome): boolean {
+  return OPERATOR_FAULTS.has(outcome);
+}
+
+/**
+ * Maps anything an S3 call threw to our outcome. `check` tells a missing object (HeadObject 404)
+ * from a missing bucket: HEAD errors have no body, so a 404 is all S3 says.
+ */
+export function classifyS3Error(error: unknown, check?: CheckName): S3ErrorClassification {
+  if (typeof error !== 'object' || error === null) return { outcome: 'unexpected' };
+  const fields = error as Record<string, unknown>;
+  const { name, message, codes } = describeError(fields);
+
+  // Checked before the name: the SDK names a reset connection "TimeoutError" (code ECONNRESET).
+  if (codes.some((code) => UNREACHABLE_CODES.has(code))) return { outcome: 'unreachable' };
+  if (codes.some((code) => TIMEOUT_CODES.has(code)) || TIMEOUT_NAMES.has(name)) {
+    return { outcome: 'timeout' };
+  }
+  if (CREDENTIAL_NAMES.has(name) || message.startsWith('Could not load credentials')) {
+    return { outcome: 'no_credentials' };
+  }
+
+  const status = httpStatus(fields);
+  const bucketRegion = regionFrom(fields);
+  const withRegion = bucketRegion === undefined ? {} : { bucketRegion };
+  if (status === 301 || status === 307 || REDIRECT_NAMES.has(name)) {
+    return { outcome: 'wrong_region', ...withRegion };
+  }
+  if (REGION_MISMATCH_NAMES.has(name) && bucketRegion !== undefined) {
+    return { outcome: 'wrong_region', bucketRegion };
+  }
+  if (name === 'NoSuchBucket') return { outcome: 'no_such_bucket' };
+  if (name === 'NoSuchKey') return { outcome: 'not_found' };
+  if (status === 404) {
+    return {
+      outcome: check === undefined || check === 'challenge' ? 'not_found' : 'no_such_bucket',
+    };
+  }
+  // A HeadBucket 403 still names the bucket's region, which is all the region check needs.
+  if (name === 'AccessDenied' || status === 403) return { outcome: 'access_denied', ...withRegion };
+
+  const detail = [safeCode(name) ?? safeCode(codes[0]), status && `HTTP ${status}`]
+    .filter(Boolean)
+    .join(', ');
+  return { outcome: 'unexpected', ...(detail ? { detail } : {}) };
+}
+
+/** What the user is told about one check: the problem in plain words, then the fix. */
+export function explainCheck(
+  check: CheckName,
+  outcome: CheckOutcome,
+  context: ExplainContext,
+): string {
+  const bucket = `\`${context.bucket}\``;
+  const addPolicy =
+    'Add the bucket policy from your setup message exactly as shown, then check again.';
+  switch (outcome) {
+    case 'ok':
+      return OK_TEXT[check](context);
+    case 'skipped':
+      return check === 'region'
+        ? `Skipped: the S3 endpoint did not report the bucket's region (S3-compatible servers often do not), so it could not be compared with ${context.region}. Nothing to fix.`
+        : 'Skipped.';
+    case 'not_found':
+      return check === 'challenge'
+        ? `${CHALLENGE_NOT_FOUND_TEXT}\nCreate a blank file with no extension, named exactly as shown in your setup message, upload it to the top level of ${bucket}, and keep it there for as long as the destination exists.`
+        : `S3 answered 404 Not Found for ${bucket}.\nCheck the bucket name, then check again.`;
+    case 'access_denied':
+      return `${ACCESS_DENIED_PROBLEM[check](bucket)}\n${addPolicy}`;
+    case 'no_such_bucket':
+      return `The bucket ${bucket} does not exist (NoSuchBucket).\nCheck the spelling of the name and that the bucket is in the AWS account you meant, then run setup again with the right name.`;
+    case 'wrong_region':
+      return context.actualRegion
+        ? `The bucket is in ${context.actualRegion}, not ${context.region}.\nRun setup again and choose ${context.actualRegion} as the region.`
+        : `The bucket is not in ${context.region}: S3 redirected the request to another region.\nRun setup again and choose the bucket's region (the S3 console shows it in the bucket list).`;
+    case 'no_credentials':
+      return "This is a problem with the bot's own AWS credentials, not your bucket: they are missing, invalid or expired.\nAsk whoever runs the bot to fix its AWS credentials, then check again.";
+    case 'unreachable':
+      return "The bot could not connect to S3. This is a problem on the bot's side (its S3 endpoint or network), not your bucket.\nAsk whoever runs the bot to check its S3 endpoint and network, then check again.";
+    case 'timeout':
+      return "S3 did not answer in time, so this check could not finish. This is not a problem with your bucket's settings.\nCheck again in a minute; if it keeps happening, ask whoever runs the bot to look at its connection to S3.";
+    case 'unexpected':
+      return `S3 answered with an unexpected error${context.detail ? ` (${context.detail})` : ''}.\nCheck again in a minute; if it keeps happening, ask whoever runs the bot.`;
+  }
+}
+
+const OK_TEXT: Readonly<Record<CheckName, (context: ExplainContext) => string>> = {
+  challenge: () => 'The challenge file is in the bucket.',
+  list: () => 'The bot can list the bucket.',
+  write: () =>
+    `The bot can write to the bucket (it wrote the empty object \`${WRITE_CHECK_KEY}\`).`,
+  region: ({ region }) => `The bucket is in ${region}, the region chosen in setup.`,
+};
+
+const ACCESS_DENIED_PROBLEM: Readonly<Record<CheckName, (bucket: string) => string>> = {
+  challenge: (bucket) =>
+    `Access denied (403) when the bot read the challenge file in ${bucket}: the bucket policy is missing, or it was written for another principal. (S3 also answers 403 for a missing file when the policy lacks \`s3:ListBucket\`.)`,
+  list: (bucket) =>
+    `Access denied (403) when the bot listed ${bucket}: the bucket policy is missing \`s3:ListBucket\`.`,
+  write: (bucket) =>
+    `Access denied (403) when the bot wrote a test object to ${bucket}: the bucket policy is missing \`s3:PutObject\`.`,
+  region: (bucket) =>
+    `Access denied (403) when the bot asked for the region of ${bucket}: the bucket policy is missing \`s3:ListBucket\`, which HeadBucket needs.`,
+};
+
+function httpStatus(fields: Record<string, unknown>): number | undefined {
+  const metadata = fields.$metadata as { httpStatusCode?: unknown } | undefined;
+  if (typeof metadata?.httpStatusCode === 'number') return metadata.httpStatusCode;
+  const response = fields.$response as { statusCode?: unknown } | undefined;
+  return typeof response?.statusCode === 'number' ? response.statusCode : undefined;
+}
+
+function regionFrom(fields: Record<string, unknown>): string | undefined {
+  // The SDK keeps the raw response on the error as a non-enumerable `$response`.
+  const response = fields.$response as { headers?: Record<string, unknown> } | undefined;
+  const header = response?.headers?.['x-amz-bucket-region'];
+  if (typeof header === 'string' && isRegionCode(header)) return header;
+  // AuthorizationHeaderMalformed bodies carry <Region>; PermanentRedirect bodies an <Endpoint>.
+  if (typeof fields.Region === 'string' && isRegionCode(fields.Region)) return fields.Region;
+  if (typeof fields.Endpoint === 'string') {
+    const match = /\.s3[.-]([a-z]{2}(?:-[a-z]+)+-\d+)\.amazonaws\.com/.exec(fields.Endpoint);
+    if (match?.[1]) return match[1];
+  }
+  return undefined;
+}
+
+function isRegionCode(value: string): boolean {
+  return /^[a-z]{2}(-[a-z]+)+-\d+$/.test(value);
+}
+
+/**
+ * The error's name, message and Node error codes. The SDK's retry step replaces a thrown value
+ * that is not `instanceof Error` (Node's own errors, when the SDK runs in another realm, as under
+ * Jest) by `new Error('AWS SDK error wrapper for <name>: <message>')`: read those back from it.
+ */
+function describeError(fields: Record<string, unknown>): {
+  name: string;
+  message: string;
+  codes: string[];
+} {
+  const name = typeof fields.name === 'string' ? fields.name : '';
+  const message = typeof fields.message === 'string' ? fields.message : '';
+  const codes = networkCodes(fields);
+  const wrapped = /^AWS SDK error wrapper for (?:(\w+): )?(.*)$/s.exec(message);
+  if (!wrapped) return { name, message, codes };
+  const innerMessage = wrapped[2] ?? '';
+  const innerCodes: string[] = [...(innerMessage.match(/\bE[A-Z_]{3,}\b/g) ?? [])];
+  // Node's message for ECONNRESET when the socket closes before any response.
+  if (innerMessage.startsWith('socket hang up')) innerCodes.push('ECONNRESET');
+  return { name: wrapped[1] ?? name, message: innerMessage, codes: [...codes, ...innerCodes] };
+}
+
+/** Node error codes on the error, its cause, and (connect to several addresses) its `errors`. */
+function networkCodes(error: object): string[] {
+  const codes: string[] = [];
+  const visit = (value: unknown, depth: number) => {
+    if (typeof value !== 'object' || value === null || depth > 3) return;
+    const { code, cause, errors } = value as { code?: unknown; cause?: unknown; errors?: unknown };
+    if (typeof code === 'string') codes.push(code);
+    visit(cause, depth + 1);
+    if (Array.isArray(errors)) for (const inner of errors) visit(inner, depth + 1);
+  };
+  visit(error, 0);
+  return codes;
+}
+
+/** An error code fit to show a user: S3 codes and Node codes, nothing that could echo input. */
+function safeCode(value: string | undefined): string | undefined {
+  return value && value !== 'Unknown' && value !== 'Error' && /^[A-Za-z][\w.]{0,63}$/.test(value)
+    ? value
+    : undefined;
+}

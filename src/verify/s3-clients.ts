@@ -1,0 +1,60 @@
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+
+export interface S3ClientFactoryOptions {
+  /** An S3-compatible endpoint (local server, gateway); unset means AWS itself. */
+  readonly endpoint?: string;
+  readonly forcePathStyle: boolean;
+  /** Bound on connecting and on each request; the verifier also aborts each call after this. */
+  readonly timeoutMs: number;
+  /** The bot's identity; unset means the SDK's default credential chain. */
+  readonly credentials?: S3ClientConfig['credentials'];
+}
+
+export interface S3ClientFactory {
+  /** The one client for `region`, created on first use and reused afterwards. */
+  forRegion(region: string): S3Client;
+  /** Closes every client's sockets; the factory must not be used afterwards. */
+  destroy(): void;
+}
+
+/** Builds S3 clients that fail fast and show S3's own answer instead of hiding it. */
+export function createS3ClientFactory(options: S3ClientFactoryOptions): S3ClientFactory {
+  const clients = new Map<string, S3Client>();
+
+  const build = (region: string) =>
+    new S3Client({
+      region,
+      ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+      ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+      forcePathStyle: options.forcePathStyle,
+      // The options object is handed to the SDK's own NodeHttpHandler; importing that class would
+      // mean depending on @smithy/node-http-handler, which package.json does not list.
+      requestHandler: {
+        connectionTimeout: options.timeoutMs,
+        requestTimeout: options.timeoutMs,
+        throwOnRequestTimeout: true,
+      },
+      // One retry for a dropped connection; the abort signal still bounds the whole call.
+      maxAttempts: 2,
+      // A zero-byte PutObject needs no checksum, and S3-compatible servers often reject the trailer.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      // A 301 means the user chose the wrong region: we want to see it, not have it followed.
+      followRegionRedirects: false,
+    });
+
+  return {
+    forRegion(region) {
+      let client = clients.get(region);
+      if (client === undefined) {
+        client = build(region);
+        clients.set(region, client);
+      }
+      return client;
+    },
+    destroy() {
+      for (const client of clients.values()) client.destroy();
+      clients.clear();
+    },
+  };
+}
