@@ -1,0 +1,74 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { App } from '@slack/bolt';
+import type { Deps } from './deps';
+import { toSlackLogger } from './log/logger';
+import { requestIdMiddleware } from './slack/context';
+import { register as registerActions } from './slack/listeners/actions';
+import { register as registerCommands } from './slack/listeners/commands';
+import { register as registerViews } from './slack/listeners/views';
+
+/** How this process talks to Slack. An app token selects Socket Mode; otherwise HTTP. */
+export interface SlackConnection {
+  readonly botToken: string;
+  readonly signingSecret?: string;
+  readonly appToken?: string;
+  /** Web API base; Slack's own when unset. */
+  readonly apiUrl?: string;
+  /**
+   * The bot's ids from `identifyBot`. Bolt would otherwise call `auth.test` at construction and
+   * keep a failed answer for the life of the process.
+   */
+  readonly botId: string;
+  readonly botUserId: string;
+}
+
+/** `GET /healthz`: 200 when the store answers, 503 when it does not. */
+function healthRoute(deps: Deps) {
+  return {
+    path: '/healthz',
+    method: ['GET'],
+    handler: (_req: IncomingMessage, res: ServerResponse) => {
+      const { health } = deps.stores;
+      health
+        .ping()
+        .catch(() => false)
+        .then((up: boolean) => {
+          const status = health.kind === 'memory' ? 'memory' : up ? 'ok' : 'down';
+          res.writeHead(up ? 200 : 503, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ redis: status }));
+        });
+    },
+  };
+}
+
+/** The Bolt app with every listener registered. HTTP mode serves `/slack/events` and `/healthz`. */
+export function createApp(deps: Deps, connection: SlackConnection): App {
+  const socketMode = Boolean(connection.appToken);
+  const app = new App({
+    token: connection.botToken,
+    ...(socketMode
+      ? { socketMode: true, appToken: connection.appToken }
+      : {
+          signingSecret: connection.signingSecret,
+          endpoints: '/slack/events',
+          customRoutes: [healthRoute(deps)],
+        }),
+    botId: connection.botId,
+    botUserId: connection.botUserId,
+    logger: toSlackLogger(deps.logger),
+    clientOptions: {
+      ...(connection.apiUrl ? { slackApiUrl: connection.apiUrl } : {}),
+      // A trigger_id lives 3 seconds: a slow retry is worth less than a clear failure.
+      retryConfig: { retries: 1, factor: 1, minTimeout: 200, maxTimeout: 500 },
+      timeout: 5000,
+    },
+  });
+  app.use(requestIdMiddleware(deps));
+  registerCommands(app, deps);
+  registerActions(app, deps);
+  registerViews(app, deps);
+  app.error(async (error) => {
+    deps.logger.error({ err: error }, 'unhandled error in a Slack listener');
+  });
+  return app;
+}

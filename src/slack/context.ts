@@ -1,0 +1,30 @@
+import { randomUUID } from 'node:crypto';
+import type { Context, Middleware, AnyMiddlewareArgs } from '@slack/bolt';
+import type { Deps } from '../deps';
+import type { Logger } from '../log/logger';
+
+/** Tags every incoming Slack request with a request id and logs its arrival at debug level. */
+export function requestIdMiddleware(deps: Deps): Middleware<AnyMiddlewareArgs> {
+  return async ({ context, body, next }) => {
+    const requestId = randomUUID();
+    context.requestId = requestId;
+    const type =
+      (body as { type?: string; command?: string }).command ?? (body as { type?: string }).type;
+    deps.logger.debug(
+      { requestId, type, teamId: context.teamId, userId: context.userId },
+      'slack request',
+    );
+    await next();
+  };
+}
+
+/** The logger for one request: every line carries its request id. */
+export function requestLogger(deps: Deps, context: Context): Logger {
+  const requestId = typeof context.requestId === 'string' ? context.requestId : undefined;
+  return requestId ? deps.logger.child({ requestId }) : deps.logger;
+}
+
+/** Whether `userId` may run admin-only commands (setup, remove). */
+export function isAllowedAdmin(deps: Deps, userId: string): boolean {
+  return deps.settings.adminUserIds.length === 0 || deps.settings.adminUserIds.includes(userId);
+}

@@ -1,0 +1,29 @@
+/** The slash command this app answers. */
+export const COMMAND = '/s3-destination';
+
+/** callback_id of the setup modal. */
+export const SETUP_CALLBACK_ID = 's3_destination_setup';
+
+/**
+ * block_id = action_id of every setup modal input. These are the ETL tool's own property names,
+ * and outside tooling relies on them: never rename.
+ */
+export const FIELD = {
+  bucket: 's3_bucket',
+  region: 'region',
+  format: 'output_file_format',
+  csvDelimiter: 'csv_delimiter',
+  csvForceQuote: 'csv_force_quote',
+  keyTemplate: 's3_key_format_string',
+} as const;
+export type FieldId = (typeof FIELD)[keyof typeof FIELD];
+
+/** The value of the "Quote all elements" checkbox option. */
+export const FORCE_QUOTE_OPTION = 'force_quote';
+
+/** action_ids of buttons. */
+export const ACTION = {
+  checkAndSave: 'check_and_save',
+  confirmRemove: 'confirm_remove',
+  cancelRemove: 'cancel_remove',
+} as const;

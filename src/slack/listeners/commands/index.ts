@@ -1,0 +1,49 @@
+import type { App } from '@slack/bolt';
+import type { Deps } from '../../../deps';
+import { parseCommandText } from '../../command-text';
+import { requestLogger } from '../../context';
+import { COMMAND } from '../../ids';
+import { escapeMrkdwn } from '../../views/mrkdwn';
+import { buildUsage } from '../../views/usage';
+import { list } from './list';
+import { remove } from './remove';
+import { setup } from './setup';
+import { verify } from './verify';
+
+/** Registers `/s3-destination` and routes its subcommands. */
+export function register(app: App, deps: Deps): void {
+  app.command(COMMAND, async (args) => {
+    const log = requestLogger(deps, args.context);
+    const request = parseCommandText(args.command.text);
+    const handlerArgs = { ...args, log };
+    switch (request.kind) {
+      case 'setup':
+        return setup(deps, handlerArgs);
+      case 'list':
+        return list(deps, handlerArgs);
+      case 'verify':
+        return verify(deps, handlerArgs, request.bucket);
+      case 'remove':
+        return remove(deps, handlerArgs, request.bucket);
+      case 'missing_bucket':
+        await args.ack({
+          response_type: 'ephemeral',
+          ...buildUsage(`Name the bucket: \`${COMMAND} ${request.subcommand} <bucket>\`.`),
+        });
+        return;
+      case 'unknown':
+        await args.ack({
+          response_type: 'ephemeral',
+          ...buildUsage(
+            request.suggestion
+              ? `I don't know \`${escapeMrkdwn(request.input)}\`. Did you mean \`${COMMAND} ${request.suggestion}\`?`
+              : `I don't know \`${escapeMrkdwn(request.input)}\`.`,
+          ),
+        });
+        return;
+      case 'help':
+        await args.ack({ response_type: 'ephemeral', ...buildUsage() });
+        return;
+    }
+  });
+}

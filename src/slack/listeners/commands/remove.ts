@@ -1,0 +1,47 @@
+import type { Deps } from '../../../deps';
+import { bucketNameProblems } from '../../../domain/bucket-name';
+import { COMMAND } from '../../ids';
+import { isAllowedAdmin } from '../../context';
+import { describeFailure } from '../../user-errors';
+import { escapeMrkdwn } from '../../views/mrkdwn';
+import { buildRemoveConfirmation } from '../../views/remove-confirmation';
+import type { CommandArgs } from './types';
+
+/** `/s3-destination remove <bucket>`: asks for confirmation; the buttons do the removing. */
+export async function remove(
+  deps: Deps,
+  { command, ack, respond, log }: CommandArgs,
+  bucket: string,
+): Promise<void> {
+  if (!isAllowedAdmin(deps, command.user_id)) {
+    await ack({
+      response_type: 'ephemeral',
+      text: 'Only the workspace’s S3 destination admins can remove destinations.',
+    });
+    return;
+  }
+  if (bucketNameProblems(bucket).length > 0) {
+    await ack({
+      response_type: 'ephemeral',
+      text: `\`${escapeMrkdwn(bucket)}\` is not a bucket name. See \`${COMMAND} list\` for saved destinations.`,
+    });
+    return;
+  }
+  await ack();
+  try {
+    const destination = await deps.stores.destinations.get(command.team_id, bucket);
+    await respond(
+      destination
+        ? { response_type: 'ephemeral', ...buildRemoveConfirmation(bucket) }
+        : {
+            response_type: 'ephemeral',
+            text: `No saved destination is called \`${bucket}\` in this workspace. See \`${COMMAND} list\`.`,
+          },
+    );
+  } catch (error) {
+    log.error({ err: error }, 'remove lookup failed');
+    await respond({ response_type: 'ephemeral', text: describeFailure(error, '') }).catch(
+      () => undefined,
+    );
+  }
+}

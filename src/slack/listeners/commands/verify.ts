@@ -1,0 +1,77 @@
+import type { Deps } from '../../../deps';
+import { bucketNameProblems } from '../../../domain/bucket-name';
+import { verifyLockKey } from '../../../store/keys';
+import { checkSavedDestination } from '../../../verify/check-destination';
+import { COMMAND } from '../../ids';
+import { postInChannel } from '../../messaging';
+import { describeFailure } from '../../user-errors';
+import { buildCheckResult } from '../../views/check-result';
+import { escapeMrkdwn } from '../../views/mrkdwn';
+import type { CommandArgs } from './types';
+
+/** `/s3-destination verify <bucket>`: re-run the checks and tell the channel. */
+export async function verify(
+  deps: Deps,
+  { command, ack, respond, client, log }: CommandArgs,
+  bucket: string,
+): Promise<void> {
+  if (bucketNameProblems(bucket).length > 0) {
+    await ack({
+      response_type: 'ephemeral',
+      text: `\`${escapeMrkdwn(bucket)}\` is not a bucket name. See \`${COMMAND} list\` for saved destinations.`,
+    });
+    return;
+  }
+  await ack({ response_type: 'ephemeral', text: `Checking \`${bucket}\`…` });
+  const teamId = command.team_id;
+  const lockKey = verifyLockKey(teamId, `destination:${bucket}`);
+  await deps.tasks.run(
+    async () => {
+      const destination = await deps.stores.destinations.get(teamId, bucket);
+      if (!destination) {
+        await respond({
+          response_type: 'ephemeral',
+          text: `No saved destination is called \`${bucket}\` in this workspace. See \`${COMMAND} list\`.`,
+        });
+        return;
+      }
+      const token = await deps.stores.locks.acquire(lockKey, deps.settings.verifyLockTtlMs);
+      if (!token) {
+        await respond({
+          response_type: 'ephemeral',
+          text: `A check of \`${bucket}\` is already running: its result will appear in the channel.`,
+        });
+        return;
+      }
+      try {
+        const { report } = await checkSavedDestination(
+          deps.verifier,
+          deps.stores.destinations,
+          destination,
+          deps.now,
+        );
+        const message = buildCheckResult({
+          userId: command.user_id,
+          settings: destination.settings,
+          report,
+          occasion: 'verify',
+        });
+        const posted = await postInChannel(
+          { client, channelId: command.channel_id, responseUrl: command.response_url },
+          message,
+          log,
+        );
+        if (!posted) await respond({ response_type: 'ephemeral', ...message });
+      } finally {
+        await deps.stores.locks.release(lockKey, token).catch(() => undefined);
+      }
+    },
+    async (error) => {
+      log.error({ err: error }, 'verify failed');
+      await respond({
+        response_type: 'ephemeral',
+        text: describeFailure(error, 'The destination is unchanged.'),
+      }).catch(() => undefined);
+    },
+  );
+}

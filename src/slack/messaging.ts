@@ -1,0 +1,101 @@
+import type { webApi } from '@slack/bolt';
+import type { Logger } from '../log/logger';
+import type { SlackMessage } from './views/setup-instructions';
+
+const RESPONSE_URL_TIMEOUT_MS = 3000;
+
+export type ResponseUrlMode = 'ephemeral' | 'in_channel' | 'replace';
+
+/** Posts to a response_url; true when Slack took it. Never throws. */
+export async function postToResponseUrl(
+  responseUrl: string | undefined,
+  message: SlackMessage,
+  mode: ResponseUrlMode,
+  logger: Logger,
+): Promise<boolean> {
+  if (!responseUrl) return false;
+  const body =
+    mode === 'replace'
+      ? { replace_original: true, ...message }
+      : { response_type: mode, replace_original: false, ...message };
+  try {
+    const response = await fetch(responseUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(RESPONSE_URL_TIMEOUT_MS),
+    });
+    if (!response.ok)
+      logger.warn({ status: response.status, mode }, 'response_url refused the message');
+    return response.ok;
+  } catch (error) {
+    logger.warn({ err: error, mode }, 'response_url could not be reached');
+    return false;
+  }
+}
+
+/** The Slack error code of a Web API platform error (`not_in_channel`, …), if that is what it is. */
+export function slackErrorCode(error: unknown): string | undefined {
+  const data = (error as { data?: { error?: unknown } } | undefined)?.data;
+  return typeof data?.error === 'string' ? data.error : undefined;
+}
+
+export interface EphemeralTarget {
+  readonly client: webApi.WebClient;
+  readonly channelId: string;
+  readonly userId: string;
+  readonly responseUrl?: string;
+}
+
+/** Shows `message` to one user: through the response_url, else chat.postEphemeral. */
+export async function sendEphemeral(
+  target: EphemeralTarget,
+  message: SlackMessage,
+  logger: Logger,
+): Promise<boolean> {
+  if (await postToResponseUrl(target.responseUrl, message, 'ephemeral', logger)) return true;
+  try {
+    await target.client.chat.postEphemeral({
+      channel: target.channelId,
+      user: target.userId,
+      text: message.text,
+      blocks: message.blocks,
+    });
+    return true;
+  } catch (error) {
+    logger.error(
+      { err: error, slackError: slackErrorCode(error) },
+      'could not send an ephemeral message',
+    );
+    return false;
+  }
+}
+
+const CHANNEL_UNREACHABLE = new Set(['not_in_channel', 'channel_not_found']);
+
+/**
+ * Posts `message` in the channel for the whole team: chat.postMessage, or, where the bot is not a
+ * member, the response_url with `in_channel`.
+ */
+export async function postInChannel(
+  target: { client: webApi.WebClient; channelId: string; responseUrl?: string },
+  message: SlackMessage,
+  logger: Logger,
+): Promise<boolean> {
+  try {
+    await target.client.chat.postMessage({
+      channel: target.channelId,
+      text: message.text,
+      blocks: message.blocks,
+      unfurl_links: false,
+    });
+    return true;
+  } catch (error) {
+    const code = slackErrorCode(error);
+    if (code && CHANNEL_UNREACHABLE.has(code)) {
+      return postToResponseUrl(target.responseUrl, message, 'in_channel', logger);
+    }
+    logger.error({ err: error, slackError: code }, 'could not post in the channel');
+    return false;
+  }
+}

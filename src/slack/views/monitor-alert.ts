@@ -1,0 +1,68 @@
+import type { types } from '@slack/bolt';
+import type { SavedDestination } from '../../store/types';
+import type { CheckResult, VerificationReport } from '../../verify/report';
+import { CHECK_LABELS, summarizeReport } from '../../verify/summary';
+import { COMMAND } from '../ids';
+import { settingsFields } from './check-result';
+import type { SlackMessage } from './setup-instructions';
+
+/** Slack's limit on a section's text. */
+export const MAX_SECTION_TEXT = 3000;
+
+function clip(text: string): string {
+  return text.length > MAX_SECTION_TEXT ? `${text.slice(0, MAX_SECTION_TEXT - 1)}…` : text;
+}
+
+function section(text: string): types.KnownBlock {
+  return { type: 'section', text: { type: 'mrkdwn', text: clip(text) } };
+}
+
+function failedCheck(result: CheckResult): types.KnownBlock {
+  return section(`:x: *${CHECK_LABELS[result.check]}*: ${result.text}`);
+}
+
+/**
+ * The monitor's alert for a destination that was passing and now fails: the destination and each
+ * failed check with its fix. Holds neither the challenge name nor the bucket policy.
+ */
+export function buildMonitorAlert(
+  destination: SavedDestination,
+  report: VerificationReport,
+): SlackMessage {
+  const { bucket } = destination.settings;
+  const failed = report.checks.filter((check) => !check.passed);
+  return {
+    text: `S3 destination ${bucket} stopped passing its checks: ${summarizeReport(report)}`,
+    blocks: [
+      section(
+        `:rotating_light: The S3 destination \`${bucket}\` stopped passing its checks. ` +
+          'Loads into it may fail until it is fixed.',
+      ),
+      { type: 'section', fields: settingsFields(destination.settings) },
+      ...failed.map(failedCheck),
+      {
+        type: 'context',
+        elements: [
+          {
+            type: 'mrkdwn',
+            text:
+              `Connected by <@${destination.connectedBy}>. Fix the bucket, then run ` +
+              `\`${COMMAND} verify ${bucket}\`. This channel hears again once it passes.`,
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** The monitor's notice that a destination it alerted about passes every check again. */
+export function buildRecoveryNotice(destination: SavedDestination): SlackMessage {
+  const { bucket } = destination.settings;
+  return {
+    text: `S3 destination ${bucket} passes its checks again`,
+    blocks: [
+      section(`:white_check_mark: The S3 destination \`${bucket}\` passes all its checks again.`),
+      { type: 'section', fields: settingsFields(destination.settings) },
+    ],
+  };
+}

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { ACTION } from '../ids';
+import type { SlackMessage } from './setup-instructions';
+
+/** The value carried by the Remove and Cancel buttons. */
+export const removeButtonValueSchema = z.object({ bucket: z.string().min(3).max(63) });
+export type RemoveButtonValue = z.infer<typeof removeButtonValueSchema>;
+
+/** Asks the caller to confirm removing a destination. */
+export function buildRemoveConfirmation(bucket: string): SlackMessage {
+  const value = JSON.stringify({ bucket } satisfies RemoveButtonValue);
+  return {
+    text: `Remove the S3 destination ${bucket}?`,
+    blocks: [
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: `Remove the S3 destination \`${bucket}\`? Loads to it stop being checked, and it disappears from \`list\`. The bucket and its files are not touched.`,
+        },
+      },
+      {
+        type: 'actions',
+        elements: [
+          {
+            type: 'button',
+            action_id: ACTION.confirmRemove,
+            style: 'danger',
+            text: { type: 'plain_text', text: 'Remove' },
+            value,
+          },
+          {
+            type: 'button',
+            action_id: ACTION.cancelRemove,
+            text: { type: 'plain_text', text: 'Cancel' },
+            value,
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** The team-visible notice once a destination is removed. */
+export function buildRemovedNotice(userId: string, bucket: string): SlackMessage {
+  const text =
+    `:wastebasket: <@${userId}> removed the S3 destination \`${bucket}\`. ` +
+    'The bucket policy and the challenge file may now be removed from the bucket.';
+  return {
+    text: `S3 destination ${bucket} removed`,
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
+  };
+}

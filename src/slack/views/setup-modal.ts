@@ -1,0 +1,174 @@
+import type { types } from '@slack/bolt';
+import {
+  CSV_DELIMITERS,
+  CSV_DELIMITER_LABELS,
+  FORMAT_EXTENSIONS,
+  FORMAT_LABELS,
+  OUTPUT_FORMATS,
+  type DestinationSettings,
+} from '../../domain/destination';
+import {
+  DEFAULT_KEY_TEMPLATE,
+  MAX_KEY_TEMPLATE_LENGTH,
+  OPTIONAL_ELEMENTS,
+  REQUIRED_ELEMENTS,
+  keyTemplateProblems,
+  previewKey,
+} from '../../domain/key-template';
+import { AWS_REGIONS, DEFAULT_REGION, regionLabel } from '../../domain/regions';
+import { FIELD, FORCE_QUOTE_OPTION, SETUP_CALLBACK_ID } from '../ids';
+import type { SetupMetadata } from '../metadata';
+
+/** The modal's defaults: what a user sees before touching anything. */
+export const DEFAULT_SETTINGS: DestinationSettings = {
+  bucket: '',
+  region: DEFAULT_REGION,
+  format: 'jsonl',
+  csvDelimiter: 'comma',
+  csvForceQuote: false,
+  keyTemplate: DEFAULT_KEY_TEMPLATE,
+};
+
+const text = (value: string): types.PlainTextElement => ({ type: 'plain_text', text: value });
+
+const option = (value: string, label: string): types.PlainTextOption => ({
+  text: text(label),
+  value,
+});
+
+const regionOptions = AWS_REGIONS.map((region) => option(region.code, regionLabel(region.code)));
+
+/** A rendered example key for the template, or a hint when the template is not valid yet. */
+export function keyPreview(settings: Pick<DestinationSettings, 'keyTemplate' | 'format'>): string {
+  if (keyTemplateProblems(settings.keyTemplate).length > 0) {
+    return 'Preview: appears once the template is valid.';
+  }
+  return `Preview: \`${previewKey(settings.keyTemplate, settings.format)}\``;
+}
+
+/**
+ * The setup modal. CSV options appear only while CSV is selected; every input starts from
+ * `values` so that rebuilding the modal (format toggle) never loses what the user typed.
+ */
+export function buildSetupModal(
+  metadata: SetupMetadata,
+  values: Partial<DestinationSettings> = {},
+): types.ModalView {
+  const settings = { ...DEFAULT_SETTINGS, ...values };
+  const elements = [...REQUIRED_ELEMENTS, ...OPTIONAL_ELEMENTS].map((name) => `[${name}]`);
+
+  const blocks: types.KnownBlock[] = [
+    {
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: 'Connect an Amazon S3 bucket as a load destination. Next you get a bucket policy and a challenge file to upload, then *Check and Save*.',
+      },
+    },
+    {
+      type: 'input',
+      block_id: FIELD.bucket,
+      label: text('S3 bucket name'),
+      hint: text('Only the bucket name: no s3://, no URL, no key.'),
+      element: {
+        type: 'plain_text_input',
+        action_id: FIELD.bucket,
+        placeholder: text('my-company-data'),
+        max_length: 255,
+        ...(settings.bucket ? { initial_value: settings.bucket } : {}),
+      },
+    },
+    {
+      type: 'input',
+      block_id: FIELD.region,
+      label: text('Region'),
+      element: {
+        type: 'static_select',
+        action_id: FIELD.region,
+        options: regionOptions,
+        initial_option: regionOptions.find((o) => o.value === settings.region) ?? regionOptions[0],
+      },
+    },
+    {
+      type: 'input',
+      block_id: FIELD.format,
+      label: text('Data storage format'),
+      dispatch_action: true,
+      element: {
+        type: 'radio_buttons',
+        action_id: FIELD.format,
+        options: OUTPUT_FORMATS.map((format) =>
+          option(format, `${FORMAT_LABELS[format]} (${FORMAT_EXTENSIONS[format]})`),
+        ),
+        initial_option: option(
+          settings.format,
+          `${FORMAT_LABELS[settings.format]} (${FORMAT_EXTENSIONS[settings.format]})`,
+        ),
+      },
+    },
+  ];
+
+  if (settings.format === 'csv') {
+    const delimiterOptions = CSV_DELIMITERS.map((d) => option(d, CSV_DELIMITER_LABELS[d]));
+    const forceQuote = option(FORCE_QUOTE_OPTION, 'Quote all elements');
+    blocks.push(
+      {
+        type: 'input',
+        block_id: FIELD.csvDelimiter,
+        label: text('CSV delimiter'),
+        element: {
+          type: 'static_select',
+          action_id: FIELD.csvDelimiter,
+          options: delimiterOptions,
+          initial_option:
+            delimiterOptions.find((o) => o.value === settings.csvDelimiter) ?? delimiterOptions[0],
+        },
+      },
+      {
+        type: 'input',
+        block_id: FIELD.csvForceQuote,
+        label: text('CSV quoting'),
+        optional: true,
+        element: {
+          type: 'checkboxes',
+          action_id: FIELD.csvForceQuote,
+          options: [forceQuote],
+          ...(settings.csvForceQuote ? { initial_options: [forceQuote] } : {}),
+        },
+      },
+    );
+  }
+
+  blocks.push(
+    {
+      type: 'input',
+      block_id: FIELD.keyTemplate,
+      label: text('S3 object key'),
+      hint: text(
+        `Required: ${elements.slice(0, REQUIRED_ELEMENTS.length).join(' ')}. Optional: ${elements
+          .slice(REQUIRED_ELEMENTS.length)
+          .join(' ')} and your own text. No spaces or ! @ # $ % ^ & *.`,
+      ),
+      element: {
+        type: 'plain_text_input',
+        action_id: FIELD.keyTemplate,
+        max_length: MAX_KEY_TEMPLATE_LENGTH,
+        initial_value: settings.keyTemplate,
+      },
+    },
+    {
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: keyPreview(settings) }],
+    },
+  );
+
+  return {
+    type: 'modal',
+    callback_id: SETUP_CALLBACK_ID,
+    title: text('Connect S3 destination'),
+    submit: text('Continue'),
+    close: text('Cancel'),
+    private_metadata: JSON.stringify(metadata),
+    blocks,
+  };
+}

@@ -1,0 +1,143 @@
+import type { DestinationSettings } from '../../src/domain/destination';
+import { FIELD, FORCE_QUOTE_OPTION, SETUP_CALLBACK_ID } from '../../src/slack/ids';
+
+/** Who is acting, and where. */
+export interface Actor {
+  teamId: string;
+  userId: string;
+  channelId: string;
+}
+
+export const DEFAULT_ACTOR: Actor = { teamId: 'T0TEST', userId: 'U0ALICE', channelId: 'C0DATA' };
+
+/** A slash command form body exactly as Slack posts it. */
+export function slashCommandBody(text: string, actor: Actor, responseUrl: string): string {
+  return new URLSearchParams({
+    token: 'legacy-verification-token',
+    team_id: actor.teamId,
+    team_domain: 'acme',
+    channel_id: actor.channelId,
+    channel_name: 'data',
+    user_id: actor.userId,
+    user_name: 'alice',
+    command: '/s3-destination',
+    text,
+    api_app_id: 'A0APP',
+    is_enterprise_install: 'false',
+    response_url: responseUrl,
+    trigger_id: `trigger-${Date.now()}`,
+  }).toString();
+}
+
+/** An interactivity body: `payload=<json>`, form-encoded, as Slack posts it. */
+export function interactionBody(payload: unknown): string {
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/** view.state.values as Slack sends them for the setup modal, from settings. */
+export function setupStateValues(settings: Partial<DestinationSettings>): Record<string, unknown> {
+  const values: Record<string, Record<string, unknown>> = {};
+  if (settings.bucket !== undefined) {
+    values[FIELD.bucket] = { [FIELD.bucket]: { type: 'plain_text_input', value: settings.bucket } };
+  }
+  if (settings.region !== undefined) {
+    values[FIELD.region] = {
+      [FIELD.region]: { type: 'static_select', selected_option: { value: settings.region } },
+    };
+  }
+  if (settings.format !== undefined) {
+    values[FIELD.format] = {
+      [FIELD.format]: { type: 'radio_buttons', selected_option: { value: settings.format } },
+    };
+  }
+  if (settings.csvDelimiter !== undefined) {
+    values[FIELD.csvDelimiter] = {
+      [FIELD.csvDelimiter]: {
+        type: 'static_select',
+        selected_option: { value: settings.csvDelimiter },
+      },
+    };
+  }
+  if (settings.csvForceQuote !== undefined) {
+    values[FIELD.csvForceQuote] = {
+      [FIELD.csvForceQuote]: {
+        type: 'checkboxes',
+        selected_options: settings.csvForceQuote ? [{ value: FORCE_QUOTE_OPTION }] : [],
+      },
+    };
+  }
+  if (settings.keyTemplate !== undefined) {
+    values[FIELD.keyTemplate] = {
+      [FIELD.keyTemplate]: { type: 'plain_text_input', value: settings.keyTemplate },
+    };
+  }
+  return values;
+}
+
+/** A view_submission payload for the setup modal. */
+export function setupSubmissionPayload(
+  actor: Actor,
+  values: Record<string, unknown>,
+  privateMetadata: string,
+): unknown {
+  return {
+    type: 'view_submission',
+    team: { id: actor.teamId, domain: 'acme' },
+    user: { id: actor.userId, username: 'alice', name: 'alice', team_id: actor.teamId },
+    api_app_id: 'A0APP',
+    token: 'legacy-verification-token',
+    trigger_id: `trigger-${Date.now()}`,
+    view: {
+      id: 'V0001',
+      team_id: actor.teamId,
+      type: 'modal',
+      callback_id: SETUP_CALLBACK_ID,
+      private_metadata: privateMetadata,
+      hash: 'hash-1',
+      state: { values },
+      blocks: [],
+      title: { type: 'plain_text', text: 'Connect S3 destination' },
+      app_id: 'A0APP',
+      bot_id: 'BBOT',
+      root_view_id: 'V0001',
+      previous_view_id: null,
+    },
+    response_urls: [],
+    is_enterprise_install: false,
+  };
+}
+
+/** A block_actions payload for one action, from a message (`container`) or a modal (`view`). */
+export function blockActionPayload(
+  actor: Actor,
+  action: Record<string, unknown>,
+  where: { responseUrl?: string; view?: Record<string, unknown> },
+): unknown {
+  return {
+    type: 'block_actions',
+    team: { id: actor.teamId, domain: 'acme' },
+    user: { id: actor.userId, username: 'alice', name: 'alice', team_id: actor.teamId },
+    api_app_id: 'A0APP',
+    token: 'legacy-verification-token',
+    trigger_id: `trigger-${Date.now()}`,
+    is_enterprise_install: false,
+    ...(where.view
+      ? { container: { type: 'view', view_id: where.view.id }, view: where.view }
+      : {
+          container: {
+            type: 'message',
+            message_ts: '1700000000.000200',
+            channel_id: actor.channelId,
+            is_ephemeral: true,
+          },
+          channel: { id: actor.channelId, name: 'data' },
+          response_url: where.responseUrl,
+        }),
+    actions: [{ block_id: 'b1', action_ts: String(Date.now() / 1000), ...action }],
+  };
+}
+
+/** A button click. */
+export function buttonAction(actionId: string, value: string): Record<string, unknown> {
+  return { type: 'button', action_id: actionId, value, text: { type: 'plain_text', text: 'x' } };
+}

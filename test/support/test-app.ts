@@ -1,0 +1,108 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { App } from '@slack/bolt';
+import { createApp } from '../../src/app';
+import type { AppSettings, Deps } from '../../src/deps';
+import { createLogger } from '../../src/log/logger';
+import { createMemoryStores, type Stores } from '../../src/store';
+import { TaskTracker } from '../../src/tasks';
+import type { Verifier } from '../../src/verify/report';
+import { DEFAULT_ACTOR, interactionBody, slashCommandBody, type Actor } from './slack-payloads';
+import { slackSignatureHeaders } from './slack-signer';
+import { startSlackStandIn, type SlackStandIn } from './slack-stand-in';
+
+export const SIGNING_SECRET = 'test-signing-secret-0123456789';
+export const BOT_TOKEN = 'xoxb-test-bot-token-0123456789';
+export const PRINCIPAL_ARN = 'arn:aws:iam::123456789012:role/s3-destination-loader';
+
+export interface TestAppOptions {
+  stores?: Stores;
+  verifier?: Verifier;
+  settings?: Partial<AppSettings>;
+  /** Reuse a stand-in (e.g. two app instances talking to one Slack). */
+  slack?: SlackStandIn;
+}
+
+/** The real app on a loopback port, with a Slack stand-in and every log line captured. */
+export interface TestApp {
+  readonly app: App;
+  readonly deps: Deps;
+  readonly slack: SlackStandIn;
+  readonly url: string;
+  readonly logs: string[];
+  /** POSTs a raw body signed as Slack signs it (or with the given headers instead). */
+  post(body: string, contentType?: string, headers?: Record<string, string>): Promise<Response>;
+  command(text: string, actor?: Partial<Actor>): Promise<Response>;
+  interact(payload: unknown): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+const NO_VERIFIER: Verifier = {
+  verify: () => Promise.reject(new Error('this test app has no verifier')),
+};
+
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const slack = options.slack ?? (await startSlackStandIn());
+  const logs: string[] = [];
+  const logger = createLogger({
+    level: 'trace',
+    secrets: [BOT_TOKEN, SIGNING_SECRET],
+    destination: { write: (line: string) => logs.push(line) },
+  });
+  const deps: Deps = {
+    logger,
+    stores: options.stores ?? createMemoryStores(3600),
+    verifier: options.verifier ?? NO_VERIFIER,
+    tasks: new TaskTracker(),
+    settings: {
+      policyPrincipalArn: PRINCIPAL_ARN,
+      adminUserIds: [],
+      sessionTtlSeconds: 3600,
+      verifyLockTtlMs: 30000,
+      ...options.settings,
+    },
+    now: () => new Date(),
+  };
+  const app = createApp(deps, {
+    botToken: BOT_TOKEN,
+    signingSecret: SIGNING_SECRET,
+    apiUrl: slack.apiUrl,
+    // The stand-in's auth.test identity, as startBot learns it from Slack before creating the app.
+    botId: 'BBOT',
+    botUserId: 'UBOT',
+  });
+  const server = (await app.start(0)) as Server;
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}/slack/events`;
+
+  const post: TestApp['post'] = (
+    body,
+    contentType = 'application/x-www-form-urlencoded',
+    headers,
+  ) =>
+    fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': contentType,
+        ...(headers ?? slackSignatureHeaders(body, SIGNING_SECRET)),
+      },
+      body,
+    });
+
+  return {
+    app,
+    deps,
+    slack,
+    url,
+    logs,
+    post,
+    command: (text, actor) =>
+      post(slashCommandBody(text, { ...DEFAULT_ACTOR, ...actor }, slack.responseUrl())),
+    interact: (payload) => post(interactionBody(payload)),
+    async stop() {
+      await app.stop();
+      await deps.tasks.drain(5000);
+      if (!options.slack) await slack.close();
+    },
+  };
+}

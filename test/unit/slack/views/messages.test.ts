@@ -1,0 +1,199 @@
+import type { DestinationSettings } from '../../../../src/domain/destination';
+import type { SavedDestination } from '../../../../src/store/types';
+import type { VerificationReport } from '../../../../src/verify/report';
+import { buildCheckResult, buildSavedSummary } from '../../../../src/slack/views/check-result';
+import { MAX_LISTED, buildDestinationList } from '../../../../src/slack/views/destination-list';
+import {
+  buildRemoveConfirmation,
+  buildRemovedNotice,
+} from '../../../../src/slack/views/remove-confirmation';
+import {
+  buildSetupInstructions,
+  describeDuration,
+} from '../../../../src/slack/views/setup-instructions';
+import { buildUsage } from '../../../../src/slack/views/usage';
+import { blockKitViolations } from '../../../support/block-kit-limits';
+
+const CHALLENGE = 's3-destination-challenge-file-0f8fad5b-d9cb-469f-a165-70867728950e';
+const settings: DestinationSettings = {
+  bucket: 'acme-data-lake',
+  region: 'eu-west-1',
+  format: 'csv',
+  csvDelimiter: 'pipe',
+  csvForceQuote: true,
+  keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
+};
+const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'List' }] }, null, 2);
+
+const passing: VerificationReport = {
+  ok: true,
+  operatorFault: false,
+  checks: [
+    { check: 'challenge', outcome: 'ok', passed: true, text: 'Found.' },
+    { check: 'list', outcome: 'ok', passed: true, text: 'Listed.' },
+    { check: 'write', outcome: 'ok', passed: true, text: 'Wrote.' },
+    { check: 'region', outcome: 'skipped', passed: true, text: 'Skipped: no region reported.' },
+  ],
+};
+const failing: VerificationReport = {
+  ok: false,
+  operatorFault: false,
+  checks: [
+    {
+      check: 'challenge',
+      outcome: 'not_found',
+      passed: false,
+      text: 'An error occurred (404) when calling the HeadObject operation: Not Found. Upload the file.',
+    },
+    ...passing.checks.slice(1),
+  ],
+};
+
+function saved(bucket: string): SavedDestination {
+  return {
+    teamId: 'T0',
+    settings: { ...settings, bucket },
+    challengeKey: CHALLENGE,
+    channelId: 'C0',
+    connectedBy: 'U0ALICE',
+    verifiedAt: '2026-11-25T08:00:00.000Z',
+    lastCheck: { at: '2026-11-25T09:00:00.000Z', ok: true, summary: 'All checks passed' },
+  };
+}
+
+describe('the one-time setup instructions', () => {
+  const message = buildSetupInstructions({
+    sessionId: '7d444840-9dc0-11d1-b245-5ffdce74fad2',
+    settings,
+    challengeKey: CHALLENGE,
+    bucketPolicy: policy,
+    sessionTtlSeconds: 86400,
+  });
+  const json = JSON.stringify(message.blocks);
+
+  it('holds the policy, the challenge name, both CLI one-liners and the console paths', () => {
+    expect(json).toContain('2012-10-17');
+    expect(json).toContain(CHALLENGE);
+    expect(json).toContain(
+      'aws s3api put-bucket-policy --bucket acme-data-lake --region eu-west-1',
+    );
+    expect(json).toContain(
+      `aws s3api put-object --bucket acme-data-lake --region eu-west-1 --key ${CHALLENGE}`,
+    );
+    expect(json).toContain('Permissions → Bucket policy');
+    expect(json).toContain('no extension');
+  });
+
+  it('carries the session id on the Check and Save button', () => {
+    const button = (message.blocks as { elements?: { action_id?: string; value?: string }[] }[])
+      .flatMap((b) => b.elements ?? [])
+      .find((e) => e.action_id === 'check_and_save');
+
+    expect(button?.value).toBe('7d444840-9dc0-11d1-b245-5ffdce74fad2');
+  });
+
+  it('keeps the challenge out of the notification text and within Slack’s limits', () => {
+    expect(message.text).not.toContain(CHALLENGE);
+    expect(blockKitViolations(message, 'message')).toEqual([]);
+  });
+
+  it.each([
+    [86400, '24 hours'],
+    [3600, '1 hour'],
+    [1800, '30 minutes'],
+    [60, '1 minute'],
+  ])('says a %i-second session lasts %s', (seconds, words) => {
+    expect(describeDuration(seconds)).toBe(words);
+  });
+});
+
+describe('the team-visible check result', () => {
+  it.each([
+    ['a passing first setup', passing, 'setup', /connected `acme-data-lake`/],
+    ['a failing check', failing, 'setup', /1 failed/],
+    ['a passing verify', passing, 'verify', /verified `acme-data-lake`/],
+  ] as const)('reports %s with who, where and each check', (_name, report, occasion, headline) => {
+    const message = buildCheckResult({ userId: 'U0ALICE', settings, report, occasion });
+    const json = JSON.stringify(message.blocks);
+
+    expect(json).toMatch(headline);
+    expect(json).toContain('<@U0ALICE>');
+    expect(json).toContain('Europe (Ireland)');
+    expect(json).toContain('CSV, pipe-delimited, all elements quoted');
+    for (const check of report.checks) expect(json).toContain(check.text);
+    expect(json).not.toContain(CHALLENGE);
+    expect(json).not.toContain('2012-10-17');
+    expect(blockKitViolations(message, 'message')).toEqual([]);
+  });
+
+  it('says when a failure is on the bot’s side', () => {
+    const message = buildCheckResult({
+      userId: 'U0',
+      settings,
+      report: { ...failing, operatorFault: true },
+      occasion: 'verify',
+    });
+
+    expect(JSON.stringify(message.blocks)).toContain('bot’s side');
+  });
+
+  it('replaces the instructions with a summary that shows no secret', () => {
+    const json = JSON.stringify(buildSavedSummary(settings));
+
+    expect(json).toContain('acme-data-lake');
+    expect(json).not.toContain(CHALLENGE);
+  });
+});
+
+describe('the destination list', () => {
+  it('has a helpful empty state', () => {
+    expect(JSON.stringify(buildDestinationList([]))).toContain('/s3-destination setup');
+  });
+
+  it('shows each destination’s settings, who connected it and its last check, never a challenge', () => {
+    const json = JSON.stringify(buildDestinationList([saved('a-bucket'), saved('b-bucket')]));
+
+    expect(json).toContain('a-bucket');
+    expect(json).toContain('b-bucket');
+    expect(json).toContain('<@U0ALICE>');
+    expect(json).toContain('All checks passed');
+    expect(json).toContain('CSV, pipe-delimited, all elements quoted');
+    expect(json).not.toContain(CHALLENGE);
+  });
+
+  it('stays within 50 blocks however many destinations there are, and says how many more', () => {
+    const many = Array.from({ length: MAX_LISTED + 7 }, (_, i) => saved(`bucket-${i}`));
+    const message = buildDestinationList(many);
+
+    expect(blockKitViolations(message, 'message')).toEqual([]);
+    expect(JSON.stringify(message)).toContain('and 7 more');
+  });
+});
+
+describe('remove and usage messages', () => {
+  it('asks before removing, with both buttons carrying the bucket', () => {
+    const message = buildRemoveConfirmation('acme-data-lake');
+    const buttons = (
+      message.blocks as { elements?: { action_id: string; value: string }[] }[]
+    ).flatMap((b) => b.elements ?? []);
+
+    expect(buttons.map((b) => b.action_id)).toEqual(['confirm_remove', 'cancel_remove']);
+    expect(buttons.every((b) => JSON.parse(b.value).bucket === 'acme-data-lake')).toBe(true);
+  });
+
+  it('tells the channel the policy and challenge file may now be removed', () => {
+    const json = JSON.stringify(buildRemovedNotice('U0', 'acme-data-lake'));
+
+    expect(json).toContain('bucket policy and the challenge file may now be removed');
+  });
+
+  it('lists every subcommand, after the reason when there is one', () => {
+    const message = buildUsage('I don’t know `x`.');
+    const json = JSON.stringify(message.blocks);
+
+    for (const sub of ['setup', 'list', 'verify <bucket>', 'remove <bucket>', 'help']) {
+      expect(json).toContain(`/s3-destination ${sub}`);
+    }
+    expect(json.indexOf('I don’t know')).toBeLessThan(json.indexOf('/s3-destination setup'));
+  });
+});

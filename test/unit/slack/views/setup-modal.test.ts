@@ -1,0 +1,101 @@
+import { AWS_REGIONS } from '../../../../src/domain/regions';
+import { buildSetupModal, keyPreview } from '../../../../src/slack/views/setup-modal';
+import { blockKitViolations } from '../../../support/block-kit-limits';
+
+const metadata = { channelId: 'C0DATA', responseUrl: 'https://hooks.slack.com/commands/T0/1/abc' };
+
+type AnyBlock = {
+  block_id?: string;
+  type: string;
+  element?: Record<string, unknown>;
+  elements?: { text: string }[];
+};
+
+const blocksOf = (view: ReturnType<typeof buildSetupModal>) => view.blocks as AnyBlock[];
+const byId = (view: ReturnType<typeof buildSetupModal>, id: string) =>
+  blocksOf(view).find((b) => b.block_id === id);
+
+describe('buildSetupModal', () => {
+  it('starts from the defaults: us-east-1, JSON Lines, the default key template', () => {
+    const view = buildSetupModal(metadata);
+
+    expect(view.callback_id).toBe('s3_destination_setup');
+    expect((byId(view, 'region')?.element?.initial_option as { value: string }).value).toBe(
+      'us-east-1',
+    );
+    expect(
+      (byId(view, 'output_file_format')?.element?.initial_option as { value: string }).value,
+    ).toBe('jsonl');
+    expect(byId(view, 's3_key_format_string')?.element?.initial_value).toBe(
+      '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
+    );
+    expect(byId(view, 'csv_delimiter')).toBeUndefined();
+    expect(byId(view, 'csv_force_quote')).toBeUndefined();
+    expect(JSON.parse(view.private_metadata!)).toEqual(metadata);
+  });
+
+  it('dispatches an action when the format changes', () => {
+    const format = byId(buildSetupModal(metadata), 'output_file_format') as AnyBlock & {
+      dispatch_action?: boolean;
+    };
+
+    expect(format.dispatch_action).toBe(true);
+    expect(format.element?.action_id).toBe('output_file_format');
+  });
+
+  it('shows CSV options, with the chosen values, while CSV is selected', () => {
+    const view = buildSetupModal(metadata, {
+      format: 'csv',
+      csvDelimiter: 'tab',
+      csvForceQuote: true,
+    });
+
+    expect((byId(view, 'csv_delimiter')?.element?.initial_option as { value: string }).value).toBe(
+      'tab',
+    );
+    expect(byId(view, 'csv_force_quote')?.element?.initial_options).toEqual([
+      expect.objectContaining({ value: 'force_quote' }),
+    ]);
+  });
+
+  it('keeps what the user typed', () => {
+    const view = buildSetupModal(metadata, {
+      bucket: 'typed',
+      region: 'cn-north-1',
+      keyTemplate: 'x',
+    });
+
+    expect(byId(view, 's3_bucket')?.element?.initial_value).toBe('typed');
+    expect((byId(view, 'region')?.element?.initial_option as { value: string }).value).toBe(
+      'cn-north-1',
+    );
+    expect(byId(view, 's3_key_format_string')?.element?.initial_value).toBe('x');
+  });
+
+  it('offers every region, within Slack’s 100-option limit', () => {
+    const options = byId(buildSetupModal(metadata), 'region')?.element?.options as {
+      value: string;
+    }[];
+
+    expect(options.map((o) => o.value)).toEqual(AWS_REGIONS.map((r) => r.code));
+  });
+
+  it.each([
+    ['JSON Lines', {}],
+    ['CSV', { format: 'csv' as const }],
+  ])('stays within Slack’s modal limits (%s)', (_name, values) => {
+    expect(blockKitViolations(buildSetupModal(metadata, values), 'modal')).toEqual([]);
+  });
+
+  it('previews a rendered key, or says the preview waits for a valid template', () => {
+    expect(
+      keyPreview({
+        keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
+        format: 'csv',
+      }),
+    ).toContain('salesforce-prod/account/1_1519235654474.csv');
+    expect(keyPreview({ keyTemplate: '[table_name]', format: 'csv' })).toMatch(
+      /once the template is valid/,
+    );
+  });
+});
