@@ -1,0 +1,263 @@
+import { randomUUID } from 'node:crypto';
+import { webApi } from '@slack/bolt';
+import type { Redis } from 'ioredis';
+import type { Deps } from '../../src/deps';
+import { createLogger } from '../../src/log/logger';
+import { startMonitor, type Monitor } from '../../src/monitor/monitor';
+import {
+  createRedisClient,
+  createRedisStores,
+  MONITOR_LOCK_KEY,
+  RedisLockStore,
+  waitForRedis,
+  type SavedDestination,
+  type Stores,
+} from '../../src/store';
+import { TaskTracker } from '../../src/tasks';
+import { CHALLENGE_NOT_FOUND_TEXT } from '../../src/verify/explain';
+import type { Verifier, VerifyTarget } from '../../src/verify/report';
+import { createS3ClientFactory, type S3ClientFactory } from '../../src/verify/s3-clients';
+import { S3Verifier } from '../../src/verify/verifier';
+import { REDIS_URL, testRedis, type TestRedis } from '../support/redis';
+import {
+  LOCAL_S3_CREDENTIALS,
+  LOCAL_S3_REGION,
+  startLocalS3,
+  type LocalS3,
+} from '../support/s3-local';
+import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
+
+const TEAM = 'T0MONITOR';
+const CHANNEL = 'C0ALERTS';
+
+/** The real verifier, counting how often each bucket was checked. */
+class CountingVerifier implements Verifier {
+  readonly checks = new Map<string, number>();
+
+  constructor(private readonly inner: Verifier) {}
+
+  verify(target: VerifyTarget) {
+    this.checks.set(target.bucket, (this.checks.get(target.bucket) ?? 0) + 1);
+    return this.inner.verify(target);
+  }
+
+  get total(): number {
+    return [...this.checks.values()].reduce((sum, count) => sum + count, 0);
+  }
+}
+
+let s3: LocalS3;
+let s3Clients: S3ClientFactory;
+let slack: SlackStandIn;
+let redis: TestRedis;
+const logs: string[] = [];
+/** Closed after each test: second Redis clients, monitors. */
+let cleanups: (() => unknown)[] = [];
+
+beforeAll(async () => {
+  [s3, slack, redis] = await Promise.all([startLocalS3(), startSlackStandIn(), testRedis()]);
+  s3Clients = createS3ClientFactory({
+    endpoint: s3.endpoint,
+    forcePathStyle: true,
+    timeoutMs: 5000,
+    credentials: LOCAL_S3_CREDENTIALS,
+  });
+});
+
+afterEach(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+  cleanups = [];
+  await redis.flush();
+  slack.reset();
+  logs.length = 0;
+});
+
+afterAll(async () => {
+  s3Clients?.destroy();
+  await Promise.all([s3?.stop(), slack?.close(), redis?.cleanup()]);
+});
+
+function depsWith(stores: Stores, verifier: Verifier): Deps {
+  return {
+    logger: createLogger({ level: 'debug', destination: { write: (line) => logs.push(line) } }),
+    stores,
+    verifier,
+    tasks: new TaskTracker(),
+    settings: {
+      policyPrincipalArn: 'arn:aws:iam::123456789012:role/s3-destination-loader',
+      adminUserIds: [],
+      sessionTtlSeconds: 3600,
+      verifyLockTtlMs: 30000,
+    },
+    now: () => new Date(),
+  };
+}
+
+/** Another client on the same Redis and key prefix: what a second replica would hold. */
+async function secondRedisClient(): Promise<Redis> {
+  const client = createRedisClient(REDIS_URL, { keyPrefix: redis.prefix });
+  cleanups.push(() => client.quit().catch(() => client.disconnect()));
+  await waitForRedis(client, 5000);
+  return client;
+}
+
+function slackClient(): webApi.WebClient {
+  return new webApi.WebClient('xoxb-test', {
+    slackApiUrl: slack.apiUrl,
+    retryConfig: { retries: 0 },
+  });
+}
+
+function monitorFor(deps: Deps, intervalSeconds = 0): Monitor {
+  const monitor = startMonitor(deps, slackClient(), intervalSeconds);
+  cleanups.push(async () => {
+    monitor.stop();
+    await monitor.done();
+  });
+  return monitor;
+}
+
+/** A bucket on the local S3 server holding its challenge file, saved as a passing destination. */
+async function connectedDestination(stores: Stores, teamId = TEAM): Promise<SavedDestination> {
+  const bucket = `monitor-${randomUUID().slice(0, 8)}`;
+  const challengeKey = `s3-destination-challenge-file-${randomUUID()}`;
+  await s3.createBucket(bucket);
+  await s3.putObject(bucket, challengeKey);
+  const destination: SavedDestination = {
+    teamId,
+    settings: {
+      bucket,
+      region: LOCAL_S3_REGION,
+      format: 'jsonl',
+      csvDelimiter: 'comma',
+      csvForceQuote: false,
+      keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
+    },
+    challengeKey,
+    channelId: CHANNEL,
+    connectedBy: 'U0ALICE',
+    verifiedAt: new Date().toISOString(),
+    lastCheck: { at: new Date().toISOString(), ok: true, summary: 'All checks passed' },
+  };
+  await stores.destinations.save(destination);
+  return destination;
+}
+
+/** One sweep per interval is the design: end this interval so the next sweep may run. */
+async function nextInterval(): Promise<void> {
+  await redis.client.del(MONITOR_LOCK_KEY);
+}
+
+describe('the monitor against a real S3 server and Redis', () => {
+  it('alerts once when the challenge file disappears and once when it is back', async () => {
+    const stores = createRedisStores(redis.client, 3600);
+    const monitor = monitorFor(depsWith(stores, new S3Verifier(s3Clients, { timeoutMs: 5000 })));
+    const destination = await connectedDestination(stores);
+    const { bucket } = destination.settings;
+    const sweep = async () => {
+      await nextInterval();
+      return monitor.sweepOnce();
+    };
+
+    expect(await sweep()).toEqual({ checked: 1, alerts: 0, recoveries: 0, failures: 0 });
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(0);
+
+    await s3.deleteObject(bucket, destination.challengeKey);
+    expect(await sweep()).toEqual({ checked: 1, alerts: 1, recoveries: 0, failures: 0 });
+    const [alert] = slack.callsTo('chat.postMessage');
+    expect(alert.body.channel).toBe(CHANNEL);
+    expect(JSON.stringify(alert.body)).toContain(CHALLENGE_NOT_FOUND_TEXT);
+    expect(JSON.stringify(alert.body)).toContain(bucket);
+    expect(JSON.stringify(alert.body)).not.toContain(destination.challengeKey);
+    expect((await stores.destinations.get(TEAM, bucket))?.lastCheck.ok).toBe(false);
+
+    expect(await sweep()).toEqual({ checked: 1, alerts: 0, recoveries: 0, failures: 0 });
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
+
+    await s3.putObject(bucket, destination.challengeKey);
+    expect(await sweep()).toEqual({ checked: 1, alerts: 0, recoveries: 1, failures: 0 });
+    const recovery = slack.callsTo('chat.postMessage')[1];
+    expect(recovery.body.channel).toBe(CHANNEL);
+    expect(String(recovery.body.text)).toContain('passes its checks again');
+    expect(JSON.stringify(recovery.body)).not.toContain(destination.challengeKey);
+
+    expect(await sweep()).toEqual({ checked: 1, alerts: 0, recoveries: 0, failures: 0 });
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(2);
+    expect((await stores.destinations.get(TEAM, bucket))?.lastCheck.ok).toBe(true);
+    expect(logs.join('\n')).not.toContain(destination.challengeKey);
+    expect(logs.filter((line) => line.includes('monitor: sweep finished'))).toHaveLength(5);
+  });
+
+  it('has two replicas sweeping at the same moment check each destination once', async () => {
+    const verifier = new CountingVerifier(new S3Verifier(s3Clients, { timeoutMs: 5000 }));
+    const storesA = createRedisStores(redis.client, 3600);
+    const storesB = createRedisStores(await secondRedisClient(), 3600);
+    const a = monitorFor(depsWith(storesA, verifier));
+    const b = monitorFor(depsWith(storesB, verifier));
+    const buckets = [
+      (await connectedDestination(storesA, 'T0ONE')).settings.bucket,
+      (await connectedDestination(storesA, 'T0ONE')).settings.bucket,
+      (await connectedDestination(storesB, 'T0TWO')).settings.bucket,
+    ];
+
+    const results = await Promise.all([a.sweepOnce(), b.sweepOnce()]);
+
+    expect(results.filter((result) => result === undefined)).toHaveLength(1);
+    expect(results.find((result) => result !== undefined)).toEqual({
+      checked: 3,
+      alerts: 0,
+      recoveries: 0,
+      failures: 0,
+    });
+    expect(Object.fromEntries(verifier.checks)).toEqual(
+      Object.fromEntries(buckets.map((bucket) => [bucket, 1])),
+    );
+  });
+
+  it('has two replicas on a timer sweep once per interval between them', async () => {
+    const verifier = new CountingVerifier(new S3Verifier(s3Clients, { timeoutMs: 5000 }));
+    const storesA = createRedisStores(redis.client, 3600);
+    const storesB = createRedisStores(await secondRedisClient(), 3600);
+    const buckets = [
+      (await connectedDestination(storesA)).settings.bucket,
+      (await connectedDestination(storesA)).settings.bucket,
+    ];
+    const intervalMs = 1000;
+    const started = Date.now();
+
+    const a = monitorFor(depsWith(storesA, verifier), intervalMs / 1000);
+    const b = monitorFor(depsWith(storesB, verifier), intervalMs / 1000);
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    a.stop();
+    b.stop();
+    await Promise.all([a.done(), b.done()]);
+    const intervalsBegun = Math.ceil((Date.now() - started) / intervalMs);
+
+    const sweeps = logs.filter((line) => line.includes('monitor: sweep finished')).length;
+    expect(sweeps).toBeGreaterThanOrEqual(2);
+    expect(sweeps).toBeLessThanOrEqual(intervalsBegun);
+    // Every sweep checked every destination exactly once.
+    expect(verifier.total).toBe(sweeps * buckets.length);
+    for (const bucket of buckets) expect(verifier.checks.get(bucket)).toBe(sweeps);
+  });
+
+  it('waits out a crashed holder: its lock expires by itself', async () => {
+    const stores = createRedisStores(redis.client, 3600);
+    const monitor = monitorFor(depsWith(stores, new S3Verifier(s3Clients, { timeoutMs: 5000 })));
+    await connectedDestination(stores);
+    const crashed = await secondRedisClient();
+    const lockTtlMs = 400;
+    expect(await new RedisLockStore(crashed).acquire(MONITOR_LOCK_KEY, lockTtlMs)).toBeDefined();
+    crashed.disconnect();
+
+    expect(await monitor.sweepOnce()).toBeUndefined();
+
+    await new Promise((resolve) => setTimeout(resolve, lockTtlMs + 200));
+    expect(await monitor.sweepOnce()).toEqual({
+      checked: 1,
+      alerts: 0,
+      recoveries: 0,
+      failures: 0,
+    });
+  });
+});
