@@ -1,0 +1,122 @@
+import type { Server } from 'node:http';
+import { createApp } from './app';
+import { ConfigError, loadConfig, type Config } from './config';
+import { buildDeps, identifyBot } from './deps';
+import type { Logger } from './log/logger';
+import { startMonitor } from './monitor/monitor';
+
+const DRAIN_BUDGET_MS = 7000;
+const EXIT_DEADLINE_MS = 10000;
+
+export interface RunningBot {
+  readonly logger: Logger;
+  /** The HTTP port in HTTP mode; undefined in Socket Mode. */
+  readonly port?: number;
+  /** Stops taking requests, lets running checks finish (bounded), closes Redis. */
+  stop(): Promise<void>;
+}
+
+/** config → deps → app → start, plus the monitor. */
+export async function startBot(config: Config): Promise<RunningBot> {
+  const deps = buildDeps(config);
+  const log = deps.logger;
+  let identity;
+  try {
+    identity = await identifyBot(config, log);
+  } catch (error) {
+    await deps.close();
+    throw error;
+  }
+  const app = createApp(deps, {
+    ...identity,
+    botToken: config.SLACK_BOT_TOKEN,
+    signingSecret: config.SLACK_SIGNING_SECRET,
+    appToken: config.SLACK_APP_TOKEN,
+    apiUrl: config.SLACK_API_URL,
+  });
+  let port: number | undefined;
+  if (config.SLACK_APP_TOKEN) {
+    await app.start();
+    log.info({ mode: 'socket' }, 'connected to Slack in Socket Mode');
+  } else {
+    const server = (await app.start(config.PORT)) as Server;
+    const address = server.address();
+    port = typeof address === 'object' && address ? address.port : config.PORT;
+    log.info(
+      { mode: 'http', port },
+      `listening: Slack posts to http://localhost:${port}/slack/events`,
+    );
+  }
+  const monitor = startMonitor(deps, app.client, config.MONITOR_INTERVAL_SECONDS);
+
+  return {
+    logger: log,
+    port,
+    async stop() {
+      log.info(
+        { running: deps.tasks.size },
+        'shutting down: no new requests, finishing running checks',
+      );
+      monitor.stop();
+      await app
+        .stop()
+        .catch((error: unknown) => log.warn({ err: error }, 'stopping the receiver failed'));
+      const drained = await deps.tasks.drain(DRAIN_BUDGET_MS);
+      if (!drained) log.warn({ running: deps.tasks.size }, 'gave up waiting for running checks');
+      await monitor.done();
+      await deps.close();
+      log.info('stopped');
+    },
+  };
+}
+
+/**
+ * The process around the bot: configuration problems exit 1 naming each one; SIGTERM/SIGINT stop
+ * gracefully and exit 0 within 10 seconds; a stray rejection is logged, never fatal.
+ */
+export function runFromEnvironment(
+  adjust: (config: Config) => Config = (config) => config,
+  afterStart: (bot: RunningBot, config: Config) => Promise<void> = async () => undefined,
+): void {
+  let config: Config;
+  try {
+    config = adjust(loadConfig());
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`s3-destination-bot: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  startBot(config).then(
+    async (bot) => {
+      process.on('unhandledRejection', (reason) =>
+        bot.logger.error({ err: reason }, 'unhandled rejection'),
+      );
+      let stopping = false;
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (stopping) return;
+        stopping = true;
+        bot.logger.info({ signal }, 'signal received');
+        setTimeout(() => process.exit(1), EXIT_DEADLINE_MS).unref();
+        bot.stop().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            bot.logger.error({ err: error }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGTERM', onSignal);
+      process.on('SIGINT', onSignal);
+      await afterStart(bot, config);
+    },
+    (error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      process.stderr.write(`s3-destination-bot could not start: ${message}\n`);
+      process.exit(1);
+    },
+  );
+}
+
+if (require.main === module) runFromEnvironment();

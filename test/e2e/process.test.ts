@@ -1,0 +1,216 @@
+import { startFaultServer, type FaultServer } from '../support/s3-fault-server';
+import { spawnBot, type BotProcess } from '../support/bot-process';
+import {
+  DEFAULT_ACTOR,
+  blockActionPayload,
+  buttonAction,
+  interactionBody,
+  setupStateValues,
+  setupSubmissionPayload,
+  slashCommandBody,
+} from '../support/slack-payloads';
+import { slackSignatureHeaders } from '../support/slack-signer';
+import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
+import { BOT_TOKEN, PRINCIPAL_ARN, SIGNING_SECRET } from '../support/test-app';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+function baseEnv(slack: SlackStandIn, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slack.apiUrl,
+    POLICY_PRINCIPAL_ARN: PRINCIPAL_ARN,
+    PORT: '0',
+    LOG_LEVEL: 'info',
+    MONITOR_INTERVAL_SECONDS: '0',
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_REGION: 'us-east-1',
+    ...extra,
+  };
+}
+
+async function started(bot: BotProcess): Promise<string> {
+  const line = await bot.waitForLine(/"mode":"http"/);
+  const port = (JSON.parse(line) as { port: number }).port;
+  return `http://127.0.0.1:${port}`;
+}
+
+async function signedPost(base: string, body: string): Promise<Response> {
+  return fetch(`${base}/slack/events`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      ...slackSignatureHeaders(body, SIGNING_SECRET),
+    },
+    body,
+  });
+}
+
+describe('the bot as a process', () => {
+  let slack: SlackStandIn;
+  const running: BotProcess[] = [];
+
+  beforeAll(async () => {
+    slack = await startSlackStandIn();
+  });
+  afterEach(async () => {
+    for (const bot of running.splice(0)) {
+      if (bot.child.exitCode === null) bot.child.kill('SIGKILL');
+      await bot.exited();
+    }
+    slack.reset();
+  });
+  afterAll(async () => {
+    await slack.close();
+  });
+
+  it('exits 1 on bad configuration, naming every problem', async () => {
+    const bot = spawnBot({
+      PORT: 'eighty',
+      REDIS_URL: 'localhost:6379',
+      S3_FORCE_PATH_STYLE: 'yes',
+    });
+    running.push(bot);
+
+    expect(await bot.exited()).toBe(1);
+    const message = bot.stderr.join('\n');
+    for (const name of [
+      'SLACK_BOT_TOKEN',
+      'SLACK_SIGNING_SECRET',
+      'POLICY_PRINCIPAL_ARN',
+      'PORT',
+      'REDIS_URL',
+      'S3_FORCE_PATH_STYLE',
+    ]) {
+      expect(message).toContain(name);
+    }
+  });
+
+  it('exits 1 with the reason when Slack refuses the bot token, leaking no token', async () => {
+    slack.answer('auth.test', { ok: false, error: 'invalid_auth' });
+    const bot = spawnBot(baseEnv(slack));
+    running.push(bot);
+
+    expect(await bot.exited()).toBe(1);
+    const output = [...bot.stdout, ...bot.stderr].join('\n');
+    expect(bot.stderr.join('\n')).toContain('Slack refused SLACK_BOT_TOKEN (invalid_auth)');
+    expect(output).not.toContain(BOT_TOKEN);
+  });
+
+  it.each([
+    ['Redis answers', { REDIS_URL }, 200, { redis: 'ok' }],
+    ['Redis does not answer', { REDIS_URL: 'redis://127.0.0.1:1' }, 503, { redis: 'down' }],
+    ['no Redis is configured', {}, 200, { redis: 'memory' }],
+  ])('answers /healthz when %s', async (_name, extra, status, body) => {
+    const bot = spawnBot(baseEnv(slack, extra));
+    running.push(bot);
+    const base = await started(bot);
+
+    const response = await fetch(`${base}/healthz`);
+
+    expect(response.status).toBe(status);
+    expect(await response.json()).toEqual(body);
+  });
+
+  it('warns once, clearly, when it runs on in-memory stores', async () => {
+    const bot = spawnBot(baseEnv(slack));
+    running.push(bot);
+    await started(bot);
+
+    const warnings = bot.stdout.filter((line) => line.includes('REDIS_URL is not set'));
+    expect(warnings).toHaveLength(1);
+    expect(JSON.parse(warnings[0])).toMatchObject({ level: 40 });
+  });
+
+  describe('with S3 behind a stand-in', () => {
+    let s3: FaultServer;
+    beforeAll(async () => {
+      s3 = await startFaultServer();
+    });
+    afterEach(() => s3.reset());
+    afterAll(async () => {
+      await s3.stop();
+    });
+
+    async function setUpToTheButton(
+      base: string,
+    ): Promise<{ sessionId: string; responseUrl: string }> {
+      const command = await signedPost(
+        base,
+        slashCommandBody('setup', DEFAULT_ACTOR, slack.responseUrl('cmd')),
+      );
+      expect(command.status).toBe(200);
+      const open = await slack.waitForCall('views.open');
+      const view = open.body.view as { private_metadata: string };
+      const submission = setupSubmissionPayload(
+        DEFAULT_ACTOR,
+        setupStateValues({
+          bucket: 'acme-data-lake',
+          region: 'us-east-1',
+          format: 'jsonl',
+          keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
+        }),
+        view.private_metadata,
+      );
+      expect((await signedPost(base, interactionBody(submission))).status).toBe(200);
+      const ephemeral = await slack.waitForCall('response_url');
+      const button = (
+        ephemeral.body.blocks as { elements?: { action_id: string; value: string }[] }[]
+      )
+        .flatMap((b) => b.elements ?? [])
+        .find((e) => e.action_id === 'check_and_save');
+      return { sessionId: button!.value, responseUrl: slack.responseUrl('click') };
+    }
+
+    it('runs the whole setup flow in memory mode', async () => {
+      const bot = spawnBot(
+        baseEnv(slack, { S3_ENDPOINT: s3.endpoint, S3_FORCE_PATH_STYLE: 'true' }),
+      );
+      running.push(bot);
+      const base = await started(bot);
+
+      const { sessionId, responseUrl } = await setUpToTheButton(base);
+      const click = blockActionPayload(DEFAULT_ACTOR, buttonAction('check_and_save', sessionId), {
+        responseUrl,
+      });
+      await signedPost(base, interactionBody(click));
+
+      const result = await slack.waitForCall('chat.postMessage');
+      expect(result.body.channel).toBe(DEFAULT_ACTOR.channelId);
+      expect(JSON.stringify(result.body.blocks)).toContain('connected `acme-data-lake`');
+    });
+
+    it('finishes a running verification on SIGTERM, then exits 0', async () => {
+      const bot = spawnBot(
+        baseEnv(slack, { S3_ENDPOINT: s3.endpoint, S3_FORCE_PATH_STYLE: 'true' }),
+      );
+      running.push(bot);
+      const base = await started(bot);
+      const { sessionId, responseUrl } = await setUpToTheButton(base);
+      s3.setFault({ op: 'HeadObject', kind: 'slow', delayMs: 1500 });
+
+      const click = blockActionPayload(DEFAULT_ACTOR, buttonAction('check_and_save', sessionId), {
+        responseUrl,
+      });
+      await signedPost(base, interactionBody(click));
+      await waitUntil(() => s3.requests.some((r) => r.operation === 'HeadObject'));
+      bot.child.kill('SIGTERM');
+
+      expect(await bot.exited()).toBe(0);
+      const result = slack.callsTo('chat.postMessage');
+      expect(result).toHaveLength(1);
+      expect(JSON.stringify(result[0].body.blocks)).toContain('connected `acme-data-lake`');
+      expect(bot.stdout.some((line) => line.includes('"msg":"stopped"'))).toBe(true);
+    });
+  });
+});
+
+async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
