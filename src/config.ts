@@ -1,5 +1,6 @@
 import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
+import { parseRedisUrl } from './store/redis-url';
 import { AppError } from './errors';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -48,12 +49,14 @@ const envSchema = z.object({
   ),
   SLACK_API_URL: httpUrl('the Slack Web API'),
   PORT: envInteger(3000, 0, 65535),
-  REDIS_URL: optionalString.refine(
-    (value) => value === undefined || /^rediss?:\/\/\S+$/.test(value),
-    {
-      message: 'must start with redis:// or rediss://',
-    },
-  ),
+  REDIS_URL: optionalString.superRefine((value, ctx) => {
+    if (value === undefined) return;
+    try {
+      parseRedisUrl(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    }
+  }),
   POLICY_PRINCIPAL_ARN: z
     .string({ message: 'is required (the IAM role ARN written into each bucket policy)' })
     .regex(

@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  connectRedis,
   createRedisStores,
+  waitForRedis,
   MemoryDestinationStore,
   MemoryHealth,
   MemoryLockStore,
@@ -11,6 +13,7 @@ import {
   type Stores,
 } from '../../src/store';
 import { testRedis } from '../support/redis';
+import { startCluster, startSentinel, type RedisTopology } from '../support/redis-topologies';
 import { savedDestination, setupSession } from '../unit/store/fixtures';
 
 const TTL_SECONDS = 3600;
@@ -66,10 +69,46 @@ async function redisHarness(): Promise<Harness> {
   };
 }
 
+/** Redis through another topology: the app's own `connectRedis` on REDIS_URL-style `url`. */
+function topologyHarness(url: () => string) {
+  return async (): Promise<Harness> => {
+    // testRedis() lends its unique prefix and cleans up what the topology client writes.
+    const owner = await testRedis();
+    const client = connectRedis(url(), { keyPrefix: owner.prefix });
+    await waitForRedis(client, 10_000);
+    return {
+      stores: createRedisStores(client, TTL_SECONDS),
+      async expectSessionTtl(session) {
+        const pttl = await client.pttl(sessionKey(session.teamId, session.id));
+        expect(pttl).toBeGreaterThan((TTL_SECONDS - 5) * 1000);
+        expect(pttl).toBeLessThanOrEqual(TTL_SECONDS * 1000);
+      },
+      async elapse(ms) {
+        await sleep(ms + 20);
+      },
+      async close() {
+        await client.quit().catch(() => client.disconnect());
+        await owner.cleanup();
+      },
+    };
+  };
+}
+
+let sentinel: RedisTopology;
+let cluster: RedisTopology;
+beforeAll(async () => {
+  [sentinel, cluster] = await Promise.all([startSentinel(), startCluster()]);
+}, 60_000);
+afterAll(async () => {
+  await Promise.all([sentinel?.stop(), cluster?.stop()]);
+});
+
 describe.each([
-  ['memory', memoryHarness],
-  ['redis', redisHarness],
-])('%s stores', (kind, makeHarness) => {
+  ['memory', 'memory', memoryHarness],
+  ['redis', 'redis', redisHarness],
+  ['redis via Sentinel', 'redis', topologyHarness(() => sentinel.url)],
+  ['Redis Cluster', 'redis', topologyHarness(() => cluster.url)],
+])('%s stores', (_label, kind, makeHarness) => {
   let harness: Harness;
   let stores: Stores;
 

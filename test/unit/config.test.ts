@@ -33,6 +33,21 @@ describe('parseConfig', () => {
     expect(config.SLACK_APP_TOKEN).toBeUndefined();
   });
 
+  it.each([
+    'redis://127.0.0.1:6379',
+    'rediss://default:secret@cache.example.com:6380/1',
+    'redis-sentinel://s1:26379,s2:26379/mymaster',
+    'rediss-cluster://n1:7000,n2:7000',
+  ])('accepts REDIS_URL %s', (url) => {
+    expect(parseConfig({ ...minimal, REDIS_URL: url }).REDIS_URL).toBe(url);
+  });
+
+  it('says what is wrong with a REDIS_URL', () => {
+    expect(problemsOf({ ...minimal, REDIS_URL: 'redis-sentinel://s1:26379' })).toEqual([
+      expect.stringMatching(/^REDIS_URL.*must name the Sentinel primary/),
+    ]);
+  });
+
   it('names every missing required variable in one message', () => {
     const error = (() => {
       try {
