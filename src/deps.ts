@@ -1,7 +1,7 @@
 import { webApi } from '@slack/bolt';
 import type { Config } from './config';
 import { createLogger, toSlackLogger, type Logger } from './log/logger';
-import { createMemoryStores, createRedisClient, createRedisStores, type Stores } from './store';
+import { createMemoryStores, connectRedis, createRedisStores, type Stores } from './store';
 import { TaskTracker } from './tasks';
 import { createS3ClientFactory } from './verify/s3-clients';
 import { S3Verifier } from './verify/verifier';
@@ -59,10 +59,13 @@ export function buildDeps(config: Config, logger?: Logger): OwnedDeps {
   let stores: Stores;
   let closeStore: () => Promise<void>;
   if (config.REDIS_URL) {
-    const redis = createRedisClient(config.REDIS_URL, {
+    const redis = connectRedis(config.REDIS_URL, {
       onError: (error) => log.warn({ err: error }, 'Redis connection problem'),
     });
-    stores = createRedisStores(redis, config.SESSION_TTL_SECONDS);
+    stores = createRedisStores(redis, config.SESSION_TTL_SECONDS, {
+      // A destination that no longer parses is left out of lists and sweeps, and said here.
+      onCorrupt: (error) => log.error({ err: error }, 'skipped a corrupt saved destination'),
+    });
     closeStore = async () => {
       await redis.quit().catch(() => redis.disconnect());
     };
