@@ -1,0 +1,178 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { parse } from 'yaml';
+import { SUBCOMMANDS } from '../../src/slack/command-text';
+import { COMMAND } from '../../src/slack/ids';
+
+const ROOT = join(__dirname, '..', '..');
+const SRC = join(ROOT, 'src');
+
+interface Manifest {
+  _metadata: { major_version: number };
+  display_information: {
+    name: string;
+    description: string;
+    long_description?: string;
+    background_color?: string;
+  };
+  features: {
+    bot_user?: { display_name: string; always_online?: boolean };
+    slash_commands?: {
+      command: string;
+      description: string;
+      usage_hint?: string;
+      should_escape?: boolean;
+    }[];
+  };
+  oauth_config: { scopes: { bot?: string[]; user?: string[] } };
+  settings: {
+    interactivity?: { is_enabled: boolean };
+    socket_mode_enabled?: boolean;
+  };
+}
+
+const manifest = parse(readFileSync(join(ROOT, 'manifest.yml'), 'utf8')) as Manifest;
+
+function sourceFiles(directory: string): string[] {
+  return readdirSync(directory, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(directory, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return entry.name.endsWith('.ts') ? [path] : [];
+  });
+}
+
+const sources = sourceFiles(SRC).map((path) => ({
+  path: relative(ROOT, path),
+  text: readFileSync(path, 'utf8'),
+}));
+
+/** Every Web API method the code calls, as `client.chat.postMessage(` or `apiCall('…')`. */
+function webApiMethodsCalled(): Map<string, string[]> {
+  const called = new Map<string, string[]>();
+  const patterns = [
+    /\bclient\s*\.\s*([a-z]+(?:\s*\.\s*[a-zA-Z]+)+)\s*\(/g,
+    /\bapiCall\s*\(\s*['"`]([a-zA-Z.]+)['"`]/g,
+  ];
+  for (const { path, text } of sources) {
+    for (const pattern of patterns) {
+      for (const match of text.matchAll(pattern)) {
+        const method = match[1].replace(/\s+/g, '');
+        called.set(method, [...(called.get(method) ?? []), path]);
+      }
+    }
+  }
+  return called;
+}
+
+/** Whether any source file registers a listener of this Bolt kind (`app.command(`, …). */
+function registers(kind: 'command' | 'action' | 'view' | 'shortcut' | 'options'): boolean {
+  const pattern = new RegExp(`\\bapp\\s*\\.\\s*${kind}\\s*\\(`);
+  return sources.some(({ text }) => pattern.test(text));
+}
+
+/**
+ * The bot scopes each Web API method needs (docs.slack.dev/reference/methods). A method missing
+ * from this table fails the test below: add it with its scopes, then the manifest follows.
+ */
+const SCOPES_OF_METHOD: Readonly<Record<string, readonly string[]>> = {
+  'auth.test': [],
+  'chat.postMessage': ['chat:write'],
+  'chat.postEphemeral': ['chat:write'],
+  'chat.update': ['chat:write'],
+  'chat.delete': ['chat:write'],
+  'conversations.join': ['channels:join'],
+  // Modals need no scope: the trigger_id or view id is the permission.
+  'views.open': [],
+  'views.update': [],
+  'views.push': [],
+};
+
+/** The bot scopes the code needs, derived from what it calls and registers. */
+function scopesTheCodeNeeds(): { scopes: Set<string>; unknownMethods: string[] } {
+  const called = webApiMethodsCalled();
+  const scopes = new Set<string>();
+  const unknownMethods: string[] = [];
+  for (const method of called.keys()) {
+    const needed = SCOPES_OF_METHOD[method];
+    if (needed === undefined) unknownMethods.push(method);
+    else needed.forEach((scope) => scopes.add(scope));
+  }
+  if (registers('command')) scopes.add('commands');
+  // Results and notices go to the channel a command came from, and the monitor's alerts to the
+  // channel where a destination was set up: the bot never joins them, so posting there needs
+  // chat:write.public (unless it joins first, which would need channels:join instead).
+  if (called.has('chat.postMessage') && !called.has('conversations.join')) {
+    scopes.add('chat:write.public');
+  }
+  return { scopes, unknownMethods };
+}
+
+describe('manifest.yml', () => {
+  it('targets manifest schema version 1', () => {
+    expect(manifest._metadata.major_version).toBe(1);
+  });
+
+  it('names and describes the app within Slack’s limits', () => {
+    const info = manifest.display_information;
+    expect(info.name.length).toBeGreaterThanOrEqual(1);
+    expect(info.name.length).toBeLessThanOrEqual(35);
+    expect(info.description.length).toBeGreaterThanOrEqual(1);
+    expect(info.description.length).toBeLessThanOrEqual(140);
+    expect(info.long_description?.length).toBeGreaterThanOrEqual(175);
+    expect(info.long_description?.length).toBeLessThanOrEqual(4000);
+    expect(info.background_color).toMatch(/^#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?$/);
+  });
+
+  it('has a bot user, always shown online', () => {
+    const bot = manifest.features.bot_user;
+    expect(bot?.display_name.length).toBeGreaterThanOrEqual(1);
+    expect(bot?.display_name.length).toBeLessThanOrEqual(80);
+    expect(bot?.always_online).toBe(true);
+  });
+
+  it('declares the one slash command the code answers, with its exact usage hint', () => {
+    const commands = manifest.features.slash_commands ?? [];
+    expect(commands).toHaveLength(1);
+    const [command] = commands;
+    expect(command.command).toBe(COMMAND);
+    expect(command.command.length).toBeLessThanOrEqual(32);
+    expect(command.description.length).toBeGreaterThanOrEqual(1);
+    expect(command.description.length).toBeLessThanOrEqual(2000);
+    expect(command.usage_hint).toBe('setup | list | verify <bucket> | remove <bucket> | help');
+    const hinted = command.usage_hint?.split('|').map((part) => part.trim().split(' ')[0]);
+    expect(hinted).toEqual([...SUBCOMMANDS]);
+  });
+
+  it('enables interactivity, which the buttons and the modal need', () => {
+    expect(registers('action') || registers('view')).toBe(true);
+    expect(manifest.settings.interactivity?.is_enabled).toBe(true);
+  });
+
+  it('enables Socket Mode, so no public Request URL is needed', () => {
+    expect(manifest.settings.socket_mode_enabled).toBe(true);
+  });
+
+  it('finds the Web API calls it derives scopes from', () => {
+    const called = webApiMethodsCalled();
+
+    // A sanity check on the scan itself: these calls are known to exist.
+    expect([...called.keys()]).toEqual(
+      expect.arrayContaining(['chat.postMessage', 'chat.postEphemeral', 'views.open']),
+    );
+  });
+
+  it('knows the scopes of every Web API method the code calls', () => {
+    const { unknownMethods } = scopesTheCodeNeeds();
+
+    expect(unknownMethods).toEqual([]);
+  });
+
+  it('asks for exactly the bot scopes the code needs, no more and no fewer', () => {
+    const { scopes } = scopesTheCodeNeeds();
+    const asked = manifest.oauth_config.scopes.bot ?? [];
+
+    expect(new Set(asked).size).toBe(asked.length);
+    expect([...asked].sort()).toEqual([...scopes].sort());
+    expect(manifest.oauth_config.scopes.user ?? []).toEqual([]);
+  });
+});
