@@ -44,10 +44,21 @@ function healthRoute(deps: Deps) {
 /** The Bolt app with every listener registered. HTTP mode serves `/slack/events` and `/healthz`. */
 export function createApp(deps: Deps, connection: SlackConnection): App {
   const socketMode = Boolean(connection.appToken);
+  const clientOptions = {
+    ...(connection.apiUrl ? { slackApiUrl: connection.apiUrl } : {}),
+    // A trigger_id lives 3 seconds: a slow retry is worth less than a clear failure.
+    retryConfig: { retries: 1, factor: 1, minTimeout: 200, maxTimeout: 500 },
+    timeout: 5000,
+  };
   const app = new App({
     token: connection.botToken,
     ...(socketMode
-      ? { socketMode: true, appToken: connection.appToken }
+      ? {
+          socketMode: true,
+          appToken: connection.appToken,
+          // The Socket Mode client opens its connection with a Web API client of its own.
+          installerOptions: { clientOptions: { slackApiUrl: clientOptions.slackApiUrl } },
+        }
       : {
           signingSecret: connection.signingSecret,
           endpoints: '/slack/events',
@@ -56,12 +67,7 @@ export function createApp(deps: Deps, connection: SlackConnection): App {
     botId: connection.botId,
     botUserId: connection.botUserId,
     logger: toSlackLogger(deps.logger),
-    clientOptions: {
-      ...(connection.apiUrl ? { slackApiUrl: connection.apiUrl } : {}),
-      // A trigger_id lives 3 seconds: a slow retry is worth less than a clear failure.
-      retryConfig: { retries: 1, factor: 1, minTimeout: 200, maxTimeout: 500 },
-      timeout: 5000,
-    },
+    clientOptions,
   });
   app.use(requestIdMiddleware(deps));
   registerCommands(app, deps);
