@@ -124,6 +124,40 @@ describe('the bot as a process', () => {
     expect(JSON.parse(warnings[0])).toMatchObject({ level: 40 });
   });
 
+  describe('npm run dev:tunnel', () => {
+    it('says why the tunnel could not open, and keeps serving on localhost', async () => {
+      // No ngrok server is reachable from here, and the token is not a real one either way.
+      const bot = spawnBot(
+        baseEnv(slack, { NGROK_AUTHTOKEN: 'not-a-real-ngrok-token' }),
+        'tunnel.js',
+      );
+      running.push(bot);
+      const base = await started(bot);
+
+      const failure = await bot.waitForLine(/the ngrok tunnel could not open/);
+      expect(JSON.parse(failure)).toMatchObject({ level: 50, reason: expect.any(String) });
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+      expect(bot.stdout.join('\n')).not.toContain('not-a-real-ngrok-token');
+    });
+
+    it('serves locally and says how to get a token when NGROK_AUTHTOKEN is unset', async () => {
+      const bot = spawnBot(baseEnv(slack), 'tunnel.js');
+      running.push(bot);
+      const base = await started(bot);
+
+      await bot.waitForLine(/NGROK_AUTHTOKEN is not set/);
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    });
+
+    it('exits 1 without a signing secret, since it runs the bot over HTTP', async () => {
+      const bot = spawnBot({ ...baseEnv(slack), SLACK_SIGNING_SECRET: undefined }, 'tunnel.js');
+      running.push(bot);
+
+      expect(await bot.exited()).toBe(1);
+      expect(bot.stderr.join('\n')).toContain('SLACK_SIGNING_SECRET is required');
+    });
+  });
+
   describe('with S3 behind a stand-in', () => {
     let s3: FaultServer;
     beforeAll(async () => {

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-const ENTRY = join(__dirname, '..', '..', 'dist', 'index.js');
+const DIST = join(__dirname, '..', '..', 'dist');
 
 /** The compiled bot (`npm run build`) running as its own process, as `npm start` runs it. */
 export interface BotProcess {
@@ -15,9 +15,14 @@ export interface BotProcess {
   exited(): Promise<number | string>;
 }
 
-export function spawnBot(env: Record<string, string | undefined>): BotProcess {
-  if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run npm run build first`);
-  const child = spawn(process.execPath, [ENTRY], {
+/** `entry` is `index.js` (`npm start`) or `tunnel.js` (`npm run dev:tunnel`). */
+export function spawnBot(
+  env: Record<string, string | undefined>,
+  entry: 'index.js' | 'tunnel.js' = 'index.js',
+): BotProcess {
+  const script = join(DIST, entry);
+  if (!existsSync(script)) throw new Error(`${script} is missing: run npm run build first`);
+  const child = spawn(process.execPath, [script], {
     // Only what the test gives, so the developer's own .env or shell never leaks in.
     env: { PATH: process.env.PATH, AWS_EC2_METADATA_DISABLED: 'true', ...env },
     cwd: join(__dirname),
