@@ -52,10 +52,9 @@ export function register(app: App, deps: Deps): void {
           );
           return;
         }
+        const alreadyConnected = `\`${session.settings.bucket}\` is already connected. See \`${COMMAND} list\`.`;
         if (session.savedAt) {
-          await tell(
-            `\`${session.settings.bucket}\` is already connected. See \`${COMMAND} list\`.`,
-          );
+          await tell(alreadyConnected);
           return;
         }
         const lockKey = verifyLockKey(teamId, session.id);
@@ -67,7 +66,17 @@ export function register(app: App, deps: Deps): void {
           return;
         }
         try {
-          await checkAndSave(deps, args, session, log);
+          // Another click may have finished its check and saved between the read above and the lock.
+          const current = await deps.stores.sessions.get(teamId, session.id);
+          if (!current) {
+            await tell(EXPIRED);
+            return;
+          }
+          if (current.savedAt) {
+            await tell(alreadyConnected);
+            return;
+          }
+          await checkAndSave(deps, args, current, log);
         } finally {
           await deps.stores.locks.release(lockKey, token).catch(() => undefined);
         }
