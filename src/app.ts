@@ -3,6 +3,7 @@ import { App } from '@slack/bolt';
 import type { Deps } from './deps';
 import { toSlackLogger } from './log/logger';
 import { requestIdMiddleware } from './slack/context';
+import { createHttpReceiver } from './slack/http-receiver';
 import { register as registerActions } from './slack/listeners/actions';
 import { register as registerCommands } from './slack/listeners/commands';
 import { register as registerViews } from './slack/listeners/views';
@@ -44,6 +45,7 @@ function healthRoute(deps: Deps) {
 /** The Bolt app with every listener registered. HTTP mode serves `/slack/events` and `/healthz`. */
 export function createApp(deps: Deps, connection: SlackConnection): App {
   const socketMode = Boolean(connection.appToken);
+  const logger = toSlackLogger(deps.logger);
   const clientOptions = {
     ...(connection.apiUrl ? { slackApiUrl: connection.apiUrl } : {}),
     // A trigger_id lives 3 seconds: a slow retry is worth less than a clear failure.
@@ -60,13 +62,16 @@ export function createApp(deps: Deps, connection: SlackConnection): App {
           installerOptions: { clientOptions: { slackApiUrl: clientOptions.slackApiUrl } },
         }
       : {
-          signingSecret: connection.signingSecret,
-          endpoints: '/slack/events',
-          customRoutes: [healthRoute(deps)],
+          receiver: createHttpReceiver({
+            // An empty secret is refused by Bolt at once, as a missing one would be.
+            signingSecret: connection.signingSecret ?? '',
+            customRoutes: [healthRoute(deps)],
+            logger,
+          }),
         }),
     botId: connection.botId,
     botUserId: connection.botUserId,
-    logger: toSlackLogger(deps.logger),
+    logger,
     clientOptions,
   });
   app.use(requestIdMiddleware(deps));

@@ -1,0 +1,92 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HTTPModuleFunctions, HTTPReceiver, type CustomRoute, type Logger } from '@slack/bolt';
+
+/** Where Slack posts commands and interactions. */
+export const SLACK_EVENTS_PATH = '/slack/events';
+
+export interface HttpReceiverOptions {
+  readonly signingSecret: string;
+  readonly customRoutes: CustomRoute[];
+  readonly logger: Logger;
+}
+
+/**
+ * Bolt's HTTP receiver, answering 400 to a signed request whose body it cannot read. Slack never
+ * sends one, but Bolt itself would answer 500 (a payload without `user` or `view`), or, for a payload
+ * of `null`, never answer at all and leave a rejected promise unhandled.
+ */
+export function createHttpReceiver(options: HttpReceiverOptions): HTTPReceiver {
+  const receiver = new HTTPReceiver({
+    signingSecret: options.signingSecret,
+    endpoints: SLACK_EVENTS_PATH,
+    customRoutes: options.customRoutes,
+    logger: options.logger,
+    // Listener errors go to app.error; what reaches this handler is Bolt failing to read the body.
+    processEventErrorHandler: async ({ error, logger, response }) => {
+      if (response.headersSent) {
+        logger.error(`A Slack request failed after it was acknowledged: ${error.message}`);
+        return false;
+      }
+      logger.warn(`Refused a Slack request that could not be read: ${error.message}`);
+      answer(response, 400);
+      return true;
+    },
+  });
+
+  const boltListener = receiver.requestListener;
+  receiver.requestListener = (req, res) => {
+    if (req.method !== 'POST' || pathOf(req) !== SLACK_EVENTS_PATH) return boltListener(req, res);
+    refuseUnreadableBody(req, res, options)
+      .then((refused) => {
+        if (!refused) boltListener(req, res);
+      })
+      .catch(() => answer(res, 400));
+  };
+  return receiver;
+}
+
+/**
+ * Reads and verifies the body ahead of Bolt (which reuses what was read) and answers for the cases
+ * Bolt mishandles; true when it answered. An unsigned request is left to Bolt, which answers 401.
+ */
+async function refuseUnreadableBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: HttpReceiverOptions,
+): Promise<boolean> {
+  let buffered;
+  try {
+    buffered = await HTTPModuleFunctions.parseAndVerifyHTTPRequest(
+      { signingSecret: options.signingSecret, bodyLimit: HTTPModuleFunctions.defaultBodyLimit },
+      req,
+    );
+  } catch (error) {
+    if (HTTPModuleFunctions.isBufferedIncomingMessage(req)) return false;
+    // The body could not be read at all, so Bolt could not read it either.
+    const tooLarge =
+      HTTPModuleFunctions.isRawBodyError(error) &&
+      (error.type === 'entity.too.large' || error.statusCode === 413);
+    answer(res, tooLarge ? 413 : 400);
+    return true;
+  }
+  let body: unknown;
+  try {
+    body = HTTPModuleFunctions.parseHTTPRequestBody(buffered);
+  } catch {
+    return false; // Bolt answers 400 for a body that is not JSON or a form.
+  }
+  if (typeof body === 'object' && body !== null && !Array.isArray(body)) return false;
+  options.logger.warn('Refused a Slack request whose body is not an object');
+  answer(res, 400);
+  return true;
+}
+
+function pathOf(req: IncomingMessage): string {
+  return new URL(req.url ?? '/', 'http://localhost').pathname;
+}
+
+function answer(res: ServerResponse, status: number): void {
+  if (res.headersSent) return;
+  res.writeHead(status);
+  res.end();
+}

@@ -1,0 +1,186 @@
+import { runInThisContext } from 'node:vm';
+import type { DestinationSettings } from '../../src/domain/destination';
+import { ACTION } from '../../src/slack/ids';
+import { createS3ClientFactory, type S3ClientFactory } from '../../src/verify/s3-clients';
+import { S3Verifier } from '../../src/verify/verifier';
+import {
+  DEFAULT_ACTOR,
+  blockActionPayload,
+  buttonAction,
+  interactionBody,
+  setupStateValues,
+  setupSubmissionPayload,
+  slashCommandBody,
+  type Actor,
+} from '../support/slack-payloads';
+import { LOCAL_S3_CREDENTIALS } from '../support/s3-local';
+import type { RecordedCall, SlackStandIn } from '../support/slack-stand-in';
+
+export const CHALLENGE = /s3-destination-challenge-file-[0-9a-f-]{36}/;
+
+export const VALID_SETTINGS: DestinationSettings = {
+  bucket: 'acme-data-lake',
+  region: 'us-east-1',
+  format: 'jsonl',
+  csvDelimiter: 'comma',
+  csvForceQuote: false,
+  keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
+};
+
+/** Something that takes signed Slack requests: the in-process test app or a spawned bot. */
+export interface SignedSender {
+  post(body: string, contentType?: string): Promise<Response>;
+}
+
+/** Polls until `condition` holds; fails naming `what` when it never does. */
+export async function waitUntil(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 10000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** Every human-readable string in a Slack message or view: its `text` and each block's text. */
+export function humanText(message: unknown): string {
+  const found: string[] = [];
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (typeof node !== 'object' || node === null) return;
+    for (const [key, value] of Object.entries(node)) {
+      if (key === 'text' && typeof value === 'string') found.push(value);
+      else visit(value);
+    }
+  };
+  visit(message);
+  return found.join('\n');
+}
+
+/** The posts that reached one response_url of the stand-in, in order. */
+export function postsTo(slack: SlackStandIn, responseUrl: string): RecordedCall[] {
+  const path = new URL(responseUrl).pathname;
+  return slack.callsTo('response_url').filter((call) => call.body.url === path);
+}
+
+/** Waits for the n-th post to `responseUrl` and returns it. */
+export async function waitForPostTo(
+  slack: SlackStandIn,
+  responseUrl: string,
+  count = 1,
+): Promise<RecordedCall> {
+  await waitUntil(
+    () => postsTo(slack, responseUrl).length >= count,
+    `post #${count} to ${responseUrl}`,
+  );
+  return postsTo(slack, responseUrl)[count - 1];
+}
+
+/** Waits for the n-th call to `method` whose body matches `where`. */
+export async function waitForCallWhere(
+  slack: SlackStandIn,
+  method: string,
+  where: (body: Record<string, unknown>) => boolean,
+  count = 1,
+): Promise<RecordedCall> {
+  const matching = () => slack.callsTo(method).filter((call) => where(call.body));
+  await waitUntil(() => matching().length >= count, `call #${count} to ${method}`);
+  return matching()[count - 1];
+}
+
+/** A signed slash command with a response_url and trigger_id of the caller's choosing. */
+export function commandBody(
+  text: string,
+  responseUrl: string,
+  triggerId: string,
+  actor: Actor = DEFAULT_ACTOR,
+): string {
+  const params = new URLSearchParams(slashCommandBody(text, actor, responseUrl));
+  params.set('trigger_id', triggerId);
+  return params.toString();
+}
+
+export interface SetupInstructions {
+  readonly sessionId: string;
+  readonly challengeKey: string;
+}
+
+/** Submits a valid setup modal and reads the Check and Save session and challenge name back. */
+export async function submitSetup(
+  sender: SignedSender,
+  slack: SlackStandIn,
+  options: { responseUrl: string; actor?: Actor; privateMetadata?: string },
+): Promise<SetupInstructions> {
+  const actor = options.actor ?? DEFAULT_ACTOR;
+  const metadata =
+    options.privateMetadata ??
+    JSON.stringify({ channelId: actor.channelId, responseUrl: options.responseUrl });
+  const payload = setupSubmissionPayload(actor, setupStateValues(VALID_SETTINGS), metadata);
+  const response = await sender.post(interactionBody(payload));
+  if (response.status !== 200 || (await response.text()) !== '') {
+    throw new Error(`the setup submission was not accepted (HTTP ${response.status})`);
+  }
+  const ephemeral = await waitForPostTo(slack, options.responseUrl);
+  return readInstructions(ephemeral);
+}
+
+/** The session id (the Check and Save button's value) and challenge name of the instructions. */
+export function readInstructions(ephemeral: RecordedCall): SetupInstructions {
+  const blocks = ephemeral.body.blocks as { elements?: { action_id: string; value: string }[] }[];
+  const button = blocks
+    .flatMap((block) => block.elements ?? [])
+    .find((element) => element.action_id === ACTION.checkAndSave);
+  const challengeKey = JSON.stringify(ephemeral.body).match(CHALLENGE)?.[0];
+  if (!button || !challengeKey)
+    throw new Error('the setup instructions lack a button or challenge');
+  return { sessionId: button.value, challengeKey };
+}
+
+/** Clicks Check and Save on the one-time instructions whose response_url is `responseUrl`. */
+export function clickCheckAndSave(
+  sender: SignedSender,
+  sessionId: string,
+  responseUrl: string,
+  actor: Actor = DEFAULT_ACTOR,
+): Promise<Response> {
+  const payload = blockActionPayload(actor, buttonAction(ACTION.checkAndSave, sessionId), {
+    responseUrl,
+  });
+  return sender.post(interactionBody(payload));
+}
+
+/** A verifier talking to a local S3 endpoint with path-style requests, as the bot's own would. */
+export function localVerifier(
+  endpoint: string,
+  timeoutMs: number,
+): { verifier: S3Verifier; clients: S3ClientFactory } {
+  const clients = createS3ClientFactory({
+    endpoint,
+    forcePathStyle: true,
+    timeoutMs,
+    credentials: LOCAL_S3_CREDENTIALS,
+  });
+  return { verifier: new S3Verifier(clients, { timeoutMs }), clients };
+}
+
+/**
+ * Records unhandled rejections and uncaught exceptions. Jest gives each test file its own copy of
+ * `process`; these events are emitted on Node's own, which only code run in the main context sees.
+ */
+export function watchProcessFailures(): { failures: unknown[]; stop(): void } {
+  const nodeProcess = runInThisContext('process') as NodeJS.Process;
+  const failures: unknown[] = [];
+  const record = (reason: unknown) => failures.push(reason);
+  nodeProcess.on('unhandledRejection', record);
+  nodeProcess.on('uncaughtException', record);
+  return {
+    failures,
+    stop() {
+      nodeProcess.off('unhandledRejection', record);
+      nodeProcess.off('uncaughtException', record);
+    },
+  };
+}
