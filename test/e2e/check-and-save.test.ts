@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DestinationSettings } from '../../src/domain/destination';
 import { ACTION } from '../../src/slack/ids';
+import { StoreUnavailableError } from '../../src/errors';
 import { createRedisStores, type SessionStore, type SetupSession } from '../../src/store';
 import {
   destinationKey,
@@ -561,7 +562,7 @@ describe('Check and Save while a check is already running', () => {
 
     expect(busy.body).toMatchObject({
       response_type: 'ephemeral',
-      text: `A check of \`${bucket}\` is already running: its result will appear in the channel.`,
+      text: `A check of \`${bucket}\` is already running: its result will appear in the channel. If nothing appears within a minute, press *Check and Save* again.`,
     });
     const operations = s3.requests.map((request) => request.operation).sort();
     expect(operations).toEqual(['HeadBucket', 'HeadObject', 'ListObjectsV2', 'PutObject']);
@@ -609,5 +610,77 @@ describe('Check and Save while a check is already running', () => {
     expect(teamVisible(t.slack)).toHaveLength(1);
     expect(postsTo(t.slack, secondClick)).toHaveLength(1);
     expect(await t.deps.stores.destinations.list(TEAM)).toHaveLength(1);
+  });
+});
+
+/** Sessions whose "saved" mark cannot be written, as when Redis drops between two commands. */
+class UnmarkableSessionStore implements SessionStore {
+  constructor(private readonly inner: SessionStore) {}
+
+  put(session: SetupSession): Promise<void> {
+    if (session.savedAt) return Promise.reject(new StoreUnavailableError(new Error('gone')));
+    return this.inner.put(session);
+  }
+
+  get(teamId: string, id: string): Promise<SetupSession | undefined> {
+    return this.inner.get(teamId, id);
+  }
+
+  delete(teamId: string, id: string): Promise<void> {
+    return this.inner.delete(teamId, id);
+  }
+}
+
+describe('Check and Save when the session cannot be marked saved', () => {
+  let s3: LocalS3;
+  let clients: S3ClientFactory;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    s3 = await startLocalS3();
+    clients = createS3ClientFactory({
+      endpoint: s3.endpoint,
+      forcePathStyle: true,
+      timeoutMs: 5000,
+      credentials: LOCAL_S3_CREDENTIALS,
+    });
+    const stores = createRedisStores(redis.client, 3600);
+    t = await startTestApp({
+      stores: { ...stores, sessions: new UnmarkableSessionStore(stores.sessions) },
+      verifier: new S3Verifier(clients, { timeoutMs: 5000 }),
+    });
+  });
+  afterAll(async () => {
+    await t?.stop();
+    clients?.destroy();
+    await s3?.stop();
+    await redis.flush();
+  });
+
+  it('still tells the team the destination is connected, and a repeat click repeats nothing', async () => {
+    const bucket = newBucketName();
+    await s3.createBucket(bucket);
+    const setup = await completeSetup(t, settingsFor(bucket));
+    await s3.putObject(bucket, setup.challenge);
+
+    const firstClick = await click(t, setup.sessionId);
+    await waitForPost(t.slack, firstClick);
+    await settle(t);
+    // A second check would write this object again.
+    await s3.deleteObject(bucket, WRITE_CHECK_KEY);
+    const repeatClick = await click(t, setup.sessionId);
+    const answer = await waitForPost(t.slack, repeatClick);
+    await settle(t);
+
+    expect(teamVisible(t.slack)).toHaveLength(1);
+    expect(shownText(teamVisible(t.slack)[0])).toContain(`connected \`${bucket}\``);
+    expect(await t.deps.stores.destinations.get(TEAM, bucket)).toMatchObject({
+      challengeKey: setup.challenge,
+    });
+    expect(answer.body).toMatchObject({
+      text: `\`${bucket}\` is already connected. See \`/s3-destination list\`.`,
+    });
+    expect(await s3.objectExists(bucket, WRITE_CHECK_KEY)).toBe(false);
+    expect(t.logs.some((line) => line.includes('could not mark the session saved'))).toBe(true);
   });
 });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { types } from '@slack/bolt';
 import { createRedisStores, type SavedDestination, type Stores } from '../../src/store';
 import { destinationKey, verifyLockKey } from '../../src/store/keys';
@@ -13,6 +14,7 @@ import {
   DEFAULT_ACTOR,
   blockActionPayload,
   buttonAction,
+  slashCommandBody,
   type Actor,
 } from '../support/slack-payloads';
 import type { RecordedCall } from '../support/slack-stand-in';
@@ -175,6 +177,19 @@ describe('/s3-destination list', () => {
     expect(call.body.response_type).toBe('ephemeral');
     expect(t.slack.callsTo('chat.postMessage')).toHaveLength(0);
     expect(t.slack.callsTo('chat.postEphemeral')).toHaveLength(0);
+  });
+
+  it('logs, rather than fails, a reply to a command that came without a response_url', async () => {
+    const body = new URLSearchParams(slashCommandBody('list', DEFAULT_ACTOR, ''));
+    body.delete('response_url');
+
+    const response = await t.post(body.toString());
+    const logged = () => t.logs.some((line) => line.includes('without a response_url'));
+    for (let waited = 0; !logged() && waited < 100; waited += 1) await sleep(50);
+
+    expect(response.status).toBe(200);
+    expect(logged()).toBe(true);
+    expect(t.logs.some((line) => line.includes('unhandled error in a Slack listener'))).toBe(false);
   });
 
   it('says how to connect a bucket when none is connected', async () => {
@@ -389,7 +404,7 @@ describe('/s3-destination verify <bucket>', () => {
 
     expect(call.body).toMatchObject({
       response_type: 'ephemeral',
-      text: `A check of \`${bucket}\` is already running: its result will appear in the channel.`,
+      text: `A check of \`${bucket}\` is already running: its result will appear in the channel. If nothing appears within a minute, run \`/s3-destination verify ${bucket}\` again.`,
     });
     expect(t.slack.callsTo('chat.postMessage')).toHaveLength(0);
     expect((await seeded.destinations.get(TEAM, bucket))?.lastCheck).toEqual(destination.lastCheck);

@@ -61,7 +61,7 @@ export function register(app: App, deps: Deps): void {
         const token = await deps.stores.locks.acquire(lockKey, deps.settings.verifyLockTtlMs);
         if (!token) {
           await tell(
-            `A check of \`${session.settings.bucket}\` is already running: its result will appear in the channel.`,
+            `A check of \`${session.settings.bucket}\` is already running: its result will appear in the channel. If nothing appears within a minute, press *Check and Save* again.`,
           );
           return;
         }
@@ -72,7 +72,7 @@ export function register(app: App, deps: Deps): void {
             await tell(EXPIRED);
             return;
           }
-          if (current.savedAt) {
+          if (current.savedAt || (await savedFrom(deps, current))) {
             await tell(alreadyConnected);
             return;
           }
@@ -87,6 +87,12 @@ export function register(app: App, deps: Deps): void {
       },
     );
   });
+}
+
+/** Whether this very session's destination is already saved (same bucket, same challenge). */
+async function savedFrom(deps: Deps, session: SetupSession): Promise<boolean> {
+  const saved = await deps.stores.destinations.get(session.teamId, session.settings.bucket);
+  return saved?.challengeKey === session.challengeKey;
 }
 
 async function checkAndSave(
@@ -115,7 +121,11 @@ async function checkAndSave(
     };
     // Save before telling anyone: a "connected" message must never precede a failed save.
     await deps.stores.destinations.save(destination);
-    await deps.stores.sessions.put({ ...session, savedAt: at });
+    // The destination is saved whatever happens next, so the team is told even if marking the
+    // session fails; a later click then finds the destination and repeats nothing.
+    await deps.stores.sessions
+      .put({ ...session, savedAt: at })
+      .catch((error: unknown) => log.warn({ err: error }, 'could not mark the session saved'));
   }
 
   const result = buildCheckResult({ userId: session.userId, settings, report, occasion: 'setup' });

@@ -15,7 +15,15 @@ export function register(app: App, deps: Deps): void {
   app.command(COMMAND, async (args) => {
     const log = requestLogger(deps, args.context);
     const request = parseCommandText(args.command.text);
-    const handlerArgs = { ...args, log };
+    // Slack always sends a response_url; without one Bolt passes no `respond`, and a later reply
+    // is logged instead of failing inside the handler's own error path.
+    const respond: typeof args.respond =
+      args.respond ??
+      (async () => {
+        log.warn('a slash command without a response_url: its reply was dropped');
+        return { ok: false };
+      });
+    const handlerArgs = { ...args, respond, log };
     switch (request.kind) {
       case 'setup':
         return setup(deps, handlerArgs);

@@ -39,7 +39,7 @@ export async function verify(
       if (!token) {
         await respond({
           response_type: 'ephemeral',
-          text: `A check of \`${bucket}\` is already running: its result will appear in the channel.`,
+          text: `A check of \`${bucket}\` is already running: its result will appear in the channel. If nothing appears within a minute, run \`${COMMAND} verify ${bucket}\` again.`,
         });
         return;
       }
