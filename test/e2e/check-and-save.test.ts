@@ -12,16 +12,11 @@ import {
 } from '../../src/store/keys';
 import { CHALLENGE_NOT_FOUND_TEXT } from '../../src/verify/explain';
 import { WRITE_CHECK_KEY } from '../../src/verify/report';
-import { createS3ClientFactory, type S3ClientFactory } from '../../src/verify/s3-clients';
+import type { S3ClientFactory } from '../../src/verify/s3-clients';
 import { S3Verifier } from '../../src/verify/verifier';
 import { testRedis, type TestRedis } from '../support/redis';
 import { startFaultServer, type FaultServer } from '../support/s3-fault-server';
-import {
-  LOCAL_S3_CREDENTIALS,
-  LOCAL_S3_REGION,
-  startLocalS3,
-  type LocalS3,
-} from '../support/s3-local';
+import { localVerifier, LOCAL_S3_REGION, startLocalS3, type LocalS3 } from '../support/s3-local';
 import {
   DEFAULT_ACTOR,
   blockActionPayload,
@@ -232,13 +227,7 @@ describe('Check and Save against a real S3 server, end to end over signed HTTP',
 
   beforeAll(async () => {
     s3 = await startLocalS3();
-    clients = createS3ClientFactory({
-      endpoint: s3.endpoint,
-      forcePathStyle: true,
-      timeoutMs: 5000,
-      credentials: LOCAL_S3_CREDENTIALS,
-    });
-    verifier = new S3Verifier(clients, { timeoutMs: 5000 });
+    ({ clients: clients, verifier } = localVerifier(s3.endpoint, 5000));
   });
   afterAll(async () => {
     clients?.destroy();
@@ -519,12 +508,7 @@ describe('Check and Save while a check is already running', () => {
 
   beforeAll(async () => {
     s3 = await startFaultServer();
-    clients = createS3ClientFactory({
-      endpoint: s3.endpoint,
-      forcePathStyle: true,
-      timeoutMs: 15_000,
-      credentials: LOCAL_S3_CREDENTIALS,
-    });
+    ({ clients } = localVerifier(s3.endpoint, 15_000));
   });
   afterAll(async () => {
     clients?.destroy();
@@ -638,12 +622,7 @@ describe('Check and Save when the session cannot be marked saved', () => {
 
   beforeAll(async () => {
     s3 = await startLocalS3();
-    clients = createS3ClientFactory({
-      endpoint: s3.endpoint,
-      forcePathStyle: true,
-      timeoutMs: 5000,
-      credentials: LOCAL_S3_CREDENTIALS,
-    });
+    ({ clients } = localVerifier(s3.endpoint, 5000));
     const stores = createRedisStores(redis.client, 3600);
     t = await startTestApp({
       stores: { ...stores, sessions: new UnmarkableSessionStore(stores.sessions) },

@@ -5,11 +5,11 @@ import { createRedisStores, type SavedDestination, type Stores } from '../../src
 import { destinationKey, verifyLockKey } from '../../src/store/keys';
 import { MAX_LISTED } from '../../src/slack/views/destination-list';
 import { CHALLENGE_NOT_FOUND_TEXT } from '../../src/verify/explain';
-import { createS3ClientFactory, type S3ClientFactory } from '../../src/verify/s3-clients';
+import type { S3ClientFactory } from '../../src/verify/s3-clients';
 import { S3Verifier } from '../../src/verify/verifier';
 import { blockKitViolations } from '../support/block-kit-limits';
 import { testRedis, type TestRedis } from '../support/redis';
-import { LOCAL_S3_CREDENTIALS, startLocalS3, type LocalS3 } from '../support/s3-local';
+import { localVerifier, startLocalS3, type LocalS3 } from '../support/s3-local';
 import {
   DEFAULT_ACTOR,
   blockActionPayload,
@@ -134,12 +134,7 @@ beforeAll(async () => {
   redis = await testRedis();
   seeded = createRedisStores(redis.client, 3600);
   s3 = await startLocalS3();
-  clients = createS3ClientFactory({
-    endpoint: s3.endpoint,
-    forcePathStyle: true,
-    timeoutMs: 5000,
-    credentials: LOCAL_S3_CREDENTIALS,
-  });
+  ({ clients } = localVerifier(s3.endpoint, 5000));
 });
 afterAll(async () => {
   clients?.destroy();

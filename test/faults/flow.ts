@@ -1,8 +1,6 @@
 import { runInThisContext } from 'node:vm';
 import type { DestinationSettings } from '../../src/domain/destination';
 import { ACTION } from '../../src/slack/ids';
-import { createS3ClientFactory, type S3ClientFactory } from '../../src/verify/s3-clients';
-import { S3Verifier } from '../../src/verify/verifier';
 import {
   DEFAULT_ACTOR,
   blockActionPayload,
@@ -13,7 +11,6 @@ import {
   slashCommandBody,
   type Actor,
 } from '../support/slack-payloads';
-import { LOCAL_S3_CREDENTIALS } from '../support/s3-local';
 import type { RecordedCall, SlackStandIn } from '../support/slack-stand-in';
 
 export const CHALLENGE = /s3-destination-challenge-file-[0-9a-f-]{36}/;
@@ -150,20 +147,6 @@ export function clickCheckAndSave(
     responseUrl,
   });
   return sender.post(interactionBody(payload));
-}
-
-/** A verifier talking to a local S3 endpoint with path-style requests, as the bot's own would. */
-export function localVerifier(
-  endpoint: string,
-  timeoutMs: number,
-): { verifier: S3Verifier; clients: S3ClientFactory } {
-  const clients = createS3ClientFactory({
-    endpoint,
-    forcePathStyle: true,
-    timeoutMs,
-    credentials: LOCAL_S3_CREDENTIALS,
-  });
-  return { verifier: new S3Verifier(clients, { timeoutMs }), clients };
 }
 
 /**

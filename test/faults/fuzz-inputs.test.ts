@@ -4,6 +4,7 @@ import { createRedisStores } from '../../src/store';
 import { blockKitViolations } from '../support/block-kit-limits';
 import { testRedis, type TestRedis } from '../support/redis';
 import { startFaultServer, type FaultServer } from '../support/s3-fault-server';
+import { localVerifier } from '../support/s3-local';
 import {
   DEFAULT_ACTOR,
   blockActionPayload,
@@ -17,7 +18,6 @@ import {
   VALID_SETTINGS,
   commandBody,
   humanText,
-  localVerifier,
   postsTo,
   submitSetup,
   waitForCallWhere,

@@ -3,6 +3,7 @@ import { createRedisClient, createRedisStores, waitForRedis } from '../../src/st
 import { destinationKey } from '../../src/store/keys';
 import { startRedisProxy, testRedis, type RedisProxy, type TestRedis } from '../support/redis';
 import { startFaultServer, type FaultServer } from '../support/s3-fault-server';
+import { localVerifier } from '../support/s3-local';
 import {
   DEFAULT_ACTOR,
   interactionBody,
@@ -15,7 +16,6 @@ import {
   clickCheckAndSave,
   commandBody,
   humanText,
-  localVerifier,
   submitSetup,
   waitForCallWhere,
   waitForPostTo,

@@ -4,13 +4,13 @@ import { explainCheck, isOperatorFault } from '../../src/verify/explain';
 import type { CheckOutcome } from '../../src/verify/report';
 import { testRedis, type TestRedis } from '../support/redis';
 import { startFaultServer, type FaultServer } from '../support/s3-fault-server';
+import { localVerifier } from '../support/s3-local';
 import { DEFAULT_ACTOR } from '../support/slack-payloads';
 import { startTestApp, type TestApp } from '../support/test-app';
 import {
   VALID_SETTINGS,
   clickCheckAndSave,
   humanText,
-  localVerifier,
   postsTo,
   submitSetup,
   watchProcessFailures,

@@ -16,15 +16,10 @@ import {
 import { TaskTracker } from '../../src/tasks';
 import { CHALLENGE_NOT_FOUND_TEXT } from '../../src/verify/explain';
 import type { Verifier, VerifyTarget } from '../../src/verify/report';
-import { createS3ClientFactory, type S3ClientFactory } from '../../src/verify/s3-clients';
+import type { S3ClientFactory } from '../../src/verify/s3-clients';
 import { S3Verifier } from '../../src/verify/verifier';
 import { REDIS_URL, testRedis, type TestRedis } from '../support/redis';
-import {
-  LOCAL_S3_CREDENTIALS,
-  LOCAL_S3_REGION,
-  startLocalS3,
-  type LocalS3,
-} from '../support/s3-local';
+import { localVerifier, LOCAL_S3_REGION, startLocalS3, type LocalS3 } from '../support/s3-local';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
 
 const TEAM = 'T0MONITOR';
@@ -56,12 +51,7 @@ let cleanups: (() => unknown)[] = [];
 
 beforeAll(async () => {
   [s3, slack, redis] = await Promise.all([startLocalS3(), startSlackStandIn(), testRedis()]);
-  s3Clients = createS3ClientFactory({
-    endpoint: s3.endpoint,
-    forcePathStyle: true,
-    timeoutMs: 5000,
-    credentials: LOCAL_S3_CREDENTIALS,
-  });
+  ({ clients: s3Clients } = localVerifier(s3.endpoint, 5000));
 });
 
 afterEach(async () => {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { CHALLENGE_NOT_FOUND_TEXT } from '../../src/verify/explain';
 import { CHECK_NAMES, WRITE_CHECK_KEY, type VerificationReport } from '../../src/verify/report';
-import { createS3ClientFactory, type S3ClientFactory } from '../../src/verify/s3-clients';
+import type { S3ClientFactory } from '../../src/verify/s3-clients';
 import { S3Verifier } from '../../src/verify/verifier';
-import { LOCAL_S3_CREDENTIALS, startLocalS3, type LocalS3 } from '../support/s3-local';
+import { localVerifier, startLocalS3, type LocalS3 } from '../support/s3-local';
 
 const REGION = 'us-east-1';
 
@@ -13,13 +13,7 @@ let verifier: S3Verifier;
 
 beforeAll(async () => {
   s3 = await startLocalS3();
-  clients = createS3ClientFactory({
-    endpoint: s3.endpoint,
-    forcePathStyle: true,
-    timeoutMs: 5000,
-    credentials: LOCAL_S3_CREDENTIALS,
-  });
-  verifier = new S3Verifier(clients, { timeoutMs: 5000 });
+  ({ clients: clients, verifier } = localVerifier(s3.endpoint, 5000));
 });
 
 afterAll(async () => {

@@ -9,6 +9,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createS3ClientFactory, type S3ClientFactory } from '../../src/verify/s3-clients';
+import { S3Verifier } from '../../src/verify/verifier';
 
 /** s3rver accepts these credentials and no others. */
 export const LOCAL_S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
@@ -153,4 +155,18 @@ async function stopChild(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
   await exited;
   clearTimeout(timer);
+}
+
+/** A verifier talking to a local S3 endpoint with path-style requests, as the bot's own would. */
+export function localVerifier(
+  endpoint: string,
+  timeoutMs: number,
+): { verifier: S3Verifier; clients: S3ClientFactory } {
+  const clients = createS3ClientFactory({
+    endpoint,
+    forcePathStyle: true,
+    timeoutMs,
+    credentials: LOCAL_S3_CREDENTIALS,
+  });
+  return { verifier: new S3Verifier(clients, { timeoutMs }), clients };
 }
