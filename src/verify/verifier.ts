@@ -4,6 +4,7 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
+import { ConcurrencyLimit } from './concurrency-limit';
 import { classifyS3Error, explainCheck, isOperatorFault } from './explain';
 import {
   CHECK_NAMES,
@@ -20,7 +21,15 @@ import type { S3ClientFactory } from './s3-clients';
 export interface S3VerifierOptions {
   /** Bound on each S3 call; a check that takes longer is reported as a timeout. */
   readonly timeoutMs: number;
+  /** Verifications that may run at once; the rest wait their turn. Default 12. */
+  readonly maxConcurrent?: number;
 }
+
+/**
+ * Twelve verifications make 48 S3 calls, within the SDK's 50 sockets per client, so no call waits
+ * for a socket while its deadline runs.
+ */
+const DEFAULT_MAX_CONCURRENT = 12;
 
 interface Observation {
   readonly check: CheckName;
@@ -34,14 +43,26 @@ type Probe = (signal: AbortSignal) => Promise<Omit<Observation, 'check'>>;
 /**
  * Runs the four checks of DESIGN.md section 4 concurrently with the bot's own credentials.
  * Never throws for an S3 problem, never creates the challenge object, never logs anything.
+ *
+ * Verifications beyond `maxConcurrent` wait for a turn before their deadlines start: a burst of
+ * Check and Save clicks (or clicks during a monitor sweep) then gets late answers instead of
+ * false "S3 did not answer in time" failures from calls that were only queued behind each other.
  */
 export class S3Verifier implements Verifier {
+  private readonly turns: ConcurrencyLimit;
+
   constructor(
     private readonly clients: Pick<S3ClientFactory, 'forRegion'>,
     private readonly options: S3VerifierOptions,
-  ) {}
+  ) {
+    this.turns = new ConcurrencyLimit(options.maxConcurrent ?? DEFAULT_MAX_CONCURRENT);
+  }
 
-  async verify(target: VerifyTarget): Promise<VerificationReport> {
+  verify(target: VerifyTarget): Promise<VerificationReport> {
+    return this.turns.run(() => this.verifyNow(target));
+  }
+
+  private async verifyNow(target: VerifyTarget): Promise<VerificationReport> {
     const probes = this.probes(target);
     const observed = await Promise.all(
       CHECK_NAMES.map((check) => this.observe(check, probes[check], target)),

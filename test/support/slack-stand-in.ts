@@ -21,6 +21,8 @@ export interface SlackStandIn {
   responseUrl(id?: string): string;
   readonly calls: RecordedCall[];
   callsTo(method: string): RecordedCall[];
+  /** How many calls `method` has had, recorded or not. */
+  count(method: string): number;
   /** Resolves with the n-th (1-based) call to `method`, waiting for it to arrive. */
   waitForCall(method: string, count?: number, timeoutMs?: number): Promise<RecordedCall>;
   answer(method: string, response: Answer): void;
@@ -50,6 +52,23 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> 
   return body;
 }
 
+export interface SlackStandInOptions {
+  /**
+   * false: keep no calls and skip parsing their bodies (a load test makes thousands); only `count`
+   * then says what arrived, and answers computed from a body see an empty one. Default true.
+   */
+  readonly record?: boolean;
+}
+
+function drainBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    req
+      .on('end', () => resolve({}))
+      .on('error', reject)
+      .resume();
+  });
+}
+
 const defaultAnswers: Record<string, Answer> = {
   'auth.test': { user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T0TEST', user: 'bot' },
   'views.open': (body) => ({ view: { ...(body.view as object), id: 'V0001', hash: 'hash-1' } }),
@@ -60,19 +79,26 @@ const defaultAnswers: Record<string, Answer> = {
   'chat.postEphemeral': { message_ts: '1700000000.000200' },
 };
 
-export async function startSlackStandIn(): Promise<SlackStandIn> {
+export async function startSlackStandIn(options: SlackStandInOptions = {}): Promise<SlackStandIn> {
+  const record = options.record ?? true;
   const calls: RecordedCall[] = [];
+  const counts = new Map<string, number>();
+  const waiters = new Set<() => void>();
+  const arrived = (call: RecordedCall) => {
+    counts.set(call.method, (counts.get(call.method) ?? 0) + 1);
+    if (!record) return;
+    calls.push(call);
+    waiters.forEach((wake) => wake());
+  };
   let answers: Record<string, Answer> = {};
   let responseUrlStatus = 0;
-  const waiters = new Set<() => void>();
 
   const server: Server = createServer((req, res) => {
-    readBody(req)
+    (record ? readBody(req) : drainBody(req))
       .then((body) => {
         const url = req.url ?? '';
         if (url.startsWith('/response/')) {
-          calls.push({ method: 'response_url', body: { ...body, url } });
-          waiters.forEach((wake) => wake());
+          arrived({ method: 'response_url', body: { ...body, url } });
           if (responseUrlStatus) {
             res.writeHead(responseUrlStatus, { 'content-type': 'text/plain' }).end('error');
           } else {
@@ -81,8 +107,7 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
           return;
         }
         const method = url.replace(/^\/api\//, '').split('?')[0];
-        calls.push({ method, body });
-        waiters.forEach((wake) => wake());
+        arrived({ method, body });
         const answer = answers[method] ?? defaultAnswers[method] ?? {};
         const payload = typeof answer === 'function' ? answer(body) : answer;
         res
@@ -103,6 +128,7 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
     responseUrl: (id) => `${base}/response/${id ?? ++nextResponseId}`,
     calls,
     callsTo,
+    count: (method) => counts.get(method) ?? 0,
     waitForCall(method, count = 1, timeoutMs = 10000) {
       return new Promise((resolve, reject) => {
         const check = () => {
@@ -136,6 +162,7 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
     },
     reset() {
       calls.length = 0;
+      counts.clear();
       answers = {};
       responseUrlStatus = 0;
     },

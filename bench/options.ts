@@ -1,0 +1,89 @@
+import { parseArgs } from 'node:util';
+import type { ScenarioId } from './scenarios';
+
+export interface BenchOptions {
+  readonly rounds: number;
+  /** Seconds per timed run. */
+  readonly duration: number;
+  readonly connections: number;
+  /** Seconds of untimed load per target and scenario before the first round. */
+  readonly warmup: number;
+  readonly scenarios: readonly ScenarioId[];
+  /** Setup sessions seeded for each timed Check and Save run; a run ends early when they run out. */
+  readonly checkSessions: number;
+  /** Saved-destination counts to sweep, ascending; empty skips the sweep. */
+  readonly sweepSizes: readonly number[];
+  /** Write a CPU profile of each target process into this directory. */
+  readonly cpuProfDir?: string;
+  readonly redisUrl: string;
+}
+
+const USAGE = `npm run bench -- [--rounds N] [--duration S] [--connections N] [--warmup S]
+  [--scenarios a,b,c] [--check-sessions N] [--sweep 1000,10000 | --sweep none] [--cpu-prof DIR]
+Each flag also reads BENCH_<NAME> from the environment (BENCH_ROUNDS=5, BENCH_SWEEP=none, …).`;
+
+function whole(name: string, raw: string | undefined, fallback: number, min: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) {
+    throw new Error(`--${name} must be a whole number ≥ ${min}, not "${raw}"\n${USAGE}`);
+  }
+  return value;
+}
+
+function list(raw: string): string[] {
+  return raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
+}
+
+/** Flags override BENCH_* variables, which override the defaults (a run of about four minutes). */
+export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      rounds: { type: 'string' },
+      duration: { type: 'string' },
+      connections: { type: 'string' },
+      warmup: { type: 'string' },
+      scenarios: { type: 'string' },
+      'check-sessions': { type: 'string' },
+      sweep: { type: 'string' },
+      'cpu-prof': { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const pick = (flag: string | undefined, variable: string) => flag ?? env[variable];
+  const scenarios = list(pick(values.scenarios, 'BENCH_SCENARIOS') ?? 'a,b,c');
+  if (scenarios.length === 0 || scenarios.some((id) => !['a', 'b', 'c'].includes(id))) {
+    throw new Error(`--scenarios takes a, b and c, comma-separated\n${USAGE}`);
+  }
+  const sweep = pick(values.sweep, 'BENCH_SWEEP') ?? '1000,10000';
+  const sweepSizes =
+    sweep === 'none'
+      ? []
+      : list(sweep)
+          .map((size) => whole('sweep', size, 0, 1))
+          .sort((x, y) => x - y);
+  return {
+    rounds: whole('rounds', pick(values.rounds, 'BENCH_ROUNDS'), 3, 1),
+    duration: whole('duration', pick(values.duration, 'BENCH_DURATION'), 5, 1),
+    connections: whole('connections', pick(values.connections, 'BENCH_CONNECTIONS'), 50, 1),
+    warmup: whole('warmup', pick(values.warmup, 'BENCH_WARMUP'), 1, 0),
+    scenarios: scenarios as ScenarioId[],
+    checkSessions: whole(
+      'check-sessions',
+      pick(values['check-sessions'], 'BENCH_CHECK_SESSIONS'),
+      3000,
+      1,
+    ),
+    sweepSizes,
+    cpuProfDir: pick(values['cpu-prof'], 'BENCH_CPU_PROF') || undefined,
+    redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  };
+}

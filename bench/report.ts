@@ -1,0 +1,260 @@
+import type { RedisFootprint } from './footprint';
+import type { BenchOptions } from './options';
+import type { RunRecord } from './rounds';
+import { SCENARIOS, type ScenarioId } from './scenarios';
+import type { SweepReport } from './sweep';
+import type { TargetKind } from './target-protocol';
+
+const TARGET_KINDS: readonly TargetKind[] = ['app', 'baseline', 'bolt-setup-modal'];
+
+/** The targets this benchmark reports against. */
+export const TARGETS = {
+  setupThroughputShare: 0.8,
+  setupP99Ms: 100,
+  submitP99Ms: 150,
+  sessionBytes: 2048,
+  sweepSize: 10_000,
+  sweepSeconds: 60,
+} as const;
+
+export interface Verdict {
+  readonly figure: string;
+  readonly measured: string;
+  readonly target: string;
+  /** undefined: not measured in this run. */
+  readonly met?: boolean;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+const ms = (value: number) => `${value.toFixed(value < 10 ? 1 : 0)} ms`;
+const pad = (text: string | number, width: number) => String(text).padStart(width);
+
+export interface Summary {
+  readonly requestsPerSecond: number;
+  readonly p50: number;
+  readonly p99: number;
+}
+
+/** The median of each figure over the timed rounds. */
+export function summarize(
+  records: readonly RunRecord[],
+  scenario: ScenarioId,
+  target: TargetKind,
+): Summary | undefined {
+  const runs = records.filter((r) => r.scenario === scenario && r.target === target && r.round > 0);
+  if (runs.length === 0) return undefined;
+  return {
+    requestsPerSecond: median(runs.map((r) => r.load.requestsPerSecond)),
+    p50: median(runs.map((r) => r.load.p50)),
+    p99: median(runs.map((r) => r.load.p99)),
+  };
+}
+
+/**
+ * The target's CPU time per answered request, work after the ack included, in milliseconds:
+ * steadier than req/s on a shared machine.
+ */
+function cpuPerRequest(run: RunRecord): number {
+  return run.cpuMillis / Math.max(1, run.load.completed);
+}
+
+function followUpText(record: RunRecord): string {
+  return Object.entries(record.followUps)
+    .map(([method, count]) => `${method} ${count}`)
+    .join(', ');
+}
+
+const TARGET_WIDTH = 16;
+
+function ratioLine(label: string, ours: Summary, reference: Summary): string {
+  return (
+    `  ${label}: throughput ${(100 * (ours.requestsPerSecond / reference.requestsPerSecond)).toFixed(0)}%, ` +
+    `p50 ${(ours.p50 / reference.p50).toFixed(2)}×, p99 ${(ours.p99 / reference.p99).toFixed(2)}×`
+  );
+}
+
+function checksLine(runs: readonly RunRecord[]): string {
+  const checks = runs.filter((r) => r.target === 'app');
+  const posted = checks.reduce((sum, r) => sum + (r.followUps['chat.postMessage'] ?? 0), 0);
+  const saved = checks.reduce((sum, r) => sum + (r.checksSaved ?? 0), 0);
+  const clicks = checks.reduce((sum, r) => sum + r.load.completed, 0);
+  const seconds = checks.reduce((sum, r) => sum + r.load.durationSeconds + r.drainMs / 1000, 0);
+  return (
+    `  checks end to end (app): ${clicks} clicks acked, ${posted} results posted in the channel, ` +
+    `${saved} passed and saved, ${posted - saved} failed; ` +
+    `${(posted / seconds).toFixed(0)} checks/s from the first click to the last result`
+  );
+}
+
+/** One scenario: every run, the medians per target, and the app against the references. */
+export function scenarioSection(records: readonly RunRecord[], scenario: ScenarioId): string[] {
+  const meta = SCENARIOS.find((s) => s.id === scenario);
+  const runs = records.filter((r) => r.scenario === scenario && r.round > 0);
+  const lines = [
+    `(${scenario}) ${meta?.title ?? ''}`,
+    `  round ${'target'.padEnd(TARGET_WIDTH)}    req/s   p50 ms   p99 ms  failed  CPU ms/req` +
+      `  CPU target/load  loop p99  after the acks`,
+  ];
+  for (const run of runs) {
+    const saved =
+      run.checksSaved === undefined
+        ? ''
+        : `; saved ${run.checksSaved}; all done ${(run.drainMs / 1000).toFixed(1)} s after the load` +
+          (run.drained ? '' : ' (NOT drained)');
+    const overrun =
+      run.load.overrun > 0
+        ? `; sessions ran out after ${run.load.durationSeconds.toFixed(1)} s (${run.load.overrun} sent on used ones)`
+        : '';
+    const cpu = `${(run.cpuShare * 100).toFixed(0)}% / ${(run.generatorCpuShare * 100).toFixed(0)}%`;
+    lines.push(
+      `  ${pad(run.round, 5)} ${run.target.padEnd(TARGET_WIDTH)} ` +
+        `${pad(run.load.requestsPerSecond.toFixed(0), 8)} ${pad(run.load.p50.toFixed(1), 8)} ` +
+        `${pad(run.load.p99.toFixed(1), 8)} ${pad(run.load.failed, 7)} ` +
+        `${pad(cpuPerRequest(run).toFixed(2), 11)} ${pad(cpu, 16)} ${pad(ms(run.loopDelayP99Ms), 9)}  ` +
+        `${followUpText(run)}${saved}${overrun}`,
+    );
+    for (const [problem, count] of run.problems) {
+      lines.push(`        logged ${count}× "${problem}"`);
+    }
+  }
+  const summaries = TARGET_KINDS.map((kind) => [kind, summarize(records, scenario, kind)] as const);
+  for (const [kind, summary] of summaries) {
+    if (!summary) continue;
+    lines.push(
+      `  median ${kind.padEnd(TARGET_WIDTH - 1)} ${pad(summary.requestsPerSecond.toFixed(0), 8)} ` +
+        `${pad(summary.p50.toFixed(1), 8)} ${pad(summary.p99.toFixed(1), 8)}`,
+    );
+  }
+  const [app, baseline, boltSetupModal] = summaries.map(([, summary]) => summary);
+  if (app && baseline) lines.push(ratioLine('app / baseline', app, baseline));
+  if (app && boltSetupModal) {
+    lines.push(ratioLine('app / Bolt opening the same setup modal', app, boltSetupModal));
+  }
+  if (scenario === 'c') lines.push(checksLine(runs));
+  return lines;
+}
+
+const kb = (bytes: number) => `${bytes.toFixed(0)} B (${(bytes / 1024).toFixed(2)} KB)`;
+
+/** Every figure against its target. */
+export function verdicts(
+  records: readonly RunRecord[],
+  footprint: RedisFootprint | undefined,
+  sweep: SweepReport | undefined,
+): Verdict[] {
+  const list: Verdict[] = [];
+  const setupApp = summarize(records, 'a', 'app');
+  const setupBase = summarize(records, 'a', 'baseline');
+  if (setupApp && setupBase) {
+    const share = setupApp.requestsPerSecond / setupBase.requestsPerSecond;
+    list.push(
+      {
+        figure: '(a) setup throughput vs baseline',
+        measured: `${(share * 100).toFixed(0)}% (${setupApp.requestsPerSecond.toFixed(0)} vs ${setupBase.requestsPerSecond.toFixed(0)} req/s)`,
+        target: `≥ ${TARGETS.setupThroughputShare * 100}%`,
+        met: share >= TARGETS.setupThroughputShare,
+      },
+      {
+        figure: '(a) setup p99',
+        measured: ms(setupApp.p99),
+        target: `≤ ${TARGETS.setupP99Ms} ms`,
+        met: setupApp.p99 <= TARGETS.setupP99Ms,
+      },
+    );
+  }
+  const submit = summarize(records, 'b', 'app');
+  if (submit) {
+    list.push({
+      figure: '(b) submit p99',
+      measured: ms(submit.p99),
+      target: `≤ ${TARGETS.submitP99Ms} ms`,
+      met: submit.p99 <= TARGETS.submitP99Ms,
+    });
+  }
+  const check = summarize(records, 'c', 'app');
+  if (check) {
+    list.push({
+      figure: '(c) Check and Save ack p99',
+      measured: ms(check.p99),
+      target: 'none set (reported)',
+    });
+  }
+  if (footprint?.bytesPerSession !== undefined) {
+    list.push({
+      figure: 'Redis per setup session',
+      measured: `${kb(footprint.bytesPerSession)}, mean of ${footprint.sessionsMeasured}`,
+      target: `≤ ${TARGETS.sessionBytes / 1024} KB`,
+      met: footprint.bytesPerSession <= TARGETS.sessionBytes,
+    });
+  }
+  if (footprint?.bytesPerDestination !== undefined) {
+    list.push({
+      figure: 'Redis per saved destination',
+      measured: `${kb(footprint.bytesPerDestination)}, over ${footprint.destinationsMeasured}`,
+      target: 'none set (reported)',
+    });
+  }
+  for (const figure of sweep?.sweeps ?? []) {
+    const targeted = figure.destinations === TARGETS.sweepSize;
+    list.push({
+      figure: `sweep of ${figure.destinations} destinations`,
+      measured: `${figure.seconds.toFixed(1)} s`,
+      target: targeted ? `≤ ${TARGETS.sweepSeconds} s` : 'none set (reported)',
+      met: targeted ? figure.seconds <= TARGETS.sweepSeconds : undefined,
+    });
+  }
+  return list;
+}
+
+export function verdictLines(list: readonly Verdict[]): string[] {
+  const width = Math.max(...list.map((v) => v.figure.length));
+  const measuredWidth = Math.max(...list.map((v) => v.measured.length));
+  return list.map((v) => {
+    const mark = v.met === undefined ? '' : v.met ? 'MET' : '*** MISSED ***';
+    return `  ${v.figure.padEnd(width)}  ${v.measured.padEnd(measuredWidth)}  target ${v.target.padEnd(22)} ${mark}`;
+  });
+}
+
+export function sweepLines(sweep: SweepReport): string[] {
+  const share = (value: number | undefined) =>
+    value === undefined ? 'n/a' : `${(value * 100).toFixed(0)}%`;
+  const lines = [
+    'Monitor sweep (sweepOnce, 8 destinations at a time, 4 S3 calls each, against local S3)',
+  ];
+  for (const figure of sweep.sweeps) {
+    lines.push(
+      `  ${pad(figure.destinations, 6)} destinations: ${pad(figure.seconds.toFixed(1), 6)} s, ` +
+        `${(figure.checked / figure.seconds).toFixed(0)} destinations/s; checked ${figure.checked}, ` +
+        `failures ${figure.failures}, alerts ${figure.alerts}; CPU: monitor process ${share(figure.monitorCpuShare)}, ` +
+        `s3rver ${share(figure.s3CpuShare)} of one core; ` +
+        `${((figure.monitorCpuShare * figure.seconds * 1000) / figure.destinations).toFixed(1)} ms monitor CPU per destination`,
+    );
+  }
+  lines.push(
+    `  the verifier alone (no monitor, Redis or Slack), same server and concurrency: ` +
+      `${sweep.verifierPerSecond.toFixed(0)} destinations/s, s3rver ${share(sweep.verifierS3CpuShare)} of one core, ` +
+      `${sweep.verifierCpuMsPerDestination.toFixed(1)} ms CPU per destination`,
+    `  the monitor with a verifier that answers at once (its own store reads and writes): ` +
+      `${sweep.bookkeepingCpuMsPerDestination.toFixed(2)} ms CPU per destination`,
+    `  (seeding buckets, challenge files and destinations took ${sweep.seedSeconds.toFixed(0)} s, not counted)`,
+  );
+  return lines;
+}
+
+export function header(options: BenchOptions, machine: string[]): string[] {
+  return [
+    's3-destination-bot benchmark',
+    ...machine.map((line) => `  ${line}`),
+    `  load: ${options.connections} connections, ${options.rounds} rounds × ${options.duration} s per target and scenario` +
+      ` (warm-up ${options.warmup} s); each round runs the app, then the baseline; figures are medians over rounds`,
+    '  targets: app = createApp with Redis, local S3 and the Slack stand-in; baseline = bare Bolt, one-block',
+    '  modal, acks only; bolt-setup-modal = bare Bolt opening the app’s real setup modal (setup command only)',
+    '  columns: CPU ms/req = target CPU per answered request, work after the ack included; CPU target/load =',
+    '  target and load generator CPU as a share of one core; loop p99 = the target’s event-loop delay',
+  ];
+}

@@ -1,0 +1,216 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { webApi } from '@slack/bolt';
+import type { Deps } from '../src/deps';
+import { createLogger } from '../src/log/logger';
+import { startMonitor } from '../src/monitor/monitor';
+import { forEachConcurrently } from '../src/monitor/worker-pool';
+import {
+  MONITOR_LOCK_KEY,
+  createRedisClient,
+  createRedisStores,
+  waitForRedis,
+  type SavedDestination,
+  type Stores,
+} from '../src/store';
+import { TaskTracker } from '../src/tasks';
+import { createS3ClientFactory } from '../src/verify/s3-clients';
+import { CHECK_NAMES, type Verifier } from '../src/verify/report';
+import { S3Verifier } from '../src/verify/verifier';
+import { LOCAL_S3_CREDENTIALS } from '../test/support/s3-local';
+import type { BenchEnvironment } from './environment';
+import { seedDestinations } from './fixtures';
+import { BOT_TOKEN, PRINCIPAL_ARN } from './target-protocol';
+
+const S3_TIMEOUT_MS = 5000;
+/** The monitor's default: how many destinations one sweep checks at once. */
+const SWEEP_CONCURRENCY = 8;
+/** Destinations the verifier checks on its own, without the monitor, Redis or Slack. */
+const VERIFIER_SAMPLE = 500;
+
+export interface SweepFigure {
+  readonly destinations: number;
+  readonly seconds: number;
+  readonly checked: number;
+  readonly failures: number;
+  readonly alerts: number;
+  /** CPU time of this process (monitor, verifier, SDK) as a share of one core. */
+  readonly monitorCpuShare: number;
+  /** CPU time of the s3rver process as a share of one core; undefined where /proc is missing. */
+  readonly s3CpuShare?: number;
+}
+
+export interface SweepReport {
+  readonly sweeps: SweepFigure[];
+  /** The verifier alone against the same server: destinations per second. */
+  readonly verifierPerSecond: number;
+  /** CPU time of this process per destination, in milliseconds, for the verifier alone. */
+  readonly verifierCpuMsPerDestination: number;
+  readonly verifierS3CpuShare?: number;
+  /** The monitor's own CPU per destination (store reads and writes), with a verifier that answers at once. */
+  readonly bookkeepingCpuMsPerDestination: number;
+  readonly seedSeconds: number;
+}
+
+/** Every check passed, at once: what the sweep costs without S3. */
+const INSTANT_PASS: Verifier = {
+  verify: async () => ({
+    ok: true,
+    operatorFault: false,
+    checks: CHECK_NAMES.map((check) => ({ check, outcome: 'ok', passed: true, text: 'ok' })),
+  }),
+};
+
+/** CPU seconds a child process of this one, found by its command line, has used (Linux /proc). */
+function childCpuSeconds(commandPart: string): number | undefined {
+  try {
+    // USER_HZ: /proc counts CPU time in ticks of 1/100 s on Linux.
+    const ticksPerSecond = 100;
+    for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+      let stat: string;
+      let command: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        command = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      } catch {
+        continue;
+      }
+      // The fields after the command name, which is in parentheses and may hold spaces.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) !== process.pid || !command.includes(commandPart)) continue;
+      return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+    }
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
+
+/** Runs `work`, returning its wall time and the CPU shares of this process and of s3rver. */
+async function timed<T>(work: () => Promise<T>) {
+  const s3Before = childCpuSeconds('s3rver-child');
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  const value = await work();
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const s3After = childCpuSeconds('s3rver-child');
+  return {
+    value,
+    seconds,
+    cpuShare: (cpu.user + cpu.system) / 1e6 / seconds,
+    s3CpuShare:
+      s3Before === undefined || s3After === undefined ? undefined : (s3After - s3Before) / seconds,
+  };
+}
+
+/**
+ * Seeds saved destinations up to each size in `sizes` and times one sweep of all of them, with
+ * the monitor's own sweepOnce and default concurrency, against the local S3 server.
+ */
+export async function measureSweeps(
+  env: BenchEnvironment,
+  sizes: readonly number[],
+  progress: (line: string) => void,
+): Promise<SweepReport> {
+  // Keys of their own, so the sweep finds only what it seeded and not what the load saved.
+  const keyPrefix = `${env.keyPrefix}sweep:`;
+  const redis = createRedisClient(env.redisUrl, { keyPrefix });
+  await waitForRedis(redis, 5000);
+  const stores = createRedisStores(redis, 86400);
+  const s3 = createS3ClientFactory({
+    endpoint: env.s3.endpoint,
+    forcePathStyle: true,
+    timeoutMs: S3_TIMEOUT_MS,
+    credentials: LOCAL_S3_CREDENTIALS,
+  });
+  const problems: string[] = [];
+  const deps: Deps = {
+    logger: createLogger({
+      level: 'warn',
+      destination: { write: (line: string) => problems.push(line) },
+    }),
+    stores,
+    verifier: new S3Verifier(s3, { timeoutMs: S3_TIMEOUT_MS }),
+    tasks: new TaskTracker(),
+    settings: {
+      policyPrincipalArn: PRINCIPAL_ARN,
+      adminUserIds: [],
+      sessionTtlSeconds: 86400,
+      verifyLockTtlMs: S3_TIMEOUT_MS * 4 + 10000,
+    },
+    now: () => new Date(),
+  };
+  const client = new webApi.WebClient(BOT_TOKEN, { slackApiUrl: env.slack.apiUrl });
+  const monitor = startMonitor(deps, client, 0);
+  const bucketPrefix = `${env.bucketTag}-d`;
+  const sweeps: SweepFigure[] = [];
+  let seeded = 0;
+  let seedSeconds = 0;
+  try {
+    for (const size of sizes) {
+      progress(`sweep: seeding ${size - seeded} more saved destinations in local S3 and Redis`);
+      const seed = await timed(() => seedDestinations(stores, env.s3, seeded, size, bucketPrefix));
+      seedSeconds += seed.seconds;
+      seeded = size;
+      // One sweep per lock TTL; the benchmark wants another one now.
+      await env.admin.del(`${keyPrefix}${MONITOR_LOCK_KEY}`);
+      progress(`sweep: ${size} destinations`);
+      const sweep = await timed(() => monitor.sweepOnce());
+      const result = sweep.value;
+      if (!result) throw new Error('the sweep did not run: the monitor lock was held');
+      sweeps.push({
+        destinations: size,
+        seconds: sweep.seconds,
+        checked: result.checked,
+        failures: result.failures,
+        alerts: result.alerts,
+        monitorCpuShare: sweep.cpuShare,
+        s3CpuShare: sweep.s3CpuShare,
+      });
+    }
+    const sample = await sampleDestinations(stores, VERIFIER_SAMPLE);
+    progress(`sweep: the verifier alone on ${sample.length} destinations`);
+    const verifierAlone = await timed(() =>
+      forEachConcurrently(sample, SWEEP_CONCURRENCY, async (destination) => {
+        await deps.verifier.verify({
+          bucket: destination.settings.bucket,
+          region: destination.settings.region,
+          challengeKey: destination.challengeKey,
+        });
+      }),
+    );
+    progress(
+      `sweep: the monitor alone on ${seeded} destinations, with a verifier that answers at once`,
+    );
+    await env.admin.del(`${keyPrefix}${MONITOR_LOCK_KEY}`);
+    const bookkeeping = startMonitor({ ...deps, verifier: INSTANT_PASS }, client, 0);
+    const bookkeepingSweep = await timed(() => bookkeeping.sweepOnce());
+    await bookkeeping.done();
+    if (problems.length > 0) progress(`sweep logged ${problems.length} problems: ${problems[0]}`);
+    return {
+      sweeps,
+      verifierPerSecond: sample.length / verifierAlone.seconds,
+      verifierCpuMsPerDestination:
+        (verifierAlone.cpuShare * verifierAlone.seconds * 1000) / sample.length,
+      verifierS3CpuShare: verifierAlone.s3CpuShare,
+      bookkeepingCpuMsPerDestination:
+        (bookkeepingSweep.cpuShare * bookkeepingSweep.seconds * 1000) / seeded,
+      seedSeconds,
+    };
+  } finally {
+    monitor.stop();
+    await monitor.done();
+    s3.destroy();
+    await redis.quit().catch(() => redis.disconnect());
+  }
+}
+
+async function sampleDestinations(stores: Stores, count: number) {
+  const sample: SavedDestination[] = [];
+  for (const teamId of await stores.destinations.teams()) {
+    if (sample.length >= count) break;
+    sample.push(...(await stores.destinations.list(teamId)));
+  }
+  return sample.slice(0, count);
+}
