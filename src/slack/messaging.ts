@@ -1,5 +1,6 @@
 import type { webApi } from '@slack/bolt';
 import type { Logger } from '../log/logger';
+import { postJson } from './http-post';
 import type { SlackMessage } from './views/setup-instructions';
 
 const RESPONSE_URL_TIMEOUT_MS = 3000;
@@ -19,15 +20,10 @@ export async function postToResponseUrl(
       ? { replace_original: true, ...message }
       : { response_type: mode, replace_original: false, ...message };
   try {
-    const response = await fetch(responseUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(RESPONSE_URL_TIMEOUT_MS),
-    });
-    if (!response.ok)
-      logger.warn({ status: response.status, mode }, 'response_url refused the message');
-    return response.ok;
+    const { status } = await postJson(responseUrl, JSON.stringify(body), RESPONSE_URL_TIMEOUT_MS);
+    const ok = status >= 200 && status < 300;
+    if (!ok) logger.warn({ status, mode }, 'response_url refused the message');
+    return ok;
   } catch (error) {
     logger.warn({ err: error, mode }, 'response_url could not be reached');
     return false;

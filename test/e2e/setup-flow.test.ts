@@ -9,7 +9,7 @@ import {
 } from '../support/slack-payloads';
 import { testRedis, type TestRedis } from '../support/redis';
 import { slackSignatureHeaders } from '../support/slack-signer';
-import { SIGNING_SECRET, startTestApp, type TestApp } from '../support/test-app';
+import { BOT_TOKEN, SIGNING_SECRET, startTestApp, type TestApp } from '../support/test-app';
 
 const CHALLENGE = /s3-destination-challenge-file-[0-9a-f-]{36}/;
 
@@ -51,6 +51,7 @@ describe('the setup conversation, end to end over signed HTTP', () => {
 
     expect(response.status).toBe(200);
     const open = await t.slack.waitForCall('views.open');
+    expect(open.token).toBe(BOT_TOKEN);
     expect(open.body.trigger_id).toMatch(/^trigger-/);
     const view = open.body.view as {
       callback_id: string;
@@ -71,6 +72,19 @@ describe('the setup conversation, end to end over signed HTTP', () => {
       channelId: DEFAULT_ACTOR.channelId,
       responseUrl: expect.stringContaining('/response/'),
     });
+  });
+
+  it('tells the user when Slack refuses to open the form, and logs why', async () => {
+    t.slack.answer('views.open', { ok: false, error: 'expired_trigger_id' });
+
+    const response = await t.command('setup');
+    const told = await t.slack.waitForCall('response_url');
+
+    expect(response.status).toBe(200);
+    expect(told.body).toMatchObject({ response_type: 'ephemeral' });
+    expect(JSON.stringify(told.body)).toContain('could not be opened');
+    expect(JSON.stringify(told.body)).toContain('/s3-destination setup');
+    expect(t.logs.some((line) => line.includes('expired_trigger_id'))).toBe(true);
   });
 
   it.each(['', 'help'])('answers %j with usage, shown only to the caller', async (text) => {

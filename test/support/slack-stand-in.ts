@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 export interface RecordedCall {
   method: string;
   body: Record<string, unknown>;
+  /** The token a Web API call carried (`Authorization: Bearer …` or a `token` field). */
+  token?: string;
 }
 
 type Answer =
@@ -107,7 +109,17 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
           return;
         }
         const method = url.replace(/^\/api\//, '').split('?')[0];
-        arrived({ method, body });
+        const token =
+          /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1] ??
+          (typeof body.token === 'string' ? body.token : undefined);
+        arrived({ method, body, token });
+        if (!token) {
+          // As Slack answers a call that carries no token.
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ ok: false, error: 'not_authed' }));
+          return;
+        }
         const answer = answers[method] ?? defaultAnswers[method] ?? {};
         const payload = typeof answer === 'function' ? answer(body) : answer;
         res

@@ -3,10 +3,17 @@ import { isAllowedAdmin } from '../../context';
 import { postToResponseUrl } from '../../messaging';
 import { notice } from '../../views/check-result';
 import { buildSetupModal } from '../../views/setup-modal';
+import { callWebApi } from '../../web-api';
 import type { CommandArgs } from './types';
 
+// The trigger_id is good for 3 seconds; an answer later than that is no use.
+const VIEWS_OPEN_TIMEOUT_MS = 3000;
+
 /** `/s3-destination setup`: ack, then open the modal at once (the trigger_id lives 3 seconds). */
-export async function setup(deps: Deps, { command, ack, client, log }: CommandArgs): Promise<void> {
+export async function setup(
+  deps: Deps,
+  { command, ack, client, context, log }: CommandArgs,
+): Promise<void> {
   if (!isAllowedAdmin(deps, command.user_id)) {
     await ack({
       response_type: 'ephemeral',
@@ -16,10 +23,16 @@ export async function setup(deps: Deps, { command, ack, client, log }: CommandAr
   }
   await ack();
   try {
-    await client.views.open({
-      trigger_id: command.trigger_id,
-      view: buildSetupModal({ channelId: command.channel_id, responseUrl: command.response_url }),
-    });
+    await callWebApi(
+      client,
+      context.botToken,
+      'views.open',
+      {
+        trigger_id: command.trigger_id,
+        view: buildSetupModal({ channelId: command.channel_id, responseUrl: command.response_url }),
+      },
+      VIEWS_OPEN_TIMEOUT_MS,
+    );
   } catch (error) {
     log.error({ err: error }, 'views.open failed');
     await postToResponseUrl(
