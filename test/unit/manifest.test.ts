@@ -46,12 +46,16 @@ const sources = sourceFiles(SRC).map((path) => ({
   text: readFileSync(path, 'utf8'),
 }));
 
-/** Every Web API method the code calls, as `client.chat.postMessage(` or `apiCall('…')`. */
+/**
+ * Every Web API method the code calls: `client.chat.postMessage(`, `apiCall('…')`, or the method
+ * named in a `callWebApi(client, token, '…', …)` call.
+ */
 function webApiMethodsCalled(): Map<string, string[]> {
   const called = new Map<string, string[]>();
   const patterns = [
     /\bclient\s*\.\s*([a-z]+(?:\s*\.\s*[a-zA-Z]+)+)\s*\(/g,
     /\bapiCall\s*\(\s*['"`]([a-zA-Z.]+)['"`]/g,
+    /\bcallWebApi\s*\(\s*[^,]+,\s*[^,]+,\s*['"`]([a-zA-Z.]+)['"`]/g,
   ];
   for (const { path, text } of sources) {
     for (const pattern of patterns) {
