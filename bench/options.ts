@@ -79,7 +79,7 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOption
     checkSessions: whole(
       'check-sessions',
       pick(values['check-sessions'], 'BENCH_CHECK_SESSIONS'),
-      3000,
+      5000,
       1,
     ),
     sweepSizes,
