@@ -300,9 +300,11 @@ describe('/s3-destination verify <bucket>', () => {
     const here = { channelId: 'C0LOADS', userId: MEMBER };
 
     const passed = await nextCall(t, 'chat.postMessage', async () => {
-      const ack = await ackBody(await t.command(`verify ${bucket}`, here));
-      expect(ack).toMatchObject({ response_type: 'ephemeral', text: `Checking \`${bucket}\`…` });
+      expect(await ackBody(await t.command(`verify ${bucket}`, here))).toBeUndefined();
     });
+    expect(t.slack.callsTo('response_url').map((call) => call.body)).toEqual([
+      expect.objectContaining({ response_type: 'ephemeral', text: `Checking \`${bucket}\`…` }),
+    ]);
 
     expect(passed.body.channel).toBe('C0LOADS');
     expect(passed.body.text).toBe(`S3 destination ${bucket}: all checks passed`);
@@ -339,7 +341,9 @@ describe('/s3-destination verify <bucket>', () => {
     const { bucket } = destination.settings;
     t.slack.answer('chat.postMessage', { ok: false, error: 'not_in_channel' });
 
-    const told = await nextCall(t, 'response_url', () => t.command(`verify ${bucket}`));
+    await t.command(`verify ${bucket}`);
+    // First "Checking …" to the caller, then the result for the channel.
+    const told = await t.slack.waitForCall('response_url', 2);
 
     expect(told.body).toMatchObject({
       response_type: 'in_channel',
@@ -362,6 +366,9 @@ describe('/s3-destination verify <bucket>', () => {
         text: `No saved destination is called \`${bucket}\` in this workspace. See \`/s3-destination list\`.`,
       });
     }
+    await t.deps.tasks.drain(5000);
+    // One answer each: no "Checking…" before the news that there is nothing to check.
+    expect(t.slack.callsTo('response_url')).toHaveLength(2);
     expect(t.slack.callsTo('chat.postMessage')).toHaveLength(0);
     expect((await seeded.destinations.get(OTHER_TEAM, 'other-team-bucket'))?.lastCheck.at).toBe(
       '2024-05-01T10:00:00.000Z',

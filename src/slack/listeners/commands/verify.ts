@@ -22,7 +22,8 @@ export async function verify(
     });
     return;
   }
-  await ack({ response_type: 'ephemeral', text: `Checking \`${bucket}\`…` });
+  // The answer waits for the lookup, so an unknown bucket gets one clear message, not two.
+  await ack();
   const teamId = command.team_id;
   const lockKey = verifyLockKey(teamId, `destination:${bucket}`);
   await deps.tasks.run(
@@ -44,6 +45,9 @@ export async function verify(
         return;
       }
       try {
+        await respond({ response_type: 'ephemeral', text: `Checking \`${bucket}\`…` }).catch(
+          (error: unknown) => log.warn({ err: error }, 'could not say the check has started'),
+        );
         const { report } = await checkSavedDestination(
           deps.verifier,
           deps.stores.destinations,
