@@ -14,6 +14,7 @@ import { CHALLENGE_NOT_FOUND_TEXT } from '../../src/verify/explain';
 import { WRITE_CHECK_KEY } from '../../src/verify/report';
 import type { S3ClientFactory } from '../../src/verify/s3-clients';
 import { S3Verifier } from '../../src/verify/verifier';
+import { visibleText } from '../support/message-text';
 import { testRedis, type TestRedis } from '../support/redis';
 import { startFaultServer, type FaultServer } from '../support/s3-fault-server';
 import { localVerifier, LOCAL_S3_REGION, startLocalS3, type LocalS3 } from '../support/s3-local';
@@ -87,16 +88,8 @@ function teamVisible(slack: SlackStandIn): RecordedCall[] {
 }
 
 /** Every `text` string inside a message, blocks and fields included. */
-function textsOf(value: unknown): string[] {
-  if (typeof value !== 'object' || value === null) return [];
-  if (Array.isArray(value)) return value.flatMap(textsOf);
-  return Object.entries(value).flatMap(([key, inner]) =>
-    key === 'text' && typeof inner === 'string' ? [inner] : textsOf(inner),
-  );
-}
-
 function shownText(call: RecordedCall): string {
-  return textsOf(call.body.blocks).join('\n');
+  return visibleText(call.body.blocks);
 }
 
 /** Asserts that neither the challenge name nor the policy reached the team or the logs. */

@@ -8,6 +8,7 @@ import { CHALLENGE_NOT_FOUND_TEXT } from '../../src/verify/explain';
 import type { S3ClientFactory } from '../../src/verify/s3-clients';
 import { S3Verifier } from '../../src/verify/verifier';
 import { blockKitViolations } from '../support/block-kit-limits';
+import { visibleText } from '../support/message-text';
 import { testRedis, type TestRedis } from '../support/redis';
 import { localVerifier, startLocalS3, type LocalS3 } from '../support/s3-local';
 import {
@@ -35,21 +36,6 @@ interface Reply {
 interface Button {
   action_id: string;
   value: string;
-}
-
-/** Every `text` string anywhere in a message, joined: what a reader of the message sees. */
-function visibleText(message: unknown): string {
-  const found: string[] = [];
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(visit);
-    if (typeof node !== 'object' || node === null) return;
-    for (const [key, value] of Object.entries(node)) {
-      if (key === 'text' && typeof value === 'string') found.push(value);
-      else visit(value);
-    }
-  };
-  visit(message);
-  return found.join('\n');
 }
 
 function buttonsOf(message: Record<string, unknown>): Button[] {

@@ -11,7 +11,12 @@ import {
   slashCommandBody,
   type Actor,
 } from '../support/slack-payloads';
+import { createRedisStores } from '../../src/store';
+import { testRedis, type TestRedis } from '../support/redis';
+import { startFaultServer, type FaultServer } from '../support/s3-fault-server';
+import { localVerifier } from '../support/s3-local';
 import type { RecordedCall, SlackStandIn } from '../support/slack-stand-in';
+import { startTestApp, type TestApp } from '../support/test-app';
 
 export const CHALLENGE = /s3-destination-challenge-file-[0-9a-f-]{36}/;
 
@@ -40,21 +45,6 @@ export async function waitUntil(
     if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-}
-
-/** Every human-readable string in a Slack message or view: its `text` and each block's text. */
-export function humanText(message: unknown): string {
-  const found: string[] = [];
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(visit);
-    if (typeof node !== 'object' || node === null) return;
-    for (const [key, value] of Object.entries(node)) {
-      if (key === 'text' && typeof value === 'string') found.push(value);
-      else visit(value);
-    }
-  };
-  visit(message);
-  return found.join('\n');
 }
 
 /** The posts that reached one response_url of the stand-in, in order. */
@@ -164,6 +154,32 @@ export function watchProcessFailures(): { failures: unknown[]; stop(): void } {
     stop() {
       nodeProcess.off('unhandledRejection', record);
       nodeProcess.off('uncaughtException', record);
+    },
+  };
+}
+
+/** The app on real Redis, verifying against the fault server with `timeoutMs` per S3 call. */
+export interface AppOverFaultyS3 {
+  readonly redis: TestRedis;
+  readonly s3: FaultServer;
+  readonly t: TestApp;
+  stop(): Promise<void>;
+}
+
+export async function startAppOverFaultyS3(timeoutMs: number): Promise<AppOverFaultyS3> {
+  const redis = await testRedis();
+  const s3 = await startFaultServer();
+  const { verifier, clients } = localVerifier(s3.endpoint, timeoutMs);
+  const t = await startTestApp({ stores: createRedisStores(redis.client, 3600), verifier });
+  return {
+    redis,
+    s3,
+    t,
+    async stop() {
+      await t.stop();
+      clients.destroy();
+      await s3.stop();
+      await redis.cleanup();
     },
   };
 }

@@ -1,10 +1,6 @@
 import fc from 'fast-check';
 import { ACTION, FIELD, FORCE_QUOTE_OPTION } from '../../src/slack/ids';
-import { createRedisStores } from '../../src/store';
 import { blockKitViolations } from '../support/block-kit-limits';
-import { testRedis, type TestRedis } from '../support/redis';
-import { startFaultServer, type FaultServer } from '../support/s3-fault-server';
-import { localVerifier } from '../support/s3-local';
 import {
   DEFAULT_ACTOR,
   blockActionPayload,
@@ -12,19 +8,21 @@ import {
   setupSubmissionPayload,
   type Actor,
 } from '../support/slack-payloads';
-import { startTestApp, type TestApp } from '../support/test-app';
+import type { TestApp } from '../support/test-app';
 import {
   CHALLENGE,
   VALID_SETTINGS,
   commandBody,
-  humanText,
   postsTo,
   submitSetup,
   waitForCallWhere,
   waitForPostTo,
   waitUntil,
   watchProcessFailures,
+  startAppOverFaultyS3,
+  type AppOverFaultyS3,
 } from './flow';
+import { visibleText } from '../support/message-text';
 
 const RUNS = { numRuns: 60 };
 const FIELD_IDS: readonly string[] = Object.values(FIELD);
@@ -171,27 +169,19 @@ const viewState = fc.oneof(
 const privateMetadata = likely(fc.constant('valid' as const), fc.oneof(anyText, wrongType));
 
 describe('arbitrary input through the signed HTTP receiver', () => {
-  let redis: TestRedis;
-  let s3: FaultServer;
   let t: TestApp;
-  let closeS3Clients: () => void;
+  let app: AppOverFaultyS3;
   let watcher: ReturnType<typeof watchProcessFailures>;
   let run = 0;
   const nextResponseUrl = () => t.slack.responseUrl(`fuzz-${++run}`);
 
   beforeAll(async () => {
     watcher = watchProcessFailures();
-    redis = await testRedis();
-    s3 = await startFaultServer();
-    const { verifier, clients } = localVerifier(s3.endpoint, 2000);
-    closeS3Clients = () => clients.destroy();
-    t = await startTestApp({ stores: createRedisStores(redis.client, 3600), verifier });
+    app = await startAppOverFaultyS3(2000);
+    ({ t } = app);
   });
   afterAll(async () => {
-    await t.stop();
-    closeS3Clients();
-    await s3.stop();
-    await redis.cleanup();
+    await app.stop();
     watcher.stop();
   });
   afterEach(() => {
@@ -219,7 +209,7 @@ describe('arbitrary input through the signed HTTP receiver', () => {
         if (raw === '') {
           const instructions = await waitForPostTo(t.slack, responseUrl);
           expect(instructions.body.response_type).toBe('ephemeral');
-          expect(humanText(instructions.body)).toMatch(CHALLENGE);
+          expect(visibleText(instructions.body)).toMatch(CHALLENGE);
           seen.accepted += 1;
           return;
         }
@@ -300,14 +290,14 @@ describe('arbitrary input through the signed HTTP receiver', () => {
 
           expect(response.status).toBe(200);
           const reply = await waitForPostTo(t.slack, responseUrl);
-          expect(humanText(reply.body).trim()).not.toBe('');
+          expect(visibleText(reply.body).trim()).not.toBe('');
           expect(blockKitViolations(reply.body as never, 'message')).toEqual([]);
         },
       ),
       RUNS,
     );
     // The real session was among the values: its owner's click connected the bucket.
-    const results = t.slack.callsTo('chat.postMessage').map((call) => humanText(call.body));
+    const results = t.slack.callsTo('chat.postMessage').map((call) => visibleText(call.body));
     expect(results.some((text) => text.includes('connected `acme-data-lake`'))).toBe(true);
   });
 
@@ -336,7 +326,7 @@ describe('arbitrary input through the signed HTTP receiver', () => {
 
           expect(response.status).toBe(200);
           const reply = await waitForPostTo(t.slack, responseUrl);
-          expect(humanText(reply.body).trim()).not.toBe('');
+          expect(visibleText(reply.body).trim()).not.toBe('');
           expect(blockKitViolations(reply.body as never, 'message')).toEqual([]);
         },
       ),
@@ -371,7 +361,7 @@ describe('arbitrary input through the signed HTTP receiver', () => {
         if (raw !== '') {
           const body = JSON.parse(raw) as Record<string, unknown>;
           expect(body.response_type).toBe('ephemeral');
-          expect(humanText(body).trim()).not.toBe('');
+          expect(visibleText(body).trim()).not.toBe('');
           expect(blockKitViolations({ blocks: [], ...body } as never, 'message')).toEqual([]);
           return;
         }
@@ -382,7 +372,7 @@ describe('arbitrary input through the signed HTTP receiver', () => {
           `an answer to ${JSON.stringify(commandText.slice(0, 40))}`,
         );
         for (const reply of postsTo(t.slack, responseUrl)) {
-          expect(humanText(reply.body).trim()).not.toBe('');
+          expect(visibleText(reply.body).trim()).not.toBe('');
         }
       }),
       RUNS,
@@ -478,7 +468,7 @@ describe('arbitrary input through the signed HTTP receiver', () => {
     expect(statuses.filter(([, status]) => status >= 500)).toEqual([]);
     const help = await t.command('help');
     expect(help.status).toBe(200);
-    expect(humanText(await help.json())).toContain('/s3-destination setup');
+    expect(visibleText(await help.json())).toContain('/s3-destination setup');
   });
 
   it('still refuses an unsigned request with 401 and an oversized one with 413', async () => {

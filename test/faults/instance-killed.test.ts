@@ -19,12 +19,12 @@ import {
   VALID_SETTINGS,
   clickCheckAndSave,
   commandBody,
-  humanText,
   submitSetup,
   waitForCallWhere,
   waitForPostTo,
   type SignedSender,
 } from './flow';
+import { visibleText } from '../support/message-text';
 
 /** The compiled bot as `npm start` runs it, sharing Redis and S3 with its replicas. */
 function startReplica(slack: SlackStandIn, s3: LocalS3): BotProcess {
@@ -126,7 +126,7 @@ describe('a replica killed in the middle of a setup', () => {
       'chat.postMessage',
       (body) => body.channel === actor.channelId,
     );
-    expect(humanText(result.body)).toContain(`connected \`${VALID_SETTINGS.bucket}\``);
+    expect(visibleText(result.body)).toContain(`connected \`${VALID_SETTINGS.bucket}\``);
     expect((await waitForPostTo(slack, clickUrl)).body.replace_original).toBe(true);
     const saved = await redis.get(destinationKey(actor.teamId, VALID_SETTINGS.bucket));
     expect(JSON.parse(saved!)).toMatchObject({

@@ -15,13 +15,13 @@ import {
   VALID_SETTINGS,
   clickCheckAndSave,
   commandBody,
-  humanText,
   submitSetup,
   waitForCallWhere,
   waitForPostTo,
   waitUntil,
   watchProcessFailures,
 } from './flow';
+import { visibleText } from '../support/message-text';
 
 const STORAGE_DOWN = "The bot's storage is not answering right now";
 const CONNECTED = `connected \`${VALID_SETTINGS.bucket}\``;
@@ -90,13 +90,13 @@ describe('Redis going away and coming back', () => {
     expect(submitted.status).toBe(200);
     const modal = (await submitted.json()) as { response_action: string; view: unknown };
     expect(modal.response_action).toBe('push');
-    expect(humanText(modal.view)).toContain('your setup was not saved');
-    expect(humanText(modal.view)).toContain('your input is still there');
+    expect(visibleText(modal.view)).toContain('your setup was not saved');
+    expect(visibleText(modal.view)).toContain('your input is still there');
 
     const clickUrl = nextResponseUrl();
     const click = await clickCheckAndSave(t, sessionId, clickUrl);
     expect(click.status).toBe(200);
-    const clickReply = humanText((await waitForPostTo(t.slack, clickUrl)).body);
+    const clickReply = visibleText((await waitForPostTo(t.slack, clickUrl)).body);
     expect(clickReply).toContain(STORAGE_DOWN);
     expect(clickReply).toContain('Your setup is kept.');
 
@@ -115,7 +115,7 @@ describe('Redis going away and coming back', () => {
             .some(
               (call) =>
                 call.body.url === new URL(responseUrl).pathname &&
-                humanText(call.body).includes(STORAGE_DOWN),
+                visibleText(call.body).includes(STORAGE_DOWN),
             ),
         `a storage notice for ${text}`,
       );
@@ -123,7 +123,7 @@ describe('Redis going away and coming back', () => {
 
     const help = await command('help');
     expect(help.response.status).toBe(200);
-    expect(humanText(await help.response.json())).toContain('/s3-destination setup');
+    expect(visibleText(await help.response.json())).toContain('/s3-destination setup');
   }
 
   /** Check and Save on `sessionId` connects the bucket, and the destination is in Redis. */
@@ -132,7 +132,7 @@ describe('Redis going away and coming back', () => {
     const click = await clickCheckAndSave(t, sessionId, nextResponseUrl());
     expect(click.status).toBe(200);
     const result = await t.slack.waitForCall('chat.postMessage', before + 1);
-    expect(humanText(result.body)).toContain(CONNECTED);
+    expect(visibleText(result.body)).toContain(CONNECTED);
     expect(
       await direct.client.exists(destinationKey(DEFAULT_ACTOR.teamId, VALID_SETTINGS.bucket)),
     ).toBe(1);
@@ -158,7 +158,7 @@ describe('Redis going away and coming back', () => {
     await expectConnected(after.sessionId);
     const listed = await command('list');
     const list = await waitForPostTo(t.slack, listed.responseUrl);
-    expect(humanText(list.body)).toContain(VALID_SETTINGS.bucket);
+    expect(visibleText(list.body)).toContain(VALID_SETTINGS.bucket);
   });
 
   it('answers clearly while Redis hangs without answering, and recovers once it answers', async () => {

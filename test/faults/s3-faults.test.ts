@@ -1,20 +1,20 @@
-import { createRedisStores } from '../../src/store';
 import { destinationKey, sessionKey } from '../../src/store/keys';
 import { explainCheck, isOperatorFault } from '../../src/verify/explain';
 import type { CheckOutcome } from '../../src/verify/report';
-import { testRedis, type TestRedis } from '../support/redis';
-import { startFaultServer, type FaultServer } from '../support/s3-fault-server';
-import { localVerifier } from '../support/s3-local';
 import { DEFAULT_ACTOR } from '../support/slack-payloads';
-import { startTestApp, type TestApp } from '../support/test-app';
+import type { TestRedis } from '../support/redis';
+import type { FaultServer } from '../support/s3-fault-server';
+import type { TestApp } from '../support/test-app';
 import {
   VALID_SETTINGS,
   clickCheckAndSave,
-  humanText,
   postsTo,
   submitSetup,
   watchProcessFailures,
+  startAppOverFaultyS3,
+  type AppOverFaultyS3,
 } from './flow';
+import { visibleText } from '../support/message-text';
 
 // Short enough to keep the suite quick, long enough for a loopback answer.
 const S3_TIMEOUT_MS = 1000;
@@ -24,7 +24,7 @@ const context = { bucket: VALID_SETTINGS.bucket, region: VALID_SETTINGS.region }
 describe('S3 timing out or dropping connections during Check and Save', () => {
   let redis: TestRedis;
   let s3: FaultServer;
-  let closeS3Clients: () => void;
+  let app: AppOverFaultyS3;
   let t: TestApp;
   let watcher: ReturnType<typeof watchProcessFailures>;
   let replies = 0;
@@ -32,11 +32,8 @@ describe('S3 timing out or dropping connections during Check and Save', () => {
 
   beforeAll(async () => {
     watcher = watchProcessFailures();
-    redis = await testRedis();
-    s3 = await startFaultServer();
-    const { verifier, clients } = localVerifier(s3.endpoint, S3_TIMEOUT_MS);
-    closeS3Clients = () => clients.destroy();
-    t = await startTestApp({ stores: createRedisStores(redis.client, 3600), verifier });
+    app = await startAppOverFaultyS3(S3_TIMEOUT_MS);
+    ({ redis, s3, t } = app);
   });
   afterEach(async () => {
     s3.reset();
@@ -45,10 +42,7 @@ describe('S3 timing out or dropping connections during Check and Save', () => {
     expect(watcher.failures).toEqual([]);
   });
   afterAll(async () => {
-    await t.stop();
-    closeS3Clients();
-    await s3.stop();
-    await redis.cleanup();
+    await app.stop();
     watcher.stop();
   });
 
@@ -61,7 +55,7 @@ describe('S3 timing out or dropping connections during Check and Save', () => {
     // Let the click finish (its last reply, the lock's release) before anything else happens.
     await t.deps.tasks.drain(10000);
     expect(result.body.channel).toBe(DEFAULT_ACTOR.channelId);
-    return humanText(result.body);
+    return visibleText(result.body);
   }
 
   async function storedSession(sessionId: string): Promise<Record<string, unknown>> {

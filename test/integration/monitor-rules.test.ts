@@ -1,12 +1,10 @@
 import { webApi } from '@slack/bolt';
-import type { Deps } from '../../src/deps';
-import { createLogger } from '../../src/log/logger';
 import { startMonitor, type Monitor, type MonitorOptions } from '../../src/monitor/monitor';
 import { createMemoryStores, type SavedDestination, type Stores } from '../../src/store';
-import { TaskTracker } from '../../src/tasks';
 import { CHALLENGE_NOT_FOUND_TEXT } from '../../src/verify/explain';
 import type { VerificationReport, Verifier, VerifyTarget } from '../../src/verify/report';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
+import { testDeps } from '../support/test-app';
 import { CHALLENGE_KEY, passingDestination, reportWith } from '../unit/monitor/fixtures';
 
 /** Answers each bucket with the report (or the failure) the test set for it; all pass otherwise. */
@@ -50,19 +48,12 @@ afterEach(async () => {
 });
 
 function startTestMonitor(intervalSeconds = 0, options: MonitorOptions = {}): Monitor {
-  const deps: Deps = {
-    logger: createLogger({ level: 'debug', destination: { write: (line) => logs.push(line) } }),
+  const deps = testDeps({
+    logs,
     stores,
     verifier,
-    tasks: new TaskTracker(),
-    settings: {
-      policyPrincipalArn: 'arn:aws:iam::123456789012:role/s3-destination-loader',
-      adminUserIds: [],
-      sessionTtlSeconds: 3600,
-      verifyLockTtlMs: 30000,
-    },
     now: () => new Date('2025-06-01T12:00:00.000Z'),
-  };
+  });
   const client = new webApi.WebClient('xoxb-test', {
     slackApiUrl: slack.apiUrl,
     retryConfig: { retries: 0 },

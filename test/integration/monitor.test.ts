@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { webApi } from '@slack/bolt';
 import type { Redis } from 'ioredis';
 import type { Deps } from '../../src/deps';
-import { createLogger } from '../../src/log/logger';
 import { startMonitor, type Monitor } from '../../src/monitor/monitor';
 import {
   createRedisClient,
@@ -13,7 +12,6 @@ import {
   type SavedDestination,
   type Stores,
 } from '../../src/store';
-import { TaskTracker } from '../../src/tasks';
 import { CHALLENGE_NOT_FOUND_TEXT } from '../../src/verify/explain';
 import type { Verifier, VerifyTarget } from '../../src/verify/report';
 import type { S3ClientFactory } from '../../src/verify/s3-clients';
@@ -21,6 +19,7 @@ import { S3Verifier } from '../../src/verify/verifier';
 import { REDIS_URL, testRedis, type TestRedis } from '../support/redis';
 import { localVerifier, LOCAL_S3_REGION, startLocalS3, type LocalS3 } from '../support/s3-local';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
+import { testDeps } from '../support/test-app';
 
 const TEAM = 'T0MONITOR';
 const CHANNEL = 'C0ALERTS';
@@ -68,19 +67,7 @@ afterAll(async () => {
 });
 
 function depsWith(stores: Stores, verifier: Verifier): Deps {
-  return {
-    logger: createLogger({ level: 'debug', destination: { write: (line) => logs.push(line) } }),
-    stores,
-    verifier,
-    tasks: new TaskTracker(),
-    settings: {
-      policyPrincipalArn: 'arn:aws:iam::123456789012:role/s3-destination-loader',
-      adminUserIds: [],
-      sessionTtlSeconds: 3600,
-      verifyLockTtlMs: 30000,
-    },
-    now: () => new Date(),
-  };
+  return testDeps({ logs, stores, verifier });
 }
 
 /** Another client on the same Redis and key prefix: what a second replica would hold. */

@@ -41,18 +41,25 @@ const NO_VERIFIER: Verifier = {
   verify: () => Promise.reject(new Error('this test app has no verifier')),
 };
 
-export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const slack = options.slack ?? (await startSlackStandIn());
-  const logs: string[] = [];
-  const logger = createLogger({
-    level: 'trace',
-    secrets: [BOT_TOKEN, SIGNING_SECRET],
-    destination: { write: (line: string) => logs.push(line) },
-  });
-  const deps: Deps = {
-    logger,
-    stores: options.stores ?? createMemoryStores(3600),
-    verifier: options.verifier ?? NO_VERIFIER,
+export interface TestDepsOptions {
+  readonly stores: Stores;
+  readonly verifier: Verifier;
+  /** Receives every log line, scrubbed as in production. */
+  readonly logs: string[];
+  readonly settings?: Partial<AppSettings>;
+  readonly now?: () => Date;
+}
+
+/** Deps as `buildDeps` makes them, over the given stores and verifier, logging at trace. */
+export function testDeps(options: TestDepsOptions): Deps {
+  return {
+    logger: createLogger({
+      level: 'trace',
+      secrets: [BOT_TOKEN, SIGNING_SECRET],
+      destination: { write: (line: string) => options.logs.push(line) },
+    }),
+    stores: options.stores,
+    verifier: options.verifier,
     tasks: new TaskTracker(),
     settings: {
       policyPrincipalArn: PRINCIPAL_ARN,
@@ -61,8 +68,19 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       verifyLockTtlMs: 30000,
       ...options.settings,
     },
-    now: () => new Date(),
+    now: options.now ?? (() => new Date()),
   };
+}
+
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const slack = options.slack ?? (await startSlackStandIn());
+  const logs: string[] = [];
+  const deps = testDeps({
+    logs,
+    stores: options.stores ?? createMemoryStores(3600),
+    verifier: options.verifier ?? NO_VERIFIER,
+    settings: options.settings,
+  });
   const app = createApp(deps, {
     botToken: BOT_TOKEN,
     signingSecret: SIGNING_SECRET,
