@@ -1,10 +1,9 @@
 import type { Deps } from '../../../deps';
 import { bucketNameProblems } from '../../../domain/bucket-name';
-import { COMMAND } from '../../ids';
 import { isAllowedAdmin } from '../../context';
 import { describeFailure } from '../../user-errors';
-import { escapeMrkdwn } from '../../views/mrkdwn';
 import { buildRemoveConfirmation } from '../../views/remove-confirmation';
+import { noSuchDestination, notABucketName } from '../../views/bucket-replies';
 import type { CommandArgs } from './types';
 
 /** `/s3-destination remove <bucket>`: asks for confirmation; the buttons do the removing. */
@@ -23,7 +22,7 @@ export async function remove(
   if (bucketNameProblems(bucket).length > 0) {
     await ack({
       response_type: 'ephemeral',
-      text: `\`${escapeMrkdwn(bucket)}\` is not a bucket name. See \`${COMMAND} list\` for saved destinations.`,
+      text: notABucketName(bucket),
     });
     return;
   }
@@ -35,7 +34,7 @@ export async function remove(
         ? { response_type: 'ephemeral', ...buildRemoveConfirmation(bucket) }
         : {
             response_type: 'ephemeral',
-            text: `No saved destination is called \`${bucket}\` in this workspace. See \`${COMMAND} list\`.`,
+            text: noSuchDestination(bucket),
           },
     );
   } catch (error) {

@@ -6,7 +6,7 @@ import { COMMAND } from '../../ids';
 import { postInChannel } from '../../messaging';
 import { describeFailure } from '../../user-errors';
 import { buildCheckResult } from '../../views/check-result';
-import { escapeMrkdwn } from '../../views/mrkdwn';
+import { noSuchDestination, notABucketName } from '../../views/bucket-replies';
 import type { CommandArgs } from './types';
 
 /** `/s3-destination verify <bucket>`: re-run the checks and tell the channel. */
@@ -18,7 +18,7 @@ export async function verify(
   if (bucketNameProblems(bucket).length > 0) {
     await ack({
       response_type: 'ephemeral',
-      text: `\`${escapeMrkdwn(bucket)}\` is not a bucket name. See \`${COMMAND} list\` for saved destinations.`,
+      text: notABucketName(bucket),
     });
     return;
   }
@@ -32,7 +32,7 @@ export async function verify(
       if (!destination) {
         await respond({
           response_type: 'ephemeral',
-          text: `No saved destination is called \`${bucket}\` in this workspace. See \`${COMMAND} list\`.`,
+          text: noSuchDestination(bucket),
         });
         return;
       }
