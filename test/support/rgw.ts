@@ -1,0 +1,118 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { z } from 'zod';
+
+const run = promisify(execFile);
+const CLUSTER_SCRIPT = join(__dirname, '..', '..', 'scripts', 'rgw-cluster.sh');
+// The script gives up on its own well before this; the margin covers a slow, shared machine.
+const START_TIMEOUT_MS = 240_000;
+const STOP_TIMEOUT_MS = 30_000;
+const ADMIN_TIMEOUT_MS = 30_000;
+
+/**
+ * RGW checks the signature but not the region in its scope, and its only zonegroup is `default`:
+ * CreateBucket accepts no LocationConstraint (what the SDK sends for us-east-1) or `default`, and
+ * rejects any other region with InvalidLocationConstraint. us-east-1 also keeps ARNs in `aws`.
+ */
+export const RGW_REGION = 'us-east-1';
+
+/** An RGW user with its S3 keys; tenant-less, so its ARN is `arn:aws:iam:::user/<uid>`. */
+export interface RgwUser {
+  readonly uid: string;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly arn: string;
+}
+
+/** A throw-away Ceph cluster with radosgw on loopback, gone with `stop()`. */
+export interface Rgw {
+  /** `http://127.0.0.1:<port>`: use it with forcePathStyle. */
+  readonly endpoint: string;
+  readonly region: string;
+  createUser(uid: string): Promise<RgwUser>;
+  /** A client that signs as `user`; destroyed by `stop()`. */
+  client(user: RgwUser): S3Client;
+  /** Kills the daemons by PID and deletes the cluster's directory; safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+const startedCluster = z.object({ endpoint: z.url(), dir: z.string().min(1) });
+
+const createdUser = z.object({
+  user_id: z.string(),
+  keys: z
+    .array(z.object({ user: z.string(), access_key: z.string(), secret_key: z.string() }))
+    .min(1),
+});
+
+/**
+ * Starts a single-node Ceph cluster (monitor, memstore OSD, radosgw) in a fresh temporary
+ * directory and resolves once radosgw answers HTTP; throws with the script's reasons if it cannot.
+ */
+export async function startRgw(): Promise<Rgw> {
+  const directory = await mkdtemp(join(tmpdir(), 'rgw-'));
+  const stopCluster = () =>
+    run(CLUSTER_SCRIPT, ['stop', directory], { timeout: STOP_TIMEOUT_MS }).then(() => undefined);
+
+  let endpoint: string;
+  let conf: string;
+  try {
+    const { stdout } = await run(CLUSTER_SCRIPT, ['start', directory], {
+      timeout: START_TIMEOUT_MS,
+    });
+    const started = startedCluster.parse(JSON.parse(stdout));
+    endpoint = started.endpoint;
+    conf = join(started.dir, 'ceph.conf');
+  } catch (error) {
+    // The script already kills its daemons on failure; stopping again also covers a timeout.
+    await stopCluster().catch(() => rm(directory, { recursive: true, force: true }));
+    const stderr = (error as { stderr?: string }).stderr?.trim();
+    throw new Error(`Ceph RGW did not start${stderr ? `:\n${stderr}` : ''}`, { cause: error });
+  }
+
+  const clients: S3Client[] = [];
+  let stopped: Promise<void> | undefined;
+
+  return {
+    endpoint,
+    region: RGW_REGION,
+    async createUser(uid) {
+      const { stdout } = await run(
+        'radosgw-admin',
+        ['--conf', conf, 'user', 'create', '--uid', uid, '--display-name', uid],
+        { timeout: ADMIN_TIMEOUT_MS },
+      );
+      const user = createdUser.parse(JSON.parse(stdout));
+      const key = user.keys.find((candidate) => candidate.user === uid) ?? user.keys[0];
+      return {
+        uid: user.user_id,
+        accessKeyId: key.access_key,
+        secretAccessKey: key.secret_key,
+        arn: `arn:aws:iam:::user/${user.user_id}`,
+      };
+    },
+    client(user) {
+      const client = new S3Client({
+        endpoint,
+        region: RGW_REGION,
+        credentials: { accessKeyId: user.accessKeyId, secretAccessKey: user.secretAccessKey },
+        forcePathStyle: true,
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
+      });
+      clients.push(client);
+      return client;
+    },
+    stop() {
+      stopped ??= (async () => {
+        for (const client of clients) client.destroy();
+        await stopCluster();
+      })();
+      return stopped;
+    },
+  };
+}
