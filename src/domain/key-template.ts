@@ -18,6 +18,10 @@ export const DEFAULT_KEY_TEMPLATE =
   '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]';
 export const MAX_KEY_TEMPLATE_LENGTH = 500;
 export const FORBIDDEN_CHARACTERS = ['!', '@', '#', '$', '%', '^', '&', '*', ' '] as const;
+/** Characters Amazon S3 advises against in keys that also break Slack's mrkdwn where keys are shown. */
+export const SLACK_UNSAFE_CHARACTERS = ['`', '<', '>', '|', '\\', '{', '}', '"', '~'] as const;
+/** Endings the format adds by itself; a template ending in one would write `x.csv.csv`. */
+export const FORMAT_ENDINGS = ['.csv', '.jsonl', '.json'] as const;
 
 /**
  * One piece of a key template. Any `[name]` that is not a known element becomes `unknown`, so
@@ -92,6 +96,9 @@ export function keyTemplateProblems(template: string): string[] {
   }
   problems.push(...unbalancedBracketProblems(parts));
   problems.push(...forbiddenCharacterProblems(characters));
+  problems.push(...whitespaceProblems(characters));
+  problems.push(...slackUnsafeCharacterProblems(characters));
+  problems.push(...pathProblems(template));
   return problems;
 }
 
@@ -132,11 +139,81 @@ function forbiddenCharacterProblems(characters: string[]): string[] {
     positions.set(character, [...(positions.get(character) ?? []), index + 1]);
   });
   return [...positions].map(([character, at]) => {
-    const where = at.length === 1 ? `position ${at[0]} is` : `positions ${at.join(', ')} are`;
+    const where = positionsAre(at);
     return character === ' '
       ? `${at.length === 1 ? 'The space' : 'The spaces'} at ${where} not allowed.`
       : `"${character}" at ${where} not allowed.`;
   });
+}
+
+/** "position 3 is" or "positions 3, 9 are", so each message reads as one sentence. */
+function positionsAre(at: number[]): string {
+  return at.length === 1 ? `position ${at[0]} is` : `positions ${at.join(', ')} are`;
+}
+
+// Whitespace other than the plain space, which has its own message above. Zero-width space is
+// not \s but is just as invisible in a key.
+const WHITESPACE = /[^\S ]|\u200b/u;
+const WHITESPACE_NAMES: Readonly<Record<string, readonly [one: string, many: string]>> = {
+  '\t': ['tab', 'tabs'],
+  '\n': ['line break', 'line breaks'],
+  '\r': ['line break', 'line breaks'],
+  '\u00a0': ['no-break space', 'no-break spaces'],
+  '\u200b': ['zero-width space', 'zero-width spaces'],
+};
+
+function whitespaceName(character: string): readonly [string, string] {
+  const code = `U+${(character.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+  return WHITESPACE_NAMES[character] ?? [`Unicode space ${code}`, `Unicode spaces ${code}`];
+}
+
+function whitespaceProblems(characters: string[]): string[] {
+  const positions = new Map<string, { name: readonly [string, string]; at: number[] }>();
+  characters.forEach((character, index) => {
+    if (!WHITESPACE.test(character)) return;
+    const name = whitespaceName(character);
+    const entry = positions.get(name[0]) ?? { name, at: [] };
+    entry.at.push(index + 1);
+    positions.set(name[0], entry);
+  });
+  return [...positions.values()].map(
+    ({ name, at }) =>
+      `The ${name[at.length === 1 ? 0 : 1]} at ${positionsAre(at)} not allowed: keys cannot contain whitespace.`,
+  );
+}
+
+function slackUnsafeCharacterProblems(characters: string[]): string[] {
+  const found = [...new Set(characters)].filter((character) =>
+    (SLACK_UNSAFE_CHARACTERS as readonly string[]).includes(character),
+  );
+  if (found.length === 0) return [];
+  return [
+    found.length === 1
+      ? `The character ${found[0]} is not allowed: Amazon S3 advises against it in keys, and it breaks Slack formatting.`
+      : `The characters ${found.join(' ')} are not allowed: Amazon S3 advises against them in keys, and they break Slack formatting.`,
+  ];
+}
+
+function pathProblems(template: string): string[] {
+  const problems: string[] = [];
+  if (template.startsWith('/')) {
+    problems.push('Remove the leading "/": it would put every key under a folder with no name.');
+  }
+  const emptySegments = [...template.matchAll(/\/{2,}/g)].map(
+    (match) => [...template.slice(0, match.index)].length + 1,
+  );
+  if (emptySegments.length > 0) {
+    problems.push(
+      `"//" at ${positionsAre(emptySegments)} not allowed: it makes a folder with no name. Use a single "/".`,
+    );
+  }
+  const ending = FORMAT_ENDINGS.find((extension) => template.toLowerCase().endsWith(extension));
+  if (ending) {
+    problems.push(
+      `Remove "${template.slice(-ending.length)}" from the end: the extension is added by the format.`,
+    );
+  }
+  return problems;
 }
 
 /** The object key one load writes: elements filled in (dates in UTC) and the format's extension. */

@@ -1,10 +1,12 @@
 import {
   DEFAULT_KEY_TEMPLATE,
   FORBIDDEN_CHARACTERS,
+  FORMAT_ENDINGS,
   MAX_KEY_TEMPLATE_LENGTH,
   OPTIONAL_ELEMENTS,
   REQUIRED_ELEMENTS,
   SAMPLE_LOAD_VALUES,
+  SLACK_UNSAFE_CHARACTERS,
   keyTemplateProblems,
   parseKeyTemplate,
   previewKey,
@@ -25,12 +27,16 @@ describe('key template constants', () => {
       DEFAULT_KEY_TEMPLATE,
       MAX_KEY_TEMPLATE_LENGTH,
       FORBIDDEN_CHARACTERS,
+      SLACK_UNSAFE_CHARACTERS,
+      FORMAT_ENDINGS,
     }).toEqual({
       REQUIRED_ELEMENTS: ['integration_name', 'table_name', 'table_version', 'timestamp_loaded'],
       OPTIONAL_ELEMENTS: ['year_loaded', 'month_loaded', 'day_loaded', 'hour_loaded'],
       DEFAULT_KEY_TEMPLATE: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
       MAX_KEY_TEMPLATE_LENGTH: 500,
       FORBIDDEN_CHARACTERS: ['!', '@', '#', '$', '%', '^', '&', '*', ' '],
+      SLACK_UNSAFE_CHARACTERS: ['`', '<', '>', '|', '\\', '{', '}', '"', '~'],
+      FORMAT_ENDINGS: ['.csv', '.jsonl', '.json'],
     });
   });
 });
@@ -94,6 +100,9 @@ describe('keyTemplateProblems', () => {
     ],
     ['exactly 500 characters', templateOfLength(500)],
     ['other punctuation S3 keys allow', 'a.b-c_d(e)=f+g,h;' + REQUIRED],
+    ['a format name inside the template', `csv/json.jsonl/${REQUIRED}`],
+    ['a format name at the end without its dot', `${REQUIRED}_csv`],
+    ['a single trailing "/"', `${REQUIRED}/`],
   ])('accepts %s', (_case, template) => {
     const problems = keyTemplateProblems(template);
 
@@ -166,6 +175,120 @@ describe('keyTemplateProblems', () => {
       expect(problems).toEqual([`"${character}" at position 9 is not allowed.`]);
     },
   );
+
+  it.each([
+    [
+      'a tab',
+      `${REQUIRED}\tx`,
+      ['The tab at position 64 is not allowed: keys cannot contain whitespace.'],
+    ],
+    [
+      'a trailing newline',
+      `${REQUIRED}\n`,
+      ['The line break at position 64 is not allowed: keys cannot contain whitespace.'],
+    ],
+    [
+      'a Windows line break, as two',
+      `${REQUIRED}\r\n`,
+      ['The line breaks at positions 64, 65 are not allowed: keys cannot contain whitespace.'],
+    ],
+    [
+      'a no-break space',
+      `a\u00a0b/${REQUIRED}`,
+      ['The no-break space at position 2 is not allowed: keys cannot contain whitespace.'],
+    ],
+    [
+      'a zero-width space',
+      `${REQUIRED}\u200b`,
+      ['The zero-width space at position 64 is not allowed: keys cannot contain whitespace.'],
+    ],
+    [
+      'other Unicode spaces, each by code point',
+      `\u2003${REQUIRED}\u3000\u2003`,
+      [
+        'The Unicode spaces U+2003 at positions 1, 66 are not allowed: keys cannot contain whitespace.',
+        'The Unicode space U+3000 at position 65 is not allowed: keys cannot contain whitespace.',
+      ],
+    ],
+    [
+      'several Slack-unsafe characters, each named once',
+      `{${REQUIRED}}~{`,
+      [
+        'The characters { } ~ are not allowed: Amazon S3 advises against them in keys, and they break Slack formatting.',
+      ],
+    ],
+    [
+      'a leading "/"',
+      `/${REQUIRED}`,
+      ['Remove the leading "/": it would put every key under a folder with no name.'],
+    ],
+    [
+      'an empty path segment',
+      `a//${REQUIRED}`,
+      ['"//" at position 2 is not allowed: it makes a folder with no name. Use a single "/".'],
+    ],
+    [
+      'empty path segments, a run of slashes counting once',
+      `a///b//${REQUIRED}`,
+      ['"//" at positions 2, 6 are not allowed: it makes a folder with no name. Use a single "/".'],
+    ],
+    [
+      'a leading "//", as both problems',
+      `//${REQUIRED}`,
+      [
+        'Remove the leading "/": it would put every key under a folder with no name.',
+        '"//" at position 1 is not allowed: it makes a folder with no name. Use a single "/".',
+      ],
+    ],
+    [
+      'a ".csv" ending',
+      `${REQUIRED}.csv`,
+      ['Remove ".csv" from the end: the extension is added by the format.'],
+    ],
+    [
+      'a ".jsonl" ending, in capitals, as typed',
+      `${REQUIRED}.JSONL`,
+      ['Remove ".JSONL" from the end: the extension is added by the format.'],
+    ],
+    [
+      'a ".json" ending',
+      `${REQUIRED}.Json`,
+      ['Remove ".Json" from the end: the extension is added by the format.'],
+    ],
+  ])('rejects %s', (_case, template, expected) => {
+    const problems = keyTemplateProblems(template);
+
+    expect(problems).toEqual(expected);
+  });
+
+  it.each(SLACK_UNSAFE_CHARACTERS)('rejects "%s", naming it', (character) => {
+    const problems = keyTemplateProblems(`exports${character}/${REQUIRED}`);
+
+    expect(problems).toEqual([
+      `The character ${character} is not allowed: Amazon S3 advises against it in keys, and it breaks Slack formatting.`,
+    ]);
+  });
+
+  it('rejects a template that carries a Slack link', () => {
+    const problems = keyTemplateProblems(
+      `${DEFAULT_KEY_TEMPLATE}\`<https://evil.example/fix|Re-verify your bucket>\``,
+    );
+
+    expect(problems).toEqual([
+      'The spaces at positions 103, 108 are not allowed.',
+      'The characters ` < | > are not allowed: Amazon S3 advises against them in keys, and they break Slack formatting.',
+      '"//" at position 75 is not allowed: it makes a folder with no name. Use a single "/".',
+    ]);
+  });
+
+  it('keeps every message short enough to read inline in the modal', () => {
+    const everything = `//\t\u00a0\u2003${[...FORBIDDEN_CHARACTERS, ...SLACK_UNSAFE_CHARACTERS].join('')}a//b.jsonl`;
+
+    const problems = keyTemplateProblems(everything);
+
+    expect(problems.length).toBeGreaterThan(10);
+    for (const problem of problems) expect(problem.length).toBeLessThanOrEqual(150);
+  });
 
   it('counts positions in characters as the user sees them', () => {
     const problems = keyTemplateProblems(`📦/#${REQUIRED}`);
