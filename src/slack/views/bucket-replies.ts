@@ -1,5 +1,5 @@
 import { COMMAND } from '../ids';
-import { escapeMrkdwn } from './mrkdwn';
+import { escapeMrkdwn, inlineCode } from './mrkdwn';
 
 /** The answer to `verify`/`remove` given something that cannot be a bucket name. */
 export function notABucketName(input: string): string {
@@ -8,5 +8,5 @@ export function notABucketName(input: string): string {
 
 /** The answer to `verify`/`remove` naming a bucket this workspace has not connected. */
 export function noSuchDestination(bucket: string): string {
-  return `No saved destination is called \`${bucket}\` in this workspace. See \`${COMMAND} list\`.`;
+  return `No saved destination is called ${inlineCode(bucket)} in this workspace. See \`${COMMAND} list\`.`;
 }

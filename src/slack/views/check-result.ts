@@ -3,6 +3,7 @@ import { describeFormat, type DestinationSettings } from '../../domain/destinati
 import { regionLabel } from '../../domain/regions';
 import type { CheckResult, VerificationReport } from '../../verify/report';
 import { CHECK_LABELS, summarizeReport } from '../../verify/summary';
+import { escapeText, inlineCode } from './mrkdwn';
 import type { SlackMessage } from './setup-instructions';
 
 function checkLine(result: CheckResult): string {
@@ -15,13 +16,13 @@ function checkLine(result: CheckResult): string {
   return `${icon} *${CHECK_LABELS[result.check]}*: ${result.text}`;
 }
 
-/** The fields every team-visible message about a destination shows. */
+/** The fields every team-visible message about a destination shows; user text escaped, whole. */
 export function settingsFields(settings: DestinationSettings): types.MrkdwnElement[] {
   return [
-    { type: 'mrkdwn', text: `*Bucket*\n\`${settings.bucket}\`` },
+    { type: 'mrkdwn', text: `*Bucket*\n${inlineCode(settings.bucket)}` },
     { type: 'mrkdwn', text: `*Region*\n${regionLabel(settings.region)}` },
     { type: 'mrkdwn', text: `*Format*\n${describeFormat(settings)}` },
-    { type: 'mrkdwn', text: `*Object key*\n\`${settings.keyTemplate}\`` },
+    { type: 'mrkdwn', text: `*Object key*\n${inlineCode(settings.keyTemplate)}` },
   ];
 }
 
@@ -39,11 +40,12 @@ export interface CheckResultInput {
  */
 export function buildCheckResult(input: CheckResultInput): SlackMessage {
   const { settings, report } = input;
+  const bucket = inlineCode(settings.bucket);
   const headline = report.ok
     ? input.occasion === 'setup'
-      ? `:white_check_mark: <@${input.userId}> connected \`${settings.bucket}\` as an S3 destination.`
-      : `:white_check_mark: <@${input.userId}> verified \`${settings.bucket}\`: all checks passed.`
-    : `:x: <@${input.userId}> ran the checks on \`${settings.bucket}\` and ${
+      ? `:white_check_mark: <@${input.userId}> connected ${bucket} as an S3 destination.`
+      : `:white_check_mark: <@${input.userId}> verified ${bucket}: all checks passed.`
+    : `:x: <@${input.userId}> ran the checks on ${bucket} and ${
         report.checks.filter((c) => !c.passed).length
       } failed.`;
   const footer = report.ok
@@ -54,11 +56,11 @@ export function buildCheckResult(input: CheckResultInput): SlackMessage {
       ? 'At least one failure is on the bot’s side, not your bucket: ask whoever runs the bot.'
       : input.occasion === 'setup'
         ? 'Fix the bucket, then press *Check and Save* again. Nothing was saved yet.'
-        : 'Fix the bucket, then run `/s3-destination verify ' + settings.bucket + '`.';
+        : `Fix the bucket, then run ${inlineCode(`/s3-destination verify ${settings.bucket}`)}.`;
   return {
     text: report.ok
-      ? `S3 destination ${settings.bucket}: all checks passed`
-      : `S3 destination ${settings.bucket}: ${summarizeReport(report)}`,
+      ? `S3 destination ${escapeText(settings.bucket)}: all checks passed`
+      : `S3 destination ${escapeText(settings.bucket)}: ${summarizeReport(report)}`,
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: headline } },
       { type: 'section', fields: settingsFields(settings) },
@@ -74,14 +76,14 @@ export function buildCheckResult(input: CheckResultInput): SlackMessage {
 /** Replaces the one-time ephemeral once the destination is saved: no challenge name, no policy. */
 export function buildSavedSummary(settings: DestinationSettings): SlackMessage {
   return {
-    text: `${settings.bucket} is connected`,
+    text: `${escapeText(settings.bucket)} is connected`,
     blocks: [
       {
         type: 'section',
         text: {
           type: 'mrkdwn',
           text:
-            `:white_check_mark: \`${settings.bucket}\` is connected and saved. ` +
+            `:white_check_mark: ${inlineCode(settings.bucket)} is connected and saved. ` +
             'The policy and challenge file name are no longer shown here. Keep the challenge file in the bucket: the bot keeps checking it.',
         },
       },

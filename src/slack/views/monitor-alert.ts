@@ -4,6 +4,7 @@ import type { CheckResult, VerificationReport } from '../../verify/report';
 import { CHECK_LABELS, summarizeReport } from '../../verify/summary';
 import { COMMAND } from '../ids';
 import { settingsFields } from './check-result';
+import { escapeText, inlineCode } from './mrkdwn';
 import type { SlackMessage } from './setup-instructions';
 
 /** Slack's limit on a section's text. */
@@ -32,10 +33,10 @@ export function buildMonitorAlert(
   const { bucket } = destination.settings;
   const failed = report.checks.filter((check) => !check.passed);
   return {
-    text: `S3 destination ${bucket} stopped passing its checks: ${summarizeReport(report)}`,
+    text: `S3 destination ${escapeText(bucket)} stopped passing its checks: ${summarizeReport(report)}`,
     blocks: [
       section(
-        `:rotating_light: The S3 destination \`${bucket}\` stopped passing its checks. ` +
+        `:rotating_light: The S3 destination ${inlineCode(bucket)} stopped passing its checks. ` +
           'Loads into it may fail until it is fixed.',
       ),
       { type: 'section', fields: settingsFields(destination.settings) },
@@ -47,7 +48,7 @@ export function buildMonitorAlert(
             type: 'mrkdwn',
             text:
               `Connected by <@${destination.connectedBy}>. Fix the bucket, then run ` +
-              `\`${COMMAND} verify ${bucket}\`. This channel hears again once it passes.`,
+              `${inlineCode(`${COMMAND} verify ${bucket}`)}. This channel hears again once it passes.`,
           },
         ],
       },
@@ -59,9 +60,11 @@ export function buildMonitorAlert(
 export function buildRecoveryNotice(destination: SavedDestination): SlackMessage {
   const { bucket } = destination.settings;
   return {
-    text: `S3 destination ${bucket} passes its checks again`,
+    text: `S3 destination ${escapeText(bucket)} passes its checks again`,
     blocks: [
-      section(`:white_check_mark: The S3 destination \`${bucket}\` passes all its checks again.`),
+      section(
+        `:white_check_mark: The S3 destination ${inlineCode(bucket)} passes all its checks again.`,
+      ),
       { type: 'section', fields: settingsFields(destination.settings) },
     ],
   };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ACTION } from '../ids';
+import { escapeText, inlineCode } from './mrkdwn';
 import type { SlackMessage } from './setup-instructions';
 
 /** The value carried by the Remove and Cancel buttons. */
@@ -10,13 +11,13 @@ export type RemoveButtonValue = z.infer<typeof removeButtonValueSchema>;
 export function buildRemoveConfirmation(bucket: string): SlackMessage {
   const value = JSON.stringify({ bucket } satisfies RemoveButtonValue);
   return {
-    text: `Remove the S3 destination ${bucket}?`,
+    text: `Remove the S3 destination ${escapeText(bucket)}?`,
     blocks: [
       {
         type: 'section',
         text: {
           type: 'mrkdwn',
-          text: `Remove the S3 destination \`${bucket}\`? Loads to it stop being checked, and it disappears from \`list\`. The bucket and its files are not touched.`,
+          text: `Remove the S3 destination ${inlineCode(bucket)}? Loads to it stop being checked, and it disappears from \`list\`. The bucket and its files are not touched.`,
         },
       },
       {
@@ -44,10 +45,10 @@ export function buildRemoveConfirmation(bucket: string): SlackMessage {
 /** The team-visible notice once a destination is removed. */
 export function buildRemovedNotice(userId: string, bucket: string): SlackMessage {
   const text =
-    `:wastebasket: <@${userId}> removed the S3 destination \`${bucket}\`. ` +
+    `:wastebasket: <@${userId}> removed the S3 destination ${inlineCode(bucket)}. ` +
     'The bucket policy and the challenge file may now be removed from the bucket.';
   return {
-    text: `S3 destination ${bucket} removed`,
+    text: `S3 destination ${escapeText(bucket)} removed`,
     blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
   };
 }

@@ -2,6 +2,7 @@ import type { types } from '@slack/bolt';
 import { describeFormat, type DestinationSettings } from '../../domain/destination';
 import { regionLabel } from '../../domain/regions';
 import { ACTION } from '../ids';
+import { escapeText, inlineCode } from './mrkdwn';
 
 export interface SetupInstructionsInput {
   readonly sessionId: string;
@@ -34,8 +35,11 @@ export function describeDuration(seconds: number): string {
  * Check and Save button. This is the only place the challenge name is ever shown.
  */
 export function buildSetupInstructions(input: SetupInstructionsInput): SlackMessage {
-  const { bucket, region } = input.settings;
-  const compactPolicy = JSON.stringify(JSON.parse(input.bucketPolicy));
+  // Escaped once here: every text below is mrkdwn, the code blocks included.
+  const bucket = escapeText(input.settings.bucket);
+  const { region } = input.settings;
+  const bucketPolicy = escapeText(input.bucketPolicy);
+  const compactPolicy = escapeText(JSON.stringify(JSON.parse(input.bucketPolicy)));
   const console = `https://console.aws.amazon.com/s3/buckets/${bucket}?region=${region}`;
   return {
     text: `Next steps to connect ${bucket} as an S3 destination`,
@@ -45,14 +49,15 @@ export function buildSetupInstructions(input: SetupInstructionsInput): SlackMess
         text: { type: 'plain_text', text: 'Connect your S3 bucket' },
       },
       mrkdwn(
-        `*Bucket:* \`${bucket}\`  *Region:* ${regionLabel(region)}  *Format:* ${describeFormat(input.settings)}\n` +
+        `*Bucket:* ${inlineCode(input.settings.bucket)}  *Region:* ${regionLabel(region)}  *Format:* ${describeFormat(input.settings)}\n` +
+          `*Object key:* ${inlineCode(input.settings.keyTemplate)}\n` +
           ':lock: Only you can see this message, and it is shown once: keep it open until *Check and Save* passes.',
       ),
       mrkdwn(
         '*1. Add this bucket policy.* It grants our loader only what it needs: list the bucket, read and write its objects.\n' +
           `AWS console: *S3 → Buckets → ${bucket} → Permissions → Bucket policy → Edit*, paste, *Save changes*. (<${console}|Open the bucket>)`,
       ),
-      mrkdwn(`\`\`\`${input.bucketPolicy}\`\`\``),
+      mrkdwn(`\`\`\`${bucketPolicy}\`\`\``),
       mrkdwn(
         `Or with the AWS CLI:\n\`\`\`aws s3api put-bucket-policy --bucket ${bucket} --region ${region} --policy '${compactPolicy}'\`\`\``,
       ),

@@ -9,15 +9,18 @@ import {
 } from '../../domain/destination';
 import {
   DEFAULT_KEY_TEMPLATE,
+  FORBIDDEN_CHARACTERS,
   MAX_KEY_TEMPLATE_LENGTH,
   OPTIONAL_ELEMENTS,
   REQUIRED_ELEMENTS,
+  SLACK_UNSAFE_CHARACTERS,
   keyTemplateProblems,
   previewKey,
 } from '../../domain/key-template';
 import { AWS_REGIONS, DEFAULT_REGION, regionLabel } from '../../domain/regions';
 import { FIELD, FORCE_QUOTE_OPTION, SETUP_CALLBACK_ID } from '../ids';
 import type { SetupMetadata } from '../metadata';
+import { inlineCode } from './mrkdwn';
 
 /** The modal's defaults: what a user sees before touching anything. */
 export const DEFAULT_SETTINGS: DestinationSettings = {
@@ -36,6 +39,14 @@ const option = (value: string, label: string): types.PlainTextOption => ({
   value,
 });
 
+// The refused characters of section 2, in the order the rules list them.
+const KEY_TEMPLATE_REFUSED = `No whitespace, no ${[
+  ...FORBIDDEN_CHARACTERS,
+  ...SLACK_UNSAFE_CHARACTERS,
+]
+  .filter((character) => character !== ' ')
+  .join(' ')}, no extension.`;
+
 const regionOptions = AWS_REGIONS.map((region) => option(region.code, regionLabel(region.code)));
 
 /** A rendered example key for the template, or a hint when the template is not valid yet. */
@@ -43,7 +54,7 @@ export function keyPreview(settings: Pick<DestinationSettings, 'keyTemplate' | '
   if (keyTemplateProblems(settings.keyTemplate).length > 0) {
     return 'Preview: appears once the template is valid.';
   }
-  return `Preview: \`${previewKey(settings.keyTemplate, settings.format)}\``;
+  return `Preview: ${inlineCode(previewKey(settings.keyTemplate, settings.format))}`;
 }
 
 /**
@@ -147,7 +158,7 @@ export function buildSetupModal(
       hint: text(
         `Required: ${elements.slice(0, REQUIRED_ELEMENTS.length).join(' ')}. Optional: ${elements
           .slice(REQUIRED_ELEMENTS.length)
-          .join(' ')} and your own text. No spaces or ! @ # $ % ^ & *.`,
+          .join(' ')} and your own text. ${KEY_TEMPLATE_REFUSED}`,
       ),
       element: {
         type: 'plain_text_input',
