@@ -1,5 +1,4 @@
-/** The AWS partitions a region can belong to; ARNs differ between them. */
-export type Partition = 'aws' | 'aws-cn' | 'aws-us-gov';
+import { partitionForRegion } from './partition';
 
 /** One statement of the policy; every field is always present, so the JSON has one shape. */
 export interface BucketPolicyStatement {
@@ -19,13 +18,6 @@ export interface BucketPolicy {
 // Stable Sids let a user (and the verifier's error text) point at the statement that is missing.
 export const LIST_BUCKET_SID = 'S3DestinationListBucket';
 export const READ_WRITE_OBJECTS_SID = 'S3DestinationReadWriteObjects';
-
-/** The partition whose ARNs a region uses: `cn-*` → aws-cn, `us-gov-*` → aws-us-gov, else aws. */
-export function partitionForRegion(region: string): Partition {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  return 'aws';
-}
 
 /** The least-privilege policy for `bucket`: list it, get and put its objects, nothing more. */
 export function buildBucketPolicy(

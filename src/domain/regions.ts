@@ -1,3 +1,5 @@
+import { partitionForRegion, type Partition } from './partition';
+
 /** An AWS Region as the user sees it in the region picker. */
 export interface AwsRegion {
   readonly code: string;
@@ -59,4 +61,9 @@ export function isKnownRegion(code: string): boolean {
 export function regionLabel(code: string): string {
   const region = byCode.get(code);
   return region ? `${region.name} · ${region.code}` : code;
+}
+
+/** The regions of the given partitions, in the picker's order. */
+export function regionsIn(partitions: readonly Partition[]): AwsRegion[] {
+  return AWS_REGIONS.filter((region) => partitions.includes(partitionForRegion(region.code)));
 }

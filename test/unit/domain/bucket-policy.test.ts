@@ -2,10 +2,9 @@ import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import {
   buildBucketPolicy,
   formatBucketPolicy,
-  partitionForRegion,
   type BucketPolicy,
-  type Partition,
 } from '../../../src/domain/bucket-policy';
+import { partitionForRegion, type Partition } from '../../../src/domain/partition';
 
 const BUCKET = 'acme-data-lake';
 const LOADER_ACCOUNT = '111111111111';
