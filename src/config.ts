@@ -1,6 +1,8 @@
 import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
 import { parseRedisUrl } from './store/redis-url';
+import { PARTITIONS, type Partition } from './domain/partition';
+import { parseIamPrincipal, type PrincipalRules, type Principals } from './domain/principal';
 import { AppError } from './errors';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -57,14 +59,17 @@ const envSchema = z.object({
       ctx.addIssue({ code: 'custom', message: (error as Error).message });
     }
   }),
+  // The ARNs' form depends on S3_ENDPOINT: checked in crossProblems, with the rest.
   POLICY_PRINCIPAL_ARN: z
     .string({ message: 'is required (the IAM role ARN written into each bucket policy)' })
-    .regex(
-      /^arn:aws(-cn|-us-gov)?:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/,
-      'must be an IAM role or user ARN such as arn:aws:iam::123456789012:role/loader',
-    ),
+    .transform((value) => value.trim()),
+  POLICY_PRINCIPAL_ARN_CN: optionalString,
+  POLICY_PRINCIPAL_ARN_US_GOV: optionalString,
+  AWS_PROFILE_CN: optionalString,
+  AWS_PROFILE_US_GOV: optionalString,
   AWS_REGION: optionalString.transform((value) => value ?? 'us-east-1'),
   S3_ENDPOINT: httpUrl('an S3-compatible endpoint'),
+  STS_ENDPOINT: httpUrl('the STS endpoint'),
   S3_FORCE_PATH_STYLE: envBoolean(false),
   S3_TIMEOUT_MS: envInteger(5000, 100, 60000),
   SESSION_TTL_SECONDS: envInteger(86400, 60, 30 * 86400),
@@ -83,9 +88,55 @@ const envSchema = z.object({
   MONITOR_INTERVAL_SECONDS: envInteger(3600, 0, 7 * 86400),
 });
 
+/** The variable that holds each partition's principal. */
+export const PRINCIPAL_VARIABLES = {
+  aws: 'POLICY_PRINCIPAL_ARN',
+  'aws-cn': 'POLICY_PRINCIPAL_ARN_CN',
+  'aws-us-gov': 'POLICY_PRINCIPAL_ARN_US_GOV',
+} as const satisfies Record<Partition, string>;
+
+/** The variable that names the AWS profile checking each partition's buckets (aws: the chain). */
+export const PROFILE_VARIABLES = {
+  'aws-cn': 'AWS_PROFILE_CN',
+  'aws-us-gov': 'AWS_PROFILE_US_GOV',
+} as const satisfies Partial<Record<Partition, string>>;
+
+/** What is wrong with `arn` as the principal of `partition`, or undefined when nothing is. */
+function principalProblem(
+  partition: Partition,
+  arn: string,
+  rules: PrincipalRules,
+): string | undefined {
+  const variable = PRINCIPAL_VARIABLES[partition];
+  const stated = /^arn:([^:]*):/.exec(arn)?.[1];
+  if (stated !== undefined && stated !== partition) {
+    const home = PARTITIONS.find((p) => p === stated);
+    return (
+      `${variable} must be an ARN of the ${partition} partition (arn:${partition}:…), not arn:${stated}:` +
+      (home ? `; an ${home} principal belongs in ${PRINCIPAL_VARIABLES[home]}` : '')
+    );
+  }
+  const parsed = parseIamPrincipal(arn, rules);
+  return parsed.ok ? undefined : `${variable} ${parsed.problem}`;
+}
+
 /** Rules across variables; checked on the raw environment so they are reported with the rest. */
 function crossProblems(env: Record<string, string | undefined>): string[] {
   const problems: string[] = [];
+  // An S3-compatible engine has its own idea of accounts (Ceph RGW: tenants, or none).
+  const rules = { s3Compatible: env.S3_ENDPOINT !== undefined };
+  for (const partition of PARTITIONS) {
+    const arn = env[PRINCIPAL_VARIABLES[partition]]?.trim();
+    const problem = arn ? principalProblem(partition, arn, rules) : undefined;
+    if (problem) problems.push(problem);
+  }
+  for (const [partition, profile] of Object.entries(PROFILE_VARIABLES) as [Partition, string][]) {
+    if (env[profile] && !env[PRINCIPAL_VARIABLES[partition]]) {
+      problems.push(
+        `${profile} is set but ${PRINCIPAL_VARIABLES[partition]} is not: the bot serves no ${partition} buckets without a principal there`,
+      );
+    }
+  }
   if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
     problems.push(
       'SLACK_SIGNING_SECRET is required in HTTP mode (set it, or set SLACK_APP_TOKEN for Socket Mode)',
@@ -100,6 +151,17 @@ function crossProblems(env: Record<string, string | undefined>): string[] {
 }
 
 export type Config = z.output<typeof envSchema>;
+
+/** The principal of each partition the configuration serves; `aws` always has one. */
+export function principalsFrom(config: Config): Principals {
+  return {
+    aws: config.POLICY_PRINCIPAL_ARN,
+    ...(config.POLICY_PRINCIPAL_ARN_CN ? { 'aws-cn': config.POLICY_PRINCIPAL_ARN_CN } : {}),
+    ...(config.POLICY_PRINCIPAL_ARN_US_GOV
+      ? { 'aws-us-gov': config.POLICY_PRINCIPAL_ARN_US_GOV }
+      : {}),
+  };
+}
 
 /** Raised when the environment does not make a valid Config; the message names every problem. */
 export class ConfigError extends AppError {

@@ -1,4 +1,4 @@
-import { ConfigError, parseConfig } from '../../src/config';
+import { ConfigError, parseConfig, principalsFrom } from '../../src/config';
 
 const minimal = {
   SLACK_BOT_TOKEN: 'xoxb-1-2-abc',
@@ -125,13 +125,129 @@ describe('parseConfig', () => {
     expect(config.SLACK_APP_TOKEN).toBe('xapp-1-A1-abc');
   });
 
-  it('accepts GovCloud and China principals and splits admin ids', () => {
-    const config = parseConfig({
-      ...minimal,
-      POLICY_PRINCIPAL_ARN: 'arn:aws-us-gov:iam::123456789012:role/path/loader',
-      ADMIN_USER_IDS: ' U012AB , W0CD ',
-    });
+  it('splits admin ids', () => {
+    const config = parseConfig({ ...minimal, ADMIN_USER_IDS: ' U012AB , W0CD ' });
 
     expect(config.ADMIN_USER_IDS).toEqual(['U012AB', 'W0CD']);
+  });
+});
+
+describe('parseConfig: principals per partition', () => {
+  const CN = 'arn:aws-cn:iam::123456789012:role/loader';
+  const US_GOV = 'arn:aws-us-gov:iam::123456789012:role/path/loader';
+
+  it('gives each partition its principal, and its profile', () => {
+    const config = parseConfig({
+      ...minimal,
+      POLICY_PRINCIPAL_ARN_CN: CN,
+      POLICY_PRINCIPAL_ARN_US_GOV: US_GOV,
+      AWS_PROFILE_CN: 'china-loader',
+      AWS_PROFILE_US_GOV: 'govcloud-loader',
+      STS_ENDPOINT: 'https://sts.example.internal',
+    });
+
+    expect(principalsFrom(config)).toEqual({
+      aws: minimal.POLICY_PRINCIPAL_ARN,
+      'aws-cn': CN,
+      'aws-us-gov': US_GOV,
+    });
+    expect(config).toMatchObject({
+      AWS_PROFILE_CN: 'china-loader',
+      AWS_PROFILE_US_GOV: 'govcloud-loader',
+      STS_ENDPOINT: 'https://sts.example.internal',
+    });
+  });
+
+  it('serves only the aws partition by default', () => {
+    expect(principalsFrom(parseConfig(minimal))).toEqual({ aws: minimal.POLICY_PRINCIPAL_ARN });
+  });
+
+  it.each([
+    [
+      'POLICY_PRINCIPAL_ARN',
+      US_GOV,
+      /must be an ARN of the aws partition.*POLICY_PRINCIPAL_ARN_US_GOV/,
+    ],
+    [
+      'POLICY_PRINCIPAL_ARN',
+      CN,
+      /not arn:aws-cn:; an aws-cn principal belongs in POLICY_PRINCIPAL_ARN_CN/,
+    ],
+    ['POLICY_PRINCIPAL_ARN_CN', minimal.POLICY_PRINCIPAL_ARN, /of the aws-cn partition/],
+    ['POLICY_PRINCIPAL_ARN_US_GOV', CN, /of the aws-us-gov partition/],
+    ['POLICY_PRINCIPAL_ARN_CN', 'arn:aws-iso:iam::123456789012:role/loader', /not arn:aws-iso:$/],
+  ])('refuses in %s an ARN of another partition: %s', (variable, arn, problem) => {
+    const problems = problemsOf({ ...minimal, [variable]: arn });
+
+    expect(problems).toEqual([expect.stringMatching(new RegExp(`^${variable} `))]);
+    expect(problems[0]).toMatch(problem);
+  });
+
+  it.each([
+    ['an empty path segment', 'arn:aws:iam::123456789012:role//x', /empty path segment/],
+    ['a trailing /', 'arn:aws:iam::123456789012:role/path/', /ends with "\/"/],
+    ['an empty name', 'arn:aws:iam::123456789012:role/', /empty role name/],
+    ['a 65-character role name', `arn:aws:iam::123456789012:role/${'r'.repeat(65)}`, /at most 64/],
+    ['a 65-character user name', `arn:aws:iam::123456789012:user/${'u'.repeat(65)}`, /at most 64/],
+    ['a 603-character path', `arn:aws:iam::123456789012:role/${'p'.repeat(600)}/x`, /at most 512/],
+    ['a * in the name', 'arn:aws:iam::123456789012:role/a*b', /characters IAM does not allow/],
+    ['no account id', 'arn:aws:iam:::role/loader', /no account id/],
+    ['a 10-digit account id', 'arn:aws:iam::1234567890:role/loader', /12-digit/],
+    ['a tenant for an account', 'arn:aws:iam::tenant:user/loader', /12-digit/],
+    ['no ARN at all', 'loader-role', /IAM role or user ARN/],
+  ])('refuses a POLICY_PRINCIPAL_ARN with %s', (_name, arn, problem) => {
+    const problems = problemsOf({ ...minimal, POLICY_PRINCIPAL_ARN: arn });
+
+    expect(problems).toEqual([expect.stringMatching(/^POLICY_PRINCIPAL_ARN /)]);
+    expect(problems[0]).toMatch(problem);
+  });
+
+  it.each(['arn:aws:iam:::user/loader', 'arn:aws:iam::tenant:user/loader'])(
+    'accepts %s for an S3-compatible engine (S3_ENDPOINT)',
+    (arn) => {
+      const config = parseConfig({
+        ...minimal,
+        POLICY_PRINCIPAL_ARN: arn,
+        S3_ENDPOINT: 'http://127.0.0.1:7480',
+      });
+
+      expect(config.POLICY_PRINCIPAL_ARN).toBe(arn);
+    },
+  );
+
+  it('still refuses a malformed ARN with S3_ENDPOINT set', () => {
+    const problems = problemsOf({
+      ...minimal,
+      POLICY_PRINCIPAL_ARN: 'arn:aws:iam:::user/',
+      S3_ENDPOINT: 'http://127.0.0.1:7480',
+    });
+
+    expect(problems).toEqual([expect.stringMatching(/^POLICY_PRINCIPAL_ARN .*empty user name/)]);
+  });
+
+  it('refuses a profile for a partition without a principal', () => {
+    expect(problemsOf({ ...minimal, AWS_PROFILE_US_GOV: 'gov' })).toEqual([
+      expect.stringMatching(/^AWS_PROFILE_US_GOV is set but POLICY_PRINCIPAL_ARN_US_GOV is not/),
+    ]);
+  });
+
+  it('reports every principal problem at once, with the rest', () => {
+    const problems = problemsOf({
+      ...minimal,
+      POLICY_PRINCIPAL_ARN: 'arn:aws:iam::123456789012:role//x',
+      POLICY_PRINCIPAL_ARN_CN: minimal.POLICY_PRINCIPAL_ARN,
+      POLICY_PRINCIPAL_ARN_US_GOV: 'arn:aws-us-gov:iam::123:role/x',
+      AWS_PROFILE_CN: 'china',
+      STS_ENDPOINT: 'sts.amazonaws.com',
+      PORT: 'eighty',
+    });
+
+    expect(problems.map((p) => p.split(' ')[0]).sort()).toEqual([
+      'POLICY_PRINCIPAL_ARN',
+      'POLICY_PRINCIPAL_ARN_CN',
+      'POLICY_PRINCIPAL_ARN_US_GOV',
+      'PORT',
+      'STS_ENDPOINT',
+    ]);
   });
 });
