@@ -38,7 +38,9 @@ export function createBaselineApp(
     await client.views.open({
       trigger_id: command.trigger_id,
       view: options.setupModal
-        ? buildSetupModal({ channelId: command.channel_id, responseUrl: command.response_url })
+        ? buildSetupModal({ channelId: command.channel_id, responseUrl: command.response_url }, [
+            'aws',
+          ])
         : ONE_BLOCK_MODAL,
     });
   });

@@ -134,7 +134,8 @@ export async function measureSweeps(
     verifier: new S3Verifier(s3, { timeoutMs: S3_TIMEOUT_MS }),
     tasks: new TaskTracker(),
     settings: {
-      policyPrincipalArn: PRINCIPAL_ARN,
+      principals: { aws: PRINCIPAL_ARN },
+      identityProven: true,
       adminUserIds: [],
       sessionTtlSeconds: 86400,
       verifyLockTtlMs: S3_TIMEOUT_MS * 4 + 10000,

@@ -59,7 +59,8 @@ async function startRealApp(config: TargetConfig, connection: SlackConnection): 
     verifier: new S3Verifier(s3, { timeoutMs: S3_TIMEOUT_MS }),
     tasks: new TaskTracker(),
     settings: {
-      policyPrincipalArn: PRINCIPAL_ARN,
+      principals: { aws: PRINCIPAL_ARN },
+      identityProven: true,
       adminUserIds: [],
       sessionTtlSeconds: SESSION_TTL_SECONDS,
       verifyLockTtlMs: S3_TIMEOUT_MS * 4 + 10000,

@@ -1,15 +1,25 @@
+import { fromIni } from '@aws-sdk/credential-providers';
 import { webApi } from '@slack/bolt';
-import type { Config } from './config';
+import { PRINCIPAL_VARIABLES, PROFILE_VARIABLES, principalsFrom, type Config } from './config';
+import { PARTITIONS, type Partition } from './domain/partition';
+import type { Principals } from './domain/principal';
 import { createLogger, toSlackLogger, type Logger } from './log/logger';
 import { createMemoryStores, connectRedis, createRedisStores, type Stores } from './store';
 import { TaskTracker } from './tasks';
+import { createStsIdentitySource, proveIdentity, type ExpectedPrincipal } from './verify/identity';
 import { createS3ClientFactory } from './verify/s3-clients';
 import { S3Verifier } from './verify/verifier';
 import type { Verifier } from './verify/report';
 
 /** What the Slack layer needs from configuration, beyond its dependencies. */
 export interface AppSettings {
-  readonly policyPrincipalArn: string;
+  /** The principal written into bucket policies, per partition; only these partitions are served. */
+  readonly principals: Principals;
+  /**
+   * False when no STS could prove at start-up that the bot's AWS identity is the principal (an
+   * S3-compatible endpoint without STS_ENDPOINT): every check result must then say so.
+   */
+  readonly identityProven: boolean;
   /** Empty: everyone may run setup and remove. */
   readonly adminUserIds: readonly string[];
   readonly sessionTtlSeconds: number;
@@ -32,29 +42,39 @@ export interface OwnedDeps extends Deps {
   close(): Promise<void>;
 }
 
-/** The settings the Slack layer reads, from a Config. */
-export function appSettingsFrom(config: Config): AppSettings {
+/** The settings the Slack layer reads, from a Config and what start-up proved. */
+export function appSettingsFrom(config: Config, identityProven: boolean): AppSettings {
   return {
-    policyPrincipalArn: config.POLICY_PRINCIPAL_ARN,
+    principals: principalsFrom(config),
+    identityProven,
     adminUserIds: config.ADMIN_USER_IDS,
     sessionTtlSeconds: config.SESSION_TTL_SECONDS,
     verifyLockTtlMs: config.S3_TIMEOUT_MS * 4 + 10000,
   };
 }
 
+/** The process's logger, scrubbing every secret of the configuration. */
+export function createBotLogger(config: Config): Logger {
+  return createLogger({
+    level: config.LOG_LEVEL,
+    secrets: [
+      config.SLACK_BOT_TOKEN,
+      config.SLACK_SIGNING_SECRET,
+      config.SLACK_APP_TOKEN,
+      config.NGROK_AUTHTOKEN,
+    ],
+  });
+}
+
+export interface BuildDepsOptions {
+  /** What `proveAwsIdentity` found at start-up. */
+  readonly identityProven: boolean;
+  readonly logger?: Logger;
+}
+
 /** Builds the process's clients from Config: the only place that constructs them. */
-export function buildDeps(config: Config, logger?: Logger): OwnedDeps {
-  const log =
-    logger ??
-    createLogger({
-      level: config.LOG_LEVEL,
-      secrets: [
-        config.SLACK_BOT_TOKEN,
-        config.SLACK_SIGNING_SECRET,
-        config.SLACK_APP_TOKEN,
-        config.NGROK_AUTHTOKEN,
-      ],
-    });
+export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps {
+  const log = options.logger ?? createBotLogger(config);
 
   let stores: Stores;
   let closeStore: () => Promise<void>;
@@ -81,6 +101,7 @@ export function buildDeps(config: Config, logger?: Logger): OwnedDeps {
     endpoint: config.S3_ENDPOINT,
     forcePathStyle: config.S3_FORCE_PATH_STYLE,
     timeoutMs: config.S3_TIMEOUT_MS,
+    partitionCredentials: partitionCredentials(config),
   });
 
   return {
@@ -88,13 +109,63 @@ export function buildDeps(config: Config, logger?: Logger): OwnedDeps {
     stores,
     verifier: new S3Verifier(s3, { timeoutMs: config.S3_TIMEOUT_MS }),
     tasks: new TaskTracker(),
-    settings: appSettingsFrom(config),
+    settings: appSettingsFrom(config, options.identityProven),
     now: () => new Date(),
     async close() {
       await closeStore();
       s3.destroy();
     },
   };
+}
+
+// Long enough for a distant region, short enough that three tries stay within seconds.
+const STS_TIMEOUT_MS = 3000;
+
+/** The named profile whose credentials check a partition's buckets, if one is set. */
+function profileOf(config: Config, partition: Partition): string | undefined {
+  return partition === 'aws' ? undefined : config[PROFILE_VARIABLES[partition]];
+}
+
+/** Each partition's credentials: its named profile when one is set, else the default chain. */
+function partitionCredentials(
+  config: Config,
+): Partial<Record<Partition, ReturnType<typeof fromIni>>> {
+  return Object.fromEntries(
+    PARTITIONS.flatMap((partition) => {
+      const profile = profileOf(config, partition);
+      return profile ? [[partition, fromIni({ profile })]] : [];
+    }),
+  );
+}
+
+/**
+ * Proves, before the bot serves anyone, that its AWS identity is the principal of every partition
+ * it serves (sts:GetCallerIdentity). Resolves false when no STS can be asked (an S3-compatible
+ * endpoint without STS_ENDPOINT); rejects, naming both ARNs or the cause, otherwise.
+ */
+export async function proveAwsIdentity(config: Config, logger: Logger): Promise<boolean> {
+  const principals = principalsFrom(config);
+  const expected: ExpectedPrincipal[] = PARTITIONS.flatMap((partition) => {
+    const arn = principals[partition];
+    if (arn === undefined) return [];
+    const profile = profileOf(config, partition);
+    const credentialsFrom = profile ? `the AWS profile ${profile}` : 'the default credential chain';
+    return [{ partition, arn, variable: PRINCIPAL_VARIABLES[partition], credentialsFrom }];
+  });
+  if (config.S3_ENDPOINT !== undefined && config.STS_ENDPOINT === undefined) {
+    return proveIdentity({ expected, logger });
+  }
+  const source = createStsIdentitySource({
+    endpoint: config.STS_ENDPOINT,
+    region: config.AWS_REGION,
+    timeoutMs: STS_TIMEOUT_MS,
+    credentials: partitionCredentials(config),
+  });
+  try {
+    return await proveIdentity({ expected, source, logger });
+  } finally {
+    source.destroy();
+  }
 }
 
 /** The bot's own ids, which Bolt needs to tell its own messages from others'. */

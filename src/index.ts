@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { createApp } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
-import { buildDeps, identifyBot } from './deps';
+import { buildDeps, createBotLogger, identifyBot, proveAwsIdentity } from './deps';
 import type { Logger } from './log/logger';
 import { startMonitor } from './monitor/monitor';
 
@@ -16,10 +16,12 @@ export interface RunningBot {
   stop(): Promise<void>;
 }
 
-/** config → deps → app → start, plus the monitor. */
+/** config → AWS identity → deps → app → start, plus the monitor. */
 export async function startBot(config: Config): Promise<RunningBot> {
-  const deps = buildDeps(config);
-  const log = deps.logger;
+  const log = createBotLogger(config);
+  // Before anything is opened: a bot that is not its bucket policies' principal proves nothing.
+  const identityProven = await proveAwsIdentity(config, log);
+  const deps = buildDeps(config, { logger: log, identityProven });
   let identity;
   try {
     identity = await identifyBot(config, log);

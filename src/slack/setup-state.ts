@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { CSV_DELIMITERS, OUTPUT_FORMATS, type DestinationSettings } from '../domain/destination';
+import { PARTITION_NAMES, partitionForRegion } from '../domain/partition';
+import { principalForRegion, type Principals } from '../domain/principal';
 import { validateSettings } from '../domain/validate-settings';
 import { FIELD, FORCE_QUOTE_OPTION, type FieldId } from './ids';
 
@@ -57,10 +59,14 @@ export function readSetupDraft(values: unknown): Partial<DestinationSettings> {
 export type SetupProblems = Partial<Record<FieldId, string[]>>;
 
 export type SetupSubmission =
-  { ok: true; settings: DestinationSettings } | { ok: false; problems: SetupProblems };
+  | { ok: true; settings: DestinationSettings; principalArn: string }
+  | { ok: false; problems: SetupProblems };
 
-/** Parses a submitted setup modal and applies every domain rule; all problems at once. */
-export function parseSetupSubmission(values: unknown): SetupSubmission {
+/**
+ * Parses a submitted setup modal and applies every domain rule, including that the bot has a
+ * principal in the region's partition (which it names); all problems at once.
+ */
+export function parseSetupSubmission(values: unknown, principals: Principals): SetupSubmission {
   const draft = readSetupDraft(values);
   const problems: SetupProblems = {};
   if (!draft.bucket?.trim()) problems[FIELD.bucket] = ['Enter the name of your S3 bucket.'];
@@ -85,8 +91,17 @@ export function parseSetupSubmission(values: unknown): SetupSubmission {
       if (!problems[field] && messages.length > 0) problems[field] = messages;
     }
   }
-  if (Object.keys(problems).length > 0) return { ok: false, problems };
-  return { ok: true, settings: validation.ok ? validation.settings : settings };
+  const principalArn = principalForRegion({ principals }, settings.region);
+  if (!problems[FIELD.region] && principalArn === undefined) {
+    const partition = PARTITION_NAMES[partitionForRegion(settings.region)];
+    problems[FIELD.region] = [
+      `This bot is not set up for ${partition} regions, so it cannot connect a bucket in ${settings.region}. Choose another region, or ask whoever runs the bot to add an ${partition} principal.`,
+    ];
+  }
+  if (Object.keys(problems).length > 0 || principalArn === undefined) {
+    return { ok: false, problems };
+  }
+  return { ok: true, settings: validation.ok ? validation.settings : settings, principalArn };
 }
 
 /** Slack shows one string per block; several problems become one line each. */

@@ -1,4 +1,5 @@
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { partitionForRegion, type Partition } from '../domain/partition';
 
 export interface S3ClientFactoryOptions {
   /** An S3-compatible endpoint (local server, gateway); unset means AWS itself. */
@@ -8,6 +9,10 @@ export interface S3ClientFactoryOptions {
   readonly timeoutMs: number;
   /** The bot's identity; unset means the SDK's default credential chain. */
   readonly credentials?: S3ClientConfig['credentials'];
+  /** The identity for a partition's regions (its named profile), instead of `credentials`. */
+  readonly partitionCredentials?: Readonly<
+    Partial<Record<Partition, S3ClientConfig['credentials']>>
+  >;
 }
 
 export interface S3ClientFactory {
@@ -21,11 +26,14 @@ export interface S3ClientFactory {
 export function createS3ClientFactory(options: S3ClientFactoryOptions): S3ClientFactory {
   const clients = new Map<string, S3Client>();
 
-  const build = (region: string) =>
+  const credentialsFor = (region: string) =>
+    options.partitionCredentials?.[partitionForRegion(region)] ?? options.credentials;
+
+  const build = (region: string, credentials = credentialsFor(region)) =>
     new S3Client({
       region,
       ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-      ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+      ...(credentials === undefined ? {} : { credentials }),
       forcePathStyle: options.forcePathStyle,
       // The options object is handed to the SDK's own NodeHttpHandler; importing that class would
       // mean depending on @smithy/node-http-handler, which package.json does not list.

@@ -11,9 +11,13 @@ import {
 } from '../support/slack-payloads';
 import { slackSignatureHeaders } from '../support/slack-signer';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
+import { assumedRoleSession, startStsStandIn, type StsStandIn } from '../support/sts-stand-in';
 import { BOT_TOKEN, PRINCIPAL_ARN, SIGNING_SECRET } from '../support/test-app';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+// The bot proves its AWS identity with STS before it starts: this one says it is the principal.
+let sts: StsStandIn;
 
 function baseEnv(slack: SlackStandIn, extra: Record<string, string> = {}): Record<string, string> {
   return {
@@ -27,6 +31,7 @@ function baseEnv(slack: SlackStandIn, extra: Record<string, string> = {}): Recor
     AWS_ACCESS_KEY_ID: 'S3RVER',
     AWS_SECRET_ACCESS_KEY: 'S3RVER',
     AWS_REGION: 'us-east-1',
+    STS_ENDPOINT: sts.endpoint,
     ...extra,
   };
 }
@@ -54,6 +59,7 @@ describe('the bot as a process', () => {
 
   beforeAll(async () => {
     slack = await startSlackStandIn();
+    sts = await startStsStandIn(assumedRoleSession(PRINCIPAL_ARN));
   });
   afterEach(async () => {
     for (const bot of running.splice(0)) {
@@ -63,6 +69,7 @@ describe('the bot as a process', () => {
     slack.reset();
   });
   afterAll(async () => {
+    await sts.close();
     await slack.close();
   });
 

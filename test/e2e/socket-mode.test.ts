@@ -7,6 +7,7 @@ import {
 } from '../support/slack-payloads';
 import { startSocketModeStandIn, type SocketModeStandIn } from '../support/slack-socket-stand-in';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
+import { assumedRoleSession, startStsStandIn, type StsStandIn } from '../support/sts-stand-in';
 import { BOT_TOKEN, PRINCIPAL_ARN } from '../support/test-app';
 
 const APP_TOKEN = 'xapp-1-A0APP-1-socket-mode-test-token';
@@ -14,16 +15,21 @@ const APP_TOKEN = 'xapp-1-A0APP-1-socket-mode-test-token';
 describe('the bot in Socket Mode, as a process', () => {
   let slack: SlackStandIn;
   let socket: SocketModeStandIn;
+  let sts: StsStandIn;
   let bot: BotProcess;
 
   beforeAll(async () => {
     slack = await startSlackStandIn();
     socket = await startSocketModeStandIn(slack);
+    sts = await startStsStandIn(assumedRoleSession(PRINCIPAL_ARN));
     bot = spawnBot({
       SLACK_BOT_TOKEN: BOT_TOKEN,
       SLACK_APP_TOKEN: APP_TOKEN,
       SLACK_API_URL: slack.apiUrl,
       POLICY_PRINCIPAL_ARN: PRINCIPAL_ARN,
+      STS_ENDPOINT: sts.endpoint,
+      AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
       MONITOR_INTERVAL_SECONDS: '0',
       LOG_LEVEL: 'debug',
     });
@@ -34,6 +40,7 @@ describe('the bot in Socket Mode, as a process', () => {
     if (bot.child.exitCode === null) bot.child.kill('SIGKILL');
     await bot.exited();
     await socket.close();
+    await sts.close();
     await slack.close();
   });
 

@@ -62,7 +62,8 @@ export function testDeps(options: TestDepsOptions): Deps {
     verifier: options.verifier,
     tasks: new TaskTracker(),
     settings: {
-      policyPrincipalArn: PRINCIPAL_ARN,
+      principals: { aws: PRINCIPAL_ARN },
+      identityProven: true,
       adminUserIds: [],
       sessionTtlSeconds: 3600,
       verifyLockTtlMs: 30000,

@@ -1,5 +1,6 @@
 import type { types } from '@slack/bolt';
 import { describeFormat, type DestinationSettings } from '../../domain/destination';
+import { consoleOrigin } from '../../domain/partition';
 import { regionLabel } from '../../domain/regions';
 import { ACTION } from '../ids';
 import { escapeText, inlineCode } from './mrkdwn';
@@ -40,7 +41,7 @@ export function buildSetupInstructions(input: SetupInstructionsInput): SlackMess
   const { region } = input.settings;
   const bucketPolicy = escapeText(input.bucketPolicy);
   const compactPolicy = escapeText(JSON.stringify(JSON.parse(input.bucketPolicy)));
-  const console = `https://console.aws.amazon.com/s3/buckets/${bucket}?region=${region}`;
+  const console = `${consoleOrigin(region)}/s3/buckets/${bucket}?region=${region}`;
   return {
     text: `Next steps to connect ${bucket} as an S3 destination`,
     blocks: [

@@ -17,7 +17,8 @@ import {
   keyTemplateProblems,
   previewKey,
 } from '../../domain/key-template';
-import { AWS_REGIONS, DEFAULT_REGION, regionLabel } from '../../domain/regions';
+import type { Partition } from '../../domain/partition';
+import { DEFAULT_REGION, regionLabel, regionsIn } from '../../domain/regions';
 import { FIELD, FORCE_QUOTE_OPTION, SETUP_CALLBACK_ID } from '../ids';
 import type { SetupMetadata } from '../metadata';
 import { inlineCode } from './mrkdwn';
@@ -47,7 +48,19 @@ const KEY_TEMPLATE_REFUSED = `No whitespace, no ${[
   .filter((character) => character !== ' ')
   .join(' ')}, no extension.`;
 
-const regionOptions = AWS_REGIONS.map((region) => option(region.code, regionLabel(region.code)));
+// Built once per set of partitions: the select is most of the modal's bytes.
+const regionOptionsByPartitions = new Map<string, types.PlainTextOption[]>();
+
+/** The region select's options: only the regions of the partitions the bot has a principal in. */
+function regionOptionsFor(partitions: readonly Partition[]): types.PlainTextOption[] {
+  const key = partitions.join(',');
+  let options = regionOptionsByPartitions.get(key);
+  if (options === undefined) {
+    options = regionsIn(partitions).map((region) => option(region.code, regionLabel(region.code)));
+    regionOptionsByPartitions.set(key, options);
+  }
+  return options;
+}
 
 /** A rendered example key for the template, or a hint when the template is not valid yet. */
 export function keyPreview(settings: Pick<DestinationSettings, 'keyTemplate' | 'format'>): string {
@@ -58,13 +71,16 @@ export function keyPreview(settings: Pick<DestinationSettings, 'keyTemplate' | '
 }
 
 /**
- * The setup modal. CSV options appear only while CSV is selected; every input starts from
- * `values` so that rebuilding the modal (format toggle) never loses what the user typed.
+ * The setup modal, whose region select offers the regions of `partitions` only. CSV options
+ * appear only while CSV is selected; every input starts from `values` so that rebuilding the
+ * modal (format toggle) never loses what the user typed.
  */
 export function buildSetupModal(
   metadata: SetupMetadata,
+  partitions: readonly Partition[],
   values: Partial<DestinationSettings> = {},
 ): types.ModalView {
+  const regionOptions = regionOptionsFor(partitions);
   const settings = { ...DEFAULT_SETTINGS, ...values };
   const elements = [...REQUIRED_ELEMENTS, ...OPTIONAL_ELEMENTS].map((name) => `[${name}]`);
 

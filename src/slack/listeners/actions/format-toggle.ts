@@ -1,6 +1,7 @@
 import type { App } from '@slack/bolt';
 import type { Deps } from '../../../deps';
 import { OUTPUT_FORMATS } from '../../../domain/destination';
+import { servedPartitions } from '../../../domain/principal';
 import { requestLogger } from '../../context';
 import { FIELD } from '../../ids';
 import { slackErrorCode } from '../../messaging';
@@ -30,7 +31,7 @@ export function register(app: App, deps: Deps): void {
       await client.views.update({
         view_id: view.id,
         hash: view.hash,
-        view: buildSetupModal(metadata, draft),
+        view: buildSetupModal(metadata, servedPartitions(deps.settings.principals), draft),
       });
     } catch (error) {
       // hash_conflict: a newer update already reached the modal; it is not ours to overwrite.

@@ -1,4 +1,5 @@
 import type { Deps } from '../../../deps';
+import { servedPartitions } from '../../../domain/principal';
 import { isAllowedAdmin } from '../../context';
 import { postToResponseUrl } from '../../messaging';
 import { notice } from '../../views/check-result';
@@ -29,7 +30,10 @@ export async function setup(
       'views.open',
       {
         trigger_id: command.trigger_id,
-        view: buildSetupModal({ channelId: command.channel_id, responseUrl: command.response_url }),
+        view: buildSetupModal(
+          { channelId: command.channel_id, responseUrl: command.response_url },
+          servedPartitions(deps.settings.principals),
+        ),
       },
       VIEWS_OPEN_TIMEOUT_MS,
     );

@@ -46,7 +46,7 @@ export function register(app: App, deps: Deps): void {
       });
       return;
     }
-    const submission = parseSetupSubmission(view.state?.values);
+    const submission = parseSetupSubmission(view.state?.values, deps.settings.principals);
     if (!submission.ok) {
       await ack({ response_action: 'errors', errors: toModalErrors(submission.problems) });
       return;
@@ -76,9 +76,7 @@ export function register(app: App, deps: Deps): void {
       sessionId: session.id,
       settings: session.settings,
       challengeKey: session.challengeKey,
-      bucketPolicy: formatBucketPolicy(
-        buildBucketPolicy(bucket, region, deps.settings.policyPrincipalArn),
-      ),
+      bucketPolicy: formatBucketPolicy(buildBucketPolicy(bucket, region, submission.principalArn)),
       sessionTtlSeconds: deps.settings.sessionTtlSeconds,
     });
     const sent = await sendEphemeral(

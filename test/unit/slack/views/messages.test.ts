@@ -98,6 +98,25 @@ describe('the one-time setup instructions', () => {
   });
 
   it.each([
+    ['eu-west-1', 'https://console.aws.amazon.com/s3/buckets/acme-data-lake?region=eu-west-1'],
+    ['cn-north-1', 'https://console.amazonaws.cn/s3/buckets/acme-data-lake?region=cn-north-1'],
+    [
+      'us-gov-west-1',
+      'https://console.amazonaws-us-gov.com/s3/buckets/acme-data-lake?region=us-gov-west-1',
+    ],
+  ])('links a bucket in %s to its partition’s console', (region, link) => {
+    const instructions = buildSetupInstructions({
+      sessionId: '7d444840-9dc0-11d1-b245-5ffdce74fad2',
+      settings: { ...settings, region },
+      challengeKey: CHALLENGE,
+      bucketPolicy: policy,
+      sessionTtlSeconds: 86400,
+    });
+
+    expect(JSON.stringify(instructions.blocks)).toContain(`<${link}|Open the bucket>`);
+  });
+
+  it.each([
     [86400, '24 hours'],
     [3600, '1 hour'],
     [1800, '30 minutes'],

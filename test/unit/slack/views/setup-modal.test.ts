@@ -1,3 +1,4 @@
+import { PARTITIONS } from '../../../../src/domain/partition';
 import { AWS_REGIONS } from '../../../../src/domain/regions';
 import { buildSetupModal, keyPreview } from '../../../../src/slack/views/setup-modal';
 import { blockKitViolations } from '../../../support/block-kit-limits';
@@ -17,7 +18,7 @@ const byId = (view: ReturnType<typeof buildSetupModal>, id: string) =>
 
 describe('buildSetupModal', () => {
   it('starts from the defaults: us-east-1, JSON Lines, the default key template', () => {
-    const view = buildSetupModal(metadata);
+    const view = buildSetupModal(metadata, PARTITIONS);
 
     expect(view.callback_id).toBe('s3_destination_setup');
     expect((byId(view, 'region')?.element?.initial_option as { value: string }).value).toBe(
@@ -35,7 +36,7 @@ describe('buildSetupModal', () => {
   });
 
   it('dispatches an action when the format changes', () => {
-    const format = byId(buildSetupModal(metadata), 'output_file_format') as AnyBlock & {
+    const format = byId(buildSetupModal(metadata, PARTITIONS), 'output_file_format') as AnyBlock & {
       dispatch_action?: boolean;
     };
 
@@ -44,7 +45,7 @@ describe('buildSetupModal', () => {
   });
 
   it('shows CSV options, with the chosen values, while CSV is selected', () => {
-    const view = buildSetupModal(metadata, {
+    const view = buildSetupModal(metadata, PARTITIONS, {
       format: 'csv',
       csvDelimiter: 'tab',
       csvForceQuote: true,
@@ -59,7 +60,7 @@ describe('buildSetupModal', () => {
   });
 
   it('keeps what the user typed', () => {
-    const view = buildSetupModal(metadata, {
+    const view = buildSetupModal(metadata, PARTITIONS, {
       bucket: 'typed',
       region: 'cn-north-1',
       keyTemplate: 'x',
@@ -73,18 +74,38 @@ describe('buildSetupModal', () => {
   });
 
   it('offers every region, within Slack’s 100-option limit', () => {
-    const options = byId(buildSetupModal(metadata), 'region')?.element?.options as {
+    const options = byId(buildSetupModal(metadata, PARTITIONS), 'region')?.element?.options as {
       value: string;
     }[];
 
     expect(options.map((o) => o.value)).toEqual(AWS_REGIONS.map((r) => r.code));
   });
 
+  it('offers only the regions of partitions the bot has a principal in', () => {
+    const options = byId(buildSetupModal(metadata, ['aws', 'aws-us-gov']), 'region')?.element
+      ?.options as { value: string }[];
+    const offered = options.map((o) => o.value);
+
+    expect(offered).toContain('us-east-1');
+    expect(offered).toContain('us-gov-west-1');
+    expect(offered).toContain('us-gov-east-1');
+    expect(offered.filter((code) => code.startsWith('cn-'))).toEqual([]);
+  });
+
+  it('offers no China or GovCloud region to a bot with only the aws principal', () => {
+    const options = byId(buildSetupModal(metadata, ['aws']), 'region')?.element?.options as {
+      value: string;
+    }[];
+
+    expect(options.some((o) => /^(cn|us-gov)-/.test(o.value))).toBe(false);
+    expect(options.length).toBe(AWS_REGIONS.length - 4);
+  });
+
   it.each([
     ['JSON Lines', {}],
     ['CSV', { format: 'csv' as const }],
   ])('stays within Slack’s modal limits (%s)', (_name, values) => {
-    expect(blockKitViolations(buildSetupModal(metadata, values), 'modal')).toEqual([]);
+    expect(blockKitViolations(buildSetupModal(metadata, PARTITIONS, values), 'modal')).toEqual([]);
   });
 
   it('previews a rendered key, or says the preview waits for a valid template', () => {
