@@ -13,22 +13,29 @@
 set -euo pipefail
 
 readonly STOP_GRACE_SECONDS=5
-readonly MON_TIMEOUT_SECONDS=30
-readonly OSD_TIMEOUT_SECONDS=60
-readonly RGW_TIMEOUT_SECONDS=90
+readonly MON_TIMEOUT_SECONDS=20
+readonly OSD_TIMEOUT_SECONDS=30
+readonly RGW_TIMEOUT_SECONDS=60
 
 usage() {
   echo "usage: $0 start|stop <dir>" >&2
   exit 2
 }
 
-# A random loopback TCP port nobody listens on. Two clusters starting at once could still pick
-# the same one; the 40 000-port range makes that unlikely, and the loser fails loudly.
+# Whether something accepts TCP connections on 127.0.0.1:<port> (bash's /dev/tcp, so neither ss nor
+# curl has to be installed).
+listening() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# A random loopback TCP port nobody listens on, below Linux's ephemeral range (32768+) so outgoing
+# connections never hold it. Two clusters starting at once could still pick the same one; 22 000
+# ports make that unlikely, and the loser fails loudly.
 free_port() {
   local port
   for _ in $(seq 1 100); do
-    port=$((20000 + RANDOM % 40000))
-    if [ -z "$(ss -Htln "sport = :$port")" ]; then
+    port=$((10000 + RANDOM % 22000))
+    if ! listening "$port"; then
       echo "$port"
       return 0
     fi
@@ -36,6 +43,15 @@ free_port() {
   echo "rgw-cluster: no free loopback port found" >&2
   return 1
 }
+
+# Whether radosgw answers an anonymous ListBuckets on <port> with HTTP 200.
+answers_http() (
+  port=$1
+  { exec 3<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null || exit 1
+  printf 'GET / HTTP/1.1\r\nHost: 127.0.0.1:%s\r\nConnection: close\r\n\r\n' "$port" >&3
+  read -r -t 2 status <&3 || exit 1
+  [[ "$status" == "HTTP/1."?" 200"* ]]
+)
 
 # The daemons of <dir>, as "name pid" lines; a PID only counts while its command line still names
 # this cluster's config, so a recycled PID is never killed.
@@ -191,7 +207,7 @@ start() {
     echo "rgw-cluster: $dir is not empty; give a fresh directory" >&2
     exit 2
   fi
-  for tool in ceph-mon ceph-osd radosgw ceph monmaptool uuidgen ss curl; do
+  for tool in ceph-mon ceph-osd radosgw ceph monmaptool uuidgen timeout; do
     command -v "$tool" >/dev/null || {
       echo "rgw-cluster: $tool is not installed (Debian: radosgw ceph-mon ceph-osd)" >&2
       exit 1
@@ -233,7 +249,7 @@ start() {
   launch "$dir" client.rgw radosgw --conf "$conf" -n client.rgw
   local endpoint="http://127.0.0.1:$rgw_port"
   wait_for "$dir" client.rgw "$RGW_TIMEOUT_SECONDS" "answering HTTP on $endpoint" \
-    curl -sf -o /dev/null --max-time 2 "$endpoint/"
+    answers_http "$rgw_port"
 
   printf '{"endpoint":"%s","dir":"%s"}\n' "$endpoint" "$dir"
 }

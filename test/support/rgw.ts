@@ -8,8 +8,9 @@ import { z } from 'zod';
 
 const run = promisify(execFile);
 const CLUSTER_SCRIPT = join(__dirname, '..', '..', 'scripts', 'rgw-cluster.sh');
-// The script gives up on its own well before this; the margin covers a slow, shared machine.
-const START_TIMEOUT_MS = 240_000;
+// Below the tests' 90 s beforeAll, so a slow start is killed (and cleans up after itself) with
+// a reason, rather than finishing unseen after jest has given up and leaving daemons behind.
+const START_TIMEOUT_MS = 80_000;
 const STOP_TIMEOUT_MS = 30_000;
 const ADMIN_TIMEOUT_MS = 30_000;
 
@@ -70,8 +71,12 @@ export async function startRgw(): Promise<Rgw> {
   } catch (error) {
     // The script already kills its daemons on failure; stopping again also covers a timeout.
     await stopCluster().catch(() => rm(directory, { recursive: true, force: true }));
-    const stderr = (error as { stderr?: string }).stderr?.trim();
-    throw new Error(`Ceph RGW did not start${stderr ? `:\n${stderr}` : ''}`, { cause: error });
+    const { stderr, killed } = error as { stderr?: string; killed?: boolean };
+    const reason = killed ? ` within ${START_TIMEOUT_MS} ms` : '';
+    const output = stderr?.trim();
+    throw new Error(`Ceph RGW did not start${reason}${output ? `:\n${output}` : ''}`, {
+      cause: error,
+    });
   }
 
   const clients: S3Client[] = [];
