@@ -3,7 +3,7 @@ import { newChallengeKey } from '../src/domain/challenge';
 import type { DestinationSettings } from '../src/domain/destination';
 import { DEFAULT_KEY_TEMPLATE } from '../src/domain/key-template';
 import { forEachConcurrently } from '../src/monitor/worker-pool';
-import type { SavedDestination, SetupSession, Stores } from '../src/store';
+import type { DestinationDraft, SetupSession, Stores } from '../src/store';
 import type { LocalS3 } from '../test/support/s3-local';
 import { DEFAULT_ACTOR } from '../test/support/slack-payloads';
 
@@ -74,7 +74,7 @@ export async function seedDestinations(
     const challengeKey = newChallengeKey();
     await s3.createBucket(bucket);
     await s3.putObject(bucket, challengeKey);
-    const destination: SavedDestination = {
+    const destination: DestinationDraft = {
       teamId: `TBENCH${Math.floor(index / DESTINATIONS_PER_TEAM)}`,
       settings: benchSettings(bucket),
       challengeKey,

@@ -1,4 +1,3 @@
-import { TEAMS_KEY } from '../src/store';
 import type { BenchEnvironment } from './environment';
 import { meanMemoryUsage, memoryUsage, scanKeys } from './redis-figures';
 import { SUBMITTED_BUCKET } from './scenarios';
@@ -37,7 +36,7 @@ export async function measureFootprint(env: BenchEnvironment): Promise<RedisFoot
   let bytesPerDestination: number | undefined;
   if (destinationKeys.length > 0) {
     let total = 0;
-    for (const key of [...destinationKeys, ...setKeys, `${keyPrefix}${TEAMS_KEY}`]) {
+    for (const key of [...destinationKeys, ...setKeys]) {
       total += await memoryUsage(admin, key);
     }
     bytesPerDestination = total / destinationKeys.length;

@@ -69,15 +69,21 @@ export async function sendEphemeral(
 
 const CHANNEL_UNREACHABLE = new Set(['not_in_channel', 'channel_not_found']);
 
+export interface ChannelPost {
+  readonly posted: boolean;
+  /** Slack's error code when the post was refused (`not_in_channel`, `is_archived`, …). */
+  readonly slackError?: string;
+}
+
 /**
  * Posts `message` in the channel for the whole team: chat.postMessage, or, where the bot is not a
- * member, the response_url with `in_channel`.
+ * member, the response_url with `in_channel`. Says why when it could not.
  */
-export async function postInChannel(
+export async function tryPostInChannel(
   target: { client: webApi.WebClient; channelId: string; responseUrl?: string },
   message: SlackMessage,
   logger: Logger,
-): Promise<boolean> {
+): Promise<ChannelPost> {
   try {
     await target.client.chat.postMessage({
       channel: target.channelId,
@@ -85,13 +91,23 @@ export async function postInChannel(
       blocks: message.blocks,
       unfurl_links: false,
     });
-    return true;
+    return { posted: true };
   } catch (error) {
     const code = slackErrorCode(error);
-    if (code && CHANNEL_UNREACHABLE.has(code)) {
-      return postToResponseUrl(target.responseUrl, message, 'in_channel', logger);
+    if (code && CHANNEL_UNREACHABLE.has(code) && target.responseUrl) {
+      const posted = await postToResponseUrl(target.responseUrl, message, 'in_channel', logger);
+      return posted ? { posted } : { posted, slackError: code };
     }
     logger.error({ err: error, slackError: code }, 'could not post in the channel');
-    return false;
+    return { posted: false, ...(code ? { slackError: code } : {}) };
   }
+}
+
+/** tryPostInChannel, when only whether it was posted matters. */
+export async function postInChannel(
+  target: { client: webApi.WebClient; channelId: string; responseUrl?: string },
+  message: SlackMessage,
+  logger: Logger,
+): Promise<boolean> {
+  return (await tryPostInChannel(target, message, logger)).posted;
 }

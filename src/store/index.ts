@@ -12,18 +12,22 @@ import {
   type RedisClient,
   type RedisDestinationStoreOptions,
 } from './redis';
+import { MemoryAuditStore, RedisAuditStore, type AuditStore } from './audit';
 import type { DestinationStore, LockStore, SessionStore, StoreHealth } from './types';
 
 export * from './types';
 export * from './keys';
 export * from './memory';
 export * from './redis';
+export * from './lock-watchdog';
+export * from './audit';
 
 /** Everything the app keeps, behind the interfaces both backends implement. */
 export type Stores = {
   sessions: SessionStore;
   destinations: DestinationStore;
   locks: LockStore;
+  audit: AuditStore;
   health: StoreHealth;
 };
 
@@ -37,16 +41,19 @@ export function createRedisStores(
     sessions: new RedisSessionStore(redis, ttlSeconds),
     destinations: new RedisDestinationStore(redis, options),
     locks: new RedisLockStore(redis),
+    audit: new RedisAuditStore(redis, options.onCorrupt),
     health: new RedisHealth(redis),
   };
 }
 
 /** Stores that live and die with this process: the embedded default without REDIS_URL. */
 export function createMemoryStores(ttlSeconds: number): Stores {
+  const locks = new MemoryLockStore();
   return {
     sessions: new MemorySessionStore(ttlSeconds),
-    destinations: new MemoryDestinationStore(),
-    locks: new MemoryLockStore(),
+    destinations: new MemoryDestinationStore(locks),
+    locks,
+    audit: new MemoryAuditStore(),
     health: new MemoryHealth(),
   };
 }

@@ -5,9 +5,6 @@
 
 const NAMESPACE = 's3d';
 
-/** The set of teams that have at least one saved destination: the monitor's sweep list. */
-export const TEAMS_KEY = `${NAMESPACE}:teams`;
-
 /** The lock that lets one replica at a time run the monitor's sweep. */
 export const MONITOR_LOCK_KEY = `${NAMESPACE}:lock:monitor`;
 
@@ -41,4 +38,26 @@ export function destinationsKey(teamId: string): string {
 /** `s3d:{T123}:lock:verify:<id>`: held while one setup session is being verified. */
 export function verifyLockKey(teamId: string, sessionId: string): string {
   return `${teamPrefix(teamId)}:lock:verify:${sessionId}`;
+}
+
+/** `s3d:{T123}:destination-version`: the counter that numbers the team's saves (never reused). */
+export function destinationVersionKey(teamId: string): string {
+  return `${teamPrefix(teamId)}:destination-version`;
+}
+
+/**
+ * The pattern `SCAN` matches to find every team with a saved destination: the team's set of buckets
+ * is its own entry in the registry, so a save or remove changes both in one slot.
+ */
+export const DESTINATIONS_KEY_PATTERN = `${NAMESPACE}:{*}:destinations`;
+
+/** The team id of a key matched by DESTINATIONS_KEY_PATTERN, or undefined. */
+export function teamOfDestinationsKey(key: string): string | undefined {
+  const match = /^s3d:\{([^{}]+)\}:destinations$/.exec(key);
+  return match?.[1];
+}
+
+/** `s3d:{T123}:audit`: the team's audit trail, a Redis stream capped at AUDIT_MAX_ENTRIES. */
+export function auditKey(teamId: string): string {
+  return `${teamPrefix(teamId)}:audit`;
 }

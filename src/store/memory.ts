@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { assertTeamId, sessionKey } from './keys';
 import type {
+  CheckRecord,
+  DestinationDraft,
   DestinationStore,
+  Fence,
+  RecordOutcome,
+  RemoveOutcome,
+  SaveOutcome,
   LockStore,
   SavedDestination,
   SessionStore,
@@ -63,18 +69,52 @@ function byBucket(a: SavedDestination, b: SavedDestination): number {
   return a.settings.bucket < b.settings.bucket ? -1 : 1;
 }
 
-/** Saved destinations in a map of teams to maps of buckets. */
+/** Saved destinations in a map of teams to maps of buckets; every change happens in one step. */
 export class MemoryDestinationStore implements DestinationStore {
   private readonly byTeam = new Map<string, Map<string, SavedDestination>>();
+  private readonly versions = new Map<string, number>();
 
-  async save(destination: SavedDestination): Promise<void> {
-    assertTeamId(destination.teamId);
-    let buckets = this.byTeam.get(destination.teamId);
+  /** `locks` answers the fences of `save`; without one, a fenced save is always refused. */
+  constructor(private readonly locks?: MemoryLockStore) {}
+
+  async save(draft: DestinationDraft, fence?: Fence): Promise<SaveOutcome> {
+    assertTeamId(draft.teamId);
+    if (fence && !this.locks?.holds(fence.lockKey, fence.token)) return { status: 'fenced' };
+    let buckets = this.byTeam.get(draft.teamId);
     if (!buckets) {
       buckets = new Map();
-      this.byTeam.set(destination.teamId, buckets);
+      this.byTeam.set(draft.teamId, buckets);
     }
-    buckets.set(destination.settings.bucket, structuredClone(destination));
+    const version = (this.versions.get(draft.teamId) ?? 0) + 1;
+    this.versions.set(draft.teamId, version);
+    const destination: SavedDestination = { ...structuredClone(draft), version };
+    const previous = buckets.get(draft.settings.bucket);
+    buckets.set(draft.settings.bucket, destination);
+    return {
+      status: 'saved',
+      destination: structuredClone(destination),
+      ...(previous ? { previous: structuredClone(previous) } : {}),
+    };
+  }
+
+  async record(
+    teamId: string,
+    bucket: string,
+    version: number,
+    record: CheckRecord,
+  ): Promise<RecordOutcome> {
+    assertTeamId(teamId);
+    const current = this.byTeam.get(teamId)?.get(bucket);
+    if (!current) return 'removed';
+    if (current.version !== version) return 'changed';
+    if (record.lastCheck && current.lastCheck.at > record.lastCheck.at) return 'stale';
+    const updated: Record<string, unknown> = { ...current };
+    for (const [field, value] of Object.entries(structuredClone(record))) {
+      if (value === null) delete updated[field];
+      else updated[field] = value;
+    }
+    this.byTeam.get(teamId)?.set(bucket, updated as SavedDestination);
+    return 'recorded';
   }
 
   async get(teamId: string, bucket: string): Promise<SavedDestination | undefined> {
@@ -90,12 +130,13 @@ export class MemoryDestinationStore implements DestinationStore {
     return [...buckets.values()].sort(byBucket).map((destination) => structuredClone(destination));
   }
 
-  async remove(teamId: string, bucket: string): Promise<boolean> {
+  async remove(teamId: string, bucket: string): Promise<RemoveOutcome> {
     assertTeamId(teamId);
     const buckets = this.byTeam.get(teamId);
-    const removed = buckets?.delete(bucket) ?? false;
+    const previous = buckets?.get(bucket);
+    buckets?.delete(bucket);
     if (buckets?.size === 0) this.byTeam.delete(teamId);
-    return removed;
+    return previous ? { removed: true, previous } : { removed: false };
   }
 
   async teams(): Promise<string[]> {
@@ -119,6 +160,18 @@ export class MemoryLockStore implements LockStore {
 
   async release(key: string, token: string): Promise<void> {
     if (this.locks.get(key)?.value === token) this.locks.delete(key);
+  }
+
+  async extend(key: string, token: string, ttlMs: number): Promise<boolean> {
+    if (!this.holds(key, token)) return false;
+    this.locks.set(key, { value: token, expiresAt: this.now() + ttlMs });
+    return true;
+  }
+
+  /** Whether `token` holds the lock now (not expired). */
+  holds(key: string, token: string): boolean {
+    const held = this.locks.get(key);
+    return held !== undefined && held.value === token && held.expiresAt > this.now();
   }
 }
 

@@ -2,12 +2,25 @@ import { randomUUID } from 'node:crypto';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { z } from 'zod';
 import { AppError, CorruptValueError, StoreUnavailableError } from '../errors';
-import { destinationKey, destinationsKey, sessionKey, TEAMS_KEY } from './keys';
+import {
+  DESTINATIONS_KEY_PATTERN,
+  destinationKey,
+  destinationsKey,
+  destinationVersionKey,
+  sessionKey,
+  teamOfDestinationsKey,
+} from './keys';
 import { parseRedisUrl, type RedisTarget } from './redis-url';
 import {
   savedDestinationSchema,
   setupSessionSchema,
+  type CheckRecord,
+  type DestinationDraft,
   type DestinationStore,
+  type Fence,
+  type RecordOutcome,
+  type RemoveOutcome,
+  type SaveOutcome,
   type LockStore,
   type SavedDestination,
   type SessionStore,
@@ -153,24 +166,12 @@ function storeError(key: string, error: unknown): AppError {
   return new StoreUnavailableError(error);
 }
 
-async function run<T>(key: string, command: () => Promise<T>): Promise<T> {
+export async function run<T>(key: string, command: () => Promise<T>): Promise<T> {
   try {
     return await command();
   } catch (error) {
     throw storeError(key, error);
   }
-}
-
-type ExecResult = [error: Error | null, result: unknown][] | null;
-
-/** The replies of a MULTI, or the first error inside it. */
-function execReplies(key: string, result: ExecResult): unknown[] {
-  // exec() yields null only when a WATCHed key changed; we never WATCH, so treat it as a failure.
-  if (result === null) throw new StoreUnavailableError(new Error(`MULTI on ${key} was aborted`));
-  return result.map(([error, reply]) => {
-    if (error) throw storeError(key, error);
-    return reply;
-  });
 }
 
 function parseStored<T>(key: string, raw: string, schema: z.ZodType<T>): T {
@@ -219,8 +220,64 @@ export interface RedisDestinationStoreOptions {
 }
 
 /**
- * Saved destinations: one JSON value per bucket plus the team's set of buckets (same slot), and
- * the global set of teams (another slot) for the monitor.
+ * KEYS: destination, team's bucket set, team's version counter, fence lock (or the destination
+ * again when unfenced). ARGV: destination JSON without version, bucket, fence token ('' = none).
+ * Returns {'fenced'} or {'saved', version, previous JSON or false}.
+ */
+const SAVE_SCRIPT = `
+if ARGV[3] ~= '' and redis.call('get', KEYS[4]) ~= ARGV[3] then
+  return {'fenced'}
+end
+local previous = redis.call('get', KEYS[1])
+local version = redis.call('incr', KEYS[3])
+local destination = cjson.decode(ARGV[1])
+destination['version'] = version
+redis.call('set', KEYS[1], cjson.encode(destination))
+redis.call('sadd', KEYS[2], ARGV[2])
+return {'saved', version, previous or false}
+`;
+
+/**
+ * KEYS: destination. ARGV: expected version, the record's JSON, the record's lastCheck.at ('' if
+ * none). Applies the record's fields (JSON null deletes one) only to that version, and only if no
+ * check that started later recorded first (ISO times compare as strings).
+ */
+const RECORD_SCRIPT = `
+local raw = redis.call('get', KEYS[1])
+if not raw then return 'removed' end
+local current = cjson.decode(raw)
+if tostring(current['version'] or 0) ~= ARGV[1] then return 'changed' end
+local last = current['lastCheck']
+if ARGV[3] ~= '' and type(last) == 'table' and type(last['at']) == 'string' and last['at'] > ARGV[3] then
+  return 'stale'
+end
+for field, value in pairs(cjson.decode(ARGV[2])) do
+  if value == cjson.null then current[field] = nil else current[field] = value end
+end
+redis.call('set', KEYS[1], cjson.encode(current))
+return 'recorded'
+`;
+
+/** KEYS: destination, team's bucket set. ARGV: bucket. Returns the removed JSON or false. */
+const REMOVE_SCRIPT = `
+local raw = redis.call('get', KEYS[1])
+redis.call('del', KEYS[1])
+redis.call('srem', KEYS[2], ARGV[1])
+return raw or false
+`;
+
+const SCAN_BATCH = 1000;
+
+/** The key prefix a client adds to every key (ioredis's `keyPrefix`), which SCAN does not add. */
+function keyPrefixOf(redis: RedisClient): string {
+  return redis.options.keyPrefix ?? '';
+}
+
+/**
+ * Saved destinations: one JSON value per bucket, the team's set of buckets and its version counter,
+ * all in the team's Cluster slot, so every save, record and remove is one Lua script. The team's
+ * set is also its entry in the registry of teams: `teams()` finds the sets with SCAN on every
+ * primary, so no key outside the team's slot ever has to change with them.
  */
 export class RedisDestinationStore implements DestinationStore {
   private readonly onCorrupt: (error: CorruptValueError) => void;
@@ -232,22 +289,52 @@ export class RedisDestinationStore implements DestinationStore {
     this.onCorrupt = options.onCorrupt ?? (() => undefined);
   }
 
-  async save(destination: SavedDestination): Promise<void> {
-    const { teamId } = destination;
-    const { bucket } = destination.settings;
+  async save(draft: DestinationDraft, fence?: Fence): Promise<SaveOutcome> {
+    const { teamId } = draft;
+    const { bucket } = draft.settings;
     const key = destinationKey(teamId, bucket);
-    const replies = await run(key, () =>
-      this.redis
-        .multi()
-        .set(key, JSON.stringify(destination))
-        .sadd(destinationsKey(teamId), bucket)
-        .exec(),
+    // The script numbers the save; a version in the draft is the one it replaces, never reused.
+    const withoutVersion: DestinationDraft = { ...draft };
+    delete withoutVersion.version;
+    const reply = (await run(key, () =>
+      this.redis.eval(
+        SAVE_SCRIPT,
+        4,
+        key,
+        destinationsKey(teamId),
+        destinationVersionKey(teamId),
+        fence?.lockKey ?? key,
+        JSON.stringify(withoutVersion),
+        bucket,
+        fence?.token ?? '',
+      ),
+    )) as [string, number?, (string | null)?];
+    if (reply[0] === 'fenced') return { status: 'fenced' };
+    const destination = savedDestinationSchema.parse({ ...withoutVersion, version: reply[1] });
+    const previousRaw = reply[2];
+    const previous =
+      typeof previousRaw === 'string' ? this.parseOrReport(key, previousRaw) : undefined;
+    return { status: 'saved', destination, ...(previous ? { previous } : {}) };
+  }
+
+  async record(
+    teamId: string,
+    bucket: string,
+    version: number,
+    record: CheckRecord,
+  ): Promise<RecordOutcome> {
+    const key = destinationKey(teamId, bucket);
+    const reply = await run(key, () =>
+      this.redis.eval(
+        RECORD_SCRIPT,
+        1,
+        key,
+        String(version),
+        JSON.stringify(record),
+        record.lastCheck?.at ?? '',
+      ),
     );
-    execReplies(key, replies);
-    // TEAMS_KEY lives in another Cluster slot, and a MULTI spanning slots fails with CROSSSLOT, so
-    // it is a separate command, sent after the destination exists: if it fails the error still
-    // reaches the caller, and saving again (idempotent) repairs the sweep list.
-    await run(TEAMS_KEY, () => this.redis.sadd(TEAMS_KEY, teamId));
+    return reply as RecordOutcome;
   }
 
   async get(teamId: string, bucket: string): Promise<SavedDestination | undefined> {
@@ -266,41 +353,53 @@ export class RedisDestinationStore implements DestinationStore {
     raws.forEach((raw, index) => {
       // A bucket in the set without a value was removed between SMEMBERS and MGET.
       if (raw === null) return;
-      try {
-        destinations.push(parseStored(keys[index], raw, savedDestinationSchema));
-      } catch (error) {
-        if (!(error instanceof CorruptValueError)) throw error;
-        this.onCorrupt(error);
-      }
+      const destination = this.parseOrReport(keys[index], raw);
+      if (destination) destinations.push(destination);
     });
     return destinations;
   }
 
-  async remove(teamId: string, bucket: string): Promise<boolean> {
+  async remove(teamId: string, bucket: string): Promise<RemoveOutcome> {
     const key = destinationKey(teamId, bucket);
-    const setKey = destinationsKey(teamId);
-    const replies = await run(key, () =>
-      this.redis.multi().del(key).srem(setKey, bucket).scard(setKey).exec(),
+    const reply = await run(key, () =>
+      this.redis.eval(REMOVE_SCRIPT, 2, key, destinationsKey(teamId), bucket),
     );
-    const [deleted, unlisted, remaining] = execReplies(key, replies);
-    if (remaining === 0) await this.dropTeamIfEmpty(teamId);
-    return deleted === 1 || unlisted === 1;
+    if (typeof reply !== 'string') return { removed: false };
+    // A corrupt value is removed all the same; there is just nothing to tell about it.
+    const previous = this.parseOrReport(key, reply);
+    return { removed: true, ...(previous ? { previous } : {}) };
   }
 
   async teams(): Promise<string[]> {
-    return (await run(TEAMS_KEY, () => this.redis.smembers(TEAMS_KEY))).sort();
+    const prefix = keyPrefixOf(this.redis);
+    const nodes = this.redis instanceof Cluster ? this.redis.nodes('master') : [this.redis];
+    const teams = new Set<string>();
+    await Promise.all(
+      nodes.map(async (node) => {
+        let cursor = '0';
+        do {
+          const [next, keys] = await run(DESTINATIONS_KEY_PATTERN, () =>
+            node.scan(cursor, 'MATCH', `${prefix}${DESTINATIONS_KEY_PATTERN}`, 'COUNT', SCAN_BATCH),
+          );
+          cursor = next;
+          for (const key of keys) {
+            const team = teamOfDestinationsKey(key.slice(prefix.length));
+            if (team !== undefined) teams.add(team);
+          }
+        } while (cursor !== '0');
+      }),
+    );
+    return [...teams].sort();
   }
 
-  /**
-   * Takes the team off the sweep list, then looks again: a concurrent save adds its bucket before
-   * it adds the team, so either this second look sees the bucket or the save's SADD comes after
-   * our SREM. Either way a team with a destination stays on the list.
-   */
-  private async dropTeamIfEmpty(teamId: string): Promise<void> {
-    const setKey = destinationsKey(teamId);
-    await run(TEAMS_KEY, () => this.redis.srem(TEAMS_KEY, teamId));
-    const remaining = await run(setKey, () => this.redis.scard(setKey));
-    if (remaining > 0) await run(TEAMS_KEY, () => this.redis.sadd(TEAMS_KEY, teamId));
+  private parseOrReport(key: string, raw: string): SavedDestination | undefined {
+    try {
+      return parseStored(key, raw, savedDestinationSchema);
+    } catch (error) {
+      if (!(error instanceof CorruptValueError)) throw error;
+      this.onCorrupt(error);
+      return undefined;
+    }
   }
 }
 
@@ -308,6 +407,14 @@ export class RedisDestinationStore implements DestinationStore {
 const RELEASE_LOCK_SCRIPT = `
 if redis.call('get', KEYS[1]) == ARGV[1] then
   return redis.call('del', KEYS[1])
+end
+return 0
+`;
+
+/** Renews the lock's TTL only if it still holds the caller's token, atomically. */
+const EXTEND_LOCK_SCRIPT = `
+if redis.call('get', KEYS[1]) == ARGV[1] then
+  return redis.call('pexpire', KEYS[1], ARGV[2])
 end
 return 0
 `;
@@ -324,6 +431,11 @@ export class RedisLockStore implements LockStore {
 
   async release(key: string, token: string): Promise<void> {
     await run(key, () => this.redis.eval(RELEASE_LOCK_SCRIPT, 1, key, token));
+  }
+
+  async extend(key: string, token: string, ttlMs: number): Promise<boolean> {
+    const reply = await run(key, () => this.redis.eval(EXTEND_LOCK_SCRIPT, 1, key, token, ttlMs));
+    return reply === 1;
   }
 }
 

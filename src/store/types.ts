@@ -24,17 +24,81 @@ export const lastCheckSchema = z.object({
 });
 export type LastCheck = z.infer<typeof lastCheckSchema>;
 
+/** Where a destination's channel could not be posted to, and since when (DESIGN.md section 4). */
+export const channelUnreachableSchema = z.object({
+  since: z.string(),
+  /** Slack's error code, e.g. `not_in_channel`, `is_archived`. */
+  error: z.string(),
+});
+export type ChannelUnreachable = z.infer<typeof channelUnreachableSchema>;
+
 /** A destination that passed Check and Save. */
 export const savedDestinationSchema = z.object({
   teamId: z.string().min(1),
+  /**
+   * Which save this is: a new number (per team) on every setup saved, never reused, so a check
+   * records its result only on the very save it checked. 0 for values saved before versions.
+   */
+  version: z.number().int().nonnegative().default(0),
   settings: destinationSettingsSchema,
   challengeKey: z.string().min(1),
   channelId: z.string().min(1),
   connectedBy: z.string().min(1),
+  /** When this setup was saved; absent on values saved before it was recorded. */
+  connectedAt: z.string().optional(),
   verifiedAt: z.string(),
   lastCheck: lastCheckSchema,
+  /** The challenge file's owner when it was saved: another owner later means the bucket changed hands. */
+  ownerId: z.string().optional(),
+  /** When the monitor last compared the bucket's region (it cannot change while the bucket exists). */
+  regionCheckedAt: z.string().optional(),
+  /** Set while the channel cannot be posted to; the monitor then tells the connector directly. */
+  channelUnreachable: channelUnreachableSchema.optional(),
+  /** The last check changed the state but Slack failed to take the announcement: try it again. */
+  unannounced: z.literal(true).optional(),
 });
 export type SavedDestination = z.infer<typeof savedDestinationSchema>;
+
+/** A destination about to be saved: the store gives it its version. */
+export type DestinationDraft = Omit<SavedDestination, 'version'> & { version?: number };
+
+/** Proof that the caller still holds a lock: a save is refused once another holder has it. */
+export interface Fence {
+  readonly lockKey: string;
+  readonly token: string;
+}
+
+export type SaveOutcome =
+  | {
+      readonly status: 'saved';
+      readonly destination: SavedDestination;
+      /** The destination this save replaced, if the bucket was connected already. */
+      readonly previous?: SavedDestination;
+    }
+  /** The fence's lock is no longer the caller's: nothing was written. */
+  | { readonly status: 'fenced' };
+
+/** What a check may change on the destination it checked; `null` clears a field. */
+export interface CheckRecord {
+  readonly lastCheck?: LastCheck;
+  readonly verifiedAt?: string;
+  readonly ownerId?: string;
+  readonly regionCheckedAt?: string;
+  readonly channelUnreachable?: ChannelUnreachable | null;
+  readonly unannounced?: true | null;
+}
+
+/**
+ * `recorded`; `removed` (the destination is gone); `changed` (set up again since: another version);
+ * `stale` (a check that started later has already recorded its result).
+ */
+export type RecordOutcome = 'recorded' | 'removed' | 'changed' | 'stale';
+
+export interface RemoveOutcome {
+  readonly removed: boolean;
+  /** What was removed, when its value could be read. */
+  readonly previous?: SavedDestination;
+}
 
 /** Setup sessions, expiring after the store's TTL. */
 export interface SessionStore {
@@ -43,13 +107,27 @@ export interface SessionStore {
   delete(teamId: string, id: string): Promise<void>;
 }
 
-/** Saved destinations, one per team and bucket. */
+/**
+ * Saved destinations, one per team and bucket. Every change is atomic, and a check's record is a
+ * compare-and-set on the version it checked, so state never goes backwards (DESIGN.md section 4).
+ */
 export interface DestinationStore {
-  save(destination: SavedDestination): Promise<void>;
+  /**
+   * Saves (or replaces) the destination under a new version, in one step with the team's set of
+   * buckets. With `fence`, only while that lock still holds the fence's token.
+   */
+  save(destination: DestinationDraft, fence?: Fence): Promise<SaveOutcome>;
+  /** Applies a check's result, only to `version` and only if no later check has recorded. */
+  record(
+    teamId: string,
+    bucket: string,
+    version: number,
+    record: CheckRecord,
+  ): Promise<RecordOutcome>;
   get(teamId: string, bucket: string): Promise<SavedDestination | undefined>;
   list(teamId: string): Promise<SavedDestination[]>;
-  /** True when something was removed. */
-  remove(teamId: string, bucket: string): Promise<boolean>;
+  /** Removes the destination in one step with the team's set of buckets. */
+  remove(teamId: string, bucket: string): Promise<RemoveOutcome>;
   /** Every team that has at least one saved destination (the monitor's sweep list). */
   teams(): Promise<string[]>;
 }
@@ -60,6 +138,8 @@ export interface LockStore {
   acquire(key: string, ttlMs: number): Promise<string | undefined>;
   /** Releases only when `token` still owns the lock. */
   release(key: string, token: string): Promise<void>;
+  /** Renews the lock's TTL while `token` still owns it; false when it was lost. */
+  extend(key: string, token: string, ttlMs: number): Promise<boolean>;
 }
 
 /** Whether the backing store answers; `memory` for the embedded default. */

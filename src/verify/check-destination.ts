@@ -1,31 +1,86 @@
-import type { DestinationStore, SavedDestination } from '../store/types';
+import type {
+  CheckRecord,
+  DestinationStore,
+  RecordOutcome,
+  SavedDestination,
+} from '../store/types';
 import type { VerificationReport, Verifier } from './report';
 import { summarizeReport } from './summary';
 
+/** How often the monitor compares a bucket's region: it cannot change while the bucket exists. */
+export const REGION_CHECK_INTERVAL_MS = 24 * 60 * 60 * 1000;
+
 export interface DestinationCheck {
   readonly report: VerificationReport;
-  /** The destination as saved after the check: new last check, and verifiedAt when it passed. */
-  readonly destination: SavedDestination;
+  /** What the check records: the last check, and what else it learnt. */
+  readonly record: CheckRecord;
 }
 
-/** Re-runs the checks on a saved destination and records the outcome as its last check. */
-export async function checkSavedDestination(
+/**
+ * Runs the checks on a saved destination: everything (`verify`, which writes its test object) or
+ * the monitor's routine check (`watch`, which never writes). Records nothing.
+ */
+export async function checkDestination(
   verifier: Verifier,
-  destinations: DestinationStore,
   destination: SavedDestination,
+  mode: 'verify' | 'watch',
   now: () => Date,
+  principalArn?: string,
 ): Promise<DestinationCheck> {
-  const report = await verifier.verify({
+  const target = {
     bucket: destination.settings.bucket,
     region: destination.settings.region,
     challengeKey: destination.challengeKey,
-  });
-  const at = now().toISOString();
-  const updated: SavedDestination = {
-    ...destination,
-    verifiedAt: report.ok ? at : destination.verifiedAt,
-    lastCheck: { at, ok: report.ok, summary: summarizeReport(report) },
+    ...(destination.ownerId === undefined ? {} : { expectedOwnerId: destination.ownerId }),
+    ...(principalArn === undefined ? {} : { principalArn }),
   };
-  await destinations.save(updated);
-  return { report, destination: updated };
+  const started = now();
+  const report =
+    mode === 'verify'
+      ? await verifier.verify(target)
+      : await verifier.watch({ ...target, checkRegion: regionDue(destination, started) });
+  return { report, record: recordOf(destination, report, started) };
+}
+
+/**
+ * What a report changes on the destination. `at` is when the check started, so that of two checks
+ * racing, the one that started later wins. A failure that says nothing about the bucket (S3 or the
+ * bot's side) is not recorded as the bucket failing: the last check stays as it was.
+ */
+export function recordOf(
+  destination: SavedDestination,
+  report: VerificationReport,
+  started: Date,
+): CheckRecord {
+  const at = started.toISOString();
+  if (report.inconclusive) return {};
+  return {
+    lastCheck: { at, ok: report.ok, summary: summarizeReport(report) },
+    ...(report.ok ? { verifiedAt: at } : {}),
+    ...(report.regionChecked ? { regionCheckedAt: at } : {}),
+    // The first owner seen is pinned: values saved before owners were recorded learn it here.
+    ...(destination.ownerId === undefined && report.ok && report.challengeOwnerId !== undefined
+      ? { ownerId: report.challengeOwnerId }
+      : {}),
+  };
+}
+
+function regionDue(destination: SavedDestination, now: Date): boolean {
+  const last = destination.regionCheckedAt ?? destination.connectedAt ?? destination.verifiedAt;
+  const at = Date.parse(last);
+  return !Number.isFinite(at) || now.getTime() - at >= REGION_CHECK_INTERVAL_MS;
+}
+
+/** Records `check` on the version it checked (compare-and-set); a record with nothing to say is a no-op. */
+export async function recordCheck(
+  destinations: DestinationStore,
+  destination: SavedDestination,
+  record: CheckRecord,
+): Promise<RecordOutcome> {
+  return destinations.record(
+    destination.teamId,
+    destination.settings.bucket,
+    destination.version,
+    record,
+  );
 }

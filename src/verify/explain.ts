@@ -8,7 +8,7 @@ export interface S3ErrorClassification {
   readonly outcome: CheckOutcome;
   /** The bucket's real region, when S3 said it (`x-amz-bucket-region`, or a redirect body). */
   readonly bucketRegion?: string;
-  /** For `unexpected` only: S3's error code and HTTP status, safe to show. */
+  /** S3's error code and HTTP status, safe to show (e.g. "AccessDenied, HTTP 403"). */
   readonly detail?: string;
 }
 
@@ -18,24 +18,34 @@ export interface ExplainContext {
   readonly region: string;
   /** The region S3 says the bucket is in, when known. */
   readonly actualRegion?: string;
-  /** From the classification of an `unexpected` error. */
+  /** S3's error code and HTTP status, from the classification. */
   readonly detail?: string;
+  /** The principal of the bucket's partition: the one to grant in a KMS key policy. */
+  readonly principalArn?: string;
 }
 
-// Connection-level failures: nothing reached S3, or S3's answer never came back.
+// Nothing reached S3: the bot's endpoint or network.
 const UNREACHABLE_CODES = new Set([
   'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
   'ENOTFOUND',
   'EAI_AGAIN',
   'EHOSTUNREACH',
   'ENETUNREACH',
-  'EPIPE',
   'EPROTO',
 ]);
+// S3 was reached but its answer broke off: a passing fault, no one's at the bucket.
+const DROPPED_CODES = new Set(['ECONNRESET', 'ECONNABORTED', 'EPIPE']);
+// S3's own ways of saying "not now" (DESIGN.md section 4: transient is not failing).
+const TRANSIENT_NAMES = new Set([
+  'InternalError',
+  'ServiceUnavailable',
+  'SlowDown',
+  'RequestTimeout',
+  'OperationAborted',
+]);
+const TRANSIENT_STATUSES = new Set([500, 502, 503, 504]);
 const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT']);
-const TIMEOUT_NAMES = new Set(['TimeoutError', 'AbortError', 'RequestTimeout']);
+const TIMEOUT_NAMES = new Set(['TimeoutError', 'AbortError']);
 // The bot's own identity is at fault: no request about the bucket could be judged.
 const CREDENTIAL_NAMES = new Set([
   'CredentialsProviderError',
@@ -51,16 +61,7 @@ const REGION_MISMATCH_NAMES = new Set([
   'AuthorizationHeaderMalformed',
   'IllegalLocationConstraintException',
 ]);
-const OPERATOR_FAULTS: ReadonlySet<CheckOutcome> = new Set([
-  'no_credentials',
-  'unreachable',
-  'timeout',
-]);
-
-/** Failures that are ours (credentials, network, endpoint), not the user's bucket. */
-export function isOperatorFault(outcome: CheckOutcome): boolean {
-  return OPERATOR_FAULTS.has(outcome);
-}
+export { isOperatorFault, isTransient } from './report';
 
 /**
  * Maps anything an S3 call threw to our outcome. `check` tells a missing object (HeadObject 404)
@@ -73,6 +74,7 @@ export function classifyS3Error(error: unknown, check?: CheckName): S3ErrorClass
 
   // Checked before the name: the SDK names a reset connection "TimeoutError" (code ECONNRESET).
   if (codes.some((code) => UNREACHABLE_CODES.has(code))) return { outcome: 'unreachable' };
+  if (codes.some((code) => DROPPED_CODES.has(code))) return { outcome: 'transient' };
   if (codes.some((code) => TIMEOUT_CODES.has(code)) || TIMEOUT_NAMES.has(name)) {
     return { outcome: 'timeout' };
   }
@@ -83,6 +85,13 @@ export function classifyS3Error(error: unknown, check?: CheckName): S3ErrorClass
   const status = httpStatus(fields);
   const bucketRegion = regionFrom(fields);
   const withRegion = bucketRegion === undefined ? {} : { bucketRegion };
+  const detail = [safeCode(name) ?? safeCode(codes[0]), status && `HTTP ${status}`]
+    .filter(Boolean)
+    .join(', ');
+  const withDetail = detail ? { detail } : {};
+  if (TRANSIENT_NAMES.has(name) || (status !== undefined && TRANSIENT_STATUSES.has(status))) {
+    return { outcome: 'transient', ...withDetail };
+  }
   if (status === 301 || status === 307 || REDIRECT_NAMES.has(name)) {
     return { outcome: 'wrong_region', ...withRegion };
   }
@@ -96,13 +105,14 @@ export function classifyS3Error(error: unknown, check?: CheckName): S3ErrorClass
       outcome: check === undefined || check === 'challenge' ? 'not_found' : 'no_such_bucket',
     };
   }
+  // SSE-KMS: S3 answers 403 AccessDenied naming kms:GenerateDataKey, or a KMS.* error code.
+  if (/^KMS\./.test(name) || /\bkms:/i.test(message))
+    return { outcome: 'kms_denied', ...withDetail };
   // A HeadBucket 403 still names the bucket's region, which is all the region check needs.
-  if (name === 'AccessDenied' || status === 403) return { outcome: 'access_denied', ...withRegion };
-
-  const detail = [safeCode(name) ?? safeCode(codes[0]), status && `HTTP ${status}`]
-    .filter(Boolean)
-    .join(', ');
-  return { outcome: 'unexpected', ...(detail ? { detail } : {}) };
+  if (name === 'AccessDenied' || status === 403) {
+    return { outcome: 'access_denied', ...withRegion, ...withDetail };
+  }
+  return { outcome: 'unexpected', ...withDetail };
 }
 
 /** What the user is told about one check: the problem in plain words, then the fix. */
@@ -112,56 +122,100 @@ export function explainCheck(
   context: ExplainContext,
 ): string {
   const bucket = `\`${context.bucket}\``;
-  const addPolicy =
-    'Add the bucket policy from your setup message exactly as shown, then check again.';
+  const code = context.detail ? ` (${context.detail})` : '';
   switch (outcome) {
     case 'ok':
       return OK_TEXT[check](context);
     case 'skipped':
-      return check === 'region'
-        ? `Skipped: the S3 endpoint did not report the bucket's region (S3-compatible servers often do not), so it could not be compared with ${context.region}. Nothing to fix.`
-        : 'Skipped.';
+      return SKIPPED_TEXT[check](context);
+    case 'not_run':
+      return 'Not checked: the challenge file must pass first, so that nothing is written into a bucket not proven to be yours.\nFix the challenge file, then check again.';
     case 'not_found':
       return check === 'challenge'
         ? `${CHALLENGE_NOT_FOUND_TEXT}\nCreate a blank file with no extension, named exactly as shown in your setup message, upload it to the top level of ${bucket}, and keep it there for as long as the destination exists.`
         : `S3 answered 404 Not Found for ${bucket}.\nCheck the bucket name, then check again.`;
     case 'access_denied':
-      return `${ACCESS_DENIED_PROBLEM[check](bucket)}\n${addPolicy}`;
+      return `${ACCESS_DENIED_PROBLEM[check](bucket, code)}\n${ADD_POLICY} ${OTHER_DENIALS}`;
+    case 'kms_denied':
+      return (
+        `S3 refused${code} because the bucket's default encryption uses an AWS KMS key that the bot's principal may not use.\n` +
+        `Add this statement to that key's key policy, then check again: ${kmsStatement(context.principalArn)}`
+      );
     case 'no_such_bucket':
       return `The bucket ${bucket} does not exist (NoSuchBucket).\nCheck the spelling of the name and that the bucket is in the AWS account you meant, then run setup again with the right name.`;
     case 'wrong_region':
       return context.actualRegion
         ? `The bucket is in ${context.actualRegion}, not ${context.region}.\nRun setup again and choose ${context.actualRegion} as the region.`
         : `The bucket is not in ${context.region}: S3 redirected the request to another region.\nRun setup again and choose the bucket's region (the S3 console shows it in the bucket list).`;
+    case 'owner_differs':
+      return (
+        'Warning: objects the bot writes belong to the bot\'s AWS account, not the bucket owner\'s, because the bucket has ACLs enabled (Object Ownership "Object writer"). Your account could not read what the loader writes.\n' +
+        'In the S3 console, open the bucket › Permissions › Object Ownership › Edit, and choose "Bucket owner enforced (ACLs disabled)". The destination is saved either way.'
+      );
+    case 'changed_hands':
+      return `The challenge file in ${bucket} now belongs to another owner than when the destination was saved: the bucket changed hands (it was deleted and created again, perhaps by someone else).\nIf the bucket is yours, run setup again for it; otherwise remove this destination.`;
+    case 'transient':
+      return `S3 did not answer properly${code}, so this check could not finish. Nothing to fix on your side.\nCheck again in a minute; if it keeps happening, ask whoever runs the bot.`;
     case 'no_credentials':
       return "This is a problem with the bot's own AWS credentials, not your bucket: they are missing, invalid or expired.\nAsk whoever runs the bot to fix its AWS credentials, then check again.";
     case 'unreachable':
       return "The bot could not connect to S3. This is a problem on the bot's side (its S3 endpoint or network), not your bucket.\nAsk whoever runs the bot to check its S3 endpoint and network, then check again.";
     case 'timeout':
-      return "S3 did not answer in time, so this check could not finish. This is not a problem with your bucket's settings.\nCheck again in a minute; if it keeps happening, ask whoever runs the bot to look at its connection to S3.";
+      return 'S3 did not answer in time, so this check could not finish. Nothing to fix on your side.\nCheck again in a minute; if it keeps happening, ask whoever runs the bot to look at its connection to S3.';
     case 'unexpected':
-      return `S3 answered with an unexpected error${context.detail ? ` (${context.detail})` : ''}.\nCheck again in a minute; if it keeps happening, ask whoever runs the bot.`;
+      return `S3 answered with an unexpected error${code}.\nCheck again in a minute; if it keeps happening, ask whoever runs the bot.`;
   }
+}
+
+const ADD_POLICY =
+  'Add the statements of the bucket policy generated at setup to the bucket policy (keep its other statements), then check again.';
+const OTHER_DENIALS =
+  'If they are in place as generated, something else denies: an explicit Deny in the bucket policy, an organization SCP or RCP, or Requester Pays on the bucket.';
+
+/** The key-policy statement that lets our principal write through a customer-managed KMS key. */
+function kmsStatement(principalArn: string | undefined): string {
+  const statement = {
+    Sid: 'S3DestinationUseKey',
+    Effect: 'Allow',
+    Principal: { AWS: principalArn ?? '<the principal in the bucket policy>' },
+    Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+    Resource: '*',
+  };
+  return `\`${JSON.stringify(statement)}\``;
 }
 
 const OK_TEXT: Readonly<Record<CheckName, (context: ExplainContext) => string>> = {
   challenge: () => 'The challenge file is in the bucket.',
   list: () => 'The bot can list the bucket.',
   write: () =>
-    `The bot can write to the bucket (it wrote the empty object \`${WRITE_CHECK_KEY}\`).`,
+    `The bot can write to the bucket (it wrote the empty object \`${WRITE_CHECK_KEY}\`; you may delete it).`,
+  ownership: () => 'Objects the bot writes belong to the bucket owner.',
   region: ({ region }) => `The bucket is in ${region}, the region chosen in setup.`,
 };
 
-const ACCESS_DENIED_PROBLEM: Readonly<Record<CheckName, (bucket: string) => string>> = {
-  challenge: (bucket) =>
-    `Access denied (403) when the bot read the challenge file in ${bucket}: the bucket policy is missing, or it was written for another principal. (S3 also answers 403 for a missing file when the policy lacks \`s3:ListBucket\`.)`,
-  list: (bucket) =>
-    `Access denied (403) when the bot listed ${bucket}: the bucket policy is missing \`s3:ListBucket\`.`,
-  write: (bucket) =>
-    `Access denied (403) when the bot wrote a test object to ${bucket}: the bucket policy is missing \`s3:PutObject\`.`,
-  region: (bucket) =>
-    `Access denied (403) when the bot asked for the region of ${bucket}: the bucket policy is missing \`s3:ListBucket\`, which HeadBucket needs.`,
+const SKIPPED_TEXT: Readonly<Record<CheckName, (context: ExplainContext) => string>> = {
+  challenge: () => 'Skipped.',
+  list: () => 'Skipped.',
+  write: () => 'Skipped.',
+  ownership: () =>
+    'Skipped: the S3 endpoint did not report object owners, so who owns what the loader writes could not be compared. Nothing to fix.',
+  region: ({ region }) =>
+    `Skipped: the S3 endpoint did not report the bucket's region (S3-compatible servers often do not), so it could not be compared with ${region}. Nothing to fix.`,
 };
+
+const ACCESS_DENIED_PROBLEM: Readonly<Record<CheckName, (bucket: string, code: string) => string>> =
+  {
+    challenge: (bucket, code) =>
+      `Access denied${code} when the bot read the challenge file in ${bucket}: the bucket policy is missing, or it was written for another principal. (S3 also answers 403 for a missing file when the policy lacks \`s3:ListBucket\`.)`,
+    list: (bucket, code) =>
+      `Access denied${code} when the bot listed ${bucket}: the bucket policy is missing \`s3:ListBucket\`.`,
+    write: (bucket, code) =>
+      `Access denied${code} when the bot wrote a test object to ${bucket}: the bucket policy is missing \`s3:PutObject\`.`,
+    ownership: (bucket, code) =>
+      `Access denied${code} when the bot listed the owners of its objects in ${bucket}: the bucket policy is missing \`s3:ListBucket\`.`,
+    region: (bucket, code) =>
+      `Access denied${code} when the bot asked for the region of ${bucket}: the bucket policy is missing \`s3:ListBucket\`, which HeadBucket needs.`,
+  };
 
 function httpStatus(fields: Record<string, unknown>): number | undefined {
   const metadata = fields.$metadata as { httpStatusCode?: unknown } | undefined;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   HeadBucketCommand,
   HeadObjectCommand,
@@ -5,15 +6,17 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { ConcurrencyLimit } from './concurrency-limit';
-import { classifyS3Error, explainCheck, isOperatorFault } from './explain';
+import { classifyS3Error, explainCheck } from './explain';
 import {
-  CHECK_NAMES,
+  assembleReport,
+  checkResult,
   type CheckName,
   type CheckOutcome,
   type CheckResult,
   type VerificationReport,
   type Verifier,
   type VerifyTarget,
+  type WatchTarget,
   WRITE_CHECK_KEY,
 } from './report';
 import type { S3ClientFactory } from './s3-clients';
@@ -31,18 +34,26 @@ export interface S3VerifierOptions {
  */
 const DEFAULT_MAX_CONCURRENT = 12;
 
+/** Base64 MD5 of the empty write-check body: a checksum every S3 engine accepts (Object Lock requires one). */
+const EMPTY_BODY_MD5 = createHash('md5').update(Buffer.alloc(0)).digest('base64');
+
 interface Observation {
   readonly check: CheckName;
   readonly outcome: CheckOutcome;
   readonly actualRegion?: string;
   readonly detail?: string;
+  /** For listings: whether the object was listed. */
+  readonly listed?: boolean;
+  /** For listings: the owner of the object listed, when the engine reported one. */
+  readonly ownerId?: string;
 }
 
 type Probe = (signal: AbortSignal) => Promise<Omit<Observation, 'check'>>;
 
 /**
- * Runs the four checks of DESIGN.md section 4 concurrently with the bot's own credentials.
- * Never throws for an S3 problem, never creates the challenge object, never logs anything.
+ * Runs the checks of DESIGN.md section 4 with the bot's own credentials, in an order that never
+ * writes into a bucket before its challenge file proves it is the user's. Never throws for an S3
+ * problem, never creates the challenge object, never logs anything.
  *
  * Verifications beyond `maxConcurrent` wait for a turn before their deadlines start: a burst of
  * Check and Save clicks (or clicks during a monitor sweep) then gets late answers instead of
@@ -62,53 +73,123 @@ export class S3Verifier implements Verifier {
     return this.turns.run(() => this.verifyNow(target));
   }
 
-  private async verifyNow(target: VerifyTarget): Promise<VerificationReport> {
-    const probes = this.probes(target);
-    const observed = await Promise.all(
-      CHECK_NAMES.map((check) => this.observe(check, probes[check], target)),
-    );
-    const checks = reconcile(observed).map((observation) => toResult(observation, target));
-    return {
-      ok: checks.every((result) => result.passed),
-      operatorFault: checks.some((result) => isOperatorFault(result.outcome)),
-      checks,
-    };
+  watch(target: WatchTarget): Promise<VerificationReport> {
+    return this.turns.run(() => this.watchNow(target));
   }
 
-  private probes(target: VerifyTarget): Record<CheckName, Probe> {
+  private async verifyNow(target: VerifyTarget): Promise<VerificationReport> {
+    const s3 = this.calls(target);
+    // The region only reads, so it runs alongside the challenge.
+    const [headed, region] = await Promise.all([
+      this.observe('challenge', s3.headChallenge, target),
+      this.observe('region', s3.region, target),
+    ]);
+    let challenge = headed;
+    const rest: Partial<Record<'list' | 'write' | 'ownership', Observation>> = {};
+    if (challenge.outcome === 'ok') {
+      rest.list = await this.observe('list', s3.listOwner(target.challengeKey), target);
+      challenge = pinOwner(challenge, rest.list, target.expectedOwnerId);
+    }
+    if (challenge.outcome === 'ok') {
+      rest.write = await this.observe('write', s3.write, target);
+      rest.ownership =
+        rest.write.outcome === 'ok' && rest.list?.outcome === 'ok'
+          ? compareOwners(
+              rest.list,
+              await this.observe('ownership', s3.listOwner(WRITE_CHECK_KEY), target),
+            )
+          : { check: 'ownership', outcome: 'not_run' };
+    }
+    const notRun = (check: 'list' | 'write' | 'ownership'): Observation =>
+      rest[check] ?? { check, outcome: 'not_run' };
+    return this.report(
+      [challenge, notRun('list'), notRun('write'), notRun('ownership'), region],
+      target,
+      true,
+    );
+  }
+
+  /**
+   * One listing with the challenge's key as prefix answers presence, owner and the list permission
+   * at once; only a file that is not listed (or a denied listing) costs a HeadObject, for S3's own
+   * answer about it. Writes nothing.
+   */
+  private async watchNow(target: WatchTarget): Promise<VerificationReport> {
+    const s3 = this.calls(target);
+    const [list, region] = await Promise.all([
+      this.observe('list', s3.listOwner(target.challengeKey), target),
+      target.checkRegion ? this.observe('region', s3.region, target) : undefined,
+    ]);
+    let challenge: Observation =
+      list.outcome === 'ok' && list.listed
+        ? { check: 'challenge', outcome: 'ok' }
+        : list.outcome === 'ok' || list.outcome === 'access_denied'
+          ? await this.observe('challenge', s3.headChallenge, target)
+          : { ...list, check: 'challenge' };
+    challenge = pinOwner(challenge, list, target.expectedOwnerId);
+    return this.report(region ? [challenge, list, region] : [challenge, list], target, !!region);
+  }
+
+  private report(
+    observed: readonly Observation[],
+    target: VerifyTarget,
+    regionChecked: boolean,
+  ): VerificationReport {
+    const listed = observed.find((o) => o.check === 'list');
+    return assembleReport(
+      reconcile(observed).map((observation) => toResult(observation, target)),
+      {
+        regionChecked,
+        ...(listed?.ownerId === undefined ? {} : { challengeOwnerId: listed.ownerId }),
+      },
+    );
+  }
+
+  private calls(target: VerifyTarget) {
     const client = this.clients.forRegion(target.region);
     const { bucket, challengeKey } = target;
     const ok = { outcome: 'ok' } as const;
     return {
-      challenge: async (abortSignal) => {
+      headChallenge: (async (abortSignal) => {
         await client.send(new HeadObjectCommand({ Bucket: bucket, Key: challengeKey }), {
           abortSignal,
         });
         return ok;
-      },
-      list: async (abortSignal) => {
-        await client.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1 }), {
-          abortSignal,
-        });
-        return ok;
-      },
-      write: async (abortSignal) => {
+      }) satisfies Probe,
+      /** Lists exactly `key` with its owner; `not_found` when it is not there. */
+      listOwner:
+        (key: string): Probe =>
+        async (abortSignal) => {
+          const output = await client.send(
+            new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1, FetchOwner: true }),
+            { abortSignal },
+          );
+          const listed = output.Contents?.find((object) => object.Key === key);
+          const ownerId = listed?.Owner?.ID;
+          return { outcome: 'ok', listed: listed !== undefined, ...(ownerId ? { ownerId } : {}) };
+        },
+      write: (async (abortSignal) => {
         await client.send(
-          new PutObjectCommand({ Bucket: bucket, Key: WRITE_CHECK_KEY, Body: Buffer.alloc(0) }),
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: WRITE_CHECK_KEY,
+            Body: Buffer.alloc(0),
+            ContentMD5: EMPTY_BODY_MD5,
+          }),
           { abortSignal },
         );
         return ok;
-      },
-      region: async (abortSignal) => {
+      }) satisfies Probe,
+      region: (async (abortSignal) => {
         const output = await client.send(new HeadBucketCommand({ Bucket: bucket }), {
           abortSignal,
         });
         return compareRegion(output.BucketRegion, target.region);
-      },
+      }) satisfies Probe,
     };
   }
 
-  /** One check, bounded by the timeout, with every failure turned into an outcome. */
+  /** One call, bounded by the timeout, with every failure turned into an outcome. */
   private async observe(
     check: CheckName,
     probe: Probe,
@@ -133,6 +214,26 @@ export class S3Verifier implements Verifier {
       };
     }
   }
+}
+
+/** The challenge fails when its owner is not the one saved with the destination. */
+function pinOwner(
+  challenge: Observation,
+  listing: Observation,
+  expectedOwnerId: string | undefined,
+): Observation {
+  if (challenge.outcome !== 'ok' || expectedOwnerId === undefined) return challenge;
+  if (listing.ownerId === undefined || listing.ownerId === expectedOwnerId) return challenge;
+  return { check: 'challenge', outcome: 'changed_hands' };
+}
+
+/** Ownership: the write-check object must belong to whoever owns the challenge file. */
+function compareOwners(challengeListing: Observation, writeListing: Observation): Observation {
+  if (writeListing.outcome !== 'ok') return writeListing;
+  const theirs = challengeListing.ownerId;
+  const ours = writeListing.ownerId;
+  if (theirs === undefined || ours === undefined) return { check: 'ownership', outcome: 'skipped' };
+  return { check: 'ownership', outcome: theirs === ours ? 'ok' : 'owner_differs' };
 }
 
 function compareRegion(
@@ -169,14 +270,13 @@ function toResult(observation: Observation, target: VerifyTarget): CheckResult {
     region: target.region,
     ...(observation.actualRegion === undefined ? {} : { actualRegion: observation.actualRegion }),
     ...(observation.detail === undefined ? {} : { detail: observation.detail }),
+    ...(target.principalArn === undefined ? {} : { principalArn: target.principalArn }),
   });
-  return {
-    check: observation.check,
-    outcome: observation.outcome,
-    passed: observation.outcome === 'ok' || observation.outcome === 'skipped',
-    // The challenge name is a credential: whatever S3 echoed back, it never reaches the user's text.
-    text: target.challengeKey ? text.split(target.challengeKey).join('the challenge file') : text,
-  };
+  // The challenge name is a credential: whatever S3 echoed back, it never reaches the user's text.
+  const safeText = target.challengeKey
+    ? text.split(target.challengeKey).join('the challenge file')
+    : text;
+  return checkResult(observation.check, observation.outcome, safeText);
 }
 
 /**

@@ -5,9 +5,10 @@ import { StoreUnavailableError } from '../../src/errors';
 import { createRedisStores, type SessionStore, type SetupSession } from '../../src/store';
 import {
   destinationKey,
+  auditKey,
   destinationsKey,
+  destinationVersionKey,
   sessionKey,
-  TEAMS_KEY,
   verifyLockKey,
 } from '../../src/store/keys';
 import { CHALLENGE_NOT_FOUND_TEXT } from '../../src/verify/explain';
@@ -257,13 +258,15 @@ describe('Check and Save against a real S3 server, end to end over signed HTTP',
     expect(report).toContain(
       `:x: *Challenge file*: ${CHALLENGE_NOT_FOUND_TEXT}\nCreate a blank file with no extension`,
     );
-    expect(report).toContain(':white_check_mark: *List the bucket*');
-    expect(report).toContain(':white_check_mark: *Write an object*');
+    expect(report).toContain(':heavy_minus_sign: *List the bucket*: Not checked');
+    expect(report).toContain(':heavy_minus_sign: *Write an object*: Not checked');
     expect(report).toContain(':heavy_minus_sign: *Bucket region*: Skipped');
     expect(report).toContain('Nothing was saved yet.');
+    // Nothing is written into a bucket before its challenge file proves it is the user's.
+    expect(await s3.objectExists(bucket, WRITE_CHECK_KEY)).toBe(false);
     // The channel was told, so the user gets no second copy, and the instructions stay on screen.
     expect(postsTo(t.slack, failedClick)).toEqual([]);
-    expect(await redis.keys()).toEqual([sessionKey(TEAM, setup.sessionId)]);
+    expect(await redis.keys()).toEqual([auditKey(TEAM), sessionKey(TEAM, setup.sessionId)].sort());
     expect(await t.deps.stores.sessions.get(TEAM, setup.sessionId)).not.toHaveProperty('savedAt');
     expect(await t.deps.stores.destinations.list(TEAM)).toEqual([]);
 
@@ -285,8 +288,13 @@ describe('Check and Save against a real S3 server, end to end over signed HTTP',
       challengeKey: setup.challenge,
       channelId: DEFAULT_ACTOR.channelId,
       connectedBy: DEFAULT_ACTOR.userId,
+      version: 1,
+      connectedAt: saved?.verifiedAt,
       verifiedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      regionCheckedAt: saved?.verifiedAt,
       lastCheck: { at: saved?.verifiedAt, ok: true, summary: 'All checks passed' },
+      // The challenge file's owner, as the S3 server reports it: pinned for later checks.
+      ownerId: expect.any(String),
     });
     expect((await t.deps.stores.sessions.get(TEAM, setup.sessionId))?.savedAt).toBe(
       saved?.verifiedAt,
@@ -296,7 +304,8 @@ describe('Check and Save against a real S3 server, end to end over signed HTTP',
         destinationKey(TEAM, bucket),
         destinationsKey(TEAM),
         sessionKey(TEAM, setup.sessionId),
-        TEAMS_KEY,
+        destinationVersionKey(TEAM),
+        auditKey(TEAM),
       ].sort(),
     );
 
@@ -539,10 +548,16 @@ describe('Check and Save while a check is already running', () => {
 
     expect(busy.body).toMatchObject({
       response_type: 'ephemeral',
-      text: `A check of \`${bucket}\` is already running: its result will appear in the channel. If nothing appears within a minute, press *Check and Save* again.`,
+      text: `A check of \`${bucket}\` is already running: its result will appear in the channel.`,
     });
     const operations = s3.requests.map((request) => request.operation).sort();
-    expect(operations).toEqual(['HeadBucket', 'HeadObject', 'ListObjectsV2', 'PutObject']);
+    expect(operations).toEqual([
+      'HeadBucket',
+      'HeadObject',
+      'ListObjectsV2',
+      'ListObjectsV2',
+      'PutObject',
+    ]);
     expect(teamVisible(t.slack)).toHaveLength(1);
     expect(shownText(t.slack.callsTo('chat.postMessage')[0]!)).toContain(`connected \`${bucket}\``);
     expect(replaced.body.replace_original).toBe(true);
@@ -554,7 +569,8 @@ describe('Check and Save while a check is already running', () => {
         destinationKey(TEAM, bucket),
         destinationsKey(TEAM),
         sessionKey(TEAM, setup.sessionId),
-        TEAMS_KEY,
+        destinationVersionKey(TEAM),
+        auditKey(TEAM),
       ].sort(),
     );
     expectNoSecretsShared(t, setup);

@@ -59,6 +59,7 @@ function savedDestination(
   const { settings, ...rest } = overrides;
   return {
     teamId: TEAM,
+    version: 0,
     channelId: 'C0SETUP',
     connectedBy: 'U0CAROL',
     challengeKey: challengeKey(),
@@ -392,7 +393,7 @@ describe('/s3-destination verify <bucket>', () => {
 
     expect(call.body).toMatchObject({
       response_type: 'ephemeral',
-      text: `A check of \`${bucket}\` is already running: its result will appear in the channel. If nothing appears within a minute, run \`/s3-destination verify ${bucket}\` again.`,
+      text: `A check of \`${bucket}\` is already running: its result will appear in the channel.`,
     });
     expect(t.slack.callsTo('chat.postMessage')).toHaveLength(0);
     expect((await seeded.destinations.get(TEAM, bucket))?.lastCheck).toEqual(destination.lastCheck);
@@ -421,7 +422,7 @@ describe('/s3-destination remove <bucket>', () => {
     expect(visibleText(call.body)).toContain(`Remove the S3 destination \`${bucket}\`?`);
     expect(confirm).toEqual({ action_id: 'confirm_remove', value: JSON.stringify({ bucket }) });
     expect(cancel).toEqual({ action_id: 'cancel_remove', value: JSON.stringify({ bucket }) });
-    expect(await seeded.destinations.get(TEAM, bucket)).toEqual(destination);
+    expect(await seeded.destinations.get(TEAM, bucket)).toEqual({ ...destination, version: 1 });
     expect(t.slack.callsTo('chat.postMessage')).toHaveLength(0);
   });
 
@@ -434,7 +435,7 @@ describe('/s3-destination remove <bucket>', () => {
       replace_original: true,
       text: `Kept \`${bucket}\`. Nothing was removed.`,
     });
-    expect(await seeded.destinations.get(TEAM, bucket)).toEqual(destination);
+    expect(await seeded.destinations.get(TEAM, bucket)).toEqual({ ...destination, version: 1 });
     expect(t.slack.callsTo('chat.postMessage')).toHaveLength(0);
   });
 
@@ -495,7 +496,7 @@ describe('/s3-destination remove <bucket>', () => {
     );
 
     expect(reply.body.text).toBe(`\`${bucket}\` was already removed.`);
-    expect(await seeded.destinations.get(TEAM, bucket)).toEqual(destination);
+    expect(await seeded.destinations.get(TEAM, bucket)).toEqual({ ...destination, version: 1 });
     expect(t.slack.callsTo('chat.postMessage')).toHaveLength(0);
   });
 
@@ -507,7 +508,7 @@ describe('/s3-destination remove <bucket>', () => {
       text: 'No saved destination is called `never-connected` in this workspace. See `/s3-destination list`.',
     });
     expect(buttonsOf(call.body)).toEqual([]);
-    expect(await seeded.destinations.get(TEAM, bucket)).toEqual(destination);
+    expect(await seeded.destinations.get(TEAM, bucket)).toEqual({ ...destination, version: 1 });
   });
 
   it('asks for the bucket when none is given', async () => {
@@ -523,7 +524,7 @@ describe('/s3-destination remove <bucket>', () => {
     expect(reply.body.text).toBe(
       'This button is not valid any more: run `/s3-destination remove <bucket>` again.',
     );
-    expect(await seeded.destinations.get(TEAM, bucket)).toEqual(destination);
+    expect(await seeded.destinations.get(TEAM, bucket)).toEqual({ ...destination, version: 1 });
   });
 });
 
@@ -634,7 +635,7 @@ describe('ADMIN_USER_IDS', () => {
 
     expect(ack).toEqual({ response_type: 'ephemeral', text: refusal });
     expect(t.slack.calls).toHaveLength(0);
-    expect(await seeded.destinations.get(TEAM, bucket)).toEqual(destination);
+    expect(await seeded.destinations.get(TEAM, bucket)).toEqual({ ...destination, version: 1 });
   });
 
   it("refuses a non-admin's click on Remove, and keeps the destination", async () => {
@@ -645,7 +646,7 @@ describe('ADMIN_USER_IDS', () => {
     );
 
     expect(reply.body).toMatchObject({ replace_original: true, text: refusal });
-    expect(await seeded.destinations.get(TEAM, bucket)).toEqual(destination);
+    expect(await seeded.destinations.get(TEAM, bucket)).toEqual({ ...destination, version: 1 });
     expect(t.slack.callsTo('chat.postMessage')).toHaveLength(0);
   });
 

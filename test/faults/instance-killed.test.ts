@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { createRedisClient, waitForRedis } from '../../src/store';
-import { TEAMS_KEY, destinationKey, sessionKey } from '../../src/store/keys';
+import { destinationKey, sessionKey } from '../../src/store/keys';
 import { WRITE_CHECK_KEY } from '../../src/verify/report';
 import { spawnBot, type BotProcess } from '../support/bot-process';
 import { REDIS_URL } from '../support/redis';
@@ -84,7 +84,6 @@ describe('a replica killed in the middle of a setup', () => {
     }
     const keys = await redis.keys(`s3d:{${actor.teamId}}:*`);
     if (keys.length > 0) await redis.del(...keys);
-    await redis.srem(TEAMS_KEY, actor.teamId);
     await redis.quit();
     await s3.stop();
     await slack.close();

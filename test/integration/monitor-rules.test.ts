@@ -19,6 +19,10 @@ class ScriptedVerifier implements Verifier {
     const answer = this.answers.get(target.bucket);
     return answer ? answer(target) : Promise.resolve(reportWith({}, target.bucket));
   }
+
+  watch(target: VerifyTarget): Promise<VerificationReport> {
+    return this.verify(target);
+  }
 }
 
 let slack: SlackStandIn;
@@ -59,7 +63,12 @@ function startTestMonitor(intervalSeconds = 0, options: MonitorOptions = {}): Mo
     retryConfig: { retries: 0 },
   });
   // A tiny lock TTL: these tests sweep again at once, which one sweep per interval would refuse.
-  const monitor = startMonitor(deps, client, intervalSeconds, { lockTtlMs: 1, ...options });
+  // No pause before confirming a failure: these tests assert what is confirmed, not when.
+  const monitor = startMonitor(deps, client, intervalSeconds, {
+    lockTtlMs: 1,
+    confirmDelayMs: 0,
+    ...options,
+  });
   monitors.push(monitor);
   return monitor;
 }
@@ -67,18 +76,27 @@ function startTestMonitor(intervalSeconds = 0, options: MonitorOptions = {}): Mo
 /** Resolves once `ms` have passed, so a 1 ms lock has certainly expired. */
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function save(bucket: string, overrides: Partial<SavedDestination> = {}) {
+async function save(
+  bucket: string,
+  overrides: Partial<SavedDestination> = {},
+): Promise<SavedDestination> {
   const destination = passingDestination({
     ...overrides,
     settings: { ...passingDestination().settings, bucket },
   });
-  await stores.destinations.save(destination);
-  return destination;
+  const saved = await stores.destinations.save(destination);
+  if (saved.status !== 'saved') throw new Error('not saved');
+  return saved.destination;
+}
+
+/** What a sweep that ran to its end counted. */
+function swept(counts: { checked: number; alerts: number; recoveries: number; failures: number }) {
+  return { ...counts, aborted: false };
 }
 
 describe('the monitor’s rules', () => {
   it('neither alerts nor records a failure that is on the bot’s side, and tells the operator', async () => {
-    await save('acme-data-lake');
+    const saved = await save('acme-data-lake');
     verifier.answer(
       'acme-data-lake',
       reportWith({ challenge: 'no_credentials', list: 'no_credentials', write: 'no_credentials' }),
@@ -87,9 +105,9 @@ describe('the monitor’s rules', () => {
 
     const result = await monitor.sweepOnce();
 
-    expect(result).toEqual({ checked: 1, alerts: 0, recoveries: 0, failures: 1 });
+    expect(result).toEqual(swept({ checked: 1, alerts: 0, recoveries: 0, failures: 1 }));
     expect(slack.callsTo('chat.postMessage')).toHaveLength(0);
-    expect(await stores.destinations.get('T1', 'acme-data-lake')).toEqual(passingDestination());
+    expect(await stores.destinations.get('T1', 'acme-data-lake')).toEqual(saved);
     const errors = logs.map((line) => JSON.parse(line)).filter((entry) => entry.level === 50);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ bucket: 'acme-data-lake', teamId: 'T1' });
@@ -105,7 +123,7 @@ describe('the monitor’s rules', () => {
 
     const result = await monitor.sweepOnce();
 
-    expect(result).toEqual({ checked: 1, alerts: 0, recoveries: 0, failures: 0 });
+    expect(result).toEqual(swept({ checked: 1, alerts: 0, recoveries: 0, failures: 0 }));
     expect(slack.callsTo('chat.postMessage')).toHaveLength(0);
     const saved = await stores.destinations.get('T1', 'acme-data-lake');
     expect(saved?.lastCheck).toEqual({
@@ -129,31 +147,186 @@ describe('the monitor’s rules', () => {
     expect(slack.callsTo('chat.postMessage')).toHaveLength(0);
   });
 
-  it('keeps the change unrecorded when Slack refuses the alert, and alerts on the next sweep', async () => {
-    await save('acme-data-lake');
-    verifier.answer('acme-data-lake', reportWith({ challenge: 'not_found' }));
-    slack.answer('chat.postMessage', { ok: false, error: 'channel_not_found' });
+  it('neither alerts nor records S3 answering 503 or timing out: nothing to fix at the bucket', async () => {
+    const saved = await save('acme-data-lake');
+    verifier.answer('acme-data-lake', reportWith({ challenge: 'transient', list: 'timeout' }));
     const monitor = startTestMonitor();
 
-    expect(await monitor.sweepOnce()).toEqual({
+    const result = await monitor.sweepOnce();
+
+    expect(result).toEqual(swept({ checked: 1, alerts: 0, recoveries: 0, failures: 1 }));
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(0);
+    expect(await stores.destinations.get('T1', 'acme-data-lake')).toEqual(saved);
+  });
+
+  it('alerts only when a second check after the pause confirms the failure', async () => {
+    await save('acme-data-lake');
+    let calls = 0;
+    verifier.answers.set('acme-data-lake', async (target) => {
+      calls += 1;
+      // One bad minute: the first look fails, the confirming one passes.
+      return reportWith(calls === 1 ? { challenge: 'not_found' } : {}, target.bucket);
+    });
+    const monitor = startTestMonitor();
+
+    const result = await monitor.sweepOnce();
+
+    expect(calls).toBe(2);
+    expect(result).toEqual(swept({ checked: 1, alerts: 0, recoveries: 0, failures: 0 }));
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(0);
+    expect((await stores.destinations.get('T1', 'acme-data-lake'))?.lastCheck.ok).toBe(true);
+  });
+
+  it('waits the pause before confirming, and a stop cuts the pause short', async () => {
+    await save('acme-data-lake');
+    verifier.answer('acme-data-lake', reportWith({ challenge: 'not_found' }));
+    const monitor = startTestMonitor(0, { confirmDelayMs: 60_000 });
+
+    const sweeping = monitor.sweepOnce();
+    await pause(50);
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(0);
+    monitor.stop();
+
+    expect(await sweeping).toEqual({
       checked: 1,
       alerts: 0,
       recoveries: 0,
-      failures: 1,
+      failures: 0,
+      aborted: true,
     });
     expect((await stores.destinations.get('T1', 'acme-data-lake'))?.lastCheck.ok).toBe(true);
+  });
+
+  it('does not record a check of a destination set up again while it was checked', async () => {
+    await save('acme-data-lake');
+    verifier.answers.set('acme-data-lake', async (target) => {
+      await stores.destinations.save(passingDestination({ challengeKey: `${CHALLENGE_KEY}-new` }));
+      return reportWith({ challenge: 'not_found' }, target.bucket);
+    });
+    const monitor = startTestMonitor();
+
+    await monitor.sweepOnce();
+
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(0);
+    expect(await stores.destinations.get('T1', 'acme-data-lake')).toMatchObject({
+      challengeKey: `${CHALLENGE_KEY}-new`,
+      lastCheck: passingDestination().lastCheck,
+    });
+  });
+
+  it('announces again on the next sweep when Slack itself failed to take the alert', async () => {
+    await save('acme-data-lake');
+    verifier.answer('acme-data-lake', reportWith({ challenge: 'not_found' }));
+    slack.answer('chat.postMessage', { ok: false, error: 'fatal_error' });
+    const monitor = startTestMonitor();
+
+    expect(await monitor.sweepOnce()).toEqual(
+      swept({ checked: 1, alerts: 0, recoveries: 0, failures: 1 }),
+    );
+    expect(await stores.destinations.get('T1', 'acme-data-lake')).toMatchObject({
+      lastCheck: { ok: false },
+      unannounced: true,
+    });
 
     slack.reset();
     await pause(5);
-    expect(await monitor.sweepOnce()).toEqual({
-      checked: 1,
-      alerts: 1,
-      recoveries: 0,
-      failures: 0,
-    });
+    expect(await monitor.sweepOnce()).toEqual(
+      swept({ checked: 1, alerts: 1, recoveries: 0, failures: 0 }),
+    );
     const [alert] = slack.callsTo('chat.postMessage');
     expect(alert.body.channel).toBe('C0ALERTS');
     expect(JSON.stringify(alert.body)).toContain(CHALLENGE_NOT_FOUND_TEXT);
+    expect(await stores.destinations.get('T1', 'acme-data-lake')).not.toHaveProperty('unannounced');
+
+    slack.reset();
+    await pause(5);
+    await monitor.sweepOnce();
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(0);
+  });
+
+  it.each(['not_in_channel', 'channel_not_found', 'is_archived', 'missing_scope'])(
+    'records the state when the channel answers %s, tells the connector directly, and does not try again each sweep',
+    async (slackError) => {
+      await save('acme-data-lake');
+      verifier.answer('acme-data-lake', reportWith({ challenge: 'not_found' }));
+      slack.answer('chat.postMessage', (body) =>
+        body.channel === 'C0ALERTS' ? { ok: false, error: slackError } : { ok: true },
+      );
+      const monitor = startTestMonitor();
+
+      expect(await monitor.sweepOnce()).toEqual(
+        swept({ checked: 1, alerts: 1, recoveries: 0, failures: 0 }),
+      );
+      const direct = slack.callsTo('chat.postMessage').filter((c) => c.body.channel === 'U0ALICE');
+      expect(direct).toHaveLength(1);
+      expect(JSON.stringify(direct[0].body)).toContain('<#C0ALERTS>');
+      expect(JSON.stringify(direct[0].body)).toContain(CHALLENGE_NOT_FOUND_TEXT);
+      expect(JSON.stringify(direct[0].body)).not.toContain(CHALLENGE_KEY);
+      expect(await stores.destinations.get('T1', 'acme-data-lake')).toMatchObject({
+        lastCheck: { ok: false },
+        channelUnreachable: { error: slackError },
+      });
+
+      slack.reset();
+      slack.answer('chat.postMessage', { ok: false, error: slackError });
+      await pause(5);
+      expect(await monitor.sweepOnce()).toEqual(
+        swept({ checked: 1, alerts: 0, recoveries: 0, failures: 0 }),
+      );
+      expect(slack.callsTo('chat.postMessage')).toHaveLength(0);
+    },
+  );
+
+  it('posts the recovery in the channel once it can, and forgets that it was unreachable', async () => {
+    await save('acme-data-lake', {
+      lastCheck: { at: '2025-05-01T00:00:00.000Z', ok: false, summary: 'Failed: Challenge file' },
+      channelUnreachable: { since: '2025-05-01T00:00:00.000Z', error: 'not_in_channel' },
+    });
+    const monitor = startTestMonitor();
+
+    expect(await monitor.sweepOnce()).toEqual(
+      swept({ checked: 1, alerts: 0, recoveries: 1, failures: 0 }),
+    );
+    expect(slack.callsTo('chat.postMessage').map((c) => c.body.channel)).toEqual(['C0ALERTS']);
+    expect(await stores.destinations.get('T1', 'acme-data-lake')).not.toHaveProperty(
+      'channelUnreachable',
+    );
+  });
+
+  it('appends alerts and recoveries to the workspace’s audit trail', async () => {
+    await save('acme-data-lake');
+    verifier.answer('acme-data-lake', reportWith({ challenge: 'not_found' }));
+    const monitor = startTestMonitor();
+    await monitor.sweepOnce();
+    verifier.answers.clear();
+    await pause(5);
+    await monitor.sweepOnce();
+
+    expect(await stores.audit.recent('T1', 10)).toEqual([
+      expect.objectContaining({ actor: 'monitor', action: 'monitor_recovery' }),
+      expect.objectContaining({
+        actor: 'monitor',
+        action: 'monitor_alert',
+        bucket: 'acme-data-lake',
+        outcome: 'Failed: Challenge file',
+      }),
+    ]);
+  });
+
+  it('tries again within the retry delay, not an interval later, when the lock cannot be read', async () => {
+    await save('acme-data-lake');
+    verifier.answer('acme-data-lake', reportWith({ challenge: 'not_found' }));
+    const acquire = stores.locks.acquire.bind(stores.locks);
+    let failures = 1;
+    stores.locks.acquire = async (key, ttl) => {
+      if (failures-- > 0) throw new Error('Redis is away');
+      return acquire(key, ttl);
+    };
+
+    startTestMonitor(3600, { retryDelayMs: 20 });
+
+    await slack.waitForCall('chat.postMessage');
+    expect(logs.some((line) => line.includes('Redis is away'))).toBe(true);
   });
 
   it('carries on past a destination whose check throws', async () => {
@@ -166,7 +339,7 @@ describe('the monitor’s rules', () => {
 
     const result = await monitor.sweepOnce();
 
-    expect(result).toEqual({ checked: 2, alerts: 1, recoveries: 0, failures: 1 });
+    expect(result).toEqual(swept({ checked: 2, alerts: 1, recoveries: 0, failures: 1 }));
     expect(logs.some((line) => line.includes('boom'))).toBe(true);
   });
 
@@ -215,7 +388,7 @@ describe('the monitor’s rules', () => {
 
     release();
     await done;
-    expect(await first).toEqual({ checked: 1, alerts: 0, recoveries: 0, failures: 0 });
+    expect(await first).toEqual(swept({ checked: 1, alerts: 0, recoveries: 0, failures: 0 }));
   });
 
   it('sweeps by itself at start when given an interval, and not at all with 0', async () => {

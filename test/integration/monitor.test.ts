@@ -9,11 +9,14 @@ import {
   MONITOR_LOCK_KEY,
   RedisLockStore,
   waitForRedis,
+  type DestinationDraft,
   type SavedDestination,
   type Stores,
 } from '../../src/store';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { CHALLENGE_NOT_FOUND_TEXT } from '../../src/verify/explain';
-import type { Verifier, VerifyTarget } from '../../src/verify/report';
+import { WRITE_CHECK_KEY } from '../../src/verify/report';
+import type { Verifier, VerifyTarget, WatchTarget } from '../../src/verify/report';
 import type { S3ClientFactory } from '../../src/verify/s3-clients';
 import { S3Verifier } from '../../src/verify/verifier';
 import { REDIS_URL, testRedis, type TestRedis } from '../support/redis';
@@ -33,6 +36,11 @@ class CountingVerifier implements Verifier {
   verify(target: VerifyTarget) {
     this.checks.set(target.bucket, (this.checks.get(target.bucket) ?? 0) + 1);
     return this.inner.verify(target);
+  }
+
+  watch(target: WatchTarget) {
+    this.checks.set(target.bucket, (this.checks.get(target.bucket) ?? 0) + 1);
+    return this.inner.watch(target);
   }
 
   get total(): number {
@@ -86,7 +94,8 @@ function slackClient(): webApi.WebClient {
 }
 
 function monitorFor(deps: Deps, intervalSeconds = 0): Monitor {
-  const monitor = startMonitor(deps, slackClient(), intervalSeconds);
+  // No pause before a confirming check: these tests assert what is confirmed, not when.
+  const monitor = startMonitor(deps, slackClient(), intervalSeconds, { confirmDelayMs: 0 });
   cleanups.push(async () => {
     monitor.stop();
     await monitor.done();
@@ -100,7 +109,7 @@ async function connectedDestination(stores: Stores, teamId = TEAM): Promise<Save
   const challengeKey = `s3-destination-challenge-file-${randomUUID()}`;
   await s3.createBucket(bucket);
   await s3.putObject(bucket, challengeKey);
-  const destination: SavedDestination = {
+  const destination: DestinationDraft = {
     teamId,
     settings: {
       bucket,
@@ -116,8 +125,9 @@ async function connectedDestination(stores: Stores, teamId = TEAM): Promise<Save
     verifiedAt: new Date().toISOString(),
     lastCheck: { at: new Date().toISOString(), ok: true, summary: 'All checks passed' },
   };
-  await stores.destinations.save(destination);
-  return destination;
+  const saved = await stores.destinations.save(destination);
+  if (saved.status !== 'saved') throw new Error('the test destination was not saved');
+  return saved.destination;
 }
 
 /** One sweep per interval is the design: end this interval so the next sweep may run. */
@@ -136,11 +146,23 @@ describe('the monitor against a real S3 server and Redis', () => {
       return monitor.sweepOnce();
     };
 
-    expect(await sweep()).toEqual({ checked: 1, alerts: 0, recoveries: 0, failures: 0 });
+    expect(await sweep()).toEqual({
+      checked: 1,
+      alerts: 0,
+      recoveries: 0,
+      failures: 0,
+      aborted: false,
+    });
     expect(slack.callsTo('chat.postMessage')).toHaveLength(0);
 
     await s3.deleteObject(bucket, destination.challengeKey);
-    expect(await sweep()).toEqual({ checked: 1, alerts: 1, recoveries: 0, failures: 0 });
+    expect(await sweep()).toEqual({
+      checked: 1,
+      alerts: 1,
+      recoveries: 0,
+      failures: 0,
+      aborted: false,
+    });
     const [alert] = slack.callsTo('chat.postMessage');
     expect(alert.body.channel).toBe(CHANNEL);
     expect(JSON.stringify(alert.body)).toContain(CHALLENGE_NOT_FOUND_TEXT);
@@ -148,21 +170,61 @@ describe('the monitor against a real S3 server and Redis', () => {
     expect(JSON.stringify(alert.body)).not.toContain(destination.challengeKey);
     expect((await stores.destinations.get(TEAM, bucket))?.lastCheck.ok).toBe(false);
 
-    expect(await sweep()).toEqual({ checked: 1, alerts: 0, recoveries: 0, failures: 0 });
+    expect(await sweep()).toEqual({
+      checked: 1,
+      alerts: 0,
+      recoveries: 0,
+      failures: 0,
+      aborted: false,
+    });
     expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
 
     await s3.putObject(bucket, destination.challengeKey);
-    expect(await sweep()).toEqual({ checked: 1, alerts: 0, recoveries: 1, failures: 0 });
+    expect(await sweep()).toEqual({
+      checked: 1,
+      alerts: 0,
+      recoveries: 1,
+      failures: 0,
+      aborted: false,
+    });
     const recovery = slack.callsTo('chat.postMessage')[1];
     expect(recovery.body.channel).toBe(CHANNEL);
     expect(String(recovery.body.text)).toContain('passes its checks again');
     expect(JSON.stringify(recovery.body)).not.toContain(destination.challengeKey);
 
-    expect(await sweep()).toEqual({ checked: 1, alerts: 0, recoveries: 0, failures: 0 });
+    expect(await sweep()).toEqual({
+      checked: 1,
+      alerts: 0,
+      recoveries: 0,
+      failures: 0,
+      aborted: false,
+    });
     expect(slack.callsTo('chat.postMessage')).toHaveLength(2);
     expect((await stores.destinations.get(TEAM, bucket))?.lastCheck.ok).toBe(true);
     expect(logs.join('\n')).not.toContain(destination.challengeKey);
     expect(logs.filter((line) => line.includes('monitor: sweep finished'))).toHaveLength(5);
+    // The routine check never writes: no write-check object ever appeared.
+    expect(await s3.objectExists(bucket, WRITE_CHECK_KEY)).toBe(false);
+  });
+
+  it('leaves a write-check object from setup untouched and creates no new version of it', async () => {
+    const stores = createRedisStores(redis.client, 3600);
+    const monitor = monitorFor(depsWith(stores, new S3Verifier(s3Clients, { timeoutMs: 5000 })));
+    const destination = await connectedDestination(stores);
+    const { bucket } = destination.settings;
+    await s3.putObject(bucket, WRITE_CHECK_KEY, 'left by setup');
+    const before = await s3.client.send(
+      new HeadObjectCommand({ Bucket: bucket, Key: WRITE_CHECK_KEY }),
+    );
+
+    await nextInterval();
+    await monitor.sweepOnce();
+
+    const after = await s3.client.send(
+      new HeadObjectCommand({ Bucket: bucket, Key: WRITE_CHECK_KEY }),
+    );
+    expect(after.ETag).toBe(before.ETag);
+    expect(after.LastModified).toEqual(before.LastModified);
   });
 
   it('has two replicas sweeping at the same moment check each destination once', async () => {
@@ -185,6 +247,7 @@ describe('the monitor against a real S3 server and Redis', () => {
       alerts: 0,
       recoveries: 0,
       failures: 0,
+      aborted: false,
     });
     expect(Object.fromEntries(verifier.checks)).toEqual(
       Object.fromEntries(buckets.map((bucket) => [bucket, 1])),
@@ -235,6 +298,7 @@ describe('the monitor against a real S3 server and Redis', () => {
       alerts: 0,
       recoveries: 0,
       failures: 0,
+      aborted: false,
     });
   });
 });

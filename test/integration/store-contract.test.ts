@@ -3,6 +3,8 @@ import {
   connectRedis,
   createRedisStores,
   waitForRedis,
+  AUDIT_MAX_ENTRIES,
+  MemoryAuditStore,
   MemoryDestinationStore,
   MemoryHealth,
   MemoryLockStore,
@@ -31,10 +33,12 @@ interface Harness {
 async function memoryHarness(): Promise<Harness> {
   let now = Date.parse('2025-01-01T00:00:00Z');
   const clock = () => now;
+  const locks = new MemoryLockStore(clock);
   const stores: Stores = {
     sessions: new MemorySessionStore(TTL_SECONDS, clock),
-    destinations: new MemoryDestinationStore(),
-    locks: new MemoryLockStore(clock),
+    destinations: new MemoryDestinationStore(locks),
+    locks,
+    audit: new MemoryAuditStore(),
     health: new MemoryHealth(),
   };
   return {
@@ -178,9 +182,13 @@ describe.each([
     it('returns the destination that was saved', async () => {
       const destination = savedDestination('T1', 'acme-data-lake');
 
-      await stores.destinations.save(destination);
+      const saved = await stores.destinations.save(destination);
 
-      expect(await stores.destinations.get('T1', 'acme-data-lake')).toEqual(destination);
+      expect(saved).toEqual({ status: 'saved', destination: { ...destination, version: 1 } });
+      expect(await stores.destinations.get('T1', 'acme-data-lake')).toEqual({
+        ...destination,
+        version: 1,
+      });
     });
 
     it('returns undefined for a bucket never saved', async () => {
@@ -199,7 +207,7 @@ describe.each([
         'mid.bucket',
         'zeta-bucket',
       ]);
-      expect(listed[0]).toEqual(savedDestination('T1', 'alpha-bucket'));
+      expect(listed[0]).toEqual({ ...savedDestination('T1', 'alpha-bucket'), version: 2 });
     });
 
     it('lists nothing for a team without destinations', async () => {
@@ -213,18 +221,26 @@ describe.each([
         verifiedAt: '2025-02-02T00:00:00.000Z',
       };
 
-      await stores.destinations.save(again);
+      const saved = await stores.destinations.save(again);
 
-      expect(await stores.destinations.list('T1')).toEqual([again]);
+      expect(saved).toEqual({
+        status: 'saved',
+        destination: { ...again, version: 2 },
+        previous: { ...savedDestination('T1', 'acme-data-lake'), version: 1 },
+      });
+      expect(await stores.destinations.list('T1')).toEqual([{ ...again, version: 2 }]);
       expect(await stores.destinations.teams()).toEqual(['T1']);
     });
 
-    it('removes a destination once: true, then false', async () => {
+    it('removes a destination once, saying what it removed, then nothing', async () => {
       await stores.destinations.save(savedDestination('T1', 'acme-data-lake'));
       await stores.destinations.save(savedDestination('T1', 'other-bucket'));
 
-      expect(await stores.destinations.remove('T1', 'acme-data-lake')).toBe(true);
-      expect(await stores.destinations.remove('T1', 'acme-data-lake')).toBe(false);
+      expect(await stores.destinations.remove('T1', 'acme-data-lake')).toEqual({
+        removed: true,
+        previous: { ...savedDestination('T1', 'acme-data-lake'), version: 1 },
+      });
+      expect(await stores.destinations.remove('T1', 'acme-data-lake')).toEqual({ removed: false });
 
       expect(await stores.destinations.get('T1', 'acme-data-lake')).toBeUndefined();
       expect((await stores.destinations.list('T1')).map((d) => d.settings.bucket)).toEqual([
@@ -237,7 +253,7 @@ describe.each([
 
       expect(await stores.destinations.get('TB', 'acme-data-lake')).toBeUndefined();
       expect(await stores.destinations.list('TB')).toEqual([]);
-      expect(await stores.destinations.remove('TB', 'acme-data-lake')).toBe(false);
+      expect(await stores.destinations.remove('TB', 'acme-data-lake')).toEqual({ removed: false });
       expect(await stores.destinations.get('TA', 'acme-data-lake')).toBeDefined();
     });
 
@@ -259,6 +275,131 @@ describe.each([
       await stores.destinations.remove('TA', 'another-bucket');
 
       expect(await stores.destinations.teams()).toEqual(['TB']);
+    });
+
+    it('never reuses a version, even for a bucket removed and saved again', async () => {
+      const first = await stores.destinations.save(savedDestination('T1', 'acme-data-lake'));
+      await stores.destinations.remove('T1', 'acme-data-lake');
+      const second = await stores.destinations.save(savedDestination('T1', 'acme-data-lake'));
+
+      expect(first.status === 'saved' && first.destination.version).toBe(1);
+      expect(second.status === 'saved' && second.destination.version).toBe(2);
+    });
+  });
+
+  describe('check records (compare-and-set)', () => {
+    const failing = {
+      at: '2025-01-01T01:00:00.000Z',
+      ok: false,
+      summary: 'Failed: Challenge file',
+    };
+
+    async function saveOne(): Promise<number> {
+      const saved = await stores.destinations.save(savedDestination('T1', 'acme-data-lake'));
+      if (saved.status !== 'saved') throw new Error('not saved');
+      return saved.destination.version;
+    }
+
+    it('records on the version it checked, and clears a field given as null', async () => {
+      const version = await saveOne();
+      await stores.destinations.record('T1', 'acme-data-lake', version, {
+        channelUnreachable: { since: 'x', error: 'is_archived' },
+      });
+
+      const outcome = await stores.destinations.record('T1', 'acme-data-lake', version, {
+        lastCheck: failing,
+        ownerId: 'owner-1',
+        channelUnreachable: null,
+      });
+
+      expect(outcome).toBe('recorded');
+      const current = await stores.destinations.get('T1', 'acme-data-lake');
+      expect(current).toMatchObject({ version, lastCheck: failing, ownerId: 'owner-1' });
+      expect(current).not.toHaveProperty('channelUnreachable');
+      expect(current?.settings).toEqual(savedDestination().settings);
+    });
+
+    it('records nothing on a destination removed meanwhile, and does not bring it back', async () => {
+      const version = await saveOne();
+      await stores.destinations.remove('T1', 'acme-data-lake');
+
+      expect(
+        await stores.destinations.record('T1', 'acme-data-lake', version, { lastCheck: failing }),
+      ).toBe('removed');
+      expect(await stores.destinations.get('T1', 'acme-data-lake')).toBeUndefined();
+      expect(await stores.destinations.teams()).toEqual([]);
+    });
+
+    it('records nothing on a destination set up again meanwhile', async () => {
+      const old = await saveOne();
+      const newer = await saveOne();
+
+      expect(
+        await stores.destinations.record('T1', 'acme-data-lake', old, { lastCheck: failing }),
+      ).toBe('changed');
+      expect(await stores.destinations.get('T1', 'acme-data-lake')).toMatchObject({
+        version: newer,
+        lastCheck: savedDestination().lastCheck,
+      });
+    });
+
+    it('keeps the result of the check that started last', async () => {
+      const version = await saveOne();
+      const later = { at: '2025-01-01T02:00:00.000Z', ok: true, summary: 'All checks passed' };
+      await stores.destinations.record('T1', 'acme-data-lake', version, { lastCheck: later });
+
+      expect(
+        await stores.destinations.record('T1', 'acme-data-lake', version, { lastCheck: failing }),
+      ).toBe('stale');
+      expect((await stores.destinations.get('T1', 'acme-data-lake'))?.lastCheck).toEqual(later);
+    });
+
+    it('saves under a fence only while the fence still holds the lock', async () => {
+      const lockKey = verifyLockKey('T1', 'S1');
+      const stale = await stores.locks.acquire(lockKey, 100);
+      await harness.elapse(100);
+      const fresh = await stores.locks.acquire(lockKey, 60_000);
+
+      const refused = await stores.destinations.save(savedDestination('T1', 'acme-data-lake'), {
+        lockKey,
+        token: stale!,
+      });
+      const accepted = await stores.destinations.save(savedDestination('T1', 'other-bucket'), {
+        lockKey,
+        token: fresh!,
+      });
+
+      expect(refused).toEqual({ status: 'fenced' });
+      expect(accepted.status).toBe('saved');
+      expect(await stores.destinations.get('T1', 'acme-data-lake')).toBeUndefined();
+    });
+  });
+
+  describe('audit trail', () => {
+    const entry = (n: number) => ({
+      at: `2025-01-01T00:00:${String(n % 60).padStart(2, '0')}.000Z`,
+      actor: 'U1',
+      action: 'verify' as const,
+      bucket: `bucket-${n}`,
+      outcome: 'All checks passed',
+    });
+
+    it('gives the newest entries first, per workspace', async () => {
+      for (const n of [1, 2, 3]) await stores.audit.append('T1', entry(n));
+      await stores.audit.append('T2', entry(9));
+
+      expect(await stores.audit.recent('T1', 2)).toEqual([entry(3), entry(2)]);
+      expect(await stores.audit.recent('T2', 10)).toEqual([entry(9)]);
+      expect(await stores.audit.recent('T3', 10)).toEqual([]);
+    });
+
+    it(`keeps at most ${AUDIT_MAX_ENTRIES} entries per workspace`, async () => {
+      for (let n = 0; n < AUDIT_MAX_ENTRIES + 5; n += 1) await stores.audit.append('T1', entry(n));
+
+      const all = await stores.audit.recent('T1', AUDIT_MAX_ENTRIES + 10);
+      expect(all).toHaveLength(AUDIT_MAX_ENTRIES);
+      expect(all[0]).toEqual(entry(AUDIT_MAX_ENTRIES + 4));
+      expect(all.at(-1)).toEqual(entry(5));
     });
   });
 
@@ -297,6 +438,15 @@ describe.each([
 
       expect(fresh).toEqual(expect.any(String));
       expect(fresh).not.toBe(stale);
+      expect(await stores.locks.acquire(key, 60_000)).toBeUndefined();
+    });
+
+    it('extends the lock only for its holder', async () => {
+      const token = await stores.locks.acquire(key, 100);
+
+      expect(await stores.locks.extend(key, 'not-the-token', 60_000)).toBe(false);
+      expect(await stores.locks.extend(key, token!, 60_000)).toBe(true);
+      await harness.elapse(100);
       expect(await stores.locks.acquire(key, 60_000)).toBeUndefined();
     });
 

@@ -5,7 +5,7 @@ import {
   destinationsKey,
   RedisDestinationStore,
   sessionKey,
-  TEAMS_KEY,
+  destinationVersionKey,
   verifyLockKey,
   type SavedDestination,
   type Stores,
@@ -34,7 +34,7 @@ describe('Redis stores, as Redis sees them', () => {
     await stores.locks.acquire(verifyLockKey('T123', 'S9'), 60_000);
 
     expect(await redis.keys()).toEqual([
-      's3d:teams',
+      's3d:{T123}:destination-version',
       's3d:{T123}:destination:acme-data-lake',
       's3d:{T123}:destinations',
       's3d:{T123}:lock:verify:S9',
@@ -42,7 +42,7 @@ describe('Redis stores, as Redis sees them', () => {
     ]);
     expect(await redis.client.type('s3d:{T123}:destinations')).toBe('set');
     expect(await redis.client.smembers('s3d:{T123}:destinations')).toEqual(['acme-data-lake']);
-    expect(await redis.client.smembers('s3d:teams')).toEqual(['T123']);
+    expect(await stores.destinations.teams()).toEqual(['T123']);
   });
 
   it('stores sessions and destinations as JSON, destinations without a TTL', async () => {
@@ -55,7 +55,7 @@ describe('Redis stores, as Redis sees them', () => {
     const storedDestination = await redis.client.get(destinationKey('T1', 'acme-data-lake'));
 
     expect(JSON.parse(storedSession ?? '')).toEqual(session);
-    expect(JSON.parse(storedDestination ?? '')).toEqual(destination);
+    expect(JSON.parse(storedDestination ?? '')).toEqual({ ...destination, version: 1 });
     expect(await redis.client.pttl(destinationKey('T1', 'acme-data-lake'))).toBe(-1);
   });
 
@@ -132,35 +132,46 @@ describe('Redis stores, as Redis sees them', () => {
     expect(listed.map((d) => d.settings.bucket)).toEqual(['a-bucket']);
   });
 
-  it('removes the team from the teams set only with its last destination', async () => {
+  it('lists a team among the teams exactly while it has a destination, from its own keys', async () => {
     await stores.destinations.save(savedDestination('T1', 'a-bucket'));
     await stores.destinations.save(savedDestination('T1', 'b-bucket'));
+    await stores.destinations.save(savedDestination('T2', 'a-bucket'));
 
     await stores.destinations.remove('T1', 'a-bucket');
-    expect(await redis.client.sismember(TEAMS_KEY, 'T1')).toBe(1);
+    expect(await stores.destinations.teams()).toEqual(['T1', 'T2']);
     await stores.destinations.remove('T1', 'b-bucket');
 
-    expect(await redis.client.sismember(TEAMS_KEY, 'T1')).toBe(0);
-    expect(await redis.keys()).toEqual([]);
+    expect(await stores.destinations.teams()).toEqual(['T2']);
+    // No registry outside the team's slot: the version counter is all T1 leaves behind.
+    expect((await redis.keys()).filter((key) => key.includes('{T1}'))).toEqual([
+      destinationVersionKey('T1'),
+    ]);
   });
 
-  it('keeps a team on the teams set when a save races the removal of its last destination', async () => {
+  it.each([
+    ['save', (store: RedisDestinationStore) => store.save(savedDestination('T1', 'a-bucket'))],
+    ['remove', (store: RedisDestinationStore) => store.remove('T1', 'a-bucket')],
+    [
+      'record',
+      (store: RedisDestinationStore) =>
+        store.record('T1', 'a-bucket', 1, { lastCheck: { at: 'x', ok: false, summary: 'y' } }),
+    ],
+  ])('sends a %s as one command, so no failure can leave it half done', async (_name, act) => {
     await stores.destinations.save(savedDestination('T1', 'a-bucket'));
-    // The remove sees the team's set empty; before it takes the team off the teams set, another
-    // replica saves a new bucket (and finds the team already on the set).
-    const racing = new Proxy(redis.client, {
+    const sent: string[] = [];
+    const counting = new Proxy(redis.client, {
       get(target, property) {
         const value = Reflect.get(target, property, target);
-        if (property !== 'srem') return typeof value === 'function' ? value.bind(target) : value;
-        return async (key: string, member: string) => {
-          if (key === TEAMS_KEY) await stores.destinations.save(savedDestination('T1', 'b-bucket'));
-          return target.srem(key, member);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          sent.push(String(property));
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
         };
       },
     });
 
-    await new RedisDestinationStore(racing).remove('T1', 'a-bucket');
+    await act(new RedisDestinationStore(counting));
 
-    expect(await stores.destinations.teams()).toEqual(['T1']);
+    expect(sent).toEqual(['eval']);
   });
 });

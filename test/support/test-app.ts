@@ -39,6 +39,7 @@ export interface TestApp {
 
 const NO_VERIFIER: Verifier = {
   verify: () => Promise.reject(new Error('this test app has no verifier')),
+  watch: () => Promise.reject(new Error('this test app has no verifier')),
 };
 
 export interface TestDepsOptions {

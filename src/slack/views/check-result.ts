@@ -1,20 +1,26 @@
 import type { types } from '@slack/bolt';
 import { describeFormat, type DestinationSettings } from '../../domain/destination';
 import { regionLabel } from '../../domain/regions';
-import type { CheckResult, VerificationReport } from '../../verify/report';
+import type { CheckResult, CheckStatus, VerificationReport } from '../../verify/report';
 import { CHECK_LABELS, summarizeReport } from '../../verify/summary';
 import { escapeText, inlineCode } from './mrkdwn';
 import type { SlackMessage } from './setup-instructions';
 
+const STATUS_ICONS: Readonly<Record<CheckStatus, string>> = {
+  passed: ':white_check_mark:',
+  warning: ':warning:',
+  skipped: ':heavy_minus_sign:',
+  not_run: ':heavy_minus_sign:',
+  failed: ':x:',
+};
+
 function checkLine(result: CheckResult): string {
-  const icon =
-    result.outcome === 'skipped'
-      ? ':heavy_minus_sign:'
-      : result.passed
-        ? ':white_check_mark:'
-        : ':x:';
-  return `${icon} *${CHECK_LABELS[result.check]}*: ${result.text}`;
+  return `${STATUS_ICONS[result.status]} *${CHECK_LABELS[result.check]}*: ${result.text}`;
 }
+
+/** Said in every result when no STS proved at start-up that the bot is the policy's principal. */
+export const IDENTITY_NOT_PROVEN =
+  ':grey_question: The bot’s AWS identity was not proven (its S3 endpoint has no STS to ask), so these checks show what the bot’s credentials may do, not what the bucket policy grants.';
 
 /** The fields every team-visible message about a destination shows; user text escaped, whole. */
 export function settingsFields(settings: DestinationSettings): types.MrkdwnElement[] {
@@ -30,8 +36,48 @@ export interface CheckResultInput {
   readonly userId: string;
   readonly settings: DestinationSettings;
   readonly report: VerificationReport;
-  /** What the check was for: the first Check and Save, a manual verify, or the monitor. */
-  readonly occasion: 'setup' | 'verify';
+  /**
+   * What the check was for: the first Check and Save, a Check and Save that replaced a saved
+   * destination (setup run again), or a manual verify.
+   */
+  readonly occasion: 'setup' | 'update' | 'verify';
+  /** False: say that no STS proved the bot's identity (DESIGN.md section 4). */
+  readonly identityProven: boolean;
+}
+
+function headlineOf(input: CheckResultInput, bucket: string): string {
+  const { report, userId } = input;
+  const warned = report.checks.some((c) => c.status === 'warning') ? ', with a warning' : '';
+  if (!report.ok) {
+    const failed = report.checks.filter((c) => c.status === 'failed').length;
+    return report.inconclusive
+      ? `:hourglass: <@${userId}> ran the checks on ${bucket}, but S3 or the bot could not finish them.`
+      : `:x: <@${userId}> ran the checks on ${bucket} and ${failed} failed.`;
+  }
+  switch (input.occasion) {
+    case 'setup':
+      return `:white_check_mark: <@${userId}> connected ${bucket} as an S3 destination${warned}.`;
+    case 'update':
+      return `:white_check_mark: <@${userId}> set up ${bucket} again: the destination is updated${warned}.`;
+    case 'verify':
+      return `:white_check_mark: <@${userId}> verified ${bucket}: all checks passed${warned}.`;
+  }
+}
+
+function footerOf(input: CheckResultInput): string {
+  const { report, settings } = input;
+  if (report.ok) {
+    return input.occasion === 'verify'
+      ? 'Nothing to do.'
+      : 'The destination is saved. See it with `/s3-destination list`.';
+  }
+  if (report.operatorFault) {
+    return 'At least one failure is on the bot’s side, not your bucket: ask whoever runs the bot.';
+  }
+  if (report.inconclusive) return 'Nothing to fix on your side: check again in a minute.';
+  return input.occasion === 'verify'
+    ? `Fix the bucket, then run ${inlineCode(`/s3-destination verify ${settings.bucket}`)}.`
+    : 'Fix the bucket, then press *Check and Save* again. Nothing was saved yet.';
 }
 
 /**
@@ -40,35 +86,24 @@ export interface CheckResultInput {
  */
 export function buildCheckResult(input: CheckResultInput): SlackMessage {
   const { settings, report } = input;
-  const bucket = inlineCode(settings.bucket);
-  const headline = report.ok
-    ? input.occasion === 'setup'
-      ? `:white_check_mark: <@${input.userId}> connected ${bucket} as an S3 destination.`
-      : `:white_check_mark: <@${input.userId}> verified ${bucket}: all checks passed.`
-    : `:x: <@${input.userId}> ran the checks on ${bucket} and ${
-        report.checks.filter((c) => !c.passed).length
-      } failed.`;
-  const footer = report.ok
-    ? input.occasion === 'setup'
-      ? 'The destination is saved. See it with `/s3-destination list`.'
-      : 'Nothing to do.'
-    : report.operatorFault
-      ? 'At least one failure is on the bot’s side, not your bucket: ask whoever runs the bot.'
-      : input.occasion === 'setup'
-        ? 'Fix the bucket, then press *Check and Save* again. Nothing was saved yet.'
-        : `Fix the bucket, then run ${inlineCode(`/s3-destination verify ${settings.bucket}`)}.`;
+  const context = input.identityProven
+    ? footerOf(input)
+    : `${footerOf(input)}\n${IDENTITY_NOT_PROVEN}`;
   return {
     text: report.ok
       ? `S3 destination ${escapeText(settings.bucket)}: all checks passed`
       : `S3 destination ${escapeText(settings.bucket)}: ${summarizeReport(report)}`,
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: headline } },
+      {
+        type: 'section',
+        text: { type: 'mrkdwn', text: headlineOf(input, inlineCode(settings.bucket)) },
+      },
       { type: 'section', fields: settingsFields(settings) },
       {
         type: 'section',
         text: { type: 'mrkdwn', text: report.checks.map(checkLine).join('\n') },
       },
-      { type: 'context', elements: [{ type: 'mrkdwn', text: footer }] },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: context }] },
     ],
   };
 }

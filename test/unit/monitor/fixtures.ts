@@ -1,6 +1,8 @@
 import type { SavedDestination } from '../../../src/store/types';
-import { explainCheck, isOperatorFault } from '../../../src/verify/explain';
+import { explainCheck } from '../../../src/verify/explain';
 import {
+  assembleReport,
+  checkResult,
   CHECK_NAMES,
   type CheckName,
   type CheckOutcome,
@@ -13,6 +15,7 @@ export const CHALLENGE_KEY = 's3-destination-challenge-file-2d0f7a4e-5b1c-4c3e-9
 export function passingDestination(overrides: Partial<SavedDestination> = {}): SavedDestination {
   return {
     teamId: 'T1',
+    version: 1,
     settings: {
       bucket: 'acme-data-lake',
       region: 'us-east-1',
@@ -37,16 +40,11 @@ export function reportWith(
 ): VerificationReport {
   const checks = CHECK_NAMES.map((check) => {
     const outcome = outcomes[check] ?? 'ok';
-    return {
+    return checkResult(
       check,
       outcome,
-      passed: outcome === 'ok' || outcome === 'skipped',
-      text: explainCheck(check, outcome, { bucket, region: 'us-east-1' }),
-    };
+      explainCheck(check, outcome, { bucket, region: 'us-east-1' }),
+    );
   });
-  return {
-    ok: checks.every((c) => c.passed),
-    operatorFault: checks.some((c) => isOperatorFault(c.outcome)),
-    checks,
-  };
+  return assembleReport(checks, { regionChecked: true });
 }

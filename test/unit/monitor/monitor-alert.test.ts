@@ -5,7 +5,11 @@ import { CHALLENGE_KEY, passingDestination, reportWith } from './fixtures';
 
 describe('buildMonitorAlert', () => {
   it('gives the missing-challenge text and its fix, without the challenge name', () => {
-    const alert = buildMonitorAlert(passingDestination(), reportWith({ challenge: 'not_found' }));
+    const alert = buildMonitorAlert(
+      passingDestination(),
+      reportWith({ challenge: 'not_found' }),
+      true,
+    );
 
     const json = JSON.stringify(alert);
     expect(json).toContain(CHALLENGE_NOT_FOUND_TEXT);
@@ -20,7 +24,7 @@ describe('buildMonitorAlert', () => {
   it('lists only the failed checks, each with its fix', () => {
     const report = reportWith({ challenge: 'not_found', write: 'access_denied' });
 
-    const json = JSON.stringify(buildMonitorAlert(passingDestination(), report));
+    const json = JSON.stringify(buildMonitorAlert(passingDestination(), report, true));
 
     expect(json).toContain(CHALLENGE_NOT_FOUND_TEXT);
     expect(json).toContain('s3:PutObject');
@@ -29,7 +33,7 @@ describe('buildMonitorAlert', () => {
 
   it('holds no bucket policy', () => {
     const json = JSON.stringify(
-      buildMonitorAlert(passingDestination(), reportWith({ challenge: 'not_found' })),
+      buildMonitorAlert(passingDestination(), reportWith({ challenge: 'not_found' }), true),
     );
 
     expect(json).not.toContain('"Statement"');
@@ -48,7 +52,7 @@ describe('buildMonitorAlert', () => {
       checks: report.checks.map((check) => ({ ...check, text: 'x'.repeat(5000) })),
     };
 
-    const alert = buildMonitorAlert(passingDestination(), longReport);
+    const alert = buildMonitorAlert(passingDestination(), longReport, true);
 
     expect(blockKitViolations(alert, 'message')).toEqual([]);
     expect(alert.blocks.length).toBeLessThan(50);

@@ -26,6 +26,7 @@ export function setupSession(overrides: Partial<SetupSession> = {}): SetupSessio
 export function savedDestination(teamId = 'T1', bucket = 'acme-data-lake'): SavedDestination {
   return {
     teamId,
+    version: 0,
     settings: {
       bucket,
       region: 'us-east-1',

@@ -3,7 +3,9 @@ import {
   destinationsKey,
   MONITOR_LOCK_KEY,
   sessionKey,
-  TEAMS_KEY,
+  auditKey,
+  destinationVersionKey,
+  teamOfDestinationsKey,
   verifyLockKey,
 } from '../../../src/store/keys';
 
@@ -13,10 +15,17 @@ describe('store keys', () => {
     expect(destinationKey('T123', 'acme-data-lake')).toBe('s3d:{T123}:destination:acme-data-lake');
     expect(destinationsKey('T123')).toBe('s3d:{T123}:destinations');
     expect(verifyLockKey('T123', 'abc')).toBe('s3d:{T123}:lock:verify:abc');
+    expect(destinationVersionKey('T123')).toBe('s3d:{T123}:destination-version');
+    expect(auditKey('T123')).toBe('s3d:{T123}:audit');
+  });
+
+  it("reads the team back from a team's set of buckets, and from nothing else", () => {
+    expect(teamOfDestinationsKey('s3d:{T123}:destinations')).toBe('T123');
+    expect(teamOfDestinationsKey('s3d:{T123}:destination:b')).toBeUndefined();
+    expect(teamOfDestinationsKey('s3d:{T1}:x:{T2}:destinations')).toBeUndefined();
   });
 
   it('names the global keys', () => {
-    expect(TEAMS_KEY).toBe('s3d:teams');
     expect(MONITOR_LOCK_KEY).toBe('s3d:lock:monitor');
   });
 

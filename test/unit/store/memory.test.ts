@@ -28,9 +28,10 @@ describe('in-memory stores', () => {
     (await destinations.get('T1', 'acme-data-lake'))!.lastCheck.summary = 'changed';
     (await destinations.list('T1'))[0].channelId = 'changed';
 
-    expect(await destinations.get('T1', 'acme-data-lake')).toEqual(
-      savedDestination('T1', 'acme-data-lake'),
-    );
+    expect(await destinations.get('T1', 'acme-data-lake')).toEqual({
+      ...savedDestination('T1', 'acme-data-lake'),
+      version: 1,
+    });
   });
 
   it('forgets expired sessions when another is put, even if nobody reads them', async () => {

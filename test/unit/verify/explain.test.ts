@@ -4,6 +4,7 @@ import {
   classifyS3Error,
   explainCheck,
   isOperatorFault,
+  isTransient,
   type ExplainContext,
   type S3ErrorClassification,
 } from '../../../src/verify/explain';
@@ -42,13 +43,38 @@ describe('classifyS3Error', () => {
     ['HeadBucket 404', s3Error('NotFound', 404), 'region', { outcome: 'no_such_bucket' }],
     ['NoSuchKey body', s3Error('NoSuchKey', 404), 'challenge', { outcome: 'not_found' }],
     ['NoSuchBucket body', s3Error('NoSuchBucket', 404), 'list', { outcome: 'no_such_bucket' }],
-    ['HEAD 403', s3Error('Unknown', 403), 'challenge', { outcome: 'access_denied' }],
-    ['AccessDenied body', s3Error('AccessDenied', 403), 'write', { outcome: 'access_denied' }],
+    [
+      'HEAD 403',
+      s3Error('Unknown', 403),
+      'challenge',
+      { outcome: 'access_denied', detail: 'HTTP 403' },
+    ],
+    [
+      'AccessDenied body',
+      s3Error('AccessDenied', 403),
+      'write',
+      { outcome: 'access_denied', detail: 'AccessDenied, HTTP 403' },
+    ],
+    [
+      'a denial naming KMS',
+      Object.assign(s3Error('AccessDenied', 403), {
+        message:
+          'User: arn:aws:iam::123456789012:role/loader is not authorized to perform: kms:GenerateDataKey on resource: arn:aws:kms:us-east-1:111122223333:key/1',
+      }),
+      'write',
+      { outcome: 'kms_denied', detail: 'AccessDenied, HTTP 403' },
+    ],
+    [
+      'a KMS error code',
+      s3Error('KMS.DisabledException', 400),
+      'write',
+      { outcome: 'kms_denied', detail: 'KMS.DisabledException, HTTP 400' },
+    ],
     [
       'HeadBucket 403 with the region header',
       s3Error('Unknown', 403, REGION_HEADER('eu-west-2')),
       'region',
-      { outcome: 'access_denied', bucketRegion: 'eu-west-2' },
+      { outcome: 'access_denied', bucketRegion: 'eu-west-2', detail: 'HTTP 403' },
     ],
     [
       'HEAD 301 with the region header',
@@ -126,7 +152,7 @@ describe('classifyS3Error', () => {
       'connection reset (the SDK names it TimeoutError)',
       nodeError('socket hang up', 'ECONNRESET', 'TimeoutError'),
       'write',
-      { outcome: 'unreachable' },
+      { outcome: 'transient' },
     ],
     [
       'every address refused',
@@ -144,7 +170,7 @@ describe('classifyS3Error', () => {
       'connection reset, as the SDK wraps an error from another realm',
       new Error('AWS SDK error wrapper for TimeoutError: socket hang up'),
       'list',
-      { outcome: 'unreachable' },
+      { outcome: 'transient' },
     ],
     [
       'timeout, as the SDK wraps an error from another realm',
@@ -164,18 +190,69 @@ describe('classifyS3Error', () => {
       'challenge',
       { outcome: 'timeout' },
     ],
-    ['S3 RequestTimeout', s3Error('RequestTimeout', 400), 'write', { outcome: 'timeout' }],
+    [
+      'S3 RequestTimeout',
+      s3Error('RequestTimeout', 400),
+      'write',
+      { outcome: 'transient', detail: 'RequestTimeout, HTTP 400' },
+    ],
     [
       'InternalError body',
       s3Error('InternalError', 500),
       'list',
-      { outcome: 'unexpected', detail: 'InternalError, HTTP 500' },
+      { outcome: 'transient', detail: 'InternalError, HTTP 500' },
+    ],
+    [
+      'SlowDown',
+      s3Error('SlowDown', 503),
+      'write',
+      { outcome: 'transient', detail: 'SlowDown, HTTP 503' },
     ],
     [
       'HEAD 500',
       s3Error('Unknown', 500),
       'challenge',
-      { outcome: 'unexpected', detail: 'HTTP 500' },
+      { outcome: 'transient', detail: 'HTTP 500' },
+    ],
+    [
+      'HEAD 502',
+      s3Error('Unknown', 502),
+      'challenge',
+      { outcome: 'transient', detail: 'HTTP 502' },
+    ],
+    [
+      'an unknown 4xx',
+      s3Error('InvalidRequest', 400),
+      'write',
+      { outcome: 'unexpected', detail: 'InvalidRequest, HTTP 400' },
+    ],
+    [
+      'ServiceUnavailable',
+      s3Error('ServiceUnavailable', 503),
+      'list',
+      { outcome: 'transient', detail: 'ServiceUnavailable, HTTP 503' },
+    ],
+    [
+      'HEAD 503',
+      s3Error('Unknown', 503),
+      'challenge',
+      { outcome: 'transient', detail: 'HTTP 503' },
+    ],
+    ['HEAD 504', s3Error('Unknown', 504), 'region', { outcome: 'transient', detail: 'HTTP 504' }],
+    [
+      'a denial naming only an S3 action stays an access denial',
+      Object.assign(s3Error('AccessDenied', 403), {
+        message:
+          'User: arn:aws:iam::123456789012:role/loader is not authorized to perform: s3:PutObject on resource: "arn:aws:s3:::acme-data/_s3_destination_write_check" with an explicit deny in a service control policy',
+      }),
+      'write',
+      { outcome: 'access_denied', detail: 'AccessDenied, HTTP 403' },
+    ],
+    [
+      'a KMS key in a disabled state',
+      s3Error('KMS.KMSInvalidStateException', 400),
+      'write',
+      { outcome: 'kms_denied', detail: 'KMS.KMSInvalidStateException, HTTP 400' },
     ],
     ['a string', 'boom', 'list', { outcome: 'unexpected' }],
     ['null', null, 'list', { outcome: 'unexpected' }],
@@ -189,7 +266,7 @@ describe('classifyS3Error', () => {
     const echoed = s3Error('s3-destination-challenge-file-<script>', 500);
 
     expect(classifyS3Error(echoed, 'challenge')).toEqual({
-      outcome: 'unexpected',
+      outcome: 'transient',
       detail: 'HTTP 500',
     });
   });
@@ -284,6 +361,139 @@ describe('explainCheck', () => {
     for (const pattern of patterns) expect(text).toMatch(pattern);
   });
 
+  const principalArn = 'arn:aws:iam::123456789012:role/s3-destination-bot';
+
+  /** The key-policy statement a kms_denied text shows, parsed from its inline code. */
+  function statementIn(text: string): Record<string, unknown> {
+    const json = /`(\{.*\})`/.exec(text)?.[1];
+    if (json === undefined) throw new Error(`no statement in: ${text}`);
+    return JSON.parse(json) as Record<string, unknown>;
+  }
+
+  test('a KMS denial shows the key-policy statement for the principal, with S3’s code', () => {
+    const text = explainCheck('write', 'kms_denied', {
+      ...context,
+      detail: 'AccessDenied, HTTP 403',
+      principalArn,
+    });
+
+    expect(text).toMatch(/^S3 refused \(AccessDenied, HTTP 403\) because .*AWS KMS key/);
+    expect(text).toMatch(/key policy/);
+    expect(statementIn(text)).toEqual({
+      Sid: expect.any(String),
+      Effect: 'Allow',
+      Principal: { AWS: principalArn },
+      Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      Resource: '*',
+    });
+  });
+
+  test('a KMS denial without a known principal still shows the statement, naming where the principal is', () => {
+    const text = explainCheck('write', 'kms_denied', context);
+
+    const statement = statementIn(text);
+    expect(statement.Action).toEqual(['kms:GenerateDataKey', 'kms:Decrypt']);
+    expect(JSON.stringify(statement.Principal)).toMatch(/principal in the bucket policy/);
+    expect(text).not.toMatch(/undefined|\(\)/);
+  });
+
+  test.each([...CHECK_NAMES])(
+    'an access denial on %s keeps S3’s code and says what else may deny',
+    (check) => {
+      const text = explainCheck(check, 'access_denied', {
+        ...context,
+        detail: 'AccessDenied, HTTP 403',
+      });
+
+      expect(text).toMatch(/^Access denied \(AccessDenied, HTTP 403\) when the bot /);
+      expect(text).toMatch(/an explicit Deny in the bucket policy/);
+      expect(text).toMatch(/SCP or RCP/);
+      expect(text).toMatch(/Requester Pays/);
+    },
+  );
+
+  test('a bodiless 403 keeps the status it had', () => {
+    const text = explainCheck('challenge', 'access_denied', { ...context, detail: 'HTTP 403' });
+
+    expect(text).toMatch(/^Access denied \(HTTP 403\) when the bot read the challenge file/);
+  });
+
+  test('a transient answer shows S3’s code and says there is nothing to fix', () => {
+    const text = explainCheck('write', 'transient', { ...context, detail: 'SlowDown, HTTP 503' });
+
+    expect(text).toMatch(/^S3 did not answer properly \(SlowDown, HTTP 503\)/);
+    expect(text).toMatch(/Nothing to fix on your side/);
+    expect(text).not.toMatch(/bucket policy/);
+  });
+
+  test('a transient answer without a code says the same, with no empty brackets', () => {
+    const text = explainCheck('challenge', 'transient', context);
+
+    expect(text).toMatch(/^S3 did not answer properly, so this check could not finish/);
+    expect(text).toMatch(/Nothing to fix on your side/);
+  });
+
+  test.each(['list', 'write', 'ownership'] as const)(
+    'a %s check that did not run says the challenge file comes first',
+    (check) => {
+      const text = explainCheck(check, 'not_run', context);
+
+      expect(text).toMatch(/^Not checked/);
+      expect(text).toMatch(/nothing is written into a bucket not proven to be yours/);
+      expect(text).toMatch(/Fix the challenge file, then check again/);
+    },
+  );
+
+  test('objects owned by the bot are a warning that names the Object Ownership setting', () => {
+    const text = explainCheck('ownership', 'owner_differs', context);
+
+    expect(text).toMatch(/^Warning/);
+    expect(text).toMatch(/ACLs enabled/);
+    expect(text).toMatch(/"Bucket owner enforced \(ACLs disabled\)"/);
+    expect(text).toMatch(/The destination is saved either way/);
+  });
+
+  test('an engine that reports no owners skips ownership, and says there is nothing to fix', () => {
+    const text = explainCheck('ownership', 'skipped', context);
+
+    expect(text).toMatch(/^Skipped: the S3 endpoint did not report object owners/);
+    expect(text).toMatch(/Nothing to fix/);
+  });
+
+  test('a challenge file with a new owner says the bucket changed hands and what to do', () => {
+    const text = explainCheck('challenge', 'changed_hands', context);
+
+    expect(text).toMatch(/challenge file in `acme-data` now belongs to another owner/);
+    expect(text).toMatch(/the bucket changed hands/);
+    expect(text).toMatch(/run setup again/);
+    expect(text).toMatch(/remove this destination/);
+  });
+
+  test('no text holds a raw < or >, which Slack would read as a link or a mention', () => {
+    const outcomes: CheckOutcome[] = [
+      'ok',
+      'skipped',
+      'not_run',
+      'not_found',
+      'access_denied',
+      'kms_denied',
+      'no_such_bucket',
+      'wrong_region',
+      'owner_differs',
+      'changed_hands',
+      'transient',
+      'timeout',
+      'unreachable',
+      'no_credentials',
+      'unexpected',
+    ];
+    for (const check of CHECK_NAMES) {
+      for (const outcome of outcomes) {
+        expect(explainCheck(check, outcome, context)).not.toMatch(/[<>]/);
+      }
+    }
+  });
+
   test('every failure text gives the problem, then on its own line the fix', () => {
     const failures: CheckOutcome[] = [
       'not_found',
@@ -291,9 +501,14 @@ describe('explainCheck', () => {
       'no_such_bucket',
       'wrong_region',
       'timeout',
+      'transient',
       'unreachable',
       'no_credentials',
       'unexpected',
+      'not_run',
+      'kms_denied',
+      'changed_hands',
+      'owner_differs',
     ];
     for (const check of CHECK_NAMES) {
       for (const outcome of failures) {
@@ -314,6 +529,11 @@ describe('explainCheck', () => {
       'unreachable',
       'no_credentials',
       'unexpected',
+      'transient',
+      'not_run',
+      'kms_denied',
+      'changed_hands',
+      'owner_differs',
     ];
     for (const check of CHECK_NAMES) {
       for (const outcome of outcomes) {
@@ -329,7 +549,8 @@ describe('isOperatorFault', () => {
   test.each<[CheckOutcome, boolean]>([
     ['no_credentials', true],
     ['unreachable', true],
-    ['timeout', true],
+    ['timeout', false],
+    ['transient', false],
     ['ok', false],
     ['skipped', false],
     ['not_found', false],
@@ -337,7 +558,27 @@ describe('isOperatorFault', () => {
     ['no_such_bucket', false],
     ['wrong_region', false],
     ['unexpected', false],
+    ['kms_denied', false],
+    ['not_run', false],
+    ['owner_differs', false],
+    ['changed_hands', false],
   ])('%s → %s', (outcome, expected) => {
     expect(isOperatorFault(outcome)).toBe(expected);
+  });
+});
+
+describe('isTransient', () => {
+  test.each<[CheckOutcome, boolean]>([
+    ['transient', true],
+    ['timeout', true],
+    ['unreachable', false],
+    ['no_credentials', false],
+    ['access_denied', false],
+    ['kms_denied', false],
+    ['not_run', false],
+    ['changed_hands', false],
+    ['unexpected', false],
+  ])('%s → %s', (outcome, expected) => {
+    expect(isTransient(outcome)).toBe(expected);
   });
 });

@@ -1,14 +1,18 @@
+import { principalForRegion } from '../../../domain/principal';
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import type { Deps } from '../../../deps';
 import { verifyLockKey } from '../../../store/keys';
-import type { SavedDestination, SetupSession } from '../../../store/types';
+import { withLock } from '../../../store/lock-watchdog';
+import type { Fence, SetupSession } from '../../../store/types';
 import { summarizeReport } from '../../../verify/summary';
-import { requestLogger } from '../../context';
+import { audit } from '../../audit';
+import { ADMINS_ONLY, isAllowedAdmin, requestLogger } from '../../context';
 import { ACTION, COMMAND } from '../../ids';
 import { postInChannel, postToResponseUrl, sendEphemeral } from '../../messaging';
 import { describeFailure } from '../../user-errors';
 import { buildCheckResult, buildSavedSummary, notice } from '../../views/check-result';
+import { escapeText } from '../../views/mrkdwn';
 import { actionTeamId, buttonValue, type BlockActionArgs } from './types';
 
 const sessionIdSchema = z.string().uuid();
@@ -39,6 +43,11 @@ export function register(app: App, deps: Deps): void {
       return;
     }
 
+    if (!isAllowedAdmin(deps, userId)) {
+      await tell(ADMINS_ONLY);
+      return;
+    }
+
     await deps.tasks.run(
       async () => {
         const session = await deps.stores.sessions.get(teamId, sessionId.data);
@@ -52,33 +61,34 @@ export function register(app: App, deps: Deps): void {
           );
           return;
         }
-        const alreadyConnected = `\`${session.settings.bucket}\` is already connected. See \`${COMMAND} list\`.`;
+        const alreadyConnected = `\`${escapeText(session.settings.bucket)}\` is already connected. See \`${COMMAND} list\`.`;
         if (session.savedAt) {
           await tell(alreadyConnected);
           return;
         }
-        const lockKey = verifyLockKey(teamId, session.id);
-        const token = await deps.stores.locks.acquire(lockKey, deps.settings.verifyLockTtlMs);
-        if (!token) {
+        // The lock lives as long as the check, however long it waits for a verifier turn.
+        const locked = await withLock(
+          deps.stores.locks,
+          verifyLockKey(teamId, session.id),
+          deps.settings.verifyLockTtlMs,
+          async (fence) => {
+            // Another click may have finished its check and saved between the read above and the lock.
+            const current = await deps.stores.sessions.get(teamId, session.id);
+            if (!current) {
+              await tell(EXPIRED);
+              return;
+            }
+            if (current.savedAt || (await savedFrom(deps, current))) {
+              await tell(alreadyConnected);
+              return;
+            }
+            await checkAndSave(deps, args, current, fence, log);
+          },
+        );
+        if (!locked.held) {
           await tell(
-            `A check of \`${session.settings.bucket}\` is already running: its result will appear in the channel. If nothing appears within a minute, press *Check and Save* again.`,
+            `A check of \`${escapeText(session.settings.bucket)}\` is already running: its result will appear in the channel.`,
           );
-          return;
-        }
-        try {
-          // Another click may have finished its check and saved between the read above and the lock.
-          const current = await deps.stores.sessions.get(teamId, session.id);
-          if (!current) {
-            await tell(EXPIRED);
-            return;
-          }
-          if (current.savedAt || (await savedFrom(deps, current))) {
-            await tell(alreadyConnected);
-            return;
-          }
-          await checkAndSave(deps, args, current, log);
-        } finally {
-          await deps.stores.locks.release(lockKey, token).catch(() => undefined);
         }
       },
       async (error) => {
@@ -99,36 +109,67 @@ async function checkAndSave(
   deps: Deps,
   { body, client }: BlockActionArgs,
   session: SetupSession,
+  fence: Fence,
   log: ReturnType<typeof requestLogger>,
 ): Promise<void> {
   const { settings } = session;
+  const started = deps.now().toISOString();
   const report = await deps.verifier.verify({
     bucket: settings.bucket,
     region: settings.region,
     challengeKey: session.challengeKey,
+    principalArn: principalForRegion(deps.settings, settings.region),
   });
 
+  let replaced = false;
   if (report.ok) {
-    const at = deps.now().toISOString();
-    const destination: SavedDestination = {
-      teamId: session.teamId,
-      settings,
-      challengeKey: session.challengeKey,
-      channelId: session.channelId,
-      connectedBy: session.userId,
-      verifiedAt: at,
-      lastCheck: { at, ok: true, summary: summarizeReport(report) },
-    };
-    // Save before telling anyone: a "connected" message must never precede a failed save.
-    await deps.stores.destinations.save(destination);
+    const summary = summarizeReport(report);
+    const saved = await deps.stores.destinations.save(
+      {
+        teamId: session.teamId,
+        settings,
+        challengeKey: session.challengeKey,
+        channelId: session.channelId,
+        connectedBy: session.userId,
+        connectedAt: started,
+        verifiedAt: started,
+        regionCheckedAt: started,
+        lastCheck: { at: started, ok: true, summary },
+        ...(report.challengeOwnerId === undefined ? {} : { ownerId: report.challengeOwnerId }),
+      },
+      fence,
+    );
+    if (saved.status === 'fenced') {
+      // The lock was lost (the process stalled past its TTL) and another click holds it now: that
+      // click's check decides, and this one says nothing to the team.
+      log.warn('check and save lost its lock before saving; nothing recorded');
+      return;
+    }
+    replaced = saved.previous !== undefined;
     // The destination is saved whatever happens next, so the team is told even if marking the
     // session fails; a later click then finds the destination and repeats nothing.
     await deps.stores.sessions
-      .put({ ...session, savedAt: at })
+      .put({ ...session, savedAt: started })
       .catch((error: unknown) => log.warn({ err: error }, 'could not mark the session saved'));
   }
+  await audit(deps, log, session.teamId, {
+    actor: session.userId,
+    action: 'check_and_save',
+    bucket: settings.bucket,
+    outcome: report.ok
+      ? replaced
+        ? `updated: ${summarizeReport(report)}`
+        : summarizeReport(report)
+      : summarizeReport(report),
+  });
 
-  const result = buildCheckResult({ userId: session.userId, settings, report, occasion: 'setup' });
+  const result = buildCheckResult({
+    userId: session.userId,
+    settings,
+    report,
+    occasion: replaced ? 'update' : 'setup',
+    identityProven: deps.settings.identityProven,
+  });
   const posted = await postInChannel(
     { client, channelId: session.channelId, responseUrl: body.response_url },
     result,

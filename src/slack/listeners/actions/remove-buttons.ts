@@ -1,5 +1,7 @@
+import { inlineCode } from '../../views/mrkdwn';
 import type { App } from '@slack/bolt';
 import type { Deps } from '../../../deps';
+import { audit } from '../../audit';
 import { isAllowedAdmin, requestLogger } from '../../context';
 import { ACTION } from '../../ids';
 import { postInChannel, postToResponseUrl } from '../../messaging';
@@ -23,7 +25,9 @@ export function register(app: App, deps: Deps): void {
     await args.ack();
     const log = requestLogger(deps, args.context);
     const value = parseValue(buttonValue(args));
-    const text = value ? `Kept \`${value.bucket}\`. Nothing was removed.` : 'Nothing was removed.';
+    const text = value
+      ? `Kept ${inlineCode(value.bucket)}. Nothing was removed.`
+      : 'Nothing was removed.';
     await postToResponseUrl(args.body.response_url, notice(text), 'replace', log);
   });
 
@@ -46,12 +50,18 @@ export function register(app: App, deps: Deps): void {
       return;
     }
     try {
-      const removed = await deps.stores.destinations.remove(teamId, value.bucket);
+      const { removed } = await deps.stores.destinations.remove(teamId, value.bucket);
+      await audit(deps, log, teamId, {
+        actor: body.user.id,
+        action: 'remove',
+        bucket: value.bucket,
+        outcome: removed ? 'removed' : 'already removed',
+      });
       if (!removed) {
-        await reply(`\`${value.bucket}\` was already removed.`);
+        await reply(`${inlineCode(value.bucket)} was already removed.`);
         return;
       }
-      await reply(`Removed \`${value.bucket}\`.`);
+      await reply(`Removed ${inlineCode(value.bucket)}.`);
       const channelId = body.channel?.id ?? body.container?.channel_id;
       if (channelId) {
         await postInChannel(

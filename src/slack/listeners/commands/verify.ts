@@ -1,15 +1,23 @@
+import { principalForRegion } from '../../../domain/principal';
 import type { Deps } from '../../../deps';
 import { bucketNameProblems } from '../../../domain/bucket-name';
 import { verifyLockKey } from '../../../store/keys';
-import { checkSavedDestination } from '../../../verify/check-destination';
+import { withLock } from '../../../store/lock-watchdog';
+import { checkDestination } from '../../../verify/check-destination';
+import { summarizeReport } from '../../../verify/summary';
+import { audit } from '../../audit';
 import { COMMAND } from '../../ids';
 import { postInChannel } from '../../messaging';
 import { describeFailure } from '../../user-errors';
 import { buildCheckResult } from '../../views/check-result';
 import { noSuchDestination, notABucketName } from '../../views/bucket-replies';
+import { inlineCode } from '../../views/mrkdwn';
 import type { CommandArgs } from './types';
 
-/** `/s3-destination verify <bucket>`: re-run the checks and tell the channel. */
+/**
+ * `/s3-destination verify <bucket>`: re-run every check and tell the channel. Open to every member:
+ * it changes nothing that is saved but the destination's last check.
+ */
 export async function verify(
   deps: Deps,
   { command, ack, respond, client, log }: CommandArgs,
@@ -25,57 +33,81 @@ export async function verify(
   // The answer waits for the lookup, so an unknown bucket gets one clear message, not two.
   await ack();
   const teamId = command.team_id;
-  const lockKey = verifyLockKey(teamId, `destination:${bucket}`);
+  const say = (text: string) => respond({ response_type: 'ephemeral', text });
   await deps.tasks.run(
     async () => {
       const destination = await deps.stores.destinations.get(teamId, bucket);
       if (!destination) {
-        await respond({
-          response_type: 'ephemeral',
-          text: noSuchDestination(bucket),
-        });
+        await say(noSuchDestination(bucket));
         return;
       }
-      const token = await deps.stores.locks.acquire(lockKey, deps.settings.verifyLockTtlMs);
-      if (!token) {
-        await respond({
-          response_type: 'ephemeral',
-          text: `A check of \`${bucket}\` is already running: its result will appear in the channel. If nothing appears within a minute, run \`${COMMAND} verify ${bucket}\` again.`,
-        });
-        return;
-      }
-      try {
-        await respond({ response_type: 'ephemeral', text: `Checking \`${bucket}\`…` }).catch(
-          (error: unknown) => log.warn({ err: error }, 'could not say the check has started'),
+      const locked = await withLock(
+        deps.stores.locks,
+        verifyLockKey(teamId, `destination:${bucket}`),
+        deps.settings.verifyLockTtlMs,
+        async () => {
+          await say(`Checking ${inlineCode(bucket)}…`).catch((error: unknown) =>
+            log.warn({ err: error }, 'could not say the check has started'),
+          );
+          const { report, record } = await checkDestination(
+            deps.verifier,
+            destination,
+            'verify',
+            deps.now,
+            principalForRegion(deps.settings, destination.settings.region),
+          );
+          // Compare-and-set: a remove or a new setup while the check ran wins over its result.
+          const recorded = await deps.stores.destinations.record(
+            teamId,
+            bucket,
+            destination.version,
+            record,
+          );
+          await audit(deps, log, teamId, {
+            actor: command.user_id,
+            action: 'verify',
+            bucket,
+            outcome:
+              recorded === 'recorded' || recorded === 'stale'
+                ? summarizeReport(report)
+                : `not recorded: ${recorded}`,
+          });
+          if (recorded === 'removed') {
+            await say(
+              `${inlineCode(bucket)} was removed while it was being checked, so this check was not recorded and nothing was posted.`,
+            );
+            return;
+          }
+          if (recorded === 'changed') {
+            await say(
+              `${inlineCode(bucket)} was set up again while it was being checked, so this result (for the previous setup) was not recorded. Run ${inlineCode(`${COMMAND} verify ${bucket}`)} to check the new setup.`,
+            );
+            return;
+          }
+          const message = buildCheckResult({
+            userId: command.user_id,
+            settings: destination.settings,
+            report,
+            occasion: 'verify',
+            identityProven: deps.settings.identityProven,
+          });
+          const posted = await postInChannel(
+            { client, channelId: command.channel_id, responseUrl: command.response_url },
+            message,
+            log,
+          );
+          if (!posted) await respond({ response_type: 'ephemeral', ...message });
+        },
+      );
+      if (!locked.held) {
+        await say(
+          `A check of ${inlineCode(bucket)} is already running: its result will appear in the channel.`,
         );
-        const { report } = await checkSavedDestination(
-          deps.verifier,
-          deps.stores.destinations,
-          destination,
-          deps.now,
-        );
-        const message = buildCheckResult({
-          userId: command.user_id,
-          settings: destination.settings,
-          report,
-          occasion: 'verify',
-        });
-        const posted = await postInChannel(
-          { client, channelId: command.channel_id, responseUrl: command.response_url },
-          message,
-          log,
-        );
-        if (!posted) await respond({ response_type: 'ephemeral', ...message });
-      } finally {
-        await deps.stores.locks.release(lockKey, token).catch(() => undefined);
       }
     },
     async (error) => {
       log.error({ err: error }, 'verify failed');
-      await respond({
-        response_type: 'ephemeral',
-        text: describeFailure(error, 'The destination is unchanged.'),
-      }).catch(() => undefined);
+      await say(describeFailure(error, 'The destination is unchanged.')).catch(() => undefined);
     },
   );
 }

@@ -67,7 +67,7 @@ describe('user text in the messages the bot posts', () => {
     ['the first check result', () => checkResult('setup')],
     ['a verify result', () => checkResult('verify')],
     ['the destination list', () => buildDestinationList([destination])],
-    ['the monitor alert', () => buildMonitorAlert(destination, failing)],
+    ['the monitor alert', () => buildMonitorAlert(destination, failing, true)],
     ['the monitor recovery notice', () => buildRecoveryNotice(destination)],
     [
       'the setup instructions',
@@ -100,7 +100,11 @@ describe('user text in the messages the bot posts', () => {
     [
       'the monitor alert',
       () =>
-        buildMonitorAlert({ ...destination, settings: { ...settings, bucket: 'a<b>&c' } }, failing),
+        buildMonitorAlert(
+          { ...destination, settings: { ...settings, bucket: 'a<b>&c' } },
+          failing,
+          true,
+        ),
     ],
     ['the saved summary', () => buildSavedSummary({ ...settings, bucket: 'a<b>&c' })],
     ['the remove confirmation', () => buildRemoveConfirmation('a<b>&c')],

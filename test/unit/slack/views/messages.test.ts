@@ -1,6 +1,10 @@
 import type { DestinationSettings } from '../../../../src/domain/destination';
 import type { SavedDestination } from '../../../../src/store/types';
-import type { VerificationReport } from '../../../../src/verify/report';
+import {
+  assembleReport,
+  checkResult,
+  type VerificationReport,
+} from '../../../../src/verify/report';
 import { buildCheckResult, buildSavedSummary } from '../../../../src/slack/views/check-result';
 import { MAX_LISTED, buildDestinationList } from '../../../../src/slack/views/destination-list';
 import {
@@ -25,29 +29,26 @@ const settings: DestinationSettings = {
 };
 const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'List' }] }, null, 2);
 
-const passing: VerificationReport = {
-  ok: true,
-  operatorFault: false,
-  checks: [
-    { check: 'challenge', outcome: 'ok', passed: true, text: 'Found.' },
-    { check: 'list', outcome: 'ok', passed: true, text: 'Listed.' },
-    { check: 'write', outcome: 'ok', passed: true, text: 'Wrote.' },
-    { check: 'region', outcome: 'skipped', passed: true, text: 'Skipped: no region reported.' },
+const passing: VerificationReport = assembleReport(
+  [
+    checkResult('challenge', 'ok', 'Found.'),
+    checkResult('list', 'ok', 'Listed.'),
+    checkResult('write', 'ok', 'Wrote.'),
+    checkResult('region', 'skipped', 'Skipped: no region reported.'),
   ],
-};
-const failing: VerificationReport = {
-  ok: false,
-  operatorFault: false,
-  checks: [
-    {
-      check: 'challenge',
-      outcome: 'not_found',
-      passed: false,
-      text: 'An error occurred (404) when calling the HeadObject operation: Not Found. Upload the file.',
-    },
+  { regionChecked: true },
+);
+const failing: VerificationReport = assembleReport(
+  [
+    checkResult(
+      'challenge',
+      'not_found',
+      'An error occurred (404) when calling the HeadObject operation: Not Found. Upload the file.',
+    ),
     ...passing.checks.slice(1),
   ],
-};
+  { regionChecked: true },
+);
 
 function saved(bucket: string): SavedDestination {
   return {
@@ -56,6 +57,7 @@ function saved(bucket: string): SavedDestination {
     challengeKey: CHALLENGE,
     channelId: 'C0',
     connectedBy: 'U0ALICE',
+    version: 1,
     verifiedAt: '2026-11-25T08:00:00.000Z',
     lastCheck: { at: '2026-11-25T09:00:00.000Z', ok: true, summary: 'All checks passed' },
   };
@@ -132,7 +134,13 @@ describe('the team-visible check result', () => {
     ['a failing check', failing, 'setup', /1 failed/],
     ['a passing verify', passing, 'verify', /verified `acme-data-lake`/],
   ] as const)('reports %s with who, where and each check', (_name, report, occasion, headline) => {
-    const message = buildCheckResult({ userId: 'U0ALICE', settings, report, occasion });
+    const message = buildCheckResult({
+      userId: 'U0ALICE',
+      settings,
+      report,
+      occasion,
+      identityProven: true,
+    });
     const json = JSON.stringify(message.blocks);
 
     expect(json).toMatch(headline);
@@ -151,6 +159,7 @@ describe('the team-visible check result', () => {
       settings,
       report: { ...failing, operatorFault: true },
       occasion: 'verify',
+      identityProven: true,
     });
 
     expect(JSON.stringify(message.blocks)).toContain('bot’s side');
