@@ -26,4 +26,6 @@ export const ACTION = {
   checkAndSave: 'check_and_save',
   confirmRemove: 'confirm_remove',
   cancelRemove: 'cancel_remove',
+  /** The Previous / Next buttons of `list`; value = the page to show. */
+  listPage: 'list_page',
 } as const;

@@ -22,6 +22,8 @@ export interface ExplainContext {
   readonly detail?: string;
   /** The principal of the bucket's partition: the one to grant in a KMS key policy. */
   readonly principalArn?: string;
+  /** For `not_run`: what had to pass first (the challenge file, unless said otherwise). */
+  readonly waitedFor?: 'challenge' | 'write';
 }
 
 // Nothing reached S3: the bot's endpoint or network.
@@ -129,7 +131,9 @@ export function explainCheck(
     case 'skipped':
       return SKIPPED_TEXT[check](context);
     case 'not_run':
-      return 'Not checked: the challenge file must pass first, so that nothing is written into a bucket not proven to be yours.\nFix the challenge file, then check again.';
+      return context.waitedFor === 'write'
+        ? 'Not checked: comparing owners needs the listing and the write check to pass first.\nFix what failed above, then check again.'
+        : 'Not checked: the challenge file must pass first, so that nothing is written into a bucket not proven to be yours.\nFix the challenge file, then check again.';
     case 'not_found':
       return check === 'challenge'
         ? `${CHALLENGE_NOT_FOUND_TEXT}\nCreate a blank file with no extension, named exactly as shown in your setup message, upload it to the top level of ${bucket}, and keep it there for as long as the destination exists.`
@@ -177,7 +181,7 @@ function kmsStatement(principalArn: string | undefined): string {
   const statement = {
     Sid: 'S3DestinationUseKey',
     Effect: 'Allow',
-    Principal: { AWS: principalArn ?? '<the principal in the bucket policy>' },
+    Principal: { AWS: principalArn ?? 'the principal in the bucket policy (its ARN)' },
     Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
     Resource: '*',
   };

@@ -29,8 +29,8 @@ export interface S3VerifierOptions {
 }
 
 /**
- * Twelve verifications make 48 S3 calls, within the SDK's 50 sockets per client, so no call waits
- * for a socket while its deadline runs.
+ * A verification has at most two S3 calls in flight, so twelve stay well within the SDK's 50
+ * sockets per client, and no call waits for a socket while its deadline runs.
  */
 const DEFAULT_MAX_CONCURRENT = 12;
 
@@ -42,6 +42,8 @@ interface Observation {
   readonly outcome: CheckOutcome;
   readonly actualRegion?: string;
   readonly detail?: string;
+  /** For `not_run`: what had to pass first. */
+  readonly waitedFor?: 'write';
   /** For listings: whether the object was listed. */
   readonly listed?: boolean;
   /** For listings: the owner of the object listed, when the engine reported one. */
@@ -85,6 +87,12 @@ export class S3Verifier implements Verifier {
       this.observe('region', s3.region, target),
     ]);
     let challenge = headed;
+    if (challenge.outcome === 'access_denied') {
+      // A HEAD 403 has no body: it may be our own rejected key rather than the bucket's policy.
+      // A listing (it only reads) names the error; it is not shown, the list check did not run.
+      const named = await this.observe('list', s3.listOwner(target.challengeKey), target);
+      if (named.outcome === 'no_credentials') challenge = { ...named, check: 'challenge' };
+    }
     const rest: Partial<Record<'list' | 'write' | 'ownership', Observation>> = {};
     if (challenge.outcome === 'ok') {
       rest.list = await this.observe('list', s3.listOwner(target.challengeKey), target);
@@ -98,14 +106,14 @@ export class S3Verifier implements Verifier {
               rest.list,
               await this.observe('ownership', s3.listOwner(WRITE_CHECK_KEY), target),
             )
-          : { check: 'ownership', outcome: 'not_run' };
+          : { check: 'ownership', outcome: 'not_run', waitedFor: 'write' };
     }
     const notRun = (check: 'list' | 'write' | 'ownership'): Observation =>
       rest[check] ?? { check, outcome: 'not_run' };
     return this.report(
       [challenge, notRun('list'), notRun('write'), notRun('ownership'), region],
       target,
-      true,
+      compared(region),
     );
   }
 
@@ -127,7 +135,11 @@ export class S3Verifier implements Verifier {
           ? await this.observe('challenge', s3.headChallenge, target)
           : { ...list, check: 'challenge' };
     challenge = pinOwner(challenge, list, target.expectedOwnerId);
-    return this.report(region ? [challenge, list, region] : [challenge, list], target, !!region);
+    return this.report(
+      region ? [challenge, list, region] : [challenge, list],
+      target,
+      region !== undefined && compared(region),
+    );
   }
 
   private report(
@@ -216,6 +228,13 @@ export class S3Verifier implements Verifier {
   }
 }
 
+/** Whether the region check got an answer (a mismatch, or an engine that reports no region). */
+function compared(region: Observation): boolean {
+  return (
+    region.outcome === 'ok' || region.outcome === 'wrong_region' || region.outcome === 'skipped'
+  );
+}
+
 /** The challenge fails when its owner is not the one saved with the destination. */
 function pinOwner(
   challenge: Observation,
@@ -271,6 +290,7 @@ function toResult(observation: Observation, target: VerifyTarget): CheckResult {
     ...(observation.actualRegion === undefined ? {} : { actualRegion: observation.actualRegion }),
     ...(observation.detail === undefined ? {} : { detail: observation.detail }),
     ...(target.principalArn === undefined ? {} : { principalArn: target.principalArn }),
+    ...(observation.waitedFor === undefined ? {} : { waitedFor: observation.waitedFor }),
   });
   // The challenge name is a credential: whatever S3 echoed back, it never reaches the user's text.
   const safeText = target.challengeKey

@@ -239,21 +239,69 @@ describe('/s3-destination list', () => {
     expect(raw).not.toContain('s3-destination-challenge-file-');
   });
 
-  it('lists the first destinations within Slack message limits and counts the rest', async () => {
-    const buckets = Array.from({ length: MAX_LISTED + 5 }, (_, i) => `acme-bulk-${100 + i}`);
-    for (const bucket of buckets) {
+  it('lists 40 destinations a page at a time, sorted, with Previous and Next buttons', async () => {
+    const buckets = Array.from({ length: 40 }, (_, i) => `acme-bulk-${100 + i}`);
+    for (const bucket of [...buckets].reverse()) {
       await seeded.destinations.save(savedDestination({ settings: { bucket } }));
     }
 
+    const pages: string[] = [];
+    let call = await nextCall(t, 'response_url', () => t.command('list'));
+    for (;;) {
+      const message = call.body as { blocks: types.KnownBlock[] };
+      expect(blockKitViolations(message, 'message')).toEqual([]);
+      pages.push(visibleText(message));
+      const next = buttonsOf(call.body).find((button) => button.value === String(pages.length));
+      if (!next) break;
+      expect(next.action_id).toBe('list_page');
+      call = await nextCall(t, 'response_url', () => click(t, 'list_page', next.value));
+      expect(call.body.replace_original).toBe(true);
+    }
+
+    expect(pages).toHaveLength(Math.ceil(buckets.length / MAX_LISTED));
+    expect(pages[0]).toContain(`S3 destinations in this workspace (${buckets.length})`);
+    expect(pages[0]).toContain(`page 1 of ${pages.length}`);
+    const shownInOrder = pages.join('\n').match(/acme-bulk-\d+/g);
+    expect(shownInOrder).toEqual(buckets);
+  });
+
+  it('ends the list with the workspace’s recent activity', async () => {
+    const bucket = 'acme-audited';
+    await seeded.destinations.save(savedDestination({ settings: { bucket } }));
+    await seeded.audit.append(TEAM, {
+      at: '2024-05-01T10:00:00.000Z',
+      actor: 'U0CAROL',
+      action: 'check_and_save',
+      bucket,
+      outcome: 'All checks passed',
+    });
+    await seeded.audit.append('T0OTHER', {
+      at: '2024-05-01T10:00:00.000Z',
+      actor: 'U0MALLORY',
+      action: 'remove',
+      bucket: 'not-for-this-workspace',
+      outcome: 'removed',
+    });
+
     const call = await nextCall(t, 'response_url', () => t.command('list'));
 
-    const message = call.body as { blocks: types.KnownBlock[] };
-    expect(blockKitViolations(message, 'message')).toEqual([]);
-    const shown = visibleText(message);
-    expect(shown).toContain(`S3 destinations in this workspace (${buckets.length})`);
-    for (const bucket of buckets.slice(0, MAX_LISTED)) expect(shown).toContain(`\`${bucket}\``);
-    for (const bucket of buckets.slice(MAX_LISTED)) expect(shown).not.toContain(bucket);
-    expect(shown).toContain('…and 5 more.');
+    const shown = visibleText(call.body);
+    expect(shown).toContain('Recent activity');
+    expect(shown).toContain(`<@U0CAROL> ran Check and Save on \`${bucket}\`: All checks passed`);
+    expect(shown).not.toContain('not-for-this-workspace');
+  });
+
+  it('shows a destination whose channel the bot cannot post in', async () => {
+    await seeded.destinations.save(
+      savedDestination({
+        settings: { bucket: 'acme-quiet' },
+        channelUnreachable: { since: '2024-05-02T10:00:00.000Z', error: 'is_archived' },
+      }),
+    );
+
+    const call = await nextCall(t, 'response_url', () => t.command('list'));
+
+    expect(visibleText(call.body)).toContain('The bot cannot post in <#C0SETUP> (is_archived)');
   });
 });
 

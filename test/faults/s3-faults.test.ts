@@ -1,9 +1,9 @@
 import { destinationKey, sessionKey } from '../../src/store/keys';
-import { explainCheck, isOperatorFault } from '../../src/verify/explain';
-import type { CheckOutcome } from '../../src/verify/report';
+import { CHALLENGE_NOT_FOUND_TEXT, explainCheck, isOperatorFault } from '../../src/verify/explain';
+import { WRITE_CHECK_KEY, type CheckOutcome } from '../../src/verify/report';
 import { DEFAULT_ACTOR } from '../support/slack-payloads';
 import type { TestRedis } from '../support/redis';
-import type { FaultServer } from '../support/s3-fault-server';
+import { DEFAULT_OWNER_ID, type Fault, type FaultServer } from '../support/s3-fault-server';
 import type { TestApp } from '../support/test-app';
 import {
   VALID_SETTINGS,
@@ -18,10 +18,13 @@ import { visibleText } from '../support/message-text';
 
 // Short enough to keep the suite quick, long enough for a loopback answer.
 const S3_TIMEOUT_MS = 1000;
+const NOTHING_TO_FIX = 'Nothing to fix on your side: check again in a minute.';
 const OPERATOR_SIDE = 'At least one failure is on the bot’s side, not your bucket';
 const context = { bucket: VALID_SETTINGS.bucket, region: VALID_SETTINGS.region };
+/** The canonical ID of an account other than the bucket owner's (the bot's, on an ACL bucket). */
+const OTHER_OWNER_ID = 'be2fe74dc7e8f8d5c89e6dfd89e90b8fdecabf89e1a69d55e49b009fd9da59a7';
 
-describe('S3 timing out or dropping connections during Check and Save', () => {
+describe('S3 timing out, dropping connections or failing during Check and Save', () => {
   let redis: TestRedis;
   let s3: FaultServer;
   let app: AppOverFaultyS3;
@@ -64,32 +67,49 @@ describe('S3 timing out or dropping connections during Check and Save', () => {
     return JSON.parse(raw!) as Record<string, unknown>;
   }
 
-  it.each<[string, Parameters<FaultServer['setFault']>[0], CheckOutcome]>([
+  async function storedDestination(): Promise<Record<string, unknown> | null> {
+    const raw = await redis.client.get(destinationKey(DEFAULT_ACTOR.teamId, VALID_SETTINGS.bucket));
+    return raw === null ? null : (JSON.parse(raw) as Record<string, unknown>);
+  }
+
+  const notRun = (label: string, check: 'list' | 'write' | 'ownership') =>
+    `:heavy_minus_sign: *${label}*: ${explainCheck(check, 'not_run', context)}`;
+
+  it.each<[string, Fault, CheckOutcome, string | undefined]>([
     [
       'S3 answers slower than the timeout',
       { kind: 'slow', delayMs: S3_TIMEOUT_MS * 30 },
       'timeout',
+      undefined,
     ],
-    ['S3 resets every connection', { kind: 'reset' }, 'unreachable'],
+    ['S3 resets every connection', { kind: 'reset' }, 'transient', undefined],
+    ['S3 answers 503 Service Unavailable', { kind: 'ServiceUnavailable' }, 'transient', 'HTTP 503'],
+    ['S3 answers 500 Internal Error', { kind: 'InternalError' }, 'transient', 'HTTP 500'],
   ])(
-    'when %s: says it is on the bot’s side, keeps the session, and succeeds later',
-    async (_name, fault, outcome) => {
+    'when %s: says there is nothing to fix, writes nothing, keeps the session, and succeeds later',
+    async (_name, fault, outcome, detail) => {
       const { sessionId } = await submitSetup(t, t.slack, { responseUrl: nextResponseUrl() });
       const clickUrl = nextResponseUrl();
       s3.setFault(fault);
 
       const failed = await checkAndSave(sessionId, clickUrl);
 
-      expect(isOperatorFault(outcome)).toBe(true);
-      for (const check of ['challenge', 'list', 'write', 'region'] as const) {
-        expect(failed).toContain(explainCheck(check, outcome, context));
-      }
-      expect(failed).toContain(OPERATOR_SIDE);
+      expect(isOperatorFault(outcome)).toBe(false);
+      // HeadObject and HeadBucket have no body: S3's answer is only its status.
+      const shown = { ...context, ...(detail === undefined ? {} : { detail }) };
+      expect(failed).toContain(
+        `:x: *Challenge file*: ${explainCheck('challenge', outcome, shown)}`,
+      );
+      expect(failed).toContain(`:x: *Bucket region*: ${explainCheck('region', outcome, shown)}`);
+      expect(failed).toContain(notRun('List the bucket', 'list'));
+      expect(failed).toContain(notRun('Write an object', 'write'));
+      expect(failed).toContain(notRun('Object ownership', 'ownership'));
+      expect(failed).toContain(NOTHING_TO_FIX);
+      expect(failed).not.toContain(OPERATOR_SIDE);
       expect(failed).not.toContain('Nothing was saved yet');
+      expect(s3.requests.filter((request) => request.operation === 'PutObject')).toEqual([]);
       expect((await storedSession(sessionId)).savedAt).toBeUndefined();
-      expect(
-        await redis.client.exists(destinationKey(DEFAULT_ACTOR.teamId, VALID_SETTINGS.bucket)),
-      ).toBe(0);
+      expect(await storedDestination()).toBeNull();
       // The one-time instructions stay on screen for the next try: nothing replaced them.
       expect(postsTo(t.slack, clickUrl)).toEqual([]);
 
@@ -99,13 +119,32 @@ describe('S3 timing out or dropping connections during Check and Save', () => {
       expect(succeeded).toContain(`connected \`${VALID_SETTINGS.bucket}\``);
       expect(postsTo(t.slack, clickUrl).map((p) => p.body.replace_original)).toEqual([true]);
       expect((await storedSession(sessionId)).savedAt).toEqual(expect.any(String));
-      expect(
-        await redis.client.exists(destinationKey(DEFAULT_ACTOR.teamId, VALID_SETTINGS.bucket)),
-      ).toBe(1);
+      expect(await storedDestination()).not.toBeNull();
     },
   );
 
   it('names only the check that timed out when the rest of S3 answers', async () => {
+    const { sessionId } = await submitSetup(t, t.slack, { responseUrl: nextResponseUrl() });
+    const clickUrl = nextResponseUrl();
+    s3.setFault({ op: 'PutObject', kind: 'slow', delayMs: S3_TIMEOUT_MS * 30 });
+
+    const failed = await checkAndSave(sessionId, clickUrl);
+
+    expect(failed).toContain(`:x: *Write an object*: ${explainCheck('write', 'timeout', context)}`);
+    expect(failed).toContain(`:white_check_mark: *Challenge file*`);
+    expect(failed).toContain(`:white_check_mark: *List the bucket*`);
+    expect(failed).toContain(`:white_check_mark: *Bucket region*`);
+    expect(failed).toContain(':heavy_minus_sign: *Object ownership*');
+    expect(failed).toContain(NOTHING_TO_FIX);
+    expect((await storedSession(sessionId)).savedAt).toBeUndefined();
+
+    s3.reset();
+    expect(await checkAndSave(sessionId, clickUrl)).toContain(
+      `connected \`${VALID_SETTINGS.bucket}\``,
+    );
+  });
+
+  it('writes nothing while the challenge file has not answered in time', async () => {
     const { sessionId } = await submitSetup(t, t.slack, { responseUrl: nextResponseUrl() });
     const clickUrl = nextResponseUrl();
     s3.setFault({ op: 'HeadObject', kind: 'slow', delayMs: S3_TIMEOUT_MS * 30 });
@@ -115,14 +154,45 @@ describe('S3 timing out or dropping connections during Check and Save', () => {
     expect(failed).toContain(
       `:x: *Challenge file*: ${explainCheck('challenge', 'timeout', context)}`,
     );
-    expect(failed).toContain(`:white_check_mark: *List the bucket*`);
-    expect(failed).toContain(`:white_check_mark: *Write an object*`);
-    expect(failed).toContain(OPERATOR_SIDE);
+    expect(failed).toContain(notRun('Write an object', 'write'));
+    expect(failed).toContain(`:white_check_mark: *Bucket region*`);
+    expect(s3.requests.map((request) => request.operation).sort()).toEqual([
+      'HeadBucket',
+      'HeadObject',
+    ]);
     expect((await storedSession(sessionId)).savedAt).toBeUndefined();
+  });
 
-    s3.reset();
-    expect(await checkAndSave(sessionId, clickUrl)).toContain(
-      `connected \`${VALID_SETTINGS.bucket}\``,
+  it('a missing challenge file gets the reference 404 text, and nothing is written or saved', async () => {
+    const { sessionId } = await submitSetup(t, t.slack, { responseUrl: nextResponseUrl() });
+    const clickUrl = nextResponseUrl();
+    s3.setFault({ op: 'HeadObject', kind: 'NotFound' });
+
+    const failed = await checkAndSave(sessionId, clickUrl);
+
+    expect(failed).toContain(`:x: *Challenge file*: ${CHALLENGE_NOT_FOUND_TEXT}\n`);
+    expect(failed).toContain('Nothing was saved yet');
+    expect(s3.requests.filter((request) => request.operation === 'PutObject')).toEqual([]);
+    expect(await storedDestination()).toBeNull();
+  });
+
+  it('saves a bucket whose objects would belong to the bot, with a warning, pinning the owner', async () => {
+    const { sessionId, challengeKey } = await submitSetup(t, t.slack, {
+      responseUrl: nextResponseUrl(),
+    });
+    const clickUrl = nextResponseUrl();
+    s3.addObject(challengeKey);
+    s3.addObject(WRITE_CHECK_KEY, { ownerId: OTHER_OWNER_ID });
+
+    const saved = await checkAndSave(sessionId, clickUrl);
+
+    expect(saved).toContain(
+      `connected \`${VALID_SETTINGS.bucket}\` as an S3 destination, with a warning`,
     );
+    expect(saved).toContain(
+      `:warning: *Object ownership*: ${explainCheck('ownership', 'owner_differs', context)}`,
+    );
+    expect((await storedSession(sessionId)).savedAt).toEqual(expect.any(String));
+    expect(await storedDestination()).toMatchObject({ ownerId: DEFAULT_OWNER_ID });
   });
 });

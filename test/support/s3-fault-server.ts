@@ -24,6 +24,10 @@ export type FaultKind =
   | 'InvalidAccessKeyId'
   | 'ExpiredToken'
   | 'InternalError'
+  | 'SlowDown'
+  | 'ServiceUnavailable'
+  /** 403 AccessDenied naming `kms:GenerateDataKey`: the bucket's default KMS key denies the caller. */
+  | 'KmsAccessDenied'
   | 'slow'
   | 'reset';
 
@@ -48,11 +52,30 @@ export interface RecordedRequest {
   readonly operation: S3Operation;
   readonly bucket?: string;
   readonly key?: string;
+  /** The request's headers, names in lower case (e.g. whether `content-md5` was sent). */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** One step of the server's exchanges: a request arrived, or its answer went out (or was dropped). */
+export interface TimelineEntry {
+  readonly event: 'received' | 'answered';
+  readonly request: RecordedRequest;
+}
+
+/** An object the server lists, with the owner ListObjectsV2 reports when asked to fetch it. */
+export interface ListedObject {
+  /** The owner's canonical user ID (default DEFAULT_OWNER_ID); null: the engine reports no owner. */
+  readonly ownerId?: string | null;
 }
 
 export interface FaultServerOptions {
   /** Region a successful HeadBucket reports in `x-amz-bucket-region`; null sends none. */
   readonly bucketRegion?: string | null;
+  /**
+   * Answers PutObject as a bucket with Object Lock does: 400 InvalidRequest unless the request
+   * carries `Content-MD5` or an `x-amz-checksum-*` header.
+   */
+  readonly objectLock?: boolean;
 }
 
 export interface FaultServer {
@@ -60,9 +83,16 @@ export interface FaultServer {
   readonly endpoint: string;
   /** Every request received, in order of arrival. */
   readonly requests: readonly RecordedRequest[];
+  /** Every arrival and every answer, in order: what was asked before what was answered. */
+  readonly timeline: readonly TimelineEntry[];
   /** Sets the answer for `fault.op` (or every operation), replacing the previous one for that op. */
   setFault(fault: Fault): void;
-  /** Back to answering every request successfully, and forgets the recorded requests. */
+  /**
+   * Makes ListObjectsV2 list `key` in every bucket. A PutObject answered `ok` adds its key too,
+   * owned by DEFAULT_OWNER_ID unless the key was added here first with another owner.
+   */
+  addObject(key: string, object?: ListedObject): void;
+  /** Back to answering every request successfully; forgets the requests and the objects. */
   reset(): void;
   stop(): Promise<void>;
 }
@@ -82,9 +112,23 @@ const ERRORS = {
   },
   ExpiredToken: { status: 400, message: 'The provided token has expired.' },
   InternalError: { status: 500, message: 'We encountered an internal error. Please try again.' },
+  SlowDown: { status: 503, message: 'Please reduce your request rate.' },
+  ServiceUnavailable: { status: 503, message: 'Service is unable to handle request.' },
+  InvalidRequest: {
+    status: 400,
+    message:
+      'Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters',
+  },
 } as const;
 
 type ErrorCode = keyof typeof ERRORS;
+
+/** The canonical user ID of the bucket's owner (AWS's documentation example), the default owner. */
+export const DEFAULT_OWNER_ID = '79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be';
+
+/** What S3 says when the bucket's default encryption key does not let the caller use it. */
+const KMS_DENIED_MESSAGE =
+  'User: arn:aws:iam::123456789012:role/loader is not authorized to perform: kms:GenerateDataKey on resource: arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
 const DEFAULT_REDIRECT_REGION = 'eu-west-1';
 const DEFAULT_SLOW_MS = 10_000;
@@ -96,12 +140,16 @@ const DEFAULT_SLOW_MS = 10_000;
 export async function startFaultServer(options: FaultServerOptions = {}): Promise<FaultServer> {
   const bucketRegion = options.bucketRegion === undefined ? 'us-east-1' : options.bucketRegion;
   const requests: RecordedRequest[] = [];
+  const timeline: TimelineEntry[] = [];
+  const objects = new Map<string, ListedObject>();
   let faults = new Map<S3Operation | '*', Fault>();
   const pendingTimers = new Set<NodeJS.Timeout>();
 
   const server = createServer((req, res) => {
     const request = describe(req);
     requests.push(request);
+    timeline.push({ event: 'received', request });
+    res.on('close', () => timeline.push({ event: 'answered', request }));
     // Read the whole body first (PutObject), so the client never sees its upload cut off.
     req.resume();
     req.on('end', () => {
@@ -118,13 +166,16 @@ export async function startFaultServer(options: FaultServerOptions = {}): Promis
   ) {
     switch (fault.kind) {
       case 'ok':
-        return answerOk(request, res, fault.region ?? bucketRegion);
+        if (request.operation === 'PutObject' && options.objectLock && !hasChecksum(request)) {
+          return answerError(request, res, 'InvalidRequest');
+        }
+        return succeed(request, res, fault.region ?? bucketRegion);
       case 'reset':
         return req.socket.destroy();
       case 'slow': {
         const timer = setTimeout(() => {
           pendingTimers.delete(timer);
-          if (!res.destroyed) answerOk(request, res, fault.region ?? bucketRegion);
+          if (!res.destroyed) succeed(request, res, fault.region ?? bucketRegion);
         }, fault.delayMs ?? DEFAULT_SLOW_MS);
         pendingTimers.add(timer);
         res.on('close', () => {
@@ -153,9 +204,24 @@ export async function startFaultServer(options: FaultServerOptions = {}): Promis
           'AccessDenied',
           request.operation === 'HeadBucket' ? fault.region : undefined,
         );
+      case 'KmsAccessDenied':
+        return answerError(request, res, 'AccessDenied', undefined, KMS_DENIED_MESSAGE);
       default:
         return answerError(request, res, fault.kind);
     }
+  }
+
+  /** Answers `ok`: a write stores its key, a listing lists the stored keys under its prefix. */
+  function succeed(request: RecordedRequest, res: ServerResponse, region: string | null) {
+    if (
+      request.operation === 'PutObject' &&
+      request.key !== undefined &&
+      !objects.has(request.key)
+    ) {
+      objects.set(request.key, {});
+    }
+    if (request.operation === 'ListObjectsV2') return answerListing(request, res, objects);
+    return answerOk(request, res, region);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -167,12 +233,18 @@ export async function startFaultServer(options: FaultServerOptions = {}): Promis
   return {
     endpoint: `http://127.0.0.1:${port}`,
     requests,
+    timeline,
     setFault(fault) {
       faults.set(fault.op ?? '*', fault);
+    },
+    addObject(key, object = {}) {
+      objects.set(key, object);
     },
     reset() {
       faults = new Map();
       requests.length = 0;
+      timeline.length = 0;
+      objects.clear();
     },
     async stop() {
       for (const timer of pendingTimers) clearTimeout(timer);
@@ -190,6 +262,12 @@ function describe(req: IncomingMessage): RecordedRequest {
   const [, bucketPart = '', ...keyParts] = url.pathname.split('/');
   const bucket = bucketPart ? decodeURIComponent(bucketPart) : undefined;
   const key = keyParts.length > 0 ? decodeURIComponent(keyParts.join('/')) : undefined;
+  const headers = Object.fromEntries(
+    Object.entries(req.headers).map(([name, value]) => [
+      name,
+      Array.isArray(value) ? value.join(', ') : (value ?? ''),
+    ]),
+  );
   return {
     method,
     path: url.pathname,
@@ -197,6 +275,7 @@ function describe(req: IncomingMessage): RecordedRequest {
     operation: operationOf(method, bucket, key, query),
     ...(bucket === undefined ? {} : { bucket }),
     ...(key === undefined || key === '' ? {} : { key }),
+    headers,
   };
 }
 
@@ -226,6 +305,13 @@ function operationOf(
   }
 }
 
+/** Object Lock buckets take a write only with an integrity checksum. */
+function hasChecksum(request: RecordedRequest): boolean {
+  return Object.keys(request.headers).some(
+    (name) => name === 'content-md5' || name.startsWith('x-amz-checksum-'),
+  );
+}
+
 function amzHeaders(res: ServerResponse): void {
   res.setHeader('x-amz-request-id', randomBytes(8).toString('hex').toUpperCase());
   res.setHeader('x-amz-id-2', randomBytes(48).toString('base64'));
@@ -253,21 +339,43 @@ function answerOk(request: RecordedRequest, res: ServerResponse, region: string 
       res.setHeader('Content-Length', '0');
       res.writeHead(200).end();
       return;
-    case 'ListObjectsV2':
-      sendXml(
-        res,
-        200,
-        `<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${escapeXml(
-          request.bucket ?? '',
-        )}</Name><Prefix></Prefix><KeyCount>0</KeyCount><MaxKeys>${escapeXml(
-          request.query['max-keys'] ?? '1000',
-        )}</MaxKeys><IsTruncated>false</IsTruncated></ListBucketResult>`,
-      );
-      return;
     default:
       res.setHeader('Content-Length', '0');
       res.writeHead(200).end();
   }
+}
+
+/**
+ * ListObjectsV2 as S3 answers it: the stored keys under `prefix` in key order, up to `max-keys`,
+ * each with its owner when `fetch-owner=true` and the object has one.
+ */
+function answerListing(
+  request: RecordedRequest,
+  res: ServerResponse,
+  objects: ReadonlyMap<string, ListedObject>,
+): void {
+  amzHeaders(res);
+  const prefix = request.query.prefix ?? '';
+  const maxKeys = Number(request.query['max-keys'] ?? '1000');
+  const matching = [...objects.keys()].filter((key) => key.startsWith(prefix)).sort();
+  const listed = matching.slice(0, maxKeys);
+  const contents = listed.map((key) => {
+    const { ownerId = DEFAULT_OWNER_ID } = objects.get(key) ?? {};
+    const owner =
+      request.query['fetch-owner'] === 'true' && ownerId
+        ? `<Owner><ID>${escapeXml(ownerId)}</ID><DisplayName>owner-${escapeXml(ownerId.slice(0, 8))}</DisplayName></Owner>`
+        : '';
+    return `<Contents><Key>${escapeXml(key)}</Key><LastModified>${new Date().toISOString()}</LastModified><ETag>&quot;d41d8cd98f00b204e9800998ecf8427e&quot;</ETag><Size>0</Size>${owner}<StorageClass>STANDARD</StorageClass></Contents>`;
+  });
+  sendXml(
+    res,
+    200,
+    `<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${escapeXml(
+      request.bucket ?? '',
+    )}</Name><Prefix>${escapeXml(prefix)}</Prefix><KeyCount>${listed.length}</KeyCount><MaxKeys>${maxKeys}</MaxKeys><IsTruncated>${
+      matching.length > listed.length
+    }</IsTruncated>${contents.join('')}</ListBucketResult>`,
+  );
 }
 
 function answerError(
@@ -275,8 +383,9 @@ function answerError(
   res: ServerResponse,
   code: ErrorCode,
   region?: string,
+  message: string = ERRORS[code].message,
 ): void {
-  const { status, message } = ERRORS[code];
+  const { status } = ERRORS[code];
   amzHeaders(res);
   if (region) res.setHeader('x-amz-bucket-region', region);
   if (request.method === 'HEAD') {

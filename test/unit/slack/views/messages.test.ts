@@ -189,13 +189,32 @@ describe('the destination list', () => {
     expect(json).not.toContain(CHALLENGE);
   });
 
-  it('stays within 50 blocks however many destinations there are, and says how many more', () => {
-    const many = Array.from({ length: MAX_LISTED + 7 }, (_, i) => saved(`bucket-${i}`));
-    const message = buildDestinationList(many);
+  it.each([0, 1, 40, 500])(
+    'pages %i destinations within Slack message limits, every one on some page',
+    (count) => {
+      const many = Array.from({ length: count }, (_, i) => saved(`bucket-${i}`));
+      const pages = Math.max(1, Math.ceil(count / MAX_LISTED));
+      const recent = Array.from({ length: 5 }, () => ({
+        at: '2026-11-25T09:00:00.000Z',
+        actor: 'U0ALICE',
+        action: 'verify' as const,
+        bucket: 'audited-bucket',
+        outcome: 'All checks passed',
+      }));
 
-    expect(blockKitViolations(message, 'message')).toEqual([]);
-    expect(JSON.stringify(message)).toContain('and 7 more');
-  });
+      const shown = Array.from({ length: pages }, (_, page) => {
+        const message = buildDestinationList(many, recent, page);
+        expect(blockKitViolations(message, 'message')).toEqual([]);
+        return JSON.stringify(message);
+      });
+
+      for (const destination of many) {
+        const name = `\`${destination.settings.bucket}\``;
+        expect(shown.filter((page) => page.includes(name))).toHaveLength(1);
+      }
+      expect(shown.at(-1)).not.toContain('Next ›');
+    },
+  );
 });
 
 describe('remove and usage messages', () => {
