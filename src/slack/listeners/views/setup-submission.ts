@@ -14,6 +14,7 @@ import { FIELD, SETUP_CALLBACK_ID } from '../../ids';
 import { sendEphemeral } from '../../messaging';
 import { parseSetupMetadata } from '../../metadata';
 import { parseSetupSubmission, toModalErrors } from '../../setup-state';
+import { audit } from '../../audit';
 import { buildSetupInstructions } from '../../views/setup-instructions';
 import { buildStorageUnavailableView } from '../../views/storage-unavailable';
 
@@ -85,5 +86,11 @@ export function register(app: App, deps: Deps): void {
       log,
     );
     if (!sent) log.error({ sessionId: session.id }, 'setup instructions could not be delivered');
+    await audit(deps, log, teamId, {
+      actor: userId,
+      action: 'setup',
+      bucket,
+      outcome: sent ? 'instructions sent' : 'instructions could not be delivered',
+    });
   });
 }
