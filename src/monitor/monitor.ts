@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { webApi } from '@slack/bolt';
 import type { Deps } from '../deps';
+import { whileAnnouncing } from '../slack/announce';
 import { audit } from '../slack/audit';
 import { slackErrorCode, tryPostInChannel } from '../slack/messaging';
 import {
@@ -134,15 +135,26 @@ export function startMonitor(
       : destination.lastCheck.ok;
     if (!report.ok && announcedOk && !confirmed) return true;
     const needsAnnouncing = report.ok !== announcedOk;
-    const recorded = await stores.destinations.record(
-      destination.teamId,
-      destination.settings.bucket,
-      destination.version,
+    const record =
       destination.unannounced && !needsAnnouncing
         ? { ...check.record, unannounced: null }
-        : check.record,
-    );
-    if (recorded === 'recorded' && needsAnnouncing) await announce(destination, check, counts);
+        : check.record;
+    const { teamId } = destination;
+    const { bucket } = destination.settings;
+    if (!needsAnnouncing) {
+      await stores.destinations.record(teamId, bucket, destination.version, record);
+      return false;
+    }
+    // Recorded and told as one announcement, so the channel hears changes in order.
+    await whileAnnouncing(deps, teamId, bucket, async () => {
+      const recorded = await stores.destinations.record(
+        teamId,
+        bucket,
+        destination.version,
+        record,
+      );
+      if (recorded === 'recorded') await announce(destination, check, counts);
+    });
     return false;
   }
 

@@ -61,3 +61,11 @@ export function teamOfDestinationsKey(key: string): string | undefined {
 export function auditKey(teamId: string): string {
   return `${teamPrefix(teamId)}:audit`;
 }
+
+/**
+ * `s3d:{T123}:lock:announce:<bucket>`: held while a change to one destination is recorded and told
+ * to the team, so that the team hears the changes in the order they were recorded.
+ */
+export function announceLockKey(teamId: string, bucket: string): string {
+  return `${teamPrefix(teamId)}:lock:announce:${bucket}`;
+}

@@ -39,3 +39,24 @@ export async function withLock<T>(
     await locks.release(key, token).catch(() => undefined);
   }
 }
+
+const WAIT_STEP_MS = 20;
+
+/**
+ * withLock, waiting up to `waitMs` for the lock instead of giving up at once: for short critical
+ * sections that every caller must get through (record a change, then tell the team).
+ */
+export async function withLockWaiting<T>(
+  locks: LockStore,
+  key: string,
+  ttlMs: number,
+  waitMs: number,
+  work: (fence: Fence) => Promise<T>,
+): Promise<LockedRun<T>> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const run = await withLock(locks, key, ttlMs, work);
+    if (run.held || Date.now() >= deadline) return run;
+    await new Promise((resolve) => setTimeout(resolve, WAIT_STEP_MS));
+  }
+}

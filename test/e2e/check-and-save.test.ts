@@ -266,7 +266,7 @@ describe('Check and Save against a real S3 server, end to end over signed HTTP',
     expect(await s3.objectExists(bucket, WRITE_CHECK_KEY)).toBe(false);
     // The channel was told, so the user gets no second copy, and the instructions stay on screen.
     expect(postsTo(t.slack, failedClick)).toEqual([]);
-    expect(await redis.keys()).toEqual([auditKey(TEAM), sessionKey(TEAM, setup.sessionId)].sort());
+    expect(await redis.keys()).toEqual([auditKey(TEAM), sessionKey(TEAM, setup.sessionId)]);
     expect(await t.deps.stores.sessions.get(TEAM, setup.sessionId)).not.toHaveProperty('savedAt');
     expect(await t.deps.stores.destinations.list(TEAM)).toEqual([]);
 
@@ -339,7 +339,8 @@ describe('Check and Save against a real S3 server, end to end over signed HTTP',
 
     expect(refused.body).toMatchObject({ response_type: 'ephemeral', text: refusal });
     expect(await redis.client.get(sessionKey(TEAM, setup.sessionId))).toBe(sessionBefore);
-    expect(await redis.keys()).toEqual([sessionKey(TEAM, setup.sessionId)]);
+    // The audit trail holds the setup; nothing else was written.
+    expect(await redis.keys()).toEqual([auditKey(TEAM), sessionKey(TEAM, setup.sessionId)]);
     expect(await s3.objectExists(bucket, WRITE_CHECK_KEY)).toBe(false);
     expect(teamVisible(t.slack)).toEqual([]);
 
@@ -364,7 +365,7 @@ describe('Check and Save against a real S3 server, end to end over signed HTTP',
     expect(answer.body).toMatchObject({ response_type: 'ephemeral', text: EXPIRED });
     expect(await s3.objectExists(setup.settings.bucket, WRITE_CHECK_KEY)).toBe(false);
     expect(teamVisible(t.slack)).toEqual([]);
-    expect(await redis.keys()).toEqual([]);
+    expect(await redis.keys()).toEqual([auditKey(TEAM)]);
   });
 
   it('tells the user a session that never existed has expired', async () => {

@@ -6,6 +6,7 @@ import { verifyLockKey } from '../../../store/keys';
 import { withLock } from '../../../store/lock-watchdog';
 import type { Fence, SetupSession } from '../../../store/types';
 import { summarizeReport } from '../../../verify/summary';
+import { whileAnnouncing } from '../../announce';
 import { audit } from '../../audit';
 import { ADMINS_ONLY, isAllowedAdmin, requestLogger } from '../../context';
 import { ACTION, COMMAND } from '../../ids';
@@ -121,10 +122,35 @@ async function checkAndSave(
     principalArn: principalForRegion(deps.settings, settings.region),
   });
 
-  let replaced = false;
-  if (report.ok) {
-    const summary = summarizeReport(report);
-    const saved = await deps.stores.destinations.save(
+  const summary = summarizeReport(report);
+  const channel = { client, channelId: session.channelId, responseUrl: body.response_url };
+  const resultFor = (occasion: 'setup' | 'update') =>
+    buildCheckResult({
+      userId: session.userId,
+      settings,
+      report,
+      occasion,
+      identityProven: deps.settings.identityProven,
+    });
+
+  if (!report.ok) {
+    await audit(deps, log, session.teamId, {
+      actor: session.userId,
+      action: 'check_and_save',
+      bucket: settings.bucket,
+      outcome: summary,
+    });
+    const result = resultFor('setup');
+    // The team could not be told; at least the user sees what failed, below their instructions.
+    if (!(await postInChannel(channel, result, log))) {
+      await postToResponseUrl(body.response_url, result, 'ephemeral', log);
+    }
+    return;
+  }
+
+  // Saved and told as one announcement: a verify or a sweep of the same bucket is told in order.
+  const saved = await whileAnnouncing(deps, session.teamId, settings.bucket, async () => {
+    const outcome = await deps.stores.destinations.save(
       {
         teamId: session.teamId,
         settings,
@@ -139,47 +165,27 @@ async function checkAndSave(
       },
       fence,
     );
-    if (saved.status === 'fenced') {
-      // The lock was lost (the process stalled past its TTL) and another click holds it now: that
-      // click's check decides, and this one says nothing to the team.
-      log.warn('check and save lost its lock before saving; nothing recorded');
-      return;
-    }
-    replaced = saved.previous !== undefined;
+    if (outcome.status === 'fenced') return outcome;
+    const replaced = outcome.previous !== undefined;
     // The destination is saved whatever happens next, so the team is told even if marking the
     // session fails; a later click then finds the destination and repeats nothing.
     await deps.stores.sessions
       .put({ ...session, savedAt: started })
       .catch((error: unknown) => log.warn({ err: error }, 'could not mark the session saved'));
-  }
-  await audit(deps, log, session.teamId, {
-    actor: session.userId,
-    action: 'check_and_save',
-    bucket: settings.bucket,
-    outcome: report.ok
-      ? replaced
-        ? `updated: ${summarizeReport(report)}`
-        : summarizeReport(report)
-      : summarizeReport(report),
+    await audit(deps, log, session.teamId, {
+      actor: session.userId,
+      action: 'check_and_save',
+      bucket: settings.bucket,
+      outcome: replaced ? `updated: ${summary}` : summary,
+    });
+    await postInChannel(channel, resultFor(replaced ? 'update' : 'setup'), log);
+    return outcome;
   });
-
-  const result = buildCheckResult({
-    userId: session.userId,
-    settings,
-    report,
-    occasion: replaced ? 'update' : 'setup',
-    identityProven: deps.settings.identityProven,
-  });
-  const posted = await postInChannel(
-    { client, channelId: session.channelId, responseUrl: body.response_url },
-    result,
-    log,
-  );
-
-  if (report.ok) {
-    await postToResponseUrl(body.response_url, buildSavedSummary(settings), 'replace', log);
-  } else if (!posted) {
-    // The team could not be told; at least the user sees what failed, below their instructions.
-    await postToResponseUrl(body.response_url, result, 'ephemeral', log);
+  if (saved.status === 'fenced') {
+    // The lock was lost (the process stalled past its TTL) and another click holds it now: that
+    // click's check decides, and this one says nothing to the team.
+    log.warn('check and save lost its lock before saving; nothing recorded');
+    return;
   }
+  await postToResponseUrl(body.response_url, buildSavedSummary(settings), 'replace', log);
 }

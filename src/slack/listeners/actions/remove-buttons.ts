@@ -1,6 +1,7 @@
 import { inlineCode } from '../../views/mrkdwn';
 import type { App } from '@slack/bolt';
 import type { Deps } from '../../../deps';
+import { whileAnnouncing } from '../../announce';
 import { audit } from '../../audit';
 import { isAllowedAdmin, requestLogger } from '../../context';
 import { ACTION } from '../../ids';
@@ -50,26 +51,29 @@ export function register(app: App, deps: Deps): void {
       return;
     }
     try {
-      const { removed } = await deps.stores.destinations.remove(teamId, value.bucket);
+      const { bucket } = value;
+      const channelId = body.channel?.id ?? body.container?.channel_id;
+      // Removed and told as one announcement: a check finishing meanwhile is told before, or not at all.
+      const removed = await whileAnnouncing(deps, teamId, bucket, async () => {
+        const outcome = await deps.stores.destinations.remove(teamId, bucket);
+        if (outcome.removed && channelId) {
+          await postInChannel(
+            { client, channelId, responseUrl: body.response_url },
+            buildRemovedNotice(body.user.id, bucket),
+            log,
+          );
+        }
+        return outcome.removed;
+      });
       await audit(deps, log, teamId, {
         actor: body.user.id,
         action: 'remove',
-        bucket: value.bucket,
+        bucket,
         outcome: removed ? 'removed' : 'already removed',
       });
-      if (!removed) {
-        await reply(`${inlineCode(value.bucket)} was already removed.`);
-        return;
-      }
-      await reply(`Removed ${inlineCode(value.bucket)}.`);
-      const channelId = body.channel?.id ?? body.container?.channel_id;
-      if (channelId) {
-        await postInChannel(
-          { client, channelId, responseUrl: body.response_url },
-          buildRemovedNotice(body.user.id, value.bucket),
-          log,
-        );
-      }
+      await reply(
+        removed ? `Removed ${inlineCode(bucket)}.` : `${inlineCode(bucket)} was already removed.`,
+      );
     } catch (error) {
       log.error({ err: error }, 'remove failed');
       await reply(describeFailure(error, 'The destination is still saved.'));

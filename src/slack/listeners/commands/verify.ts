@@ -5,6 +5,7 @@ import { verifyLockKey } from '../../../store/keys';
 import { withLock } from '../../../store/lock-watchdog';
 import { checkDestination } from '../../../verify/check-destination';
 import { summarizeReport } from '../../../verify/summary';
+import { whileAnnouncing } from '../../announce';
 import { audit } from '../../audit';
 import { COMMAND } from '../../ids';
 import { postInChannel } from '../../messaging';
@@ -56,34 +57,6 @@ export async function verify(
             deps.now,
             principalForRegion(deps.settings, destination.settings.region),
           );
-          // Compare-and-set: a remove or a new setup while the check ran wins over its result.
-          const recorded = await deps.stores.destinations.record(
-            teamId,
-            bucket,
-            destination.version,
-            record,
-          );
-          await audit(deps, log, teamId, {
-            actor: command.user_id,
-            action: 'verify',
-            bucket,
-            outcome:
-              recorded === 'recorded' || recorded === 'stale'
-                ? summarizeReport(report)
-                : `not recorded: ${recorded}`,
-          });
-          if (recorded === 'removed') {
-            await say(
-              `${inlineCode(bucket)} was removed while it was being checked, so this check was not recorded and nothing was posted.`,
-            );
-            return;
-          }
-          if (recorded === 'changed') {
-            await say(
-              `${inlineCode(bucket)} was set up again while it was being checked, so this result (for the previous setup) was not recorded. Run ${inlineCode(`${COMMAND} verify ${bucket}`)} to check the new setup.`,
-            );
-            return;
-          }
           const message = buildCheckResult({
             userId: command.user_id,
             settings: destination.settings,
@@ -91,12 +64,43 @@ export async function verify(
             occasion: 'verify',
             identityProven: deps.settings.identityProven,
           });
-          const posted = await postInChannel(
-            { client, channelId: command.channel_id, responseUrl: command.response_url },
-            message,
-            log,
-          );
-          if (!posted) await respond({ response_type: 'ephemeral', ...message });
+          // Compare-and-set: a remove or a new setup while the check ran wins over its result;
+          // recorded and told as one announcement, so the channel hears changes in order.
+          const recorded = await whileAnnouncing(deps, teamId, bucket, async () => {
+            const outcome = await deps.stores.destinations.record(
+              teamId,
+              bucket,
+              destination.version,
+              record,
+            );
+            if (outcome !== 'recorded') return outcome;
+            const posted = await postInChannel(
+              { client, channelId: command.channel_id, responseUrl: command.response_url },
+              message,
+              log,
+            );
+            if (!posted) await respond({ response_type: 'ephemeral', ...message });
+            return outcome;
+          });
+          await audit(deps, log, teamId, {
+            actor: command.user_id,
+            action: 'verify',
+            bucket,
+            outcome:
+              recorded === 'recorded' ? summarizeReport(report) : `not recorded: ${recorded}`,
+          });
+          if (recorded === 'removed') {
+            await say(
+              `${inlineCode(bucket)} was removed while it was being checked, so this check was not recorded and nothing was posted.`,
+            );
+          } else if (recorded === 'changed') {
+            await say(
+              `${inlineCode(bucket)} was set up again while it was being checked, so this result (for the previous setup) was not recorded. Run ${inlineCode(`${COMMAND} verify ${bucket}`)} to check the new setup.`,
+            );
+          } else if (recorded === 'stale') {
+            // A check that started later already told the channel: this older result is the caller's alone.
+            await respond({ response_type: 'ephemeral', ...message });
+          }
         },
       );
       if (!locked.held) {
