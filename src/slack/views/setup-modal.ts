@@ -62,18 +62,28 @@ function regionOptionsFor(partitions: readonly Partition[]): types.PlainTextOpti
   return options;
 }
 
-/** A rendered example key for the template, or a hint when the template is not valid yet. */
-export function keyPreview(settings: Pick<DestinationSettings, 'keyTemplate' | 'format'>): string {
-  if (keyTemplateProblems(settings.keyTemplate).length > 0) {
-    return 'Preview: appears once the template is valid.';
+/**
+ * Below the key template: a rendered example key, or the template's first problem while it is not
+ * valid (plain text, so that whatever was typed shows as typed).
+ */
+export function keyPreview(
+  settings: Pick<DestinationSettings, 'keyTemplate' | 'format'>,
+): types.MrkdwnElement | types.PlainTextElement {
+  const [first, ...more] = keyTemplateProblems(settings.keyTemplate);
+  if (first === undefined) {
+    return {
+      type: 'mrkdwn',
+      text: `Preview: ${inlineCode(previewKey(settings.keyTemplate, settings.format))}`,
+    };
   }
-  return `Preview: ${inlineCode(previewKey(settings.keyTemplate, settings.format))}`;
+  const others = more.length === 0 ? '' : ` (and ${more.length} more: see them on Continue)`;
+  return { type: 'plain_text', emoji: true, text: `:warning: ${first}${others}` };
 }
 
 /**
  * The setup modal, whose region select offers the regions of `partitions` only. CSV options
  * appear only while CSV is selected; every input starts from `values` so that rebuilding the
- * modal (format toggle) never loses what the user typed.
+ * modal (format toggle, key preview) never loses what the user typed.
  */
 export function buildSetupModal(
   metadata: SetupMetadata,
@@ -137,7 +147,12 @@ export function buildSetupModal(
 
   if (settings.format === 'csv') {
     const delimiterOptions = CSV_DELIMITERS.map((d) => option(d, CSV_DELIMITER_LABELS[d]));
-    const forceQuote = option(FORCE_QUOTE_OPTION, 'Quote all elements');
+    const forceQuote: types.PlainTextOption = {
+      ...option(FORCE_QUOTE_OPTION, 'Quote all elements'),
+      description: text(
+        'Every value quoted, numbers too. Off: only values holding the delimiter, a quote or a line break.',
+      ),
+    };
     blocks.push(
       {
         type: 'input',
@@ -171,6 +186,8 @@ export function buildSetupModal(
       type: 'input',
       block_id: FIELD.keyTemplate,
       label: text('S3 object key'),
+      // Each keystroke dispatches an action that updates the preview below (key-preview.ts).
+      dispatch_action: true,
       hint: text(
         `Required: ${elements.slice(0, REQUIRED_ELEMENTS.length).join(' ')}. Optional: ${elements
           .slice(REQUIRED_ELEMENTS.length)
@@ -181,11 +198,12 @@ export function buildSetupModal(
         action_id: FIELD.keyTemplate,
         max_length: MAX_KEY_TEMPLATE_LENGTH,
         initial_value: settings.keyTemplate,
+        dispatch_action_config: { trigger_actions_on: ['on_character_entered'] },
       },
     },
     {
       type: 'context',
-      elements: [{ type: 'mrkdwn', text: keyPreview(settings) }],
+      elements: [keyPreview(settings)],
     },
   );
 

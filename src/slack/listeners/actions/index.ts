@@ -1,13 +1,20 @@
 import type { App } from '@slack/bolt';
 import type { Deps } from '../../../deps';
+import { ModalUpdates } from '../../modal-updates';
 import { register as registerCheckAndSave } from './check-and-save';
 import { register as registerFormatToggle } from './format-toggle';
+import { register as registerKeyPreview } from './key-preview';
 import { register as registerListPage } from './list-page';
 import { register as registerRemoveButtons } from './remove-buttons';
 
-/** Registers every block action: format toggle, Check and Save, Remove / Cancel, list pages. */
+/**
+ * Registers every block action: format toggle and key preview (which update the setup modal one
+ * at a time), Check and Save, Remove / Cancel, list pages.
+ */
 export function register(app: App, deps: Deps): void {
-  registerFormatToggle(app, deps);
+  const setupModals = new ModalUpdates();
+  registerFormatToggle(app, deps, setupModals);
+  registerKeyPreview(app, deps, setupModals);
   registerCheckAndSave(app, deps);
   registerRemoveButtons(app, deps);
   registerListPage(app, deps);

@@ -124,7 +124,7 @@ describe('user text in the messages the bot posts', () => {
       format: 'jsonl',
     });
 
-    expect(preview).toBe('Preview: `salesforce-prod/account/1_1519235654474.jsonl`');
+    expect(preview.text).toBe('Preview: `salesforce-prod/account/1_1519235654474.jsonl`');
   });
 });
 

@@ -108,15 +108,66 @@ describe('buildSetupModal', () => {
     expect(blockKitViolations(buildSetupModal(metadata, PARTITIONS, values), 'modal')).toEqual([]);
   });
 
-  it('previews a rendered key, or says the preview waits for a valid template', () => {
+  it('previews a rendered key while the template is valid', () => {
     expect(
       keyPreview({
         keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
         format: 'csv',
       }),
-    ).toContain('salesforce-prod/account/1_1519235654474.csv');
-    expect(keyPreview({ keyTemplate: '[table_name]', format: 'csv' })).toMatch(
-      /once the template is valid/,
+    ).toEqual({ type: 'mrkdwn', text: 'Preview: `salesforce-prod/account/1_1519235654474.csv`' });
+  });
+
+  it('shows the first problem instead, as typed, and how many more there are', () => {
+    expect(keyPreview({ keyTemplate: '[table_name]', format: 'csv' })).toEqual({
+      type: 'plain_text',
+      emoji: true,
+      text: ':warning: Add [integration_name]: every key needs it. (and 2 more: see them on Continue)',
+    });
+    expect(
+      keyPreview({
+        keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]<U1>',
+        format: 'jsonl',
+      }),
+    ).toEqual({
+      type: 'plain_text',
+      emoji: true,
+      text: ':warning: The characters < > are not allowed: Amazon S3 advises against them in keys, and they break Slack formatting.',
+    });
+  });
+
+  it('updates the preview as the user types in the key template', () => {
+    const key = byId(buildSetupModal(metadata, PARTITIONS), 's3_key_format_string') as AnyBlock & {
+      dispatch_action?: boolean;
+    };
+
+    expect(key.dispatch_action).toBe(true);
+    expect(key.element).toMatchObject({
+      action_id: 's3_key_format_string',
+      dispatch_action_config: { trigger_actions_on: ['on_character_entered'] },
+    });
+    const blocks = blocksOf(
+      buildSetupModal(metadata, PARTITIONS, {
+        keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]/[x]',
+      }),
     );
+    const preview = blocks[blocks.findIndex((b) => b.block_id === 's3_key_format_string') + 1];
+    expect(preview.type).toBe('context');
+    expect(preview.elements?.[0].text).toMatch(/^:warning: \[x\] is not a known element/);
+  });
+
+  it('explains what quoting all elements means', () => {
+    const quoting = byId(
+      buildSetupModal(metadata, PARTITIONS, { format: 'csv' }),
+      'csv_force_quote',
+    );
+
+    expect(quoting?.element?.options).toEqual([
+      expect.objectContaining({
+        text: { type: 'plain_text', text: 'Quote all elements' },
+        description: expect.objectContaining({
+          text: expect.stringContaining('Every value quoted, numbers too.'),
+        }),
+      }),
+    ]);
   });
 });

@@ -1,0 +1,17 @@
+import type { App } from '@slack/bolt';
+import type { Deps } from '../../../deps';
+import { FIELD } from '../../ids';
+import type { ModalUpdates } from '../../modal-updates';
+import type { BlockActionArgs } from './types';
+import { updateSetupModal } from './update-setup-modal';
+
+/**
+ * The key template, as the user types: the modal is rebuilt with the preview of the new template,
+ * or its first problem. Submit still validates everything.
+ */
+export function register(app: App, deps: Deps, modals: ModalUpdates): void {
+  app.action(FIELD.keyTemplate, async (args: BlockActionArgs) => {
+    await args.ack();
+    await updateSetupModal(deps, args, modals);
+  });
+}
