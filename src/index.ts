@@ -6,6 +6,20 @@ import type { Logger } from './log/logger';
 import { startMonitor } from './monitor/monitor';
 
 const DRAIN_BUDGET_MS = 7000;
+const STORE_WAIT_MS = 5000;
+
+/** Whether the store answers within `withinMs` (Redis connects in the background at start). */
+async function storeAnswers(
+  deps: { stores: { health: { ping(): Promise<boolean> } } },
+  withinMs: number,
+) {
+  const until = Date.now() + withinMs;
+  for (;;) {
+    if (await deps.stores.health.ping()) return true;
+    if (Date.now() >= until) return false;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 const EXIT_DEADLINE_MS = 10000;
 
 export interface RunningBot {
@@ -48,6 +62,10 @@ export async function startBot(config: Config): Promise<RunningBot> {
       { mode: 'http', port },
       `listening: Slack posts to http://localhost:${port}/slack/events`,
     );
+  }
+  // The first sweep comes at once: give Redis a moment to connect, or it could not even start.
+  if (!(await storeAnswers(deps, STORE_WAIT_MS))) {
+    log.warn('the store does not answer yet: the monitor will try again shortly');
   }
   const monitor = startMonitor(deps, app.client, config.MONITOR_INTERVAL_SECONDS);
 
