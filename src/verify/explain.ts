@@ -23,7 +23,7 @@ export interface ExplainContext {
   /** The principal of the bucket's partition: the one to grant in a KMS key policy. */
   readonly principalArn?: string;
   /** For `not_run`: what had to pass first (the challenge file, unless said otherwise). */
-  readonly waitedFor?: 'challenge' | 'write';
+  readonly waitedFor?: 'challenge' | 'write' | 'owner';
 }
 
 // Nothing reached S3: the bot's endpoint or network.
@@ -131,6 +131,9 @@ export function explainCheck(
     case 'skipped':
       return SKIPPED_TEXT[check](context);
     case 'not_run':
+      if (context.waitedFor === 'owner') {
+        return 'Not checked: the listing must first confirm that the bucket still has the owner it had when it was saved, so that nothing is written into a bucket that changed hands.\nFix what failed above, then check again.';
+      }
       return context.waitedFor === 'write'
         ? 'Not checked: comparing owners needs the listing and the write check to pass first.\nFix what failed above, then check again.'
         : 'Not checked: the challenge file must pass first, so that nothing is written into a bucket not proven to be yours.\nFix the challenge file, then check again.';

@@ -43,7 +43,7 @@ interface Observation {
   readonly actualRegion?: string;
   readonly detail?: string;
   /** For `not_run`: what had to pass first. */
-  readonly waitedFor?: 'write';
+  readonly waitedFor?: 'write' | 'owner';
   /** For listings: whether the object was listed. */
   readonly listed?: boolean;
   /** For listings: the owner of the object listed, when the engine reported one. */
@@ -98,7 +98,13 @@ export class S3Verifier implements Verifier {
       rest.list = await this.observe('list', s3.listOwner(target.challengeKey), target);
       challenge = pinOwner(challenge, rest.list, target.expectedOwnerId);
     }
-    if (challenge.outcome === 'ok') {
+    const ownerUnconfirmed =
+      target.expectedOwnerId !== undefined && rest.list?.ownerId === undefined;
+    if (challenge.outcome === 'ok' && ownerUnconfirmed) {
+      // A pinned bucket whose owner the listing could not show may have changed hands: no write.
+      rest.write = { check: 'write', outcome: 'not_run', waitedFor: 'owner' };
+      rest.ownership = { check: 'ownership', outcome: 'not_run', waitedFor: 'write' };
+    } else if (challenge.outcome === 'ok') {
       rest.write = await this.observe('write', s3.write, target);
       rest.ownership =
         rest.write.outcome === 'ok' && rest.list?.outcome === 'ok'

@@ -581,6 +581,22 @@ describe('verify', () => {
       expect(writes()).toEqual([]);
     });
 
+    test('a saved owner the listing cannot confirm (listing denied): nothing written', async () => {
+      server.setFault({ op: 'ListObjectsV2', kind: 'AccessDenied' });
+
+      const report = await verify(verifierFor(), newTarget({ expectedOwnerId: DEFAULT_OWNER_ID }));
+
+      expect(report.ok).toBe(false);
+      expect(outcomes(report)).toMatchObject({
+        challenge: 'ok',
+        list: 'access_denied',
+        write: 'not_run',
+        ownership: 'not_run',
+      });
+      expect(check(report, 'write').text).toMatch(/changed hands/);
+      expect(writes()).toEqual([]);
+    });
+
     test('a challenge file still owned by the saved owner passes', async () => {
       const report = await verify(verifierFor(), newTarget({ expectedOwnerId: DEFAULT_OWNER_ID }));
 

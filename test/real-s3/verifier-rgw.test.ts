@@ -424,17 +424,13 @@ describe('a bucket that changed hands', () => {
     expect(outcomes(report)).toEqual({ challenge: 'changed_hands', list: 'ok' });
   });
 
-  // Known bug (reported, not fixed here): with the listing denied, S3Verifier.verify cannot see
-  // the challenge file's owner, lets the pinned challenge pass, and writes its test object into
-  // the intruder's bucket. Turn this into a plain `test` once the verifier withholds the write.
-  test.failing(
-    'is not written to when the new policy hides the owner (no s3:ListBucket)',
-    async () => {
-      const destination = await takenOver('s3:ListBucket');
+  test('is not written to when the new policy hides the owner (no s3:ListBucket)', async () => {
+    const destination = await takenOver('s3:ListBucket');
 
-      await bot.verifier.verify(targetOf(destination, owner.uid));
+    const report = await bot.verifier.verify(targetOf(destination, owner.uid));
 
-      expect(await intruderS3.keys(destination.bucket)).toEqual([destination.challengeKey]);
-    },
-  );
+    expect(report.ok).toBe(false);
+    expect(report.checks.find((c) => c.check === 'write')).toMatchObject({ outcome: 'not_run' });
+    expect(await intruderS3.keys(destination.bucket)).toEqual([destination.challengeKey]);
+  });
 });
