@@ -500,7 +500,7 @@ describe('/s3-destination remove <bucket>', () => {
     const notice = visibleText(told.body);
     expect(notice).toContain(`<@${DEFAULT_ACTOR.userId}> removed the S3 destination \`${bucket}\``);
     expect(notice).toContain(
-      'The bucket policy and the challenge file may now be removed from the bucket.',
+      'you may now remove our two statements of its bucket policy (`S3DestinationListBucket` and `S3DestinationReadWriteObjects`), the challenge file, and `_s3_destination_write_check`',
     );
     expect(JSON.stringify(told.body)).not.toContain(destination.challengeKey);
     expect(await seeded.destinations.get(TEAM, bucket)).toBeUndefined();
@@ -708,6 +708,29 @@ describe('ADMIN_USER_IDS', () => {
 
     expect(visibleText(told.body)).toContain(`<@${ADMIN}> removed the S3 destination`);
     expect(await seeded.destinations.get(TEAM, bucket)).toBeUndefined();
+  });
+
+  it('refuses Check and Save to a user who is no longer an admin, and saves nothing', async () => {
+    const sessionId = randomUUID();
+    await seeded.sessions.put({
+      id: sessionId,
+      teamId: TEAM,
+      userId: MEMBER,
+      channelId: 'C0SETUP',
+      settings: { ...destination.settings, bucket: 'acme-started-earlier' },
+      challengeKey: challengeKey(),
+      createdAt: new Date().toISOString(),
+    });
+
+    const reply = await nextCall(t, 'response_url', () =>
+      click(t, 'check_and_save', sessionId, { userId: MEMBER }),
+    );
+
+    expect(visibleText(reply.body)).toContain(
+      'Only the workspace’s S3 destination admins can save',
+    );
+    expect(await seeded.destinations.get(TEAM, 'acme-started-earlier')).toBeUndefined();
+    expect(t.slack.callsTo('chat.postMessage')).toHaveLength(0);
   });
 
   it('keeps list open to everyone', async () => {
