@@ -13,6 +13,7 @@ import {
   type SavedDestination,
   type Stores,
 } from '../src/store';
+import { RedisSessionIndex } from '../src/store/session-index';
 import { TaskTracker } from '../src/tasks';
 import { createS3ClientFactory } from '../src/verify/s3-clients';
 import { assembleReport, checkResult, CHECK_NAMES, type Verifier } from '../src/verify/report';
@@ -130,6 +131,7 @@ export async function measureSweeps(
       destination: { write: (line: string) => problems.push(line) },
     }),
     stores,
+    sessionIndex: new RedisSessionIndex(redis, 86400),
     verifier: new S3Verifier(s3, { timeoutMs: S3_TIMEOUT_MS }),
     tasks: new TaskTracker(),
     settings: {

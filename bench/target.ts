@@ -11,6 +11,7 @@ import { createApp, type SlackConnection } from '../src/app';
 import type { Deps } from '../src/deps';
 import { createLogger } from '../src/log/logger';
 import { createRedisClient, createRedisStores, waitForRedis } from '../src/store';
+import { RedisSessionIndex } from '../src/store/session-index';
 import { TaskTracker } from '../src/tasks';
 import { createS3ClientFactory } from '../src/verify/s3-clients';
 import { S3Verifier } from '../src/verify/verifier';
@@ -56,6 +57,7 @@ async function startRealApp(config: TargetConfig, connection: SlackConnection): 
   const deps: Deps = {
     logger,
     stores: createRedisStores(redis, SESSION_TTL_SECONDS),
+    sessionIndex: new RedisSessionIndex(redis, SESSION_TTL_SECONDS),
     verifier: new S3Verifier(s3, { timeoutMs: S3_TIMEOUT_MS }),
     tasks: new TaskTracker(),
     settings: {

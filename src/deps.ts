@@ -5,6 +5,7 @@ import { PARTITIONS, type Partition } from './domain/partition';
 import type { Principals } from './domain/principal';
 import { createLogger, toSlackLogger, type Logger } from './log/logger';
 import { createMemoryStores, connectRedis, createRedisStores, type Stores } from './store';
+import { MemorySessionIndex, RedisSessionIndex, type SessionIndex } from './store/session-index';
 import { TaskTracker } from './tasks';
 import { createStsIdentitySource, proveIdentity, type ExpectedPrincipal } from './verify/identity';
 import { createS3ClientFactory } from './verify/s3-clients';
@@ -31,6 +32,8 @@ export interface AppSettings {
 export interface Deps {
   readonly logger: Logger;
   readonly stores: Stores;
+  /** Each user's latest setup session per bucket, for `policy <bucket>`. */
+  readonly sessionIndex: SessionIndex;
   readonly verifier: Verifier;
   readonly tasks: TaskTracker;
   readonly settings: AppSettings;
@@ -77,6 +80,7 @@ export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps 
   const log = options.logger ?? createBotLogger(config);
 
   let stores: Stores;
+  let sessionIndex: SessionIndex;
   let closeStore: () => Promise<void>;
   if (config.REDIS_URL) {
     const redis = connectRedis(config.REDIS_URL, {
@@ -86,6 +90,7 @@ export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps 
       // A destination that no longer parses is left out of lists and sweeps, and said here.
       onCorrupt: (error) => log.error({ err: error }, 'skipped a corrupt saved destination'),
     });
+    sessionIndex = new RedisSessionIndex(redis, config.SESSION_TTL_SECONDS);
     closeStore = async () => {
       await redis.quit().catch(() => redis.disconnect());
     };
@@ -94,6 +99,7 @@ export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps 
       'REDIS_URL is not set: using in-memory stores. Setup sessions and saved destinations are lost on restart and cannot be shared by replicas.',
     );
     stores = createMemoryStores(config.SESSION_TTL_SECONDS);
+    sessionIndex = new MemorySessionIndex(config.SESSION_TTL_SECONDS);
     closeStore = async () => undefined;
   }
 
@@ -107,6 +113,7 @@ export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps 
   return {
     logger: log,
     stores,
+    sessionIndex,
     verifier: new S3Verifier(s3, { timeoutMs: config.S3_TIMEOUT_MS }),
     tasks: new TaskTracker(),
     settings: appSettingsFrom(config, options.identityProven),

@@ -47,18 +47,26 @@ export function buildBucketPolicy(
   };
 }
 
+// Rebuilt field by field so the order never depends on how the object was constructed.
+function orderedStatements(policy: BucketPolicy): BucketPolicyStatement[] {
+  return policy.Statement.map((statement) => ({
+    Sid: statement.Sid,
+    Effect: statement.Effect,
+    Principal: { AWS: statement.Principal.AWS },
+    Action: statement.Action,
+    Resource: statement.Resource,
+  }));
+}
+
 /** The policy as pretty JSON (2-space indent) in a fixed key order, ready to paste. */
 export function formatBucketPolicy(policy: BucketPolicy): string {
-  // Rebuilt field by field so the order never depends on how the object was constructed.
-  const ordered = {
-    Version: policy.Version,
-    Statement: policy.Statement.map((statement) => ({
-      Sid: statement.Sid,
-      Effect: statement.Effect,
-      Principal: { AWS: statement.Principal.AWS },
-      Action: statement.Action,
-      Resource: statement.Resource,
-    })),
-  };
-  return JSON.stringify(ordered, null, 2);
+  return JSON.stringify({ Version: policy.Version, Statement: orderedStatements(policy) }, null, 2);
+}
+
+/**
+ * The policy's statements alone, as a pretty JSON array in the same fixed order: what to add to
+ * the `Statement` list of a policy the bucket already has.
+ */
+export function formatPolicyStatements(policy: BucketPolicy): string {
+  return JSON.stringify(orderedStatements(policy), null, 2);
 }

@@ -3,11 +3,11 @@ export type CommandRequest =
   | { kind: 'setup' }
   | { kind: 'list' }
   | { kind: 'help' }
-  | { kind: 'verify' | 'remove'; bucket: string }
-  | { kind: 'missing_bucket'; subcommand: 'verify' | 'remove' }
+  | { kind: 'verify' | 'remove' | 'policy'; bucket: string }
+  | { kind: 'missing_bucket'; subcommand: 'verify' | 'remove' | 'policy' }
   | { kind: 'unknown'; input: string; suggestion?: string };
 
-export const SUBCOMMANDS = ['setup', 'list', 'verify', 'remove', 'help'] as const;
+export const SUBCOMMANDS = ['setup', 'list', 'verify', 'remove', 'policy', 'help'] as const;
 
 /** Edits between two words, a swap of neighbours counting as one (the commonest typo). */
 function editDistance(a: string, b: string): number {
@@ -49,6 +49,7 @@ export function parseCommandText(raw: string | undefined): CommandRequest {
       return { kind: subcommand };
     case 'verify':
     case 'remove':
+    case 'policy':
       return second ? { kind: subcommand, bucket: second } : { kind: 'missing_bucket', subcommand };
     default: {
       const suggestion = suggestSubcommand(subcommand);

@@ -5,6 +5,7 @@ import { createApp } from '../../src/app';
 import type { AppSettings, Deps } from '../../src/deps';
 import { createLogger } from '../../src/log/logger';
 import { createMemoryStores, type Stores } from '../../src/store';
+import { MemorySessionIndex, type SessionIndex } from '../../src/store/session-index';
 import { TaskTracker } from '../../src/tasks';
 import type { Verifier } from '../../src/verify/report';
 import { DEFAULT_ACTOR, interactionBody, slashCommandBody, type Actor } from './slack-payloads';
@@ -17,6 +18,8 @@ export const PRINCIPAL_ARN = 'arn:aws:iam::123456789012:role/s3-destination-load
 
 export interface TestAppOptions {
   stores?: Stores;
+  /** In memory unless given (pass a Redis one beside Redis stores). */
+  sessionIndex?: SessionIndex;
   verifier?: Verifier;
   settings?: Partial<AppSettings>;
   /** Reuse a stand-in (e.g. two app instances talking to one Slack). */
@@ -44,6 +47,7 @@ const NO_VERIFIER: Verifier = {
 
 export interface TestDepsOptions {
   readonly stores: Stores;
+  readonly sessionIndex?: SessionIndex;
   readonly verifier: Verifier;
   /** Receives every log line, scrubbed as in production. */
   readonly logs: string[];
@@ -60,6 +64,7 @@ export function testDeps(options: TestDepsOptions): Deps {
       destination: { write: (line: string) => options.logs.push(line) },
     }),
     stores: options.stores,
+    sessionIndex: options.sessionIndex ?? new MemorySessionIndex(3600),
     verifier: options.verifier,
     tasks: new TaskTracker(),
     settings: {
@@ -80,6 +85,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const deps = testDeps({
     logs,
     stores: options.stores ?? createMemoryStores(3600),
+    sessionIndex: options.sessionIndex,
     verifier: options.verifier ?? NO_VERIFIER,
     settings: options.settings,
   });

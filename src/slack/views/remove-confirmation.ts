@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { LIST_BUCKET_SID, READ_WRITE_OBJECTS_SID } from '../../domain/bucket-policy';
+import { WRITE_CHECK_KEY } from '../../verify/report';
 import { ACTION } from '../ids';
 import { escapeText, inlineCode } from './mrkdwn';
 import type { SlackMessage } from './setup-instructions';
@@ -17,7 +19,7 @@ export function buildRemoveConfirmation(bucket: string): SlackMessage {
         type: 'section',
         text: {
           type: 'mrkdwn',
-          text: `Remove the S3 destination ${inlineCode(bucket)}? Loads to it stop being checked, and it disappears from \`list\`. The bucket and its files are not touched.`,
+          text: `Remove the S3 destination ${inlineCode(bucket)}? The bot stops checking it, and it disappears from \`list\`. The bucket and its files are not touched.`,
         },
       },
       {
@@ -45,8 +47,9 @@ export function buildRemoveConfirmation(bucket: string): SlackMessage {
 /** The team-visible notice once a destination is removed. */
 export function buildRemovedNotice(userId: string, bucket: string): SlackMessage {
   const text =
-    `:wastebasket: <@${userId}> removed the S3 destination ${inlineCode(bucket)}. ` +
-    'The bucket policy and the challenge file may now be removed from the bucket.';
+    `:wastebasket: <@${userId}> removed the S3 destination ${inlineCode(bucket)}. The bot no longer checks it. ` +
+    `From the bucket you may now remove our two statements of its bucket policy (\`${LIST_BUCKET_SID}\` and \`${READ_WRITE_OBJECTS_SID}\`), ` +
+    `the challenge file, and \`${WRITE_CHECK_KEY}\`, the empty object the bot wrote when it checked.`;
   return {
     text: `S3 destination ${escapeText(bucket)} removed`,
     blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],

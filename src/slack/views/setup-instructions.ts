@@ -1,17 +1,20 @@
 import type { types } from '@slack/bolt';
 import { describeFormat, type DestinationSettings } from '../../domain/destination';
-import { consoleOrigin } from '../../domain/partition';
+import type { BucketPolicy } from '../../domain/bucket-policy';
 import { regionLabel } from '../../domain/regions';
-import { ACTION } from '../ids';
+import { WRITE_CHECK_KEY } from '../../verify/report';
+import { ACTION, COMMAND } from '../ids';
+import { bucketPolicySteps } from './bucket-policy';
 import { escapeText, inlineCode } from './mrkdwn';
 
 export interface SetupInstructionsInput {
   readonly sessionId: string;
   readonly settings: DestinationSettings;
   readonly challengeKey: string;
-  /** The pretty-printed bucket policy. */
-  readonly bucketPolicy: string;
+  readonly bucketPolicy: BucketPolicy;
   readonly sessionTtlSeconds: number;
+  /** The bucket is connected already: this setup replaces it once its Check and Save passes. */
+  readonly replacing?: boolean;
 }
 
 export interface SlackMessage {
@@ -39,9 +42,9 @@ export function buildSetupInstructions(input: SetupInstructionsInput): SlackMess
   // Escaped once here: every text below is mrkdwn, the code blocks included.
   const bucket = escapeText(input.settings.bucket);
   const { region } = input.settings;
-  const bucketPolicy = escapeText(input.bucketPolicy);
-  const compactPolicy = escapeText(JSON.stringify(JSON.parse(input.bucketPolicy)));
-  const console = `${consoleOrigin(region)}/s3/buckets/${bucket}?region=${region}`;
+  const replacing = input.replacing
+    ? `\n:arrows_counterclockwise: ${inlineCode(input.settings.bucket)} is connected already, and stays as it is until this setup’s *Check and Save* passes; then this setup replaces it.`
+    : '';
   return {
     text: `Next steps to connect ${bucket} as an S3 destination`,
     blocks: [
@@ -52,15 +55,13 @@ export function buildSetupInstructions(input: SetupInstructionsInput): SlackMess
       mrkdwn(
         `*Bucket:* ${inlineCode(input.settings.bucket)}  *Region:* ${regionLabel(region)}  *Format:* ${describeFormat(input.settings)}\n` +
           `*Object key:* ${inlineCode(input.settings.keyTemplate)}\n` +
-          ':lock: Only you can see this message, and it is shown once: keep it open until *Check and Save* passes.',
+          ':lock: Only you can see this message, and it is shown once: keep it open until *Check and Save* passes.\n' +
+          `When it checks, the bot writes an empty object named \`${WRITE_CHECK_KEY}\` at the top of the bucket, to prove it can write; you may delete it.` +
+          replacing,
       ),
-      mrkdwn(
-        '*1. Add this bucket policy.* It grants our loader only what it needs: list the bucket, read and write its objects.\n' +
-          `AWS console: *S3 → Buckets → ${bucket} → Permissions → Bucket policy → Edit*, paste, *Save changes*. (<${console}|Open the bucket>)`,
-      ),
-      mrkdwn(`\`\`\`${bucketPolicy}\`\`\``),
-      mrkdwn(
-        `Or with the AWS CLI:\n\`\`\`aws s3api put-bucket-policy --bucket ${bucket} --region ${region} --policy '${compactPolicy}'\`\`\``,
+      ...bucketPolicySteps(
+        { bucket: input.settings.bucket, region, policy: input.bucketPolicy },
+        '*1. Add our statements to the bucket policy.*',
       ),
       mrkdwn(
         `*2. Create a blank file* named exactly \`${input.challengeKey}\`, with no extension.`,
@@ -89,7 +90,9 @@ export function buildSetupInstructions(input: SetupInstructionsInput): SlackMess
         elements: [
           {
             type: 'mrkdwn',
-            text: `The result is posted in this channel for your team. This setup expires in ${describeDuration(input.sessionTtlSeconds)}.`,
+            text:
+              `The result is posted in this channel for your team. This setup expires in ${describeDuration(input.sessionTtlSeconds)}. ` +
+              `${inlineCode(`${COMMAND} policy ${input.settings.bucket}`)} shows the bucket policy again.`,
           },
         ],
       },

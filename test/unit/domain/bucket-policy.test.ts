@@ -2,6 +2,7 @@ import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import {
   buildBucketPolicy,
   formatBucketPolicy,
+  formatPolicyStatements,
   type BucketPolicy,
 } from '../../../src/domain/bucket-policy';
 import { partitionForRegion, type Partition } from '../../../src/domain/partition';
@@ -118,6 +119,25 @@ describe('formatBucketPolicy', () => {
     const json = formatBucketPolicy(shuffled);
 
     expect(json).toBe(formatBucketPolicy(policy));
+  });
+});
+
+describe('formatPolicyStatements', () => {
+  it("prints the policy's statements alone, as they appear in the whole policy", () => {
+    const policy = buildBucketPolicy(
+      'b1',
+      'cn-north-1',
+      'arn:aws-cn:iam::111111111111:role/loader',
+    );
+
+    const statements = formatPolicyStatements(policy);
+
+    expect(JSON.parse(statements)).toEqual(JSON.parse(formatBucketPolicy(policy)).Statement);
+    expect(statements.startsWith('[\n  {\n    "Sid": "S3DestinationListBucket",')).toBe(true);
+    // Indented as in the whole policy, one level less: pasted into a Statement list, it lines up.
+    expect(formatBucketPolicy(policy)).toContain(
+      statements.slice(1, -1).split('\n').join('\n  ').trimEnd(),
+    );
   });
 });
 

@@ -6,6 +6,7 @@ import { COMMAND } from '../../ids';
 import { escapeMrkdwn } from '../../views/mrkdwn';
 import { buildUsage } from '../../views/usage';
 import { list } from './list';
+import { policy } from './policy';
 import { remove } from './remove';
 import { setup } from './setup';
 import { verify } from './verify';
@@ -33,6 +34,8 @@ export function register(app: App, deps: Deps): void {
         return verify(deps, handlerArgs, request.bucket);
       case 'remove':
         return remove(deps, handlerArgs, request.bucket);
+      case 'policy':
+        return policy(deps, handlerArgs, request.bucket);
       case 'missing_bucket':
         await args.ack({
           response_type: 'ephemeral',

@@ -4,21 +4,93 @@ import type {
   App,
   SlackViewMiddlewareArgs,
   ViewSubmitAction,
+  webApi,
 } from '@slack/bolt';
 import type { Deps } from '../../../deps';
-import { buildBucketPolicy, formatBucketPolicy } from '../../../domain/bucket-policy';
+import { buildBucketPolicy } from '../../../domain/bucket-policy';
 import { newChallengeKey } from '../../../domain/challenge';
+import type { DestinationSettings } from '../../../domain/destination';
+import type { Logger } from '../../../log/logger';
 import type { SetupSession } from '../../../store/types';
+import { audit } from '../../audit';
 import { isAllowedAdmin, requestLogger } from '../../context';
 import { FIELD, SETUP_CALLBACK_ID } from '../../ids';
 import { sendEphemeral } from '../../messaging';
-import { parseSetupMetadata } from '../../metadata';
+import { parseSetupMetadata, type SetupMetadata } from '../../metadata';
 import { parseSetupSubmission, toModalErrors } from '../../setup-state';
-import { audit } from '../../audit';
 import { buildSetupInstructions } from '../../views/setup-instructions';
 import { buildStorageUnavailableView } from '../../views/storage-unavailable';
 
-type SubmitArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
+export type SubmitArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
+
+/** The workspace of a view submission, also on Enterprise Grid where `team` may be null. */
+export function submitTeamId({ body, context }: SubmitArgs): string | undefined {
+  return body.team?.id ?? body.user.team_id ?? context.teamId;
+}
+
+/** A new setup session for valid settings: what Check and Save will verify. */
+export function newSession(
+  deps: Deps,
+  where: { teamId: string; userId: string; metadata: SetupMetadata },
+  settings: DestinationSettings,
+): SetupSession {
+  return {
+    id: randomUUID(),
+    teamId: where.teamId,
+    userId: where.userId,
+    channelId: where.metadata.channelId,
+    ...(where.metadata.responseUrl ? { responseUrl: where.metadata.responseUrl } : {}),
+    settings,
+    challengeKey: newChallengeKey(),
+    createdAt: deps.now().toISOString(),
+  };
+}
+
+/**
+ * After the ack: remembers the session as the user's latest setup of the bucket (for `policy`),
+ * sends the one-time instructions, and records the setup in the audit trail.
+ */
+export async function deliverInstructions(
+  deps: Deps,
+  client: webApi.WebClient,
+  session: SetupSession,
+  principalArn: string,
+  log: Logger,
+  replacing: boolean,
+): Promise<void> {
+  const { bucket, region } = session.settings;
+  await deps.sessionIndex
+    .remember(session.teamId, session.userId, bucket, session.id)
+    .catch((error: unknown) =>
+      log.warn({ err: error }, '`policy` will not find this setup: the session index failed'),
+    );
+  const message = buildSetupInstructions({
+    sessionId: session.id,
+    settings: session.settings,
+    challengeKey: session.challengeKey,
+    bucketPolicy: buildBucketPolicy(bucket, region, principalArn),
+    sessionTtlSeconds: deps.settings.sessionTtlSeconds,
+    replacing,
+  });
+  const sent = await sendEphemeral(
+    {
+      client,
+      channelId: session.channelId,
+      userId: session.userId,
+      responseUrl: session.responseUrl,
+    },
+    message,
+    log,
+  );
+  if (!sent) log.error({ sessionId: session.id }, 'setup instructions could not be delivered');
+  const again = replacing ? ' (set up again)' : '';
+  await audit(deps, log, session.teamId, {
+    actor: session.userId,
+    action: 'setup',
+    bucket,
+    outcome: `${sent ? 'instructions sent' : 'instructions could not be delivered'}${again}`,
+  });
+}
 
 /**
  * The setup modal's submit: validate everything, store a session, then send the one-time
@@ -26,7 +98,8 @@ type SubmitArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
  * in the modal, within Slack's 3 seconds, with the user's input intact.
  */
 export function register(app: App, deps: Deps): void {
-  app.view(SETUP_CALLBACK_ID, async ({ ack, body, view, client, context }: SubmitArgs) => {
+  app.view(SETUP_CALLBACK_ID, async (args: SubmitArgs) => {
+    const { ack, body, view, client, context } = args;
     const log = requestLogger(deps, context);
     const metadata = parseSetupMetadata(view.private_metadata);
     if (!metadata) {
@@ -39,7 +112,7 @@ export function register(app: App, deps: Deps): void {
       return;
     }
     const userId = body.user.id;
-    const teamId = body.team?.id ?? body.user.team_id ?? context.teamId;
+    const teamId = submitTeamId(args);
     if (!teamId || !isAllowedAdmin(deps, userId)) {
       await ack({
         response_action: 'errors',
@@ -53,16 +126,7 @@ export function register(app: App, deps: Deps): void {
       return;
     }
 
-    const session: SetupSession = {
-      id: randomUUID(),
-      teamId,
-      userId,
-      channelId: metadata.channelId,
-      ...(metadata.responseUrl ? { responseUrl: metadata.responseUrl } : {}),
-      settings: submission.settings,
-      challengeKey: newChallengeKey(),
-      createdAt: deps.now().toISOString(),
-    };
+    const session = newSession(deps, { teamId, userId, metadata }, submission.settings);
     try {
       await deps.stores.sessions.put(session);
     } catch (error) {
@@ -71,26 +135,6 @@ export function register(app: App, deps: Deps): void {
       return;
     }
     await ack();
-
-    const { bucket, region } = session.settings;
-    const message = buildSetupInstructions({
-      sessionId: session.id,
-      settings: session.settings,
-      challengeKey: session.challengeKey,
-      bucketPolicy: formatBucketPolicy(buildBucketPolicy(bucket, region, submission.principalArn)),
-      sessionTtlSeconds: deps.settings.sessionTtlSeconds,
-    });
-    const sent = await sendEphemeral(
-      { client, channelId: session.channelId, userId, responseUrl: session.responseUrl },
-      message,
-      log,
-    );
-    if (!sent) log.error({ sessionId: session.id }, 'setup instructions could not be delivered');
-    await audit(deps, log, teamId, {
-      actor: userId,
-      action: 'setup',
-      bucket,
-      outcome: sent ? 'instructions sent' : 'instructions could not be delivered',
-    });
+    await deliverInstructions(deps, client, session, submission.principalArn, log, false);
   });
 }

@@ -1,3 +1,4 @@
+import { buildBucketPolicy } from '../../../../src/domain/bucket-policy';
 import type { DestinationSettings } from '../../../../src/domain/destination';
 import { savedDestinationSchema } from '../../../../src/store/types';
 import type { VerificationReport } from '../../../../src/verify/report';
@@ -76,7 +77,11 @@ describe('user text in the messages the bot posts', () => {
           sessionId: 'session-1',
           settings,
           challengeKey: destination.challengeKey,
-          bucketPolicy: JSON.stringify({ Version: '2012-10-17' }, null, 2),
+          bucketPolicy: buildBucketPolicy(
+            settings.bucket,
+            settings.region,
+            'arn:aws:iam::123456789012:role/l',
+          ),
           sessionTtlSeconds: 3600,
         }),
     ],

@@ -1,3 +1,4 @@
+import { buildBucketPolicy } from '../../../../src/domain/bucket-policy';
 import type { DestinationSettings } from '../../../../src/domain/destination';
 import type { SavedDestination } from '../../../../src/store/types';
 import {
@@ -17,6 +18,7 @@ import {
 } from '../../../../src/slack/views/setup-instructions';
 import { buildUsage } from '../../../../src/slack/views/usage';
 import { blockKitViolations } from '../../../support/block-kit-limits';
+import { visibleText } from '../../../support/message-text';
 
 const CHALLENGE = 's3-destination-challenge-file-0f8fad5b-d9cb-469f-a165-70867728950e';
 const settings: DestinationSettings = {
@@ -27,7 +29,11 @@ const settings: DestinationSettings = {
   csvForceQuote: true,
   keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
 };
-const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'List' }] }, null, 2);
+const policy = buildBucketPolicy(
+  'acme-data-lake',
+  'eu-west-1',
+  'arn:aws:iam::123456789012:role/s3-destination-loader',
+);
 
 const passing: VerificationReport = assembleReport(
   [
@@ -228,10 +234,19 @@ describe('remove and usage messages', () => {
     expect(buttons.every((b) => JSON.parse(b.value).bucket === 'acme-data-lake')).toBe(true);
   });
 
-  it('tells the channel the policy and challenge file may now be removed', () => {
-    const json = JSON.stringify(buildRemovedNotice('U0', 'acme-data-lake'));
+  it('tells the channel what may now be cleaned up: our statements, the challenge file, the write check', () => {
+    const text = visibleText(buildRemovedNotice('U0', 'acme-data-lake'));
 
-    expect(json).toContain('bucket policy and the challenge file may now be removed');
+    expect(text).toContain(
+      'From the bucket you may now remove our two statements of its bucket policy (`S3DestinationListBucket` and `S3DestinationReadWriteObjects`), the challenge file, and `_s3_destination_write_check`, the empty object the bot wrote when it checked.',
+    );
+  });
+
+  it('says what removing changes: the bot stops checking, and loads nothing', () => {
+    const text = visibleText(buildRemoveConfirmation('acme-data-lake'));
+
+    expect(text).toContain('The bot stops checking it');
+    expect(text).not.toContain('Loads to it');
   });
 
   it('lists every subcommand, after the reason when there is one', () => {

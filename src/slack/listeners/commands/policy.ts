@@ -1,0 +1,78 @@
+import type { Deps } from '../../../deps';
+import { bucketNameProblems } from '../../../domain/bucket-name';
+import { buildBucketPolicy } from '../../../domain/bucket-policy';
+import { PARTITION_NAMES, partitionForRegion } from '../../../domain/partition';
+import { principalForRegion } from '../../../domain/principal';
+import type { SetupSession } from '../../../store/types';
+import { COMMAND } from '../../ids';
+import { describeFailure } from '../../user-errors';
+import { notABucketName } from '../../views/bucket-replies';
+import { buildPolicyMessage } from '../../views/bucket-policy';
+import { inlineCode } from '../../views/mrkdwn';
+import type { CommandArgs } from './types';
+
+/** The caller's setup of `bucket` that is still open (not expired, not saved), if any. */
+async function openSetupOf(
+  deps: Deps,
+  teamId: string,
+  userId: string,
+  bucket: string,
+): Promise<SetupSession | undefined> {
+  const sessionId = await deps.sessionIndex.latest(teamId, userId, bucket);
+  if (sessionId === undefined) return undefined;
+  const session = await deps.stores.sessions.get(teamId, sessionId);
+  const open = session?.userId === userId && session.settings.bucket === bucket && !session.savedAt;
+  return open ? session : undefined;
+}
+
+/**
+ * `/s3-destination policy <bucket>`: the bucket policy again, to the caller only, for the caller's
+ * open setup of that bucket or else the workspace's saved destination. It is not a secret; the
+ * challenge name is, and is never shown here.
+ */
+export async function policy(
+  deps: Deps,
+  { command, ack, respond, log }: CommandArgs,
+  bucket: string,
+): Promise<void> {
+  if (bucketNameProblems(bucket).length > 0) {
+    await ack({ response_type: 'ephemeral', text: notABucketName(bucket) });
+    return;
+  }
+  await ack();
+  const say = (text: string) => respond({ response_type: 'ephemeral', text });
+  try {
+    const teamId = command.team_id;
+    // A setup in progress comes first: its region is the one the user is about to connect.
+    const session = await openSetupOf(deps, teamId, command.user_id, bucket);
+    const region =
+      session?.settings.region ??
+      (await deps.stores.destinations.get(teamId, bucket))?.settings.region;
+    if (region === undefined) {
+      await say(
+        `No saved destination and no setup of yours is called ${inlineCode(bucket)} in this workspace. See \`${COMMAND} list\`, or run \`${COMMAND} setup\` to connect it.`,
+      );
+      return;
+    }
+    const principalArn = principalForRegion(deps.settings, region);
+    if (principalArn === undefined) {
+      const partition = PARTITION_NAMES[partitionForRegion(region)];
+      await say(
+        `This bot no longer serves ${partition} regions, so it has no bucket policy for ${inlineCode(bucket)}. Ask whoever runs the bot.`,
+      );
+      return;
+    }
+    await respond({
+      response_type: 'ephemeral',
+      ...buildPolicyMessage({
+        bucket,
+        region,
+        policy: buildBucketPolicy(bucket, region, principalArn),
+        source: session ? 'session' : 'destination',
+      }),
+    });
+  } catch (error) {
+    log.error({ err: error }, 'policy lookup failed');
+    await say(describeFailure(error, '')).catch(() => undefined);
+  }
+}
