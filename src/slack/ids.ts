@@ -4,6 +4,9 @@ export const COMMAND = '/s3-destination';
 /** callback_id of the setup modal. */
 export const SETUP_CALLBACK_ID = 's3_destination_setup';
 
+/** callback_id of the view that asks to confirm setting up a connected bucket again. */
+export const RESETUP_CALLBACK_ID = 's3_destination_resetup';
+
 /**
  * block_id = action_id of every setup modal input. These are the ETL tool's own property names,
  * and outside tooling relies on them: never rename.

@@ -18,6 +18,7 @@ import { FIELD, SETUP_CALLBACK_ID } from '../../ids';
 import { sendEphemeral } from '../../messaging';
 import { parseSetupMetadata, type SetupMetadata } from '../../metadata';
 import { parseSetupSubmission, toModalErrors } from '../../setup-state';
+import { buildResetupConfirmation } from '../../views/resetup-confirmation';
 import { buildSetupInstructions } from '../../views/setup-instructions';
 import { buildStorageUnavailableView } from '../../views/storage-unavailable';
 
@@ -93,9 +94,10 @@ export async function deliverInstructions(
 }
 
 /**
- * The setup modal's submit: validate everything, store a session, then send the one-time
- * instructions. The session is written before the ack so that a storage failure can still be shown
- * in the modal, within Slack's 3 seconds, with the user's input intact.
+ * The setup modal's submit: validate everything; for a bucket the workspace has connected already,
+ * ask to confirm (a view pushed on top, so Back keeps the input); otherwise store a session, then
+ * send the one-time instructions. Storage is used before the ack so that a failure can still be
+ * shown in the modal, within Slack's 3 seconds, with the user's input intact.
  */
 export function register(app: App, deps: Deps): void {
   app.view(SETUP_CALLBACK_ID, async (args: SubmitArgs) => {
@@ -128,6 +130,14 @@ export function register(app: App, deps: Deps): void {
 
     const session = newSession(deps, { teamId, userId, metadata }, submission.settings);
     try {
+      const connected = await deps.stores.destinations.get(teamId, session.settings.bucket);
+      if (connected) {
+        await ack({
+          response_action: 'push',
+          view: buildResetupConfirmation(metadata, submission.settings, connected),
+        });
+        return;
+      }
       await deps.stores.sessions.put(session);
     } catch (error) {
       log.error({ err: error }, 'setup session could not be stored');
