@@ -29,6 +29,8 @@ export const ACTION = {
   checkAndSave: 'check_and_save',
   confirmRemove: 'confirm_remove',
   cancelRemove: 'cancel_remove',
+  /** In a failed check's result: switch the setup to the bucket's real region and check again. */
+  useBucketRegion: 'use_bucket_region',
   /** The Previous / Next buttons of `list`; value = the page to show. */
   listPage: 'list_page',
 } as const;

@@ -3,6 +3,8 @@ import { describeFormat, type DestinationSettings } from '../../domain/destinati
 import { regionLabel } from '../../domain/regions';
 import type { CheckResult, CheckStatus, VerificationReport } from '../../verify/report';
 import { CHECK_LABELS, summarizeReport } from '../../verify/summary';
+import { ACTION } from '../ids';
+import type { RegionFix } from '../region-fix';
 import { escapeText, inlineCode } from './mrkdwn';
 import type { SlackMessage } from './setup-instructions';
 
@@ -43,6 +45,11 @@ export interface CheckResultInput {
   readonly occasion: 'setup' | 'update' | 'verify';
   /** False: say that no STS proved the bot's identity (DESIGN.md section 4). */
   readonly identityProven: boolean;
+  /**
+   * A failed setup whose only fault is the region: offer to switch the setup to the bucket's
+   * region and check again, with the same challenge file.
+   */
+  readonly regionFix?: RegionFix;
 }
 
 function headlineOf(input: CheckResultInput, bucket: string): string {
@@ -75,6 +82,9 @@ function footerOf(input: CheckResultInput): string {
     return 'At least one failure is on the bot’s side, not your bucket: ask whoever runs the bot.';
   }
   if (report.inconclusive) return 'Nothing to fix on your side: check again in a minute.';
+  if (input.regionFix) {
+    return `*Use ${input.regionFix.region}* switches this setup to the bucket’s region and checks again, with the same challenge file. Nothing was saved yet.`;
+  }
   return input.occasion === 'verify'
     ? `Fix the bucket, then run ${inlineCode(`/s3-destination verify ${settings.bucket}`)}.`
     : 'Fix the bucket, then press *Check and Save* again. Nothing was saved yet.';
@@ -103,7 +113,23 @@ export function buildCheckResult(input: CheckResultInput): SlackMessage {
         type: 'section',
         text: { type: 'mrkdwn', text: report.checks.map(checkLine).join('\n') },
       },
+      ...(input.regionFix && !report.ok ? [regionFixButton(input.regionFix)] : []),
       { type: 'context', elements: [{ type: 'mrkdwn', text: context }] },
+    ],
+  };
+}
+
+function regionFixButton(fix: RegionFix): types.KnownBlock {
+  return {
+    type: 'actions',
+    elements: [
+      {
+        type: 'button',
+        action_id: ACTION.useBucketRegion,
+        style: 'primary',
+        text: { type: 'plain_text', text: `Use ${fix.region} and check again` },
+        value: JSON.stringify(fix satisfies RegionFix),
+      },
     ],
   };
 }

@@ -11,6 +11,7 @@ import { audit } from '../../audit';
 import { ADMINS_ONLY, isAllowedAdmin, requestLogger } from '../../context';
 import { ACTION, COMMAND } from '../../ids';
 import { postInChannel, postToResponseUrl, sendEphemeral } from '../../messaging';
+import { bucketRegionToUse } from '../../region-fix';
 import { describeFailure } from '../../user-errors';
 import { buildCheckResult, buildSavedSummary, notice } from '../../views/check-result';
 import { escapeText } from '../../views/mrkdwn';
@@ -49,55 +50,93 @@ export function register(app: App, deps: Deps): void {
       return;
     }
 
-    await deps.tasks.run(
-      async () => {
-        const session = await deps.stores.sessions.get(teamId, sessionId.data);
-        if (!session) {
-          await tell(EXPIRED);
-          return;
-        }
-        if (session.userId !== userId || session.teamId !== teamId) {
-          await tell(
-            `Only <@${session.userId}>, who started this setup, can run its Check and Save.`,
-          );
-          return;
-        }
-        const alreadyConnected = `\`${escapeText(session.settings.bucket)}\` is already connected. See \`${COMMAND} list\`.`;
-        if (session.savedAt) {
-          await tell(alreadyConnected);
-          return;
-        }
-        // The lock lives as long as the check, however long it waits for a verifier turn.
-        const locked = await withLock(
-          deps.stores.locks,
-          verifyLockKey(teamId, session.id),
-          deps.settings.verifyLockTtlMs,
-          async (fence) => {
-            // Another click may have finished its check and saved between the read above and the lock.
-            const current = await deps.stores.sessions.get(teamId, session.id);
-            if (!current) {
-              await tell(EXPIRED);
-              return;
-            }
-            if (current.savedAt || (await savedFrom(deps, current))) {
-              await tell(alreadyConnected);
-              return;
-            }
-            await checkAndSave(deps, args, current, fence, log);
-          },
-        );
-        if (!locked.held) {
-          await tell(
-            `A check of \`${escapeText(session.settings.bucket)}\` is already running: its result will appear in the channel.`,
-          );
-        }
-      },
-      async (error) => {
-        log.error({ err: error }, 'check and save failed');
-        await tell(describeFailure(error, 'Your setup is kept.'));
-      },
+    await runCheckAndSave(
+      deps,
+      args,
+      { teamId, sessionId: sessionId.data, userId, tell, fromInstructions: true },
+      log,
     );
   });
+}
+
+/** One Check and Save of a setup session, and how to answer whoever asked for it. */
+export interface CheckAndSaveRequest {
+  readonly teamId: string;
+  readonly sessionId: string;
+  /** Who pressed the button: named in the result and the audit. */
+  readonly userId: string;
+  /** Shows that user a one-line notice. */
+  readonly tell: (text: string) => Promise<unknown>;
+  /**
+   * Pressed in the one-time instructions: only the session's creator may, and success replaces
+   * the instructions. Otherwise (the region fix in a team-visible result) any admin may.
+   */
+  readonly fromInstructions: boolean;
+  /** Under the lock, before the check: may change the session (the change is stored first). */
+  readonly prepare?: (session: SetupSession) => Promise<SetupSession>;
+}
+
+/**
+ * Checks a setup session under its lock, saves it on success (fenced) and tells the channel: the
+ * one path of Check and Save, also taken by the region fix.
+ */
+export async function runCheckAndSave(
+  deps: Deps,
+  args: BlockActionArgs,
+  request: CheckAndSaveRequest,
+  log: ReturnType<typeof requestLogger>,
+): Promise<void> {
+  const { teamId, userId, tell } = request;
+  await deps.tasks.run(
+    async () => {
+      const session = await deps.stores.sessions.get(teamId, request.sessionId);
+      if (!session) {
+        await tell(EXPIRED);
+        return;
+      }
+      if (session.teamId !== teamId || (request.fromInstructions && session.userId !== userId)) {
+        await tell(
+          `Only <@${session.userId}>, who started this setup, can run its Check and Save.`,
+        );
+        return;
+      }
+      const alreadyConnected = `\`${escapeText(session.settings.bucket)}\` is already connected. See \`${COMMAND} list\`.`;
+      if (session.savedAt) {
+        await tell(alreadyConnected);
+        return;
+      }
+      // The lock lives as long as the check, however long it waits for a verifier turn.
+      const locked = await withLock(
+        deps.stores.locks,
+        verifyLockKey(teamId, session.id),
+        deps.settings.verifyLockTtlMs,
+        async (fence) => {
+          // Another click may have finished its check and saved between the read above and the lock.
+          const current = await deps.stores.sessions.get(teamId, session.id);
+          if (!current) {
+            await tell(EXPIRED);
+            return;
+          }
+          if (current.savedAt || (await savedFrom(deps, current))) {
+            await tell(alreadyConnected);
+            return;
+          }
+          const prepared = request.prepare ? await request.prepare(current) : current;
+          if (prepared !== current) await deps.stores.sessions.put(prepared);
+          await checkAndSave(deps, args, prepared, fence, log, request);
+        },
+      );
+      if (!locked.held) {
+        await tell(
+          `A check of \`${escapeText(session.settings.bucket)}\` is already running: its result will appear in the channel.`,
+        );
+      }
+    },
+    async (error) => {
+      log.error({ err: error }, 'check and save failed');
+      await tell(describeFailure(error, 'Your setup is kept.'));
+    },
+  );
 }
 
 /** Whether this very session's destination is already saved (same bucket, same challenge). */
@@ -112,6 +151,7 @@ async function checkAndSave(
   session: SetupSession,
   fence: Fence,
   log: ReturnType<typeof requestLogger>,
+  request: CheckAndSaveRequest,
 ): Promise<void> {
   const { settings } = session;
   const started = deps.now().toISOString();
@@ -124,18 +164,20 @@ async function checkAndSave(
 
   const summary = summarizeReport(report);
   const channel = { client, channelId: session.channelId, responseUrl: body.response_url };
+  const bucketRegion = bucketRegionToUse(report, settings.region, deps.settings.principals);
   const resultFor = (occasion: 'setup' | 'update') =>
     buildCheckResult({
-      userId: session.userId,
+      userId: request.userId,
       settings,
       report,
       occasion,
       identityProven: deps.settings.identityProven,
+      ...(bucketRegion ? { regionFix: { sessionId: session.id, region: bucketRegion } } : {}),
     });
 
   if (!report.ok) {
     await audit(deps, log, session.teamId, {
-      actor: session.userId,
+      actor: request.userId,
       action: 'check_and_save',
       bucket: settings.bucket,
       outcome: summary,
@@ -173,7 +215,7 @@ async function checkAndSave(
       .put({ ...session, savedAt: started })
       .catch((error: unknown) => log.warn({ err: error }, 'could not mark the session saved'));
     await audit(deps, log, session.teamId, {
-      actor: session.userId,
+      actor: request.userId,
       action: 'check_and_save',
       bucket: settings.bucket,
       outcome: replaced ? `updated: ${summary}` : summary,
@@ -187,5 +229,7 @@ async function checkAndSave(
     log.warn('check and save lost its lock before saving; nothing recorded');
     return;
   }
-  await postToResponseUrl(body.response_url, buildSavedSummary(settings), 'replace', log);
+  if (request.fromInstructions) {
+    await postToResponseUrl(body.response_url, buildSavedSummary(settings), 'replace', log);
+  }
 }

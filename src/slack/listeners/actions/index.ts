@@ -6,16 +6,18 @@ import { register as registerFormatToggle } from './format-toggle';
 import { register as registerKeyPreview } from './key-preview';
 import { register as registerListPage } from './list-page';
 import { register as registerRemoveButtons } from './remove-buttons';
+import { register as registerUseBucketRegion } from './use-bucket-region';
 
 /**
  * Registers every block action: format toggle and key preview (which update the setup modal one
- * at a time), Check and Save, Remove / Cancel, list pages.
+ * at a time), Check and Save, the region fix, Remove / Cancel, list pages.
  */
 export function register(app: App, deps: Deps): void {
   const setupModals = new ModalUpdates();
   registerFormatToggle(app, deps, setupModals);
   registerKeyPreview(app, deps, setupModals);
   registerCheckAndSave(app, deps);
+  registerUseBucketRegion(app, deps);
   registerRemoveButtons(app, deps);
   registerListPage(app, deps);
 }

@@ -1,0 +1,87 @@
+import type { App, types } from '@slack/bolt';
+import type { Deps } from '../../../deps';
+import { regionLabel } from '../../../domain/regions';
+import { ADMINS_ONLY, isAllowedAdmin, requestLogger } from '../../context';
+import { ACTION, COMMAND } from '../../ids';
+import { postToResponseUrl, sendEphemeral } from '../../messaging';
+import { isServedRegion, parseRegionFix } from '../../region-fix';
+import { notice } from '../../views/check-result';
+import { runCheckAndSave } from './check-and-save';
+import { actionTeamId, buttonValue, type BlockActionArgs } from './types';
+
+/**
+ * The `use_bucket_region` button of a failed result whose only fault was the region: switches the
+ * setup session to the bucket's region and runs the same Check and Save again, with the same
+ * challenge file. The region comes back from the button, so it is checked again: a known region
+ * of a partition the bot has a principal in.
+ */
+export function register(app: App, deps: Deps): void {
+  app.action(ACTION.useBucketRegion, async (args: BlockActionArgs) => {
+    await args.ack();
+    const log = requestLogger(deps, args.context);
+    const { body, client } = args;
+    const userId = body.user.id;
+    const channelId = body.channel?.id ?? body.container?.channel_id;
+    const tell = (text: string) =>
+      channelId
+        ? sendEphemeral(
+            { client, channelId, userId, responseUrl: body.response_url },
+            notice(text),
+            log,
+          )
+        : postToResponseUrl(body.response_url, notice(text), 'ephemeral', log);
+
+    const fix = parseRegionFix(buttonValue(args));
+    const teamId = actionTeamId(args);
+    if (!fix || !teamId || !isServedRegion(fix.region, deps.settings.principals)) {
+      await tell(`This button is not valid any more: run \`${COMMAND} setup\` again.`);
+      return;
+    }
+    if (!isAllowedAdmin(deps, userId)) {
+      await tell(ADMINS_ONLY);
+      return;
+    }
+    await runCheckAndSave(
+      deps,
+      args,
+      {
+        teamId,
+        sessionId: fix.sessionId,
+        userId,
+        tell,
+        fromInstructions: false,
+        prepare: async (session) => {
+          // The result that offered the button is settled: it keeps its text, not the button.
+          const switched = `:arrows_counterclockwise: <@${userId}> switched this setup to ${regionLabel(fix.region)} and checked again: the new result follows.`;
+          await postToResponseUrl(
+            body.response_url,
+            withoutButtons(body.message, switched),
+            'replace',
+            log,
+          );
+          if (session.settings.region === fix.region) return session;
+          log.info(
+            { sessionId: session.id, from: session.settings.region, to: fix.region },
+            'setup switched to the bucket’s region',
+          );
+          return { ...session, settings: { ...session.settings, region: fix.region } };
+        },
+      },
+      log,
+    );
+  });
+}
+
+/** The message the button was in, its buttons replaced by `note`. */
+function withoutButtons(
+  message: { text?: string; blocks?: unknown } | undefined,
+  note: string,
+): { text: string; blocks: types.KnownBlock[] } {
+  const blocks = Array.isArray(message?.blocks)
+    ? (message.blocks as types.KnownBlock[]).filter((block) => block.type !== 'actions')
+    : [];
+  return {
+    text: message?.text ?? note,
+    blocks: [...blocks, { type: 'context', elements: [{ type: 'mrkdwn', text: note }] }],
+  };
+}
