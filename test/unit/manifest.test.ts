@@ -142,7 +142,9 @@ describe('manifest.yml', () => {
     expect(command.command.length).toBeLessThanOrEqual(32);
     expect(command.description.length).toBeGreaterThanOrEqual(1);
     expect(command.description.length).toBeLessThanOrEqual(2000);
-    expect(command.usage_hint).toBe('setup | list | verify <bucket> | remove <bucket> | help');
+    expect(command.usage_hint).toBe(
+      'setup | list | verify <bucket> | remove <bucket> | policy <bucket> | help',
+    );
     const hinted = command.usage_hint?.split('|').map((part) => part.trim().split(' ')[0]);
     expect(hinted).toEqual([...SUBCOMMANDS]);
   });
