@@ -13,6 +13,7 @@ import { LOCAL_S3_REGION, localVerifier, startLocalS3, type LocalS3 } from '../s
 import {
   DEFAULT_ACTOR,
   interactionBody,
+  resetupConfirmationPayload,
   setupStateValues,
   setupSubmissionPayload,
   type Actor,
@@ -75,15 +76,7 @@ async function submit(settings: DestinationSettings, actor: Actor = DEFAULT_ACTO
 
 /** Submits the confirmation view the app pushed, as Slack sends it. */
 async function confirm(view: Record<string, unknown>, actor: Actor = DEFAULT_ACTOR) {
-  const payload = setupSubmissionPayload(actor, {}, view.private_metadata as string) as {
-    view: Record<string, unknown>;
-  };
-  payload.view = {
-    ...payload.view,
-    id: 'V0002',
-    callback_id: RESETUP_CALLBACK_ID,
-    root_view_id: 'V0001',
-  };
+  const payload = resetupConfirmationPayload(actor, view.private_metadata as string);
   const response = await t.post(interactionBody(payload));
   expect(response.status).toBe(200);
   return (await response.json()) as Record<string, unknown>;

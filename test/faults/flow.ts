@@ -1,11 +1,12 @@
 import { runInThisContext } from 'node:vm';
 import type { DestinationSettings } from '../../src/domain/destination';
-import { ACTION } from '../../src/slack/ids';
+import { ACTION, RESETUP_CALLBACK_ID } from '../../src/slack/ids';
 import {
   DEFAULT_ACTOR,
   blockActionPayload,
   buttonAction,
   interactionBody,
+  resetupConfirmationPayload,
   setupStateValues,
   setupSubmissionPayload,
   slashCommandBody,
@@ -90,12 +91,22 @@ export function commandBody(
   return params.toString();
 }
 
+interface PushedView {
+  response_action?: string;
+  view?: { callback_id?: string; private_metadata?: string };
+}
+
+const CLEAR = JSON.stringify({ response_action: 'clear' });
+
 export interface SetupInstructions {
   readonly sessionId: string;
   readonly challengeKey: string;
 }
 
-/** Submits a valid setup modal and reads the Check and Save session and challenge name back. */
+/**
+ * Submits a valid setup modal (confirming, for a connected bucket, that it is set up again) and
+ * reads the Check and Save session and challenge name back.
+ */
 export async function submitSetup(
   sender: SignedSender,
   slack: SlackStandIn,
@@ -106,8 +117,16 @@ export async function submitSetup(
     options.privateMetadata ??
     JSON.stringify({ channelId: actor.channelId, responseUrl: options.responseUrl });
   const payload = setupSubmissionPayload(actor, setupStateValues(VALID_SETTINGS), metadata);
-  const response = await sender.post(interactionBody(payload));
-  if (response.status !== 200 || (await response.text()) !== '') {
+  let response = await sender.post(interactionBody(payload));
+  let answer = response.status === 200 ? await response.text() : '?';
+  const pushed = answer === '' ? undefined : (JSON.parse(answer) as PushedView);
+  if (pushed?.response_action === 'push' && pushed.view?.callback_id === RESETUP_CALLBACK_ID) {
+    // The bucket is connected already: confirm setting it up again, as the user would.
+    const confirm = resetupConfirmationPayload(actor, pushed.view.private_metadata ?? '');
+    response = await sender.post(interactionBody(confirm));
+    answer = response.status === 200 && (await response.text()) === CLEAR ? '' : '?';
+  }
+  if (answer !== '') {
     throw new Error(`the setup submission was not accepted (HTTP ${response.status})`);
   }
   const ephemeral = await waitForPostTo(slack, options.responseUrl);

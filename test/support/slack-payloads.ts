@@ -1,5 +1,10 @@
 import type { DestinationSettings } from '../../src/domain/destination';
-import { FIELD, FORCE_QUOTE_OPTION, SETUP_CALLBACK_ID } from '../../src/slack/ids';
+import {
+  FIELD,
+  FORCE_QUOTE_OPTION,
+  RESETUP_CALLBACK_ID,
+  SETUP_CALLBACK_ID,
+} from '../../src/slack/ids';
 
 /** Who is acting, and where. */
 export interface Actor {
@@ -104,6 +109,27 @@ export function setupSubmissionPayload(
     },
     response_urls: [],
     is_enterprise_install: false,
+  };
+}
+
+/**
+ * The view_submission of the confirmation the app pushes over the setup modal for a bucket that
+ * is connected already ("Set up again"), carrying the private_metadata the app gave it.
+ */
+export function resetupConfirmationPayload(actor: Actor, privateMetadata: string): unknown {
+  const payload = setupSubmissionPayload(actor, {}, privateMetadata) as {
+    view: Record<string, unknown>;
+  };
+  return {
+    ...payload,
+    view: {
+      ...payload.view,
+      id: 'V0002',
+      callback_id: RESETUP_CALLBACK_ID,
+      title: { type: 'plain_text', text: 'Set up again?' },
+      hash: 'hash-3',
+      previous_view_id: 'V0001',
+    },
   };
 }
 
