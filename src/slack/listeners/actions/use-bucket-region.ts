@@ -60,6 +60,10 @@ export function register(app: App, deps: Deps): void {
             log,
           );
           if (session.settings.region === fix.region) return session;
+          // Storing the switched session renews its lifetime: `policy` keeps finding it as long.
+          await deps.sessionIndex
+            .remember(session.teamId, session.userId, session.settings.bucket, session.id)
+            .catch((error: unknown) => log.warn({ err: error }, 'the session index failed'));
           log.info(
             { sessionId: session.id, from: session.settings.region, to: fix.region },
             'setup switched to the bucket’s region',
