@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { principalForRegion, type Principals } from '../domain/principal';
 import { isKnownRegion } from '../domain/regions';
-import type { CheckResult, VerificationReport } from '../verify/report';
+import type { VerificationReport } from '../verify/report';
 
 /** The value of the `use_bucket_region` button: the setup to switch, and the bucket's region. */
 export const regionFixSchema = z.object({
@@ -26,12 +26,6 @@ export function isServedRegion(region: string, principals: Principals): boolean 
 }
 
 /** The region S3 said the bucket is in, as a check's result carries it. */
-function reportedRegion(result: CheckResult): string | undefined {
-  // Read defensively: a result reports it only when S3 named the region.
-  const { actualRegion } = result as CheckResult & { readonly actualRegion?: unknown };
-  return typeof actualRegion === 'string' ? actualRegion : undefined;
-}
-
 /**
  * The bucket's real region when the region is all that failed (the challenge fails along with it
  * when S3 redirected its request to that region) and the bot serves it; otherwise undefined.
@@ -43,13 +37,12 @@ export function bucketRegionToUse(
 ): string | undefined {
   if (report.ok) return undefined;
   const regionCheck = report.checks.find((result) => result.check === 'region');
-  const actual = regionCheck?.outcome === 'wrong_region' ? reportedRegion(regionCheck) : undefined;
+  const actual = regionCheck?.outcome === 'wrong_region' ? regionCheck.actualRegion : undefined;
   if (actual === undefined || actual === chosenRegion) return undefined;
   const onlyTheRegion = report.checks
     .filter((result) => result.status === 'failed')
     .every(
-      (result) =>
-        result.outcome === 'wrong_region' && (reportedRegion(result) ?? actual) === actual,
+      (result) => result.outcome === 'wrong_region' && (result.actualRegion ?? actual) === actual,
     );
   return onlyTheRegion && isServedRegion(actual, principals) ? actual : undefined;
 }

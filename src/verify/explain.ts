@@ -139,10 +139,10 @@ export function explainCheck(
         : 'Not checked: the challenge file must pass first, so that nothing is written into a bucket not proven to be yours.\nFix the challenge file, then check again.';
     case 'not_found':
       return check === 'challenge'
-        ? `${CHALLENGE_NOT_FOUND_TEXT}\nCreate a blank file with no extension, named exactly as shown in your setup message, upload it to the top level of ${bucket}, and keep it there for as long as the destination exists.`
+        ? `${CHALLENGE_NOT_FOUND_TEXT}\nCreate a blank file with no extension, named exactly as shown in your setup message, upload it to the top level of ${bucket}, and keep it there for as long as the destination exists. (Lost the name? Run \`/s3-destination setup\` for this bucket again: the saved destination stays until the new setup's Check and Save passes.)`
         : `S3 answered 404 Not Found for ${bucket}.\nCheck the bucket name, then check again.`;
     case 'access_denied':
-      return `${ACCESS_DENIED_PROBLEM[check](bucket, code)}\n${ADD_POLICY} ${OTHER_DENIALS}`;
+      return `${ACCESS_DENIED_PROBLEM[check](bucket, code)}\n${addPolicy(context.bucket)} ${OTHER_DENIALS}`;
     case 'kms_denied':
       return (
         `S3 refused${code} because the bucket's default encryption uses an AWS KMS key that the bot's principal may not use.\n` +
@@ -152,7 +152,7 @@ export function explainCheck(
       return `The bucket ${bucket} does not exist (NoSuchBucket).\nCheck the spelling of the name and that the bucket is in the AWS account you meant, then run setup again with the right name.`;
     case 'wrong_region':
       return context.actualRegion
-        ? `The bucket is in ${context.actualRegion}, not ${context.region}.\nRun setup again and choose ${context.actualRegion} as the region.`
+        ? `The bucket is in ${context.actualRegion}, not ${context.region}.\nPress *Use ${context.actualRegion} and check again* below if it is offered, or run setup again and choose ${context.actualRegion} as the region.`
         : `The bucket is not in ${context.region}: S3 redirected the request to another region.\nRun setup again and choose the bucket's region (the S3 console shows it in the bucket list).`;
     case 'owner_differs':
       return (
@@ -174,8 +174,10 @@ export function explainCheck(
   }
 }
 
-const ADD_POLICY =
-  'Add the statements of the bucket policy generated at setup to the bucket policy (keep its other statements), then check again.';
+/** Where the user finds our statements, and how to add them without losing the policy's others. */
+function addPolicy(bucket: string): string {
+  return `Add our two statements (\`/s3-destination policy ${bucket}\` shows them) to the bucket's policy, keeping its other statements, then check again.`;
+}
 const OTHER_DENIALS =
   'If they are in place as generated, something else denies: an explicit Deny in the bucket policy, an organization SCP or RCP, or Requester Pays on the bucket.';
 

@@ -39,6 +39,8 @@ export interface CheckResult {
   readonly passed: boolean;
   /** What the user is told: the error in plain words, then the fix. Never holds the challenge name. */
   readonly text: string;
+  /** The bucket's real region, when S3 named it (a redirect, or the region check). */
+  readonly actualRegion?: string;
 }
 
 export interface VerificationReport {

@@ -302,7 +302,10 @@ function toResult(observation: Observation, target: VerifyTarget): CheckResult {
   const safeText = target.challengeKey
     ? text.split(target.challengeKey).join('the challenge file')
     : text;
-  return checkResult(observation.check, observation.outcome, safeText);
+  const result = checkResult(observation.check, observation.outcome, safeText);
+  return observation.actualRegion === undefined
+    ? result
+    : { ...result, actualRegion: observation.actualRegion };
 }
 
 /**
