@@ -10,12 +10,12 @@ import { whileAnnouncing } from '../../announce';
 import { audit } from '../../audit';
 import { ADMINS_ONLY, isAllowedAdmin, requestLogger } from '../../context';
 import { ACTION, COMMAND } from '../../ids';
-import { postInChannel, postToResponseUrl, sendEphemeral } from '../../messaging';
+import { postInChannel, postToResponseUrl } from '../../messaging';
 import { bucketRegionToUse } from '../../region-fix';
 import { describeFailure } from '../../user-errors';
-import { buildCheckResult, buildSavedSummary, notice } from '../../views/check-result';
+import { buildCheckResult, buildSavedSummary } from '../../views/check-result';
 import { escapeText } from '../../views/mrkdwn';
-import { actionTeamId, buttonValue, type BlockActionArgs } from './types';
+import { actionTeamId, buttonValue, tellClicker, type BlockActionArgs } from './types';
 
 const sessionIdSchema = z.string().uuid();
 
@@ -26,17 +26,9 @@ export function register(app: App, deps: Deps): void {
   app.action(ACTION.checkAndSave, async (args: BlockActionArgs) => {
     await args.ack();
     const log = requestLogger(deps, args.context);
-    const { body, client } = args;
+    const { body } = args;
     const userId = body.user.id;
-    const channelId = body.channel?.id ?? body.container?.channel_id;
-    const tell = (text: string) =>
-      channelId
-        ? sendEphemeral(
-            { client, channelId, userId, responseUrl: body.response_url },
-            notice(text),
-            log,
-          )
-        : postToResponseUrl(body.response_url, notice(text), 'ephemeral', log);
+    const tell = tellClicker(args, log);
 
     const sessionId = sessionIdSchema.safeParse(buttonValue(args));
     const teamId = actionTeamId(args);

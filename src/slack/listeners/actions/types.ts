@@ -1,4 +1,7 @@
 import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { Logger } from '../../../log/logger';
+import { postToResponseUrl, sendEphemeral } from '../../messaging';
+import { notice } from '../../views/check-result';
 
 /** Bolt's arguments for a block action (button, radio, select). */
 export type BlockActionArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
@@ -12,4 +15,21 @@ export function actionTeamId(args: BlockActionArgs): string | undefined {
 export function buttonValue(args: BlockActionArgs): string | undefined {
   const action = args.action as { type?: string; value?: unknown };
   return action.type === 'button' && typeof action.value === 'string' ? action.value : undefined;
+}
+
+/** Tells the person who clicked, alone: in the channel as an ephemeral, else below the message. */
+export function tellClicker(
+  args: BlockActionArgs,
+  log: Logger,
+): (text: string) => Promise<boolean> {
+  const { body, client } = args;
+  const channelId = body.channel?.id ?? body.container?.channel_id;
+  return (text) =>
+    channelId
+      ? sendEphemeral(
+          { client, channelId, userId: body.user.id, responseUrl: body.response_url },
+          notice(text),
+          log,
+        )
+      : postToResponseUrl(body.response_url, notice(text), 'ephemeral', log);
 }

@@ -3,11 +3,10 @@ import type { Deps } from '../../../deps';
 import { regionLabel } from '../../../domain/regions';
 import { ADMINS_ONLY, isAllowedAdmin, requestLogger } from '../../context';
 import { ACTION, COMMAND } from '../../ids';
-import { postToResponseUrl, sendEphemeral } from '../../messaging';
+import { postToResponseUrl } from '../../messaging';
 import { isServedRegion, parseRegionFix } from '../../region-fix';
-import { notice } from '../../views/check-result';
 import { runCheckAndSave } from './check-and-save';
-import { actionTeamId, buttonValue, type BlockActionArgs } from './types';
+import { actionTeamId, buttonValue, tellClicker, type BlockActionArgs } from './types';
 
 /**
  * The `use_bucket_region` button of a failed result whose only fault was the region: switches the
@@ -19,17 +18,9 @@ export function register(app: App, deps: Deps): void {
   app.action(ACTION.useBucketRegion, async (args: BlockActionArgs) => {
     await args.ack();
     const log = requestLogger(deps, args.context);
-    const { body, client } = args;
+    const { body } = args;
     const userId = body.user.id;
-    const channelId = body.channel?.id ?? body.container?.channel_id;
-    const tell = (text: string) =>
-      channelId
-        ? sendEphemeral(
-            { client, channelId, userId, responseUrl: body.response_url },
-            notice(text),
-            log,
-          )
-        : postToResponseUrl(body.response_url, notice(text), 'ephemeral', log);
+    const tell = tellClicker(args, log);
 
     const fix = parseRegionFix(buttonValue(args));
     const teamId = actionTeamId(args);
