@@ -13,6 +13,17 @@ import {
   type RedisDestinationStoreOptions,
 } from './redis';
 import { MemoryAuditStore, RedisAuditStore, type AuditStore } from './audit';
+import {
+  MemoryCheckHistoryStore,
+  RedisCheckHistoryStore,
+  type CheckHistoryStore,
+} from './check-history';
+import {
+  HOME_VIEWER_TTL_SECONDS,
+  MemoryHomeViewerStore,
+  RedisHomeViewerStore,
+  type HomeViewerStore,
+} from './home-viewers';
 import type { DestinationStore, LockStore, SessionStore, StoreHealth } from './types';
 
 export * from './types';
@@ -21,6 +32,8 @@ export * from './memory';
 export * from './redis';
 export * from './lock-watchdog';
 export * from './audit';
+export * from './check-history';
+export * from './home-viewers';
 
 /** Everything the app keeps, behind the interfaces both backends implement. */
 export type Stores = {
@@ -28,6 +41,10 @@ export type Stores = {
   destinations: DestinationStore;
   locks: LockStore;
   audit: AuditStore;
+  /** Each destination's latest checks, for the App Home's strip. */
+  history: CheckHistoryStore;
+  /** Who opened their App Home lately, whose view follows changes. */
+  homeViewers: HomeViewerStore;
   health: StoreHealth;
 };
 
@@ -42,6 +59,8 @@ export function createRedisStores(
     destinations: new RedisDestinationStore(redis, options),
     locks: new RedisLockStore(redis),
     audit: new RedisAuditStore(redis, options.onCorrupt),
+    history: new RedisCheckHistoryStore(redis, options.onCorrupt),
+    homeViewers: new RedisHomeViewerStore(redis, HOME_VIEWER_TTL_SECONDS),
     health: new RedisHealth(redis),
   };
 }
@@ -54,6 +73,8 @@ export function createMemoryStores(ttlSeconds: number): Stores {
     destinations: new MemoryDestinationStore(locks),
     locks,
     audit: new MemoryAuditStore(),
+    history: new MemoryCheckHistoryStore(),
+    homeViewers: new MemoryHomeViewerStore(HOME_VIEWER_TTL_SECONDS),
     health: new MemoryHealth(),
   };
 }

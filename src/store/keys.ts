@@ -69,3 +69,26 @@ export function auditKey(teamId: string): string {
 export function announceLockKey(teamId: string, bucket: string): string {
   return `${teamPrefix(teamId)}:lock:announce:${bucket}`;
 }
+
+/**
+ * `s3d:{T123}:history:<bucket>`: a list of the destination's latest checks, newest first, capped
+ * at CHECK_HISTORY_MAX_ENTRIES; it expires when no check has been recorded for a long while.
+ */
+export function historyKey(teamId: string, bucket: string): string {
+  return `${teamPrefix(teamId)}:history:${bucket}`;
+}
+
+/** `s3d:{T123}:home:viewer:<user>`: what the user's App Home shows (JSON), while it is recent. */
+export function homeViewerKey(teamId: string, userId: string): string {
+  return `${teamPrefix(teamId)}:home:viewer:${userId}`;
+}
+
+/** `s3d:{T123}:home:viewers`: who opened the App Home lately, scored by when (epoch ms). */
+export function homeViewersKey(teamId: string): string {
+  return `${teamPrefix(teamId)}:home:viewers`;
+}
+
+/** `s3d:{T123}:lock:home-refresh`: held by the replica whose App Home refresh has this window. */
+export function homeRefreshLockKey(teamId: string): string {
+  return `${teamPrefix(teamId)}:lock:home-refresh`;
+}

@@ -5,8 +5,10 @@ import {
   waitForRedis,
   AUDIT_MAX_ENTRIES,
   MemoryAuditStore,
+  MemoryCheckHistoryStore,
   MemoryDestinationStore,
   MemoryHealth,
+  MemoryHomeViewerStore,
   MemoryLockStore,
   MemorySessionStore,
   sessionKey,
@@ -39,6 +41,8 @@ async function memoryHarness(): Promise<Harness> {
     destinations: new MemoryDestinationStore(locks),
     locks,
     audit: new MemoryAuditStore(),
+    history: new MemoryCheckHistoryStore(),
+    homeViewers: new MemoryHomeViewerStore(3600, clock),
     health: new MemoryHealth(),
   };
   return {
