@@ -33,4 +33,15 @@ export const ACTION = {
   useBucketRegion: 'use_bucket_region',
   /** The Previous / Next buttons of `list`; value = the page to show. */
   listPage: 'list_page',
+  /** App Home: open the setup modal. */
+  homeSetup: 'home_setup',
+  /** App Home: check a saved destination again, as `verify <bucket>` does; value = bucket. */
+  homeVerify: 'home_verify',
+  /** App Home: remove a saved destination, after Slack's confirm dialog; value = bucket. */
+  homeRemove: 'home_remove',
+  /** App Home: the Previous / Next buttons; value = the page to show. */
+  homePage: 'home_page',
 } as const;
+
+/** callback_id of the App Home view. */
+export const HOME_CALLBACK_ID = 's3_destination_home';

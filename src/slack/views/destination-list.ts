@@ -44,7 +44,8 @@ function destinationBlocks(destination: SavedDestination): types.KnownBlock[] {
   ];
 }
 
-function activityLine(entry: AuditEntry): string {
+/** One audit entry as a line: when, who, what, which bucket, how it ended. */
+export function activityLine(entry: AuditEntry): string {
   const who = entry.actor === 'monitor' ? 'The monitor' : `<@${entry.actor}>`;
   return `${slackDate(entry.at)} · ${who} ${ACTION_WORDS[entry.action]} ${inlineCode(entry.bucket)}: ${escapeText(entry.outcome)}`;
 }
