@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App } from '@slack/bolt';
+import { loaderApiRoutes } from './api/routes';
 import type { Deps } from './deps';
 import { toSlackLogger } from './log/logger';
 import { requestIdMiddleware } from './slack/context';
@@ -21,6 +22,8 @@ export interface SlackConnection {
    */
   readonly botId: string;
   readonly botUserId: string;
+  /** Socket Mode: the port of the HTTP server for the loader API (HTTP mode uses Slack's port). */
+  readonly httpPort?: number;
 }
 
 /** `GET /healthz`: 200 when the store answers, 503 when it does not. */
@@ -42,10 +45,15 @@ function healthRoute(deps: Deps) {
   };
 }
 
-/** The Bolt app with every listener registered. HTTP mode serves `/slack/events` and `/healthz`. */
+/**
+ * The Bolt app with every listener registered. HTTP mode serves `/slack/events` and `/healthz`;
+ * with loader API tokens, both modes serve the loader API (Socket Mode on `httpPort`).
+ */
 export function createApp(deps: Deps, connection: SlackConnection): App {
   const socketMode = Boolean(connection.appToken);
   const logger = toSlackLogger(deps.logger);
+  const apiTokens = deps.settings.loaderApiTokens ?? [];
+  const apiRoutes = apiTokens.length > 0 ? loaderApiRoutes(deps, apiTokens) : [];
   const clientOptions = {
     ...(connection.apiUrl ? { slackApiUrl: connection.apiUrl } : {}),
     // A trigger_id lives 3 seconds: a slow retry is worth less than a clear failure.
@@ -59,13 +67,18 @@ export function createApp(deps: Deps, connection: SlackConnection): App {
           socketMode: true,
           appToken: connection.appToken,
           // The Socket Mode client opens its connection with a Web API client of its own.
-          installerOptions: { clientOptions: { slackApiUrl: clientOptions.slackApiUrl } },
+          installerOptions: {
+            clientOptions: { slackApiUrl: clientOptions.slackApiUrl },
+            // Bolt opens an HTTP server on this port only when there are custom routes.
+            port: connection.httpPort,
+          },
+          customRoutes: apiRoutes,
         }
       : {
           receiver: createHttpReceiver({
             // An empty secret is refused by Bolt at once, as a missing one would be.
             signingSecret: connection.signingSecret ?? '',
-            customRoutes: [healthRoute(deps)],
+            customRoutes: [healthRoute(deps), ...apiRoutes],
             logger,
           }),
         }),

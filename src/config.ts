@@ -86,6 +86,13 @@ const envSchema = z.object({
           .filter(Boolean),
   ),
   MONITOR_INTERVAL_SECONDS: envInteger(3600, 0, 7 * 86400),
+  // The loader API's bearer tokens (DESIGN.md section 10); none: the API is off.
+  LOADER_API_TOKENS: optionalString.transform((value) =>
+    (value ?? '')
+      .split(',')
+      .map((token) => token.trim())
+      .filter(Boolean),
+  ),
 });
 
 /** The variable that holds each partition's principal. */

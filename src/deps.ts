@@ -26,6 +26,8 @@ export interface AppSettings {
   readonly sessionTtlSeconds: number;
   /** How long a verification lock lives if its holder dies: longer than any verification. */
   readonly verifyLockTtlMs: number;
+  /** The loader API's bearer tokens; none (or unset): the API is off. */
+  readonly loaderApiTokens?: readonly string[];
 }
 
 /** Everything listeners and the monitor receive; built once per process by `buildDeps`. */
@@ -53,6 +55,7 @@ export function appSettingsFrom(config: Config, identityProven: boolean): AppSet
     adminUserIds: config.ADMIN_USER_IDS,
     sessionTtlSeconds: config.SESSION_TTL_SECONDS,
     verifyLockTtlMs: config.S3_TIMEOUT_MS * 4 + 10000,
+    loaderApiTokens: config.LOADER_API_TOKENS,
   };
 }
 
@@ -65,6 +68,7 @@ export function createBotLogger(config: Config): Logger {
       config.SLACK_SIGNING_SECRET,
       config.SLACK_APP_TOKEN,
       config.NGROK_AUTHTOKEN,
+      ...config.LOADER_API_TOKENS,
     ],
   });
 }

@@ -49,6 +49,7 @@ export async function startBot(config: Config): Promise<RunningBot> {
     signingSecret: config.SLACK_SIGNING_SECRET,
     appToken: config.SLACK_APP_TOKEN,
     apiUrl: config.SLACK_API_URL,
+    httpPort: config.PORT,
   });
   let port: number | undefined;
   if (config.SLACK_APP_TOKEN) {

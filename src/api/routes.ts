@@ -1,0 +1,127 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CustomRoute } from '@slack/bolt';
+import type { Deps } from '../deps';
+import { StoreUnavailableError } from '../errors';
+import { bearerChecker } from './auth';
+import { decodeCursor, encodeCursor, type PagePosition } from './cursor';
+import { buildOpenApiDocument } from './openapi';
+import { destinationsAfter } from './pages';
+import {
+  destinationPageSchema,
+  toApiDestination,
+  type ApiError,
+  type DestinationPage,
+} from './schemas';
+
+export const API_PREFIX = '/api/v1';
+const DEFAULT_LIMIT = 100;
+const MAX_LIMIT = 500;
+
+type Params = Record<string, string>;
+type Handler = (req: IncomingMessage, params: Params) => Promise<[number, unknown]>;
+
+const STATUS_OF_ERROR: Readonly<Record<ApiError['error'], number>> = {
+  bad_request: 400,
+  unauthorized: 401,
+  not_found: 404,
+  internal: 500,
+  unavailable: 503,
+};
+
+const failure = (error: ApiError['error'], message: string): [number, ApiError] => [
+  STATUS_OF_ERROR[error],
+  { error, message },
+];
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent) return;
+  const headers: Record<string, string> = {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+  };
+  if (status === 401) headers['www-authenticate'] = 'Bearer';
+  res.writeHead(status, headers);
+  res.end(JSON.stringify(body));
+}
+
+/** `limit` as a whole number from 1 to 500 (default 100), or the 400 to answer. */
+function parseLimit(raw: string | null): number | ApiError {
+  if (raw === null) return DEFAULT_LIMIT;
+  const limit = /^\d{1,4}$/.test(raw) ? Number(raw) : NaN;
+  if (limit >= 1 && limit <= MAX_LIMIT) return limit;
+  return { error: 'bad_request', message: `limit must be a whole number from 1 to ${MAX_LIMIT}` };
+}
+
+/** `GET /api/v1/destinations?limit=&cursor=`: one page of every workspace's destinations. */
+function listDestinations(deps: Deps): Handler {
+  return async (req) => {
+    const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
+    const limit = parseLimit(query.get('limit'));
+    if (typeof limit !== 'number') return [400, limit];
+    const rawCursor = query.get('cursor');
+    let after: PagePosition | undefined;
+    if (rawCursor !== null && rawCursor !== '') {
+      after = decodeCursor(rawCursor);
+      if (!after) return failure('bad_request', 'cursor is not one this API gave out');
+    }
+    const slice = await destinationsAfter(deps.stores.destinations, after, limit);
+    const last = slice.destinations.at(-1);
+    const page: DestinationPage = {
+      destinations: slice.destinations.map(toApiDestination),
+      next_cursor:
+        slice.more && last
+          ? encodeCursor({ teamId: last.teamId, bucket: last.settings.bucket })
+          : null,
+    };
+    return [200, destinationPageSchema.parse(page)];
+  };
+}
+
+/** `GET /api/v1/destinations/<team_id>/<bucket>`. */
+function getDestination(deps: Deps): Handler {
+  return async (_req, params) => {
+    const { teamId = '', bucket = '' } = params;
+    const notFound = failure('not_found', `No destination ${bucket} in workspace ${teamId}`);
+    // A team id that could not be a store key names no destination.
+    if (!teamId || /[{}]/.test(teamId) || !bucket) return notFound;
+    const saved = await deps.stores.destinations.get(teamId, bucket);
+    return saved ? [200, toApiDestination(saved)] : notFound;
+  };
+}
+
+/**
+ * The loader API's routes for Bolt's receivers (HTTP and Socket Mode alike): bearer tokens on the
+ * destination routes, JSON `{error, message}` for every failure. The OpenAPI document is public.
+ */
+export function loaderApiRoutes(deps: Deps, tokens: readonly string[]): CustomRoute[] {
+  const authorized = bearerChecker(tokens);
+  const openApi = buildOpenApiDocument();
+
+  const route = (path: string, handler: Handler, guarded = true): CustomRoute => ({
+    path,
+    method: ['GET'],
+    handler: (req, res) => {
+      const params = (req as IncomingMessage & { params?: Params }).params ?? {};
+      const answer: Promise<[number, unknown]> =
+        guarded && !authorized(req.headers.authorization)
+          ? Promise.resolve(failure('unauthorized', 'Send Authorization: Bearer <token>'))
+          : handler(req, params);
+      answer
+        .catch((error: unknown) => {
+          if (error instanceof StoreUnavailableError) {
+            return failure('unavailable', 'The store does not answer; try again shortly');
+          }
+          deps.logger.error({ err: error, path }, 'loader API request failed');
+          return failure('internal', 'The request failed; see the bot’s log');
+        })
+        .then(([status, body]) => send(res, status, body));
+    },
+  });
+
+  return [
+    route(`${API_PREFIX}/openapi.json`, async () => [200, openApi], false),
+    route(`${API_PREFIX}/destinations`, listDestinations(deps)),
+    route(`${API_PREFIX}/destinations/:teamId/:bucket`, getDestination(deps)),
+    route(`${API_PREFIX}/*rest`, async () => failure('not_found', 'No such route')),
+  ];
+}
