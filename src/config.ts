@@ -93,6 +93,8 @@ const envSchema = z.object({
       .map((token) => token.trim())
       .filter(Boolean),
   ),
+  LOADER_WEBHOOK_URL: httpUrl('the loader’s change events'),
+  LOADER_WEBHOOK_SECRET: optionalString,
 });
 
 /** The variable that holds each partition's principal. */
@@ -148,6 +150,12 @@ function crossProblems(env: Record<string, string | undefined>): string[] {
     problems.push(
       'SLACK_SIGNING_SECRET is required in HTTP mode (set it, or set SLACK_APP_TOKEN for Socket Mode)',
     );
+  }
+  if (Boolean(env.LOADER_WEBHOOK_URL) !== Boolean(env.LOADER_WEBHOOK_SECRET)) {
+    problems.push('LOADER_WEBHOOK_URL and LOADER_WEBHOOK_SECRET must be set together');
+  }
+  if (env.LOADER_WEBHOOK_URL && !env.REDIS_URL) {
+    problems.push('LOADER_WEBHOOK_URL needs REDIS_URL: the change events wait in a Redis stream');
   }
   for (const id of (env.ADMIN_USER_IDS ?? '').split(',').map((part) => part.trim())) {
     if (id && !/^[UW][A-Z0-9]+$/.test(id)) {

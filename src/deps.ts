@@ -3,6 +3,7 @@ import { webApi } from '@slack/bolt';
 import { PRINCIPAL_VARIABLES, PROFILE_VARIABLES, principalsFrom, type Config } from './config';
 import { PARTITIONS, type Partition } from './domain/partition';
 import type { Principals } from './domain/principal';
+import { RedisOutbox } from './events/outbox';
 import { createLogger, toSlackLogger, type Logger } from './log/logger';
 import { createMemoryStores, connectRedis, createRedisStores, type Stores } from './store';
 import { MemorySessionIndex, RedisSessionIndex, type SessionIndex } from './store/session-index';
@@ -40,6 +41,8 @@ export interface Deps {
   readonly tasks: TaskTracker;
   readonly settings: AppSettings;
   readonly now: () => Date;
+  /** Where changes wait for the loader's webhook; none without LOADER_WEBHOOK_URL. */
+  readonly outbox?: RedisOutbox;
 }
 
 export interface OwnedDeps extends Deps {
@@ -69,6 +72,7 @@ export function createBotLogger(config: Config): Logger {
       config.SLACK_APP_TOKEN,
       config.NGROK_AUTHTOKEN,
       ...config.LOADER_API_TOKENS,
+      config.LOADER_WEBHOOK_SECRET,
     ],
   });
 }
@@ -86,6 +90,7 @@ export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps 
   let stores: Stores;
   let sessionIndex: SessionIndex;
   let closeStore: () => Promise<void>;
+  let outbox: RedisOutbox | undefined;
   if (config.REDIS_URL) {
     const redis = connectRedis(config.REDIS_URL, {
       onError: (error) => log.warn({ err: error }, 'Redis connection problem'),
@@ -95,6 +100,7 @@ export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps 
       onCorrupt: (error) => log.error({ err: error }, 'skipped a corrupt saved destination'),
     });
     sessionIndex = new RedisSessionIndex(redis, config.SESSION_TTL_SECONDS);
+    if (config.LOADER_WEBHOOK_URL) outbox = new RedisOutbox(redis);
     closeStore = async () => {
       await redis.quit().catch(() => redis.disconnect());
     };
@@ -121,6 +127,7 @@ export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps 
     verifier: new S3Verifier(s3, { timeoutMs: config.S3_TIMEOUT_MS }),
     tasks: new TaskTracker(),
     settings: appSettingsFrom(config, options.identityProven),
+    ...(outbox ? { outbox } : {}),
     now: () => new Date(),
     async close() {
       await closeStore();

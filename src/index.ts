@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, type Config } from './config';
 import { buildDeps, createBotLogger, identifyBot, proveAwsIdentity } from './deps';
 import type { Logger } from './log/logger';
 import { startMonitor } from './monitor/monitor';
+import { startDelivery } from './events/delivery';
 
 const DRAIN_BUDGET_MS = 7000;
 const STORE_WAIT_MS = 5000;
@@ -69,6 +70,14 @@ export async function startBot(config: Config): Promise<RunningBot> {
     log.warn('the store does not answer yet: the monitor will try again shortly');
   }
   const monitor = startMonitor(deps, app.client, config.MONITOR_INTERVAL_SECONDS);
+  const delivery =
+    deps.outbox && config.LOADER_WEBHOOK_URL && config.LOADER_WEBHOOK_SECRET
+      ? startDelivery(deps.outbox, {
+          url: config.LOADER_WEBHOOK_URL,
+          secret: config.LOADER_WEBHOOK_SECRET,
+          logger: log,
+        })
+      : undefined;
 
   return {
     logger: log,
@@ -85,6 +94,8 @@ export async function startBot(config: Config): Promise<RunningBot> {
       const drained = await deps.tasks.drain(DRAIN_BUDGET_MS);
       if (!drained) log.warn({ running: deps.tasks.size }, 'gave up waiting for running checks');
       await monitor.done();
+      // Undelivered events stay in the outbox for the next start or another replica.
+      await delivery?.stop();
       await deps.close();
       log.info('stopped');
     },

@@ -1,5 +1,9 @@
+import { randomUUID } from 'node:crypto';
+import { toApiDestination } from '../api/schemas';
 import type { Deps } from '../deps';
 import { AppError } from '../errors';
+import { changeBetween } from '../events/change';
+import type { SavedDestination } from '../store/types';
 import { announceLockKey } from '../store/keys';
 import { withLockWaiting } from '../store/lock-watchdog';
 
@@ -21,7 +25,7 @@ export class AnnouncementBusyError extends AppError {
  * were recorded and the last thing it was told is what is saved.
  */
 export async function whileAnnouncing<T>(
-  deps: Pick<Deps, 'stores'>,
+  deps: Pick<Deps, 'stores'> & Partial<Pick<Deps, 'outbox' | 'logger' | 'now'>>,
   teamId: string,
   bucket: string,
   work: () => Promise<T>,
@@ -31,8 +35,48 @@ export async function whileAnnouncing<T>(
     announceLockKey(teamId, bucket),
     ANNOUNCE_LOCK_TTL_MS,
     ANNOUNCE_WAIT_MS,
-    work,
+    deps.outbox ? () => recordingChange(deps, teamId, bucket, work) : work,
   );
   if (!run.held) throw new AnnouncementBusyError();
   return run.value;
+}
+
+/**
+ * Runs `work` and puts the change it made to the destination, if any, in the outbox, still under
+ * the announcement's lock: the loader's events come in the order the changes were recorded.
+ */
+async function recordingChange<T>(
+  deps: Pick<Deps, 'stores'> & Partial<Pick<Deps, 'outbox' | 'logger' | 'now'>>,
+  teamId: string,
+  bucket: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  const read = () =>
+    deps.stores.destinations
+      .get(teamId, bucket)
+      .catch(() => undefined as SavedDestination | undefined);
+  const before = await read();
+  try {
+    return await work();
+  } finally {
+    // Also when telling the team failed: what was recorded is what the loader must hear.
+    const after = await read();
+    const type = changeBetween(before, after);
+    const destination = after ?? before;
+    if (type && destination && deps.outbox) {
+      await deps.outbox
+        .record({
+          id: randomUUID(),
+          type,
+          occurred_at: (deps.now?.() ?? new Date()).toISOString(),
+          destination: toApiDestination(destination),
+        })
+        .catch((error: unknown) =>
+          deps.logger?.error(
+            { err: error, teamId, bucket, type },
+            'could not record a change event',
+          ),
+        );
+    }
+  }
 }

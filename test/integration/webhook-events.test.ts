@@ -1,0 +1,299 @@
+import { createHmac } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startDelivery, type Delivery, type DeliveryOptions } from '../../src/events/delivery';
+import { OUTBOX_GROUP, OUTBOX_KEYS, RedisOutbox } from '../../src/events/outbox';
+import { verifyEventSignature } from '../../src/events/signature';
+import { changeEventSchema, type ChangeEvent } from '../../src/events/types';
+import { createLogger } from '../../src/log/logger';
+import { whileAnnouncing } from '../../src/slack/announce';
+import { createRedisStores, type Stores } from '../../src/store';
+import { testRedis, type TestRedis } from '../support/redis';
+import { savedDestination } from '../unit/store/fixtures';
+
+const SECRET = 'webhook-secret-0123456789';
+
+interface Received {
+  readonly event: ChangeEvent;
+  readonly at: number;
+}
+
+/** A loader's webhook over real HTTP: checks every signature, answers as `answer` says. */
+class Receiver {
+  readonly received: Received[] = [];
+  readonly attempts: number[] = [];
+  answer: () => number = () => 200;
+  private server?: Server;
+  port = 0;
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        const timestamp = String(req.headers['x-s3d-timestamp']);
+        const signature = String(req.headers['x-s3d-signature']);
+        // Computed here as DESIGN.md states it, not with the bot's own code.
+        const expected = `v1=${createHmac('sha256', SECRET).update(`v1:${timestamp}:${body}`).digest('hex')}`;
+        this.attempts.push(Date.now());
+        if (
+          signature !== expected ||
+          !verifyEventSignature(SECRET, { timestamp, signature }, body)
+        ) {
+          res.writeHead(401).end();
+          throw new Error(`bad signature on ${body}`);
+        }
+        const status = this.answer();
+        if (status === 200) {
+          this.received.push({ event: changeEventSchema.parse(JSON.parse(body)), at: Date.now() });
+        }
+        res.writeHead(status).end();
+      });
+    });
+    await new Promise<void>((resolve) => this.server?.listen(this.port, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/events`;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    this.server = undefined;
+  }
+
+  /** Resolves once `count` events arrived. */
+  async waitFor(count: number, timeoutMs = 15_000): Promise<Received[]> {
+    const until = Date.now() + timeoutMs;
+    while (this.received.length < count) {
+      if (Date.now() > until) {
+        throw new Error(`only ${this.received.length} of ${count} events arrived`);
+      }
+      await sleep(20);
+    }
+    return this.received;
+  }
+}
+
+const logs: string[] = [];
+const logger = createLogger({
+  level: 'debug',
+  secrets: [SECRET],
+  destination: { write: (line: string) => logs.push(line) },
+});
+
+let redis: TestRedis;
+let stores: Stores;
+let outbox: RedisOutbox;
+let receiver: Receiver;
+const deliveries: Delivery[] = [];
+
+beforeEach(async () => {
+  redis = await testRedis();
+  stores = createRedisStores(redis.client, 3600);
+  outbox = new RedisOutbox(redis.client);
+  receiver = new Receiver();
+  await receiver.start();
+});
+
+afterEach(async () => {
+  await Promise.all(deliveries.splice(0).map((delivery) => delivery.stop()));
+  await receiver.stop();
+  await redis.cleanup();
+});
+
+function deliver(options: Partial<DeliveryOptions> = {}): Delivery {
+  const delivery = startDelivery(outbox, {
+    url: receiver.url,
+    secret: SECRET,
+    logger,
+    pollMs: 20,
+    ...options,
+  });
+  deliveries.push(delivery);
+  return delivery;
+}
+
+const deps = () => ({ stores, outbox, logger, now: () => new Date() });
+
+/** The changes the app makes, each as the listeners make it: under whileAnnouncing. */
+const change = {
+  connect: (teamId: string, bucket: string) =>
+    whileAnnouncing(deps(), teamId, bucket, () =>
+      stores.destinations.save({ ...savedDestination(teamId, bucket), version: undefined }),
+    ),
+  check: async (teamId: string, bucket: string, ok: boolean, at: string) => {
+    const saved = await stores.destinations.get(teamId, bucket);
+    await whileAnnouncing(deps(), teamId, bucket, () =>
+      stores.destinations.record(teamId, bucket, saved?.version ?? 0, {
+        lastCheck: { at, ok, summary: ok ? 'All checks passed' : 'Challenge file: 404' },
+      }),
+    );
+  },
+  remove: (teamId: string, bucket: string) =>
+    whileAnnouncing(deps(), teamId, bucket, () => stores.destinations.remove(teamId, bucket)),
+};
+
+const stamp = (n: number) => new Date(Date.UTC(2025, 0, 1, 0, 0, n)).toISOString();
+
+test('every kind of change reaches the receiver signed, in order, without the challenge name', async () => {
+  deliver();
+  await change.connect('T1', 'lake');
+  await change.check('T1', 'lake', false, stamp(1));
+  await change.check('T1', 'lake', false, stamp(2)); // still failing: no event
+  await change.check('T1', 'lake', true, stamp(3));
+  await change.connect('T1', 'lake');
+  await change.remove('T1', 'lake');
+
+  const received = await receiver.waitFor(5);
+  expect(received.map((r) => r.event.type)).toEqual([
+    'destination.connected',
+    'destination.failing',
+    'destination.recovered',
+    'destination.updated',
+    'destination.removed',
+  ]);
+  expect(received[1].event.destination.last_check).toEqual({
+    at: stamp(1),
+    ok: false,
+    summary: 'Challenge file: 404',
+  });
+  expect(received[4].event.destination).toMatchObject({ team_id: 'T1', bucket: 'lake' });
+  expect(new Set(received.map((r) => r.event.id)).size).toBe(5);
+  expect(JSON.stringify(received)).not.toContain('challenge-file');
+  // Delivered and acknowledged: nothing left pending, and the stream keeps nothing delivered.
+  expect(await redis.client.xpending(OUTBOX_KEYS.stream, OUTBOX_GROUP)).toEqual([
+    0,
+    null,
+    null,
+    null,
+  ]);
+  expect(await redis.client.xlen(OUTBOX_KEYS.stream)).toBe(0);
+});
+
+test('two replicas share the outbox: each event delivered once, in order per destination', async () => {
+  deliver({ consumer: 'replica-a' });
+  deliver({ consumer: 'replica-b' });
+  const buckets = ['b0', 'b1', 'b2', 'b3', 'b4'];
+  const expected = new Map<string, string[]>();
+  await Promise.all(
+    buckets.map(async (bucket) => {
+      const types: string[] = [];
+      await change.connect('T2', bucket);
+      types.push('destination.connected');
+      for (let i = 1; i <= 20; i += 1) {
+        const ok = i % 2 === 0;
+        await change.check('T2', bucket, ok, stamp(i));
+        types.push(ok ? 'destination.recovered' : 'destination.failing');
+      }
+      expected.set(bucket, types);
+    }),
+  );
+  const received = await receiver.waitFor(105, 30_000);
+  await sleep(300);
+  expect(receiver.received).toHaveLength(105);
+  expect(new Set(received.map((r) => r.event.id)).size).toBe(105);
+  for (const bucket of buckets) {
+    const got = received.filter((r) => r.event.destination.bucket === bucket);
+    expect(got.map((r) => r.event.type)).toEqual(expected.get(bucket));
+    expect(got.map((r) => r.event.occurred_at)).toEqual(
+      [...got.map((r) => r.event.occurred_at)].sort(),
+    );
+  }
+}, 40_000);
+
+test('a receiver that answers 500 gets the event again with doubling back-off, then the rest in order', async () => {
+  let failures = 3;
+  receiver.answer = () => (failures-- > 0 ? 500 : 200);
+  deliver({ backoffBaseMs: 200 });
+  await change.connect('T3', 'lake');
+  await change.check('T3', 'lake', false, stamp(1));
+  const received = await receiver.waitFor(2);
+  expect(received.map((r) => r.event.type)).toEqual([
+    'destination.connected',
+    'destination.failing',
+  ]);
+  const [a, b, c, d] = receiver.attempts;
+  expect(b - a).toBeGreaterThanOrEqual(200);
+  expect(c - b).toBeGreaterThanOrEqual(400);
+  expect(d - c).toBeGreaterThanOrEqual(800);
+  expect(logs.some((line) => line.includes('HTTP 500'))).toBe(true);
+}, 20_000);
+
+test('the back-off is capped', async () => {
+  receiver.answer = () => 500;
+  deliver({ backoffBaseMs: 50, backoffCapMs: 100 });
+  await change.connect('T3', 'capped');
+  await sleep(1200);
+  const gaps = receiver.attempts.slice(1).map((at, i) => at - receiver.attempts[i]);
+  expect(gaps.length).toBeGreaterThanOrEqual(5);
+  for (const gap of gaps.slice(3)) expect(gap).toBeLessThan(400);
+});
+
+test('a crashed replica’s events are claimed by another and delivered in order', async () => {
+  await change.connect('T4', 'lake');
+  await change.check('T4', 'lake', false, stamp(1));
+  await outbox.ensureGroup();
+  // This replica read both events, then died before delivering them.
+  const taken = await outbox.nextEntries('crashed', 10, 60_000);
+  expect(taken).toHaveLength(2);
+  deliver({ consumer: 'survivor', claimIdleMs: 300 });
+  const received = await receiver.waitFor(2);
+  expect(received.map((r) => r.event.type)).toEqual([
+    'destination.connected',
+    'destination.failing',
+  ]);
+});
+
+test('a receiver down while the bot restarts loses nothing', async () => {
+  await receiver.stop();
+  const first = deliver({ consumer: 'before-restart', backoffBaseMs: 100 });
+  await change.connect('T5', 'lake');
+  await change.remove('T5', 'lake');
+  await sleep(300);
+  await first.stop();
+  expect(receiver.received).toHaveLength(0);
+  await receiver.start();
+  deliver({ consumer: 'after-restart', claimIdleMs: 200, backoffBaseMs: 100 });
+  const received = await receiver.waitFor(2);
+  expect(received.map((r) => r.event.type)).toEqual([
+    'destination.connected',
+    'destination.removed',
+  ]);
+});
+
+test('an event failing past the give-up time becomes a dead letter, and replaying it delivers it', async () => {
+  receiver.answer = () => 500;
+  deliver({ backoffBaseMs: 50, giveUpAfterMs: 300 });
+  await change.connect('T6', 'lake');
+  await change.check('T6', 'lake', false, stamp(1));
+  const until = Date.now() + 10_000;
+  while ((await redis.client.xlen(OUTBOX_KEYS.dead)) < 2 && Date.now() < until) await sleep(50);
+  const dead = await redis.client.xrange(OUTBOX_KEYS.dead, '-', '+');
+  expect(dead).toHaveLength(2);
+  expect(dead[0][1]).toEqual(expect.arrayContaining(['reason', expect.stringMatching(/HTTP 500/)]));
+  expect(await redis.client.xlen(OUTBOX_KEYS.stream)).toBe(0);
+
+  receiver.answer = () => 200;
+  expect(await outbox.replayDeadLetters()).toBe(2);
+  const received = await receiver.waitFor(2);
+  expect(received.map((r) => r.event.type)).toEqual([
+    'destination.connected',
+    'destination.failing',
+  ]);
+  expect(await redis.client.xlen(OUTBOX_KEYS.dead)).toBe(0);
+});
+
+test('no outbox, no events: the change is made all the same', async () => {
+  await whileAnnouncing({ stores }, 'T7', 'lake', () =>
+    stores.destinations.save({ ...savedDestination('T7', 'lake'), version: undefined }),
+  );
+  expect(await stores.destinations.get('T7', 'lake')).toBeDefined();
+  expect(await redis.client.exists(OUTBOX_KEYS.stream)).toBe(0);
+});
