@@ -58,7 +58,9 @@ export async function seedCheckSessions(
 
 /**
  * Saved destinations `from` to `to` (exclusive), each with its own bucket and challenge file and
- * last seen passing, in teams of ten: what a sweep finds in a healthy workspace.
+ * last seen passing, in teams of ten: what a sweep finds in a healthy workspace. The challenge
+ * file is in its bucket and the region was compared at the save, as Check and Save leaves them, so
+ * the routine check's one listing is all a destination costs.
  */
 export async function seedDestinations(
   stores: Stores,
@@ -80,7 +82,9 @@ export async function seedDestinations(
       challengeKey,
       channelId: DEFAULT_ACTOR.channelId,
       connectedBy: DEFAULT_ACTOR.userId,
+      connectedAt: at,
       verifiedAt: at,
+      regionCheckedAt: at,
       lastCheck: { at, ok: true, summary: 'All four checks passed.' },
     };
     await stores.destinations.save(destination);

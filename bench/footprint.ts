@@ -8,10 +8,7 @@ export interface RedisFootprint {
   /** Mean MEMORY USAGE of the session keys the app wrote for valid submits. */
   readonly bytesPerSession?: number;
   readonly sessionsMeasured: number;
-  /**
-   * Per destination the app saved: its value, plus its share of the team's set of buckets and of
-   * the set of teams.
-   */
+  /** Per destination the app saved: its value, plus its share of the team's set of buckets. */
   readonly bytesPerDestination?: number;
   readonly destinationsMeasured: number;
 }

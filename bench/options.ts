@@ -8,6 +8,7 @@ export interface BenchOptions {
   readonly connections: number;
   /** Seconds of untimed load per target and scenario before the first round. */
   readonly warmup: number;
+  /** Empty skips the load (and its targets): the sweep or RGW alone. */
   readonly scenarios: readonly ScenarioId[];
   /** Setup sessions seeded for each timed Check and Save run; a run ends early when they run out. */
   readonly checkSessions: number;
@@ -15,12 +16,16 @@ export interface BenchOptions {
   readonly sweepSizes: readonly number[];
   /** Write a CPU profile of each target process into this directory. */
   readonly cpuProfDir?: string;
+  /** Time a Ceph RGW cluster's start and stop (needs radosgw, ceph-mon and ceph-osd installed). */
+  readonly rgw: boolean;
   readonly redisUrl: string;
 }
 
 const USAGE = `npm run bench -- [--rounds N] [--duration S] [--connections N] [--warmup S]
-  [--scenarios a,b,c] [--check-sessions N] [--sweep 1000,10000 | --sweep none] [--cpu-prof DIR]
-Each flag also reads BENCH_<NAME> from the environment (BENCH_ROUNDS=5, BENCH_SWEEP=none, …).`;
+  [--scenarios a,b,c | --scenarios none] [--check-sessions N] [--sweep 1000,10000 | --sweep none]
+  [--cpu-prof DIR] [--rgw]
+Each flag also reads BENCH_<NAME> from the environment (BENCH_ROUNDS=5, BENCH_SWEEP=none,
+BENCH_RGW=1, …).`;
 
 function whole(name: string, raw: string | undefined, fallback: number, min: number): number {
   if (raw === undefined || raw === '') return fallback;
@@ -51,6 +56,7 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOption
       'check-sessions': { type: 'string' },
       sweep: { type: 'string' },
       'cpu-prof': { type: 'string' },
+      rgw: { type: 'boolean' },
       help: { type: 'boolean' },
     },
   });
@@ -59,9 +65,13 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOption
     process.exit(0);
   }
   const pick = (flag: string | undefined, variable: string) => flag ?? env[variable];
-  const scenarios = list(pick(values.scenarios, 'BENCH_SCENARIOS') ?? 'a,b,c');
-  if (scenarios.length === 0 || scenarios.some((id) => !['a', 'b', 'c'].includes(id))) {
-    throw new Error(`--scenarios takes a, b and c, comma-separated\n${USAGE}`);
+  const scenarioList = pick(values.scenarios, 'BENCH_SCENARIOS') ?? 'a,b,c';
+  const scenarios = scenarioList === 'none' ? [] : list(scenarioList);
+  if (
+    (scenarioList !== 'none' && scenarios.length === 0) ||
+    scenarios.some((id) => !['a', 'b', 'c'].includes(id))
+  ) {
+    throw new Error(`--scenarios takes a, b and c, comma-separated, or none\n${USAGE}`);
   }
   const sweep = pick(values.sweep, 'BENCH_SWEEP') ?? '1000,10000';
   const sweepSizes =
@@ -84,6 +94,8 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOption
     ),
     sweepSizes,
     cpuProfDir: pick(values['cpu-prof'], 'BENCH_CPU_PROF') || undefined,
+    // Only "true" and "1" turn it on from the environment.
+    rgw: values.rgw ?? ['true', '1'].includes(env.BENCH_RGW ?? ''),
     redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   };
 }

@@ -2,6 +2,7 @@ import type { RedisFootprint } from './footprint';
 import type { BenchOptions } from './options';
 import type { RunRecord } from './rounds';
 import { SCENARIOS, type ScenarioId } from './scenarios';
+import type { RgwFigure } from './rgw';
 import type { SweepReport } from './sweep';
 import type { TargetKind } from './target-protocol';
 
@@ -15,6 +16,7 @@ export const TARGETS = {
   sessionBytes: 2048,
   sweepSize: 10_000,
   sweepSeconds: 60,
+  monitorCpuMsPerDestination: 1,
 } as const;
 
 export interface Verdict {
@@ -146,6 +148,7 @@ export function verdicts(
   records: readonly RunRecord[],
   footprint: RedisFootprint | undefined,
   sweep: SweepReport | undefined,
+  rgw?: RgwFigure,
 ): Verdict[] {
   const list: Verdict[] = [];
   const setupApp = summarize(records, 'a', 'app');
@@ -208,6 +211,21 @@ export function verdicts(
       met: targeted ? figure.seconds <= TARGETS.sweepSeconds : undefined,
     });
   }
+  for (const figure of sweep?.sweeps ?? []) {
+    list.push({
+      figure: `monitor CPU per destination (${figure.destinations})`,
+      measured: `${figure.monitorCpuMsPerDestination.toFixed(2)} ms`,
+      target: `≤ ${TARGETS.monitorCpuMsPerDestination} ms`,
+      met: figure.monitorCpuMsPerDestination <= TARGETS.monitorCpuMsPerDestination,
+    });
+  }
+  if (rgw) {
+    list.push({
+      figure: 'Ceph RGW start for the real-S3 suite',
+      measured: `${rgw.startSeconds.toFixed(1)} s`,
+      target: 'none set (reported)',
+    });
+  }
   return list;
 }
 
@@ -220,11 +238,22 @@ export function verdictLines(list: readonly Verdict[]): string[] {
   });
 }
 
+/** `1.00 (ListObjectsV2 1000)`: calls per destination, then the calls by command. */
+function callsText(calls: ReadonlyMap<string, number>, destinations: number): string {
+  const total = [...calls.values()].reduce((sum, count) => sum + count, 0);
+  const byCommand = [...calls]
+    .sort(([, x], [, y]) => y - x)
+    .map(([command, count]) => `${command} ${count}`)
+    .join(', ');
+  return `${(total / destinations).toFixed(2)} S3 calls per destination (${byCommand || 'none'})`;
+}
+
 export function sweepLines(sweep: SweepReport): string[] {
   const share = (value: number | undefined) =>
     value === undefined ? 'n/a' : `${(value * 100).toFixed(0)}%`;
   const lines = [
-    'Monitor sweep (sweepOnce, 8 destinations at a time, 4 S3 calls each, against local S3)',
+    'Monitor sweep (sweepOnce, 8 destinations at a time, the routine check `watch` on each, against local S3;',
+    '  timed after one untimed sweep of the first size, as in a monitor that has been running)',
   ];
   for (const figure of sweep.sweeps) {
     lines.push(
@@ -232,13 +261,16 @@ export function sweepLines(sweep: SweepReport): string[] {
         `${(figure.checked / figure.seconds).toFixed(0)} destinations/s; checked ${figure.checked}, ` +
         `failures ${figure.failures}, alerts ${figure.alerts}; CPU: monitor process ${share(figure.monitorCpuShare)}, ` +
         `s3rver ${share(figure.s3CpuShare)} of one core; ` +
-        `${((figure.monitorCpuShare * figure.seconds * 1000) / figure.destinations).toFixed(1)} ms monitor CPU per destination`,
+        `${figure.monitorCpuMsPerDestination.toFixed(2)} ms monitor CPU per destination; ` +
+        callsText(figure.s3Calls, figure.destinations),
     );
   }
   lines.push(
-    `  the verifier alone (no monitor, Redis or Slack), same server and concurrency: ` +
+    `  the verifier alone (watch without the region, as on all but one sweep a day; no monitor, ` +
+      `Redis or Slack), same server and concurrency: ` +
       `${sweep.verifierPerSecond.toFixed(0)} destinations/s, s3rver ${share(sweep.verifierS3CpuShare)} of one core, ` +
-      `${sweep.verifierCpuMsPerDestination.toFixed(1)} ms CPU per destination`,
+      `${sweep.verifierCpuMsPerDestination.toFixed(2)} ms CPU per destination; ` +
+      callsText(sweep.verifierS3Calls, sweep.verifierDestinations),
     `  the monitor with a verifier that answers at once (its own store reads and writes): ` +
       `${sweep.bookkeepingCpuMsPerDestination.toFixed(2)} ms CPU per destination`,
     `  (seeding buckets, challenge files and destinations took ${sweep.seedSeconds.toFixed(0)} s, not counted)`,
@@ -247,9 +279,10 @@ export function sweepLines(sweep: SweepReport): string[] {
 }
 
 export function header(options: BenchOptions, machine: string[]): string[] {
+  const lines = ['s3-destination-bot benchmark', ...machine.map((line) => `  ${line}`)];
+  if (options.scenarios.length === 0) return [...lines, '  load: none (--scenarios none)'];
   return [
-    's3-destination-bot benchmark',
-    ...machine.map((line) => `  ${line}`),
+    ...lines,
     `  load: ${options.connections} connections, ${options.rounds} rounds × ${options.duration} s per target and scenario` +
       ` (warm-up ${options.warmup} s); each round runs the app, then the baseline; figures are medians over rounds`,
     '  targets: app = createApp with Redis, local S3 and the Slack stand-in; baseline = bare Bolt, one-block',

@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: the app against a bare Bolt baseline under signed Slack load, Redis bytes per
- * session and destination, and monitor sweep times, each printed against its target. A report,
- * not a test: it exits 0 whether targets are met or not, and 1 only when it could not run.
+ * session and destination, monitor sweep times and CPU, and (with --rgw) the Ceph RGW start, each
+ * printed against its target. A report, not a test: it exits 0 whether targets are met or not,
+ * and 1 only when it could not run.
  */
 import { mkdirSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -10,6 +11,7 @@ import { startEnvironment, type BenchEnvironment } from './environment';
 import { measureFootprint, type RedisFootprint } from './footprint';
 import { readOptions, type BenchOptions } from './options';
 import { header, scenarioSection, sweepLines, verdictLines, verdicts } from './report';
+import { measureRgw, rgwLines, type RgwFigure } from './rgw';
 import { runRounds, type RunRecord, type Targets } from './rounds';
 import { measureSweeps, type SweepReport } from './sweep';
 import type { TargetConfig, TargetKind } from './target-protocol';
@@ -69,13 +71,17 @@ async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const env = await startEnvironment(options.redisUrl);
   let targets: Targets | undefined;
-  // Ctrl-C still stops the targets (first, so that none writes again) and s3rver, and deletes the
-  // run's keys.
+  let stopRgw: (() => Promise<void>) | undefined;
+  // Ctrl-C still stops the targets (first, so that none writes again), the Ceph cluster and
+  // s3rver, and deletes the run's keys.
   const interrupted = () => {
     interruptedBySignal = true;
     progress('interrupted: cleaning up');
     const running = targets ? [targets.app, targets.baseline, targets.boltSetupModal] : [];
-    void Promise.all(running.map((target) => target.kill()))
+    void Promise.all([
+      ...running.map((target) => target.kill()),
+      stopRgw?.().catch(() => undefined),
+    ])
       .then(() => env.close())
       .finally(() => process.exit(130));
   };
@@ -83,15 +89,18 @@ async function main(): Promise<void> {
   let records: RunRecord[] = [];
   let footprint: RedisFootprint | undefined;
   let sweep: SweepReport | undefined;
+  let rgw: RgwFigure | undefined;
   try {
     header(options, await machine(env)).forEach((line) => out(line));
     out();
-    targets = await startTargets(env, options);
-    try {
-      records = await runRounds(targets, env, options, progress);
-    } finally {
-      const { app, baseline, boltSetupModal } = targets;
-      for (const target of [app, baseline, boltSetupModal]) await target.stop();
+    if (options.scenarios.length > 0) {
+      targets = await startTargets(env, options);
+      try {
+        records = await runRounds(targets, env, options, progress);
+      } finally {
+        const { app, baseline, boltSetupModal } = targets;
+        for (const target of [app, baseline, boltSetupModal]) await target.stop();
+      }
     }
     if (options.cpuProfDir) out(`CPU profiles of the targets: ${resolve(options.cpuProfDir)}`);
     for (const scenario of options.scenarios) {
@@ -104,6 +113,19 @@ async function main(): Promise<void> {
       sweepLines(sweep).forEach((line) => out(line));
       out();
     }
+    if (options.rgw) {
+      progress('rgw: starting and stopping a throw-away Ceph cluster');
+      try {
+        rgw = await measureRgw((stop) => (stopRgw = stop));
+        rgwLines(rgw).forEach((line) => out(line));
+      } catch (error) {
+        // Ctrl-C stops the script too: that is no news. Otherwise the other figures stand
+        // without it, and the script's reason says what to install.
+        if (interruptedBySignal) throw error;
+        out(error instanceof Error ? error.message : String(error));
+      }
+      out();
+    }
   } finally {
     process.off('SIGINT', interrupted);
     const deleted = await env.close();
@@ -112,7 +134,7 @@ async function main(): Promise<void> {
   out(`load average at the end: ${loadAverage()}`);
   out();
   out('Targets');
-  verdictLines(verdicts(records, footprint, sweep)).forEach((line) => out(line));
+  verdictLines(verdicts(records, footprint, sweep, rgw)).forEach((line) => out(line));
 }
 
 // No process.exit on success: the process ends by itself only once every server, client and

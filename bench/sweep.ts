@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { webApi } from '@slack/bolt';
 import type { Deps } from '../src/deps';
 import { createLogger } from '../src/log/logger';
-import { startMonitor } from '../src/monitor/monitor';
+import { startMonitor, type Monitor } from '../src/monitor/monitor';
 import { forEachConcurrently } from '../src/monitor/worker-pool';
 import {
   MONITOR_LOCK_KEY,
@@ -21,6 +21,7 @@ import { S3Verifier } from '../src/verify/verifier';
 import { LOCAL_S3_CREDENTIALS } from '../test/support/s3-local';
 import type { BenchEnvironment } from './environment';
 import { seedDestinations } from './fixtures';
+import { callsSince, countS3Calls } from './s3-calls';
 import { BOT_TOKEN, PRINCIPAL_ARN } from './target-protocol';
 
 const S3_TIMEOUT_MS = 5000;
@@ -39,15 +40,22 @@ export interface SweepFigure {
   readonly monitorCpuShare: number;
   /** CPU time of the s3rver process as a share of one core; undefined where /proc is missing. */
   readonly s3CpuShare?: number;
+  /** CPU time of this process (monitor, verifier, SDK, Redis client) per destination, in ms. */
+  readonly monitorCpuMsPerDestination: number;
+  /** S3 calls the sweep sent, by command. */
+  readonly s3Calls: ReadonlyMap<string, number>;
 }
 
 export interface SweepReport {
   readonly sweeps: SweepFigure[];
-  /** The verifier alone against the same server: destinations per second. */
+  /** The monitor's routine check alone (`watch`, no region) against the same server: destinations per second. */
   readonly verifierPerSecond: number;
-  /** CPU time of this process per destination, in milliseconds, for the verifier alone. */
+  /** CPU time of this process per destination, in milliseconds, for the routine check alone. */
   readonly verifierCpuMsPerDestination: number;
   readonly verifierS3CpuShare?: number;
+  readonly verifierDestinations: number;
+  /** S3 calls the routine check alone sent, by command. */
+  readonly verifierS3Calls: ReadonlyMap<string, number>;
   /** The monitor's own CPU per destination (store reads and writes), with a verifier that answers at once. */
   readonly bookkeepingCpuMsPerDestination: number;
   readonly seedSeconds: number;
@@ -86,7 +94,7 @@ function childCpuSeconds(commandPart: string): number | undefined {
   return undefined;
 }
 
-/** Runs `work`, returning its wall time and the CPU shares of this process and of s3rver. */
+/** Runs `work`, returning its wall time, this process's CPU time, and the CPU shares of both. */
 async function timed<T>(work: () => Promise<T>) {
   const s3Before = childCpuSeconds('s3rver-child');
   const cpuBefore = process.cpuUsage();
@@ -95,10 +103,12 @@ async function timed<T>(work: () => Promise<T>) {
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
   const s3After = childCpuSeconds('s3rver-child');
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   return {
     value,
     seconds,
-    cpuShare: (cpu.user + cpu.system) / 1e6 / seconds,
+    cpuSeconds,
+    cpuShare: cpuSeconds / seconds,
     s3CpuShare:
       s3Before === undefined || s3After === undefined ? undefined : (s3After - s3Before) / seconds,
   };
@@ -106,7 +116,8 @@ async function timed<T>(work: () => Promise<T>) {
 
 /**
  * Seeds saved destinations up to each size in `sizes` and times one sweep of all of them, with
- * the monitor's own sweepOnce and default concurrency, against the local S3 server.
+ * the monitor's own sweepOnce and default concurrency, against the local S3 server, after one
+ * untimed sweep of the first size; then the routine check alone, and the monitor alone.
  */
 export async function measureSweeps(
   env: BenchEnvironment,
@@ -118,12 +129,14 @@ export async function measureSweeps(
   const redis = createRedisClient(env.redisUrl, { keyPrefix });
   await waitForRedis(redis, 5000);
   const stores = createRedisStores(redis, 86400);
-  const s3 = createS3ClientFactory({
-    endpoint: env.s3.endpoint,
-    forcePathStyle: true,
-    timeoutMs: S3_TIMEOUT_MS,
-    credentials: LOCAL_S3_CREDENTIALS,
-  });
+  const s3 = countS3Calls(
+    createS3ClientFactory({
+      endpoint: env.s3.endpoint,
+      forcePathStyle: true,
+      timeoutMs: S3_TIMEOUT_MS,
+      credentials: LOCAL_S3_CREDENTIALS,
+    }),
+  );
   const problems: string[] = [];
   const deps: Deps = {
     logger: createLogger({
@@ -132,7 +145,7 @@ export async function measureSweeps(
     }),
     stores,
     sessionIndex: new RedisSessionIndex(redis, 86400),
-    verifier: new S3Verifier(s3, { timeoutMs: S3_TIMEOUT_MS }),
+    verifier: new S3Verifier(s3.clients, { timeoutMs: S3_TIMEOUT_MS }),
     tasks: new TaskTracker(),
     settings: {
       principals: { aws: PRINCIPAL_ARN },
@@ -154,13 +167,18 @@ export async function measureSweeps(
       progress(`sweep: seeding ${size - seeded} more saved destinations in local S3 and Redis`);
       const seed = await timed(() => seedDestinations(stores, env.s3, seeded, size, bucketPrefix));
       seedSeconds += seed.seconds;
+      if (seeded === 0) {
+        // A running monitor compiled its code and pinned its buckets' owners long ago; the first
+        // sweep of a fresh process would charge both to the destinations it times.
+        progress(`sweep: warming up with an untimed sweep of ${size} destinations`);
+        await sweepNow(env, keyPrefix, monitor);
+      }
       seeded = size;
-      // One sweep per lock TTL; the benchmark wants another one now.
-      await env.admin.del(`${keyPrefix}${MONITOR_LOCK_KEY}`);
       progress(`sweep: ${size} destinations`);
-      const sweep = await timed(() => monitor.sweepOnce());
+      const callsBefore = s3.snapshot();
+      const sweep = await timed(() => sweepNow(env, keyPrefix, monitor));
+      const s3Calls = callsSince(callsBefore, s3.snapshot());
       const result = sweep.value;
-      if (!result) throw new Error('the sweep did not run: the monitor lock was held');
       sweeps.push({
         destinations: size,
         seconds: sweep.seconds,
@@ -169,43 +187,58 @@ export async function measureSweeps(
         alerts: result.alerts,
         monitorCpuShare: sweep.cpuShare,
         s3CpuShare: sweep.s3CpuShare,
+        monitorCpuMsPerDestination: (sweep.cpuSeconds * 1000) / size,
+        s3Calls,
       });
     }
     const sample = await sampleDestinations(stores, VERIFIER_SAMPLE);
-    progress(`sweep: the verifier alone on ${sample.length} destinations`);
+    progress(`sweep: the routine check alone (watch) on ${sample.length} destinations`);
+    const verifierCallsBefore = s3.snapshot();
+    // What the monitor asks of the verifier on all but one sweep a day: no region comparison.
     const verifierAlone = await timed(() =>
       forEachConcurrently(sample, SWEEP_CONCURRENCY, async (destination) => {
-        await deps.verifier.verify({
+        await deps.verifier.watch({
           bucket: destination.settings.bucket,
           region: destination.settings.region,
           challengeKey: destination.challengeKey,
+          ...(destination.ownerId === undefined ? {} : { expectedOwnerId: destination.ownerId }),
+          checkRegion: false,
         });
       }),
     );
+    const verifierS3Calls = callsSince(verifierCallsBefore, s3.snapshot());
     progress(
       `sweep: the monitor alone on ${seeded} destinations, with a verifier that answers at once`,
     );
-    await env.admin.del(`${keyPrefix}${MONITOR_LOCK_KEY}`);
     const bookkeeping = startMonitor({ ...deps, verifier: INSTANT_PASS }, client, 0);
-    const bookkeepingSweep = await timed(() => bookkeeping.sweepOnce());
+    const bookkeepingSweep = await timed(() => sweepNow(env, keyPrefix, bookkeeping));
     await bookkeeping.done();
     if (problems.length > 0) progress(`sweep logged ${problems.length} problems: ${problems[0]}`);
     return {
       sweeps,
       verifierPerSecond: sample.length / verifierAlone.seconds,
-      verifierCpuMsPerDestination:
-        (verifierAlone.cpuShare * verifierAlone.seconds * 1000) / sample.length,
+      verifierCpuMsPerDestination: (verifierAlone.cpuSeconds * 1000) / sample.length,
       verifierS3CpuShare: verifierAlone.s3CpuShare,
-      bookkeepingCpuMsPerDestination:
-        (bookkeepingSweep.cpuShare * bookkeepingSweep.seconds * 1000) / seeded,
+      verifierDestinations: sample.length,
+      verifierS3Calls,
+      bookkeepingCpuMsPerDestination: (bookkeepingSweep.cpuSeconds * 1000) / seeded,
       seedSeconds,
     };
   } finally {
     monitor.stop();
     await monitor.done();
-    s3.destroy();
+    s3.clients.destroy();
     await redis.quit().catch(() => redis.disconnect());
   }
+}
+
+/** One sweep now, although the lock of the last one has not expired yet. */
+async function sweepNow(env: BenchEnvironment, keyPrefix: string, monitor: Monitor) {
+  // One sweep per lock TTL; the benchmark wants another one now.
+  await env.admin.del(`${keyPrefix}${MONITOR_LOCK_KEY}`);
+  const result = await monitor.sweepOnce();
+  if (!result) throw new Error('the sweep did not run: the monitor lock was held');
+  return result;
 }
 
 async function sampleDestinations(stores: Stores, count: number) {
