@@ -5,6 +5,7 @@ import { PARTITIONS, type Partition } from './domain/partition';
 import type { Principals } from './domain/principal';
 import { RedisOutbox } from './events/outbox';
 import { createLogger, toSlackLogger, type Logger } from './log/logger';
+import { HomeRefresher } from './slack/home-refresh';
 import { createMemoryStores, connectRedis, createRedisStores, type Stores } from './store';
 import { MemorySessionIndex, RedisSessionIndex, type SessionIndex } from './store/session-index';
 import { TaskTracker } from './tasks';
@@ -43,6 +44,8 @@ export interface Deps {
   readonly now: () => Date;
   /** Where changes wait for the loader's webhook; none without LOADER_WEBHOOK_URL. */
   readonly outbox?: RedisOutbox;
+  /** Refreshes the App Homes people are looking at when a destination changes; none in tools. */
+  readonly home?: HomeRefresher;
 }
 
 export interface OwnedDeps extends Deps {
@@ -113,6 +116,7 @@ export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps 
     closeStore = async () => undefined;
   }
 
+  const home = new HomeRefresher();
   const s3 = createS3ClientFactory({
     endpoint: config.S3_ENDPOINT,
     forcePathStyle: config.S3_FORCE_PATH_STYLE,
@@ -129,7 +133,9 @@ export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps 
     settings: appSettingsFrom(config, options.identityProven),
     ...(outbox ? { outbox } : {}),
     now: () => new Date(),
+    home,
     async close() {
+      home.stop();
       await closeStore();
       s3.destroy();
     },

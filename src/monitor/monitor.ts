@@ -4,6 +4,7 @@ import type { webApi } from '@slack/bolt';
 import type { Deps } from '../deps';
 import { whileAnnouncing } from '../slack/announce';
 import { audit } from '../slack/audit';
+import { homeChanged } from '../slack/home-refresh';
 import { slackErrorCode, tryPostInChannel } from '../slack/messaging';
 import {
   buildMonitorAlert,
@@ -12,7 +13,7 @@ import {
 } from '../slack/views/monitor-alert';
 import { MONITOR_LOCK_KEY } from '../store/keys';
 import type { SavedDestination } from '../store/types';
-import { checkDestination, type DestinationCheck } from '../verify/check-destination';
+import { checkDestination, recordCheck, type DestinationCheck } from '../verify/check-destination';
 import { summarizeReport } from '../verify/summary';
 import { forEachConcurrently } from './worker-pool';
 
@@ -141,20 +142,23 @@ export function startMonitor(
         : check.record;
     const { teamId } = destination;
     const { bucket } = destination.settings;
+    const onHistoryError = (error: unknown) =>
+      logger.warn(
+        { err: error, teamId, bucket },
+        'monitor: could not add the check to its history',
+      );
     if (!needsAnnouncing) {
-      await stores.destinations.record(teamId, bucket, destination.version, record);
+      await recordCheck(stores, destination, record, onHistoryError);
       return false;
     }
     // Recorded and told as one announcement, so the channel hears changes in order.
-    await whileAnnouncing(deps, teamId, bucket, async () => {
-      const recorded = await stores.destinations.record(
-        teamId,
-        bucket,
-        destination.version,
-        record,
-      );
-      if (recorded === 'recorded') await announce(destination, check, counts);
+    const recorded = await whileAnnouncing(deps, teamId, bucket, async () => {
+      const outcome = await recordCheck(stores, destination, record, onHistoryError);
+      if (outcome === 'recorded') await announce(destination, check, counts);
+      return outcome;
     });
+    // An alert or a recovery: the App Homes people are looking at follow (throttled per team).
+    if (recorded === 'recorded') homeChanged(deps, teamId, client);
     return false;
   }
 

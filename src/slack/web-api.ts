@@ -14,9 +14,10 @@ export class SlackApiError extends AppError {
 
 /**
  * Calls a Web API method with one JSON POST, on the Web API base and with the token Bolt gave the
- * listener. For the setup form only: WebClient serialises, redacts and formats the whole body for
- * its debug log on every call at every log level, and again for the view Slack echoes back, which
- * for the setup modal was most of the command's CPU (bench/). No retry: a trigger_id lives 3 s.
+ * listener, and resolves with Slack's answer. For large views only (the setup form, the App
+ * Home): WebClient serialises, redacts and formats the whole body for its debug log on every call
+ * at every log level, and again for the view Slack echoes back, which for the setup modal was most
+ * of the command's CPU (bench/). No retry: a trigger_id lives 3 s.
  */
 export async function callWebApi(
   client: webApi.WebClient,
@@ -24,7 +25,7 @@ export async function callWebApi(
   method: string,
   body: Readonly<Record<string, unknown>>,
   timeoutMs: number,
-): Promise<void> {
+): Promise<Readonly<Record<string, unknown>>> {
   const answer = await postJson(`${client.slackApiUrl}${method}`, JSON.stringify(body), timeoutMs, {
     ...(token ? { authorization: `Bearer ${token}` } : {}),
   });
@@ -37,4 +38,5 @@ export async function callWebApi(
   if (reply.ok !== true) {
     throw new SlackApiError(method, typeof reply.error === 'string' ? reply.error : 'an error');
   }
+  return reply;
 }

@@ -1,3 +1,4 @@
+import type { CheckHistoryStore } from '../store/check-history';
 import type {
   CheckRecord,
   DestinationStore,
@@ -71,16 +72,23 @@ function regionDue(destination: SavedDestination, now: Date): boolean {
   return !Number.isFinite(at) || now.getTime() - at >= REGION_CHECK_INTERVAL_MS;
 }
 
-/** Records `check` on the version it checked (compare-and-set); a record with nothing to say is a no-op. */
+/**
+ * Records a check on the version of `destination` it checked (compare-and-set) and, once
+ * recorded, adds it to the destination's history. The history is history, not state: a failure
+ * to append goes to `onHistoryError` and never undoes the record.
+ */
 export async function recordCheck(
-  destinations: DestinationStore,
+  stores: { readonly destinations: DestinationStore; readonly history: CheckHistoryStore },
   destination: SavedDestination,
   record: CheckRecord,
+  onHistoryError: (error: unknown) => void,
 ): Promise<RecordOutcome> {
-  return destinations.record(
-    destination.teamId,
-    destination.settings.bucket,
-    destination.version,
-    record,
-  );
+  const { teamId } = destination;
+  const { bucket } = destination.settings;
+  const outcome = await stores.destinations.record(teamId, bucket, destination.version, record);
+  if (outcome === 'recorded' && record.lastCheck) {
+    const { at, ok } = record.lastCheck;
+    await stores.history.append(teamId, bucket, { at, ok }).catch(onHistoryError);
+  }
+  return outcome;
 }

@@ -6,6 +6,7 @@ import { createRedisStores, type SessionStore, type SetupSession } from '../../s
 import {
   destinationKey,
   auditKey,
+  historyKey,
   destinationsKey,
   destinationVersionKey,
   sessionKey,
@@ -306,8 +307,13 @@ describe('Check and Save against a real S3 server, end to end over signed HTTP',
         sessionKey(TEAM, setup.sessionId),
         destinationVersionKey(TEAM),
         auditKey(TEAM),
+        historyKey(TEAM, bucket),
       ].sort(),
     );
+    // The check that saved it opens the destination's history (the App Home's strip).
+    expect((await t.deps.stores.history.recent(TEAM, [bucket])).get(bucket)).toEqual([
+      { at: saved?.verifiedAt, ok: true },
+    ]);
 
     expect(replaced.body.replace_original).toBe(true);
     expect(replaced.body).not.toHaveProperty('response_type');
@@ -564,7 +570,7 @@ describe('Check and Save while a check is already running', () => {
     expect(replaced.body.replace_original).toBe(true);
     expect(postsTo(t.slack, secondClick)).toHaveLength(1);
     expect(await t.deps.stores.destinations.list(TEAM)).toHaveLength(1);
-    // The lock is gone with the check: only the session and the saved destination remain.
+    // The lock is gone with the check: only the session, the saved destination and its history remain.
     expect(await redis.keys()).toEqual(
       [
         destinationKey(TEAM, bucket),
@@ -572,6 +578,7 @@ describe('Check and Save while a check is already running', () => {
         sessionKey(TEAM, setup.sessionId),
         destinationVersionKey(TEAM),
         auditKey(TEAM),
+        historyKey(TEAM, bucket),
       ].sort(),
     );
     expectNoSecretsShared(t, setup);

@@ -30,6 +30,11 @@ export interface SlackStandIn {
   answer(method: string, response: Answer): void;
   /** Makes the response_url endpoint fail with this HTTP status (0 = back to normal). */
   failResponseUrl(status: number): void;
+  /**
+   * The App Home view Slack shows `userId` now: the last `views.publish` it took. Like Slack, it
+   * refuses (`hash_conflict`) a publish whose `hash` is not that view's.
+   */
+  homeView(userId: string): (Record<string, unknown> & { hash: string }) | undefined;
   reset(): void;
   close(): Promise<void>;
 }
@@ -94,6 +99,19 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
   };
   let answers: Record<string, Answer> = {};
   let responseUrlStatus = 0;
+  const homeViews = new Map<string, Record<string, unknown> & { hash: string }>();
+  let published = 0;
+  const publishHome: Answer = (body) => {
+    const userId = String(body.user_id);
+    const current = homeViews.get(userId);
+    if (typeof body.hash === 'string' && body.hash !== current?.hash) {
+      return { ok: false, error: 'hash_conflict' };
+    }
+    published += 1;
+    const view = { ...(body.view as object), id: `VHOME${userId}`, hash: `home-${published}` };
+    homeViews.set(userId, view);
+    return { view };
+  };
 
   const server: Server = createServer((req, res) => {
     (record ? readBody(req) : drainBody(req))
@@ -120,7 +138,10 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
             .end(JSON.stringify({ ok: false, error: 'not_authed' }));
           return;
         }
-        const answer = answers[method] ?? defaultAnswers[method] ?? {};
+        const answer =
+          answers[method] ??
+          defaultAnswers[method] ??
+          (method === 'views.publish' ? publishHome : {});
         const payload = typeof answer === 'function' ? answer(body) : answer;
         res
           .writeHead(200, { 'content-type': 'application/json' })
@@ -172,11 +193,13 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     failResponseUrl(status) {
       responseUrlStatus = status;
     },
+    homeView: (userId) => homeViews.get(userId),
     reset() {
       calls.length = 0;
       counts.clear();
       answers = {};
       responseUrlStatus = 0;
+      homeViews.clear();
     },
     close: () =>
       new Promise<void>((resolve) => {

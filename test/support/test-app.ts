@@ -4,6 +4,7 @@ import type { App } from '@slack/bolt';
 import { createApp } from '../../src/app';
 import type { AppSettings, Deps } from '../../src/deps';
 import { createLogger } from '../../src/log/logger';
+import { HomeRefresher, type HomeRefreshOptions } from '../../src/slack/home-refresh';
 import { createMemoryStores, type Stores } from '../../src/store';
 import { MemorySessionIndex, type SessionIndex } from '../../src/store/session-index';
 import { TaskTracker } from '../../src/tasks';
@@ -24,6 +25,8 @@ export interface TestAppOptions {
   settings?: Partial<AppSettings>;
   /** Reuse a stand-in (e.g. two app instances talking to one Slack). */
   slack?: SlackStandIn;
+  /** How the App Home refreshes are throttled (tests shorten the intervals). */
+  homeRefresh?: HomeRefreshOptions;
 }
 
 /** The real app on a loopback port, with a Slack stand-in and every log line captured. */
@@ -53,6 +56,7 @@ export interface TestDepsOptions {
   readonly logs: string[];
   readonly settings?: Partial<AppSettings>;
   readonly now?: () => Date;
+  readonly homeRefresh?: HomeRefreshOptions;
 }
 
 /** Deps as `buildDeps` makes them, over the given stores and verifier, logging at trace. */
@@ -76,6 +80,7 @@ export function testDeps(options: TestDepsOptions): Deps {
       ...options.settings,
     },
     now: options.now ?? (() => new Date()),
+    home: new HomeRefresher(options.homeRefresh),
   };
 }
 
@@ -88,6 +93,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     sessionIndex: options.sessionIndex,
     verifier: options.verifier ?? NO_VERIFIER,
     settings: options.settings,
+    homeRefresh: options.homeRefresh,
   });
   const app = createApp(deps, {
     botToken: BOT_TOKEN,
@@ -127,6 +133,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     interact: (payload) => post(interactionBody(payload)),
     async stop() {
       await app.stop();
+      deps.home?.stop();
       await deps.tasks.drain(5000);
       if (!options.slack) await slack.close();
     },

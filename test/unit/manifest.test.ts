@@ -85,7 +85,7 @@ const SCOPES_OF_METHOD: Readonly<Record<string, readonly string[]>> = {
   'chat.update': ['chat:write'],
   'chat.delete': ['chat:write'],
   'conversations.join': ['channels:join'],
-  // Modals need no scope: the trigger_id or view id is the permission.
+  // Modals and the App Home need no scope: the trigger_id, view id or user is the permission.
   'views.open': [],
   'views.update': [],
   'views.push': [],
@@ -108,6 +108,7 @@ function scopesTheCodeNeeds(): { scopes: Set<string>; unknownMethods: string[] }
   if (called.has('chat.postMessage') && !called.has('conversations.join')) {
     scopes.add('chat:write.public');
   }
+  'views.publish': [],
   return { scopes, unknownMethods };
 }
 

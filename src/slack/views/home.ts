@@ -316,3 +316,16 @@ export function buildHomeView(input: HomeViewInput): types.HomeView {
     ],
   };
 }
+
+/** The App Home when the workspace's destinations could not be read: what happened, nothing stale. */
+export function buildHomeProblemView(problem: string, metadata: HomeMetadata): types.HomeView {
+  return {
+    type: 'home',
+    callback_id: HOME_CALLBACK_ID,
+    private_metadata: JSON.stringify(metadata),
+    blocks: [
+      { type: 'header', text: { type: 'plain_text', text: 'S3 destinations' } },
+      { type: 'section', text: { type: 'mrkdwn', text: problem } },
+    ],
+  };
+}

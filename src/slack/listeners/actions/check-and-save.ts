@@ -8,6 +8,7 @@ import type { Fence, SetupSession } from '../../../store/types';
 import { summarizeReport } from '../../../verify/summary';
 import { whileAnnouncing } from '../../announce';
 import { audit } from '../../audit';
+import { homeChanged } from '../../home-refresh';
 import { ADMINS_ONLY, isAllowedAdmin, requestLogger } from '../../context';
 import { ACTION, COMMAND } from '../../ids';
 import { postInChannel, postToResponseUrl } from '../../messaging';
@@ -221,6 +222,12 @@ async function checkAndSave(
     log.warn('check and save lost its lock before saving; nothing recorded');
     return;
   }
+  // A bucket connected anew starts a new history; set up again, it carries on with its own.
+  const { history } = deps.stores;
+  await (saved.previous ? Promise.resolve() : history.clear(session.teamId, settings.bucket))
+    .then(() => history.append(session.teamId, settings.bucket, { at: started, ok: true }))
+    .catch((error: unknown) => log.warn({ err: error }, 'could not add the check to its history'));
+  homeChanged(deps, session.teamId, client);
   if (request.fromInstructions) {
     await postToResponseUrl(body.response_url, buildSavedSummary(settings), 'replace', log);
   }

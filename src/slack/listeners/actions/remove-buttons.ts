@@ -1,8 +1,10 @@
 import { inlineCode } from '../../views/mrkdwn';
-import type { App } from '@slack/bolt';
+import type { App, webApi } from '@slack/bolt';
 import type { Deps } from '../../../deps';
+import type { Logger } from '../../../log/logger';
 import { whileAnnouncing } from '../../announce';
 import { audit } from '../../audit';
+import { homeChanged } from '../../home-refresh';
 import { isAllowedAdmin, requestLogger } from '../../context';
 import { ACTION } from '../../ids';
 import { postInChannel, postToResponseUrl } from '../../messaging';
@@ -51,32 +53,72 @@ export function register(app: App, deps: Deps): void {
       return;
     }
     try {
-      const { bucket } = value;
-      const channelId = body.channel?.id ?? body.container?.channel_id;
-      // Removed and told as one announcement: a check finishing meanwhile is told before, or not at all.
-      const removed = await whileAnnouncing(deps, teamId, bucket, async () => {
-        const outcome = await deps.stores.destinations.remove(teamId, bucket);
-        if (outcome.removed && channelId) {
-          await postInChannel(
-            { client, channelId, responseUrl: body.response_url },
-            buildRemovedNotice(body.user.id, bucket),
-            log,
-          );
-        }
-        return outcome.removed;
-      });
-      await audit(deps, log, teamId, {
-        actor: body.user.id,
-        action: 'remove',
-        bucket,
-        outcome: removed ? 'removed' : 'already removed',
+      const removed = await removeDestination(deps, {
+        teamId,
+        bucket: value.bucket,
+        userId: body.user.id,
+        client,
+        log,
+        channelId: body.channel?.id ?? body.container?.channel_id,
+        responseUrl: body.response_url,
       });
       await reply(
-        removed ? `Removed ${inlineCode(bucket)}.` : `${inlineCode(bucket)} was already removed.`,
+        removed
+          ? `Removed ${inlineCode(value.bucket)}.`
+          : `${inlineCode(value.bucket)} was already removed.`,
       );
     } catch (error) {
       log.error({ err: error }, 'remove failed');
       await reply(describeFailure(error, 'The destination is still saved.'));
     }
   });
+}
+
+/** Who removes which destination, and where the team hears of it. */
+export interface RemoveRequest {
+  readonly teamId: string;
+  readonly bucket: string;
+  readonly userId: string;
+  readonly client: webApi.WebClient;
+  readonly log: Logger;
+  /** Where the team is told: where the confirmation was; the destination's own channel when unset. */
+  readonly channelId?: string;
+  readonly responseUrl?: string;
+  /** The caller republishes their own App Home once this resolves: no refresh for them. */
+  readonly republishesHome?: boolean;
+}
+
+/**
+ * Removes a saved destination and tells the team, as one announcement, then records it in the
+ * audit trail: the one path of `confirm_remove` and the App Home's Remove. Resolves whether this
+ * call removed it (false: it was already gone); rejects when the store fails.
+ */
+export async function removeDestination(deps: Deps, request: RemoveRequest): Promise<boolean> {
+  const { teamId, bucket, userId, client, log } = request;
+  // Removed and told as one announcement: a check finishing meanwhile is told before, or not at all.
+  const removed = await whileAnnouncing(deps, teamId, bucket, async () => {
+    const outcome = await deps.stores.destinations.remove(teamId, bucket);
+    const channelId = request.channelId ?? outcome.previous?.channelId;
+    if (outcome.removed && channelId) {
+      await postInChannel(
+        { client, channelId, responseUrl: request.responseUrl },
+        buildRemovedNotice(userId, bucket),
+        log,
+      );
+    }
+    return outcome.removed;
+  });
+  if (removed) {
+    await deps.stores.history
+      .clear(teamId, bucket)
+      .catch((error: unknown) => log.warn({ err: error }, 'could not clear the check history'));
+    homeChanged(deps, teamId, client, request.republishesHome ? userId : undefined);
+  }
+  await audit(deps, log, teamId, {
+    actor: userId,
+    action: 'remove',
+    bucket,
+    outcome: removed ? 'removed' : 'already removed',
+  });
+  return removed;
 }

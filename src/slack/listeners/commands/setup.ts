@@ -1,7 +1,9 @@
+import type { webApi } from '@slack/bolt';
 import type { Deps } from '../../../deps';
 import { servedPartitions } from '../../../domain/principal';
 import { isAllowedAdmin } from '../../context';
 import { postToResponseUrl } from '../../messaging';
+import type { SetupMetadata } from '../../metadata';
 import { notice } from '../../views/check-result';
 import { buildSetupModal } from '../../views/setup-modal';
 import { callWebApi } from '../../web-api';
@@ -9,6 +11,31 @@ import type { CommandArgs } from './types';
 
 // The trigger_id is good for 3 seconds; an answer later than that is no use.
 const VIEWS_OPEN_TIMEOUT_MS = 3000;
+
+/** Where the setup modal is opened from, and where its setup is then answered. */
+export interface SetupModalRequest {
+  readonly client: webApi.WebClient;
+  readonly botToken: string | undefined;
+  readonly triggerId: string;
+  readonly metadata: SetupMetadata;
+}
+
+/**
+ * Opens the setup modal with `views.open` at once (the trigger_id lives 3 seconds): the one way
+ * of `/s3-destination setup` and the App Home's Set up. Rejects when Slack did not take it.
+ */
+export async function openSetupModal(deps: Deps, request: SetupModalRequest): Promise<void> {
+  await callWebApi(
+    request.client,
+    request.botToken,
+    'views.open',
+    {
+      trigger_id: request.triggerId,
+      view: buildSetupModal(request.metadata, servedPartitions(deps.settings.principals)),
+    },
+    VIEWS_OPEN_TIMEOUT_MS,
+  );
+}
 
 /** `/s3-destination setup`: ack, then open the modal at once (the trigger_id lives 3 seconds). */
 export async function setup(
@@ -24,19 +51,12 @@ export async function setup(
   }
   await ack();
   try {
-    await callWebApi(
+    await openSetupModal(deps, {
       client,
-      context.botToken,
-      'views.open',
-      {
-        trigger_id: command.trigger_id,
-        view: buildSetupModal(
-          { channelId: command.channel_id, responseUrl: command.response_url },
-          servedPartitions(deps.settings.principals),
-        ),
-      },
-      VIEWS_OPEN_TIMEOUT_MS,
-    );
+      botToken: context.botToken,
+      triggerId: command.trigger_id,
+      metadata: { channelId: command.channel_id, responseUrl: command.response_url },
+    });
   } catch (error) {
     log.error({ err: error }, 'views.open failed');
     await postToResponseUrl(

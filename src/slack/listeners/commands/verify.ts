@@ -1,44 +1,66 @@
-import { principalForRegion } from '../../../domain/principal';
+import type { webApi } from '@slack/bolt';
 import type { Deps } from '../../../deps';
+import { principalForRegion } from '../../../domain/principal';
+import type { Logger } from '../../../log/logger';
 import { bucketNameProblems } from '../../../domain/bucket-name';
 import { verifyLockKey } from '../../../store/keys';
 import { withLock } from '../../../store/lock-watchdog';
-import { checkDestination } from '../../../verify/check-destination';
+import type { RecordOutcome } from '../../../store/types';
+import { checkDestination, recordCheck } from '../../../verify/check-destination';
 import { summarizeReport } from '../../../verify/summary';
 import { whileAnnouncing } from '../../announce';
 import { audit } from '../../audit';
+import { homeChanged } from '../../home-refresh';
 import { COMMAND } from '../../ids';
 import { postInChannel } from '../../messaging';
 import { describeFailure } from '../../user-errors';
 import { buildCheckResult } from '../../views/check-result';
 import { noSuchDestination, notABucketName } from '../../views/bucket-replies';
 import { inlineCode } from '../../views/mrkdwn';
+import type { SlackMessage } from '../../views/setup-instructions';
 import type { CommandArgs } from './types';
 
+/** Who asked for a check of a saved destination, and how to answer them. */
+export interface VerifyRequest {
+  readonly teamId: string;
+  readonly bucket: string;
+  /** Who asked: named in the result and the audit. */
+  readonly userId: string;
+  readonly client: webApi.WebClient;
+  readonly log: Logger;
+  /** Where the team is told: the command's channel; the destination's own when unset. */
+  readonly channelId?: string;
+  readonly responseUrl?: string;
+  /** A one-line notice to the caller alone. */
+  readonly say: (text: string) => Promise<unknown>;
+  /** The whole result to the caller alone: the team could not be told, or a later check was. */
+  readonly showResult: (message: SlackMessage) => Promise<unknown>;
+  /** The caller republishes their own App Home once this resolves: no refresh for them. */
+  readonly republishesHome?: boolean;
+}
+
 /**
- * `/s3-destination verify <bucket>`: re-run every check and tell the channel. Open to every member:
- * it changes nothing that is saved but the destination's last check.
+ * How a check of a saved destination ended: recorded, or not (see RecordOutcome); `missing` (no
+ * such destination), `busy` (another check of it was running), `failed` (our side; said).
  */
-export async function verify(
+export type VerifyOutcome = RecordOutcome | 'missing' | 'busy' | 'failed';
+
+/**
+ * Re-runs every check on a saved destination, records the result (compare-and-set on the version
+ * checked) and tells the team: the one path of `/s3-destination verify` and the App Home's Check
+ * now. Runs as a tracked task after the ack; resolves with how it ended, never rejects.
+ */
+export async function verifyDestination(
   deps: Deps,
-  { command, ack, respond, client, log }: CommandArgs,
-  bucket: string,
-): Promise<void> {
-  if (bucketNameProblems(bucket).length > 0) {
-    await ack({
-      response_type: 'ephemeral',
-      text: notABucketName(bucket),
-    });
-    return;
-  }
-  // The answer waits for the lookup, so an unknown bucket gets one clear message, not two.
-  await ack();
-  const teamId = command.team_id;
-  const say = (text: string) => respond({ response_type: 'ephemeral', text });
+  request: VerifyRequest,
+): Promise<VerifyOutcome> {
+  const { teamId, bucket, userId, client, log, say } = request;
+  let ended: VerifyOutcome = 'failed';
   await deps.tasks.run(
     async () => {
       const destination = await deps.stores.destinations.get(teamId, bucket);
       if (!destination) {
+        ended = 'missing';
         await say(noSuchDestination(bucket));
         return;
       }
@@ -58,7 +80,7 @@ export async function verify(
             principalForRegion(deps.settings, destination.settings.region),
           );
           const message = buildCheckResult({
-            userId: command.user_id,
+            userId,
             settings: destination.settings,
             report,
             occasion: 'verify',
@@ -67,23 +89,28 @@ export async function verify(
           // Compare-and-set: a remove or a new setup while the check ran wins over its result;
           // recorded and told as one announcement, so the channel hears changes in order.
           const recorded = await whileAnnouncing(deps, teamId, bucket, async () => {
-            const outcome = await deps.stores.destinations.record(
-              teamId,
-              bucket,
-              destination.version,
-              record,
+            const outcome = await recordCheck(deps.stores, destination, record, (error) =>
+              log.warn({ err: error }, 'could not add the check to its history'),
             );
             if (outcome !== 'recorded') return outcome;
             const posted = await postInChannel(
-              { client, channelId: command.channel_id, responseUrl: command.response_url },
+              {
+                client,
+                channelId: request.channelId ?? destination.channelId,
+                responseUrl: request.responseUrl,
+              },
               message,
               log,
             );
-            if (!posted) await respond({ response_type: 'ephemeral', ...message });
+            if (!posted) await request.showResult(message);
             return outcome;
           });
+          ended = recorded;
+          if (recorded === 'recorded') {
+            homeChanged(deps, teamId, client, request.republishesHome ? userId : undefined);
+          }
           await audit(deps, log, teamId, {
-            actor: command.user_id,
+            actor: userId,
             action: 'verify',
             bucket,
             outcome:
@@ -99,11 +126,12 @@ export async function verify(
             );
           } else if (recorded === 'stale') {
             // A check that started later already told the channel: this older result is the caller's alone.
-            await respond({ response_type: 'ephemeral', ...message });
+            await request.showResult(message);
           }
         },
       );
       if (!locked.held) {
+        ended = 'busy';
         await say(
           `A check of ${inlineCode(bucket)} is already running: its result will appear in the channel.`,
         );
@@ -114,4 +142,36 @@ export async function verify(
       await say(describeFailure(error, 'The destination is unchanged.')).catch(() => undefined);
     },
   );
+  return ended;
+}
+
+/**
+ * `/s3-destination verify <bucket>`: re-run every check and tell the channel. Open to every member:
+ * it changes nothing that is saved but the destination's last check.
+ */
+export async function verify(
+  deps: Deps,
+  { command, ack, respond, client, log }: CommandArgs,
+  bucket: string,
+): Promise<void> {
+  if (bucketNameProblems(bucket).length > 0) {
+    await ack({
+      response_type: 'ephemeral',
+      text: notABucketName(bucket),
+    });
+    return;
+  }
+  // The answer waits for the lookup, so an unknown bucket gets one clear message, not two.
+  await ack();
+  await verifyDestination(deps, {
+    teamId: command.team_id,
+    bucket,
+    userId: command.user_id,
+    client,
+    log,
+    channelId: command.channel_id,
+    responseUrl: command.response_url,
+    say: (text) => respond({ response_type: 'ephemeral', text }),
+    showResult: (message) => respond({ response_type: 'ephemeral', ...message }),
+  });
 }
