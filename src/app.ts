@@ -7,6 +7,7 @@ import { requestIdMiddleware } from './slack/context';
 import { createHttpReceiver } from './slack/http-receiver';
 import { register as registerActions } from './slack/listeners/actions';
 import { register as registerCommands } from './slack/listeners/commands';
+import { register as registerEvents } from './slack/listeners/events';
 import { register as registerViews } from './slack/listeners/views';
 
 /** How this process talks to Slack. An app token selects Socket Mode; otherwise HTTP. */
@@ -91,6 +92,7 @@ export function createApp(deps: Deps, connection: SlackConnection): App {
   registerCommands(app, deps);
   registerActions(app, deps);
   registerViews(app, deps);
+  registerEvents(app, deps);
   app.error(async (error) => {
     deps.logger.error({ err: error }, 'unhandled error in a Slack listener');
   });

@@ -167,3 +167,34 @@ export function blockActionPayload(
 export function buttonAction(actionId: string, value: string): Record<string, unknown> {
   return { type: 'button', action_id: actionId, value, text: { type: 'plain_text', text: 'x' } };
 }
+
+/**
+ * The Events API body of `app_home_opened`, as Slack posts it (JSON, signed like every request):
+ * `actor` opened the app's `tab`; `channel` is their direct-message channel with the app, and
+ * `view` the Home view the app published for them before, if any.
+ */
+export function appHomeOpenedBody(
+  actor: Actor,
+  options: { tab?: 'home' | 'messages'; channel?: string; view?: Record<string, unknown> } = {},
+): string {
+  return JSON.stringify({
+    token: 'legacy-verification-token',
+    team_id: actor.teamId,
+    api_app_id: 'A0APP',
+    event: {
+      type: 'app_home_opened',
+      user: actor.userId,
+      channel: options.channel ?? `D${actor.userId}`,
+      tab: options.tab ?? 'home',
+      event_ts: String(Date.now() / 1000),
+      ...(options.view ? { view: options.view } : {}),
+    },
+    type: 'event_callback',
+    event_id: `Ev${Date.now()}${Math.floor(Math.random() * 1e6)}`,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [
+      { team_id: actor.teamId, user_id: 'UBOT', is_bot: true, is_enterprise_install: false },
+    ],
+    is_ext_shared_channel: false,
+  });
+}

@@ -16,6 +16,7 @@ interface Manifest {
     background_color?: string;
   };
   features: {
+    app_home?: Record<string, unknown>;
     bot_user?: { display_name: string; always_online?: boolean };
     slash_commands?: {
       command: string;
@@ -26,6 +27,7 @@ interface Manifest {
   };
   oauth_config: { scopes: { bot?: string[]; user?: string[] } };
   settings: {
+    event_subscriptions?: { request_url?: string; bot_events?: string[]; user_events?: string[] };
     interactivity?: { is_enabled: boolean };
     socket_mode_enabled?: boolean;
   };
@@ -68,6 +70,25 @@ function webApiMethodsCalled(): Map<string, string[]> {
   return called;
 }
 
+/** Every Events API event the code listens to: `app.event('…'`. */
+function eventsListenedTo(): Set<string> {
+  const events = new Set<string>();
+  for (const { text } of sources) {
+    for (const match of text.matchAll(/\bapp\s*\.\s*event\s*\(\s*['"`]([a-z_]+)['"`]/g)) {
+      events.add(match[1]);
+    }
+  }
+  return events;
+}
+
+/**
+ * The bot scopes each bot event needs (docs.slack.dev/reference/events). An event missing from
+ * this table fails the test below: add it with its scopes.
+ */
+const SCOPES_OF_EVENT: Readonly<Record<string, readonly string[]>> = {
+  app_home_opened: [],
+};
+
 /** Whether any source file registers a listener of this Bolt kind (`app.command(`, …). */
 function registers(kind: 'command' | 'action' | 'view' | 'shortcut' | 'options'): boolean {
   const pattern = new RegExp(`\\bapp\\s*\\.\\s*${kind}\\s*\\(`);
@@ -87,6 +108,7 @@ const SCOPES_OF_METHOD: Readonly<Record<string, readonly string[]>> = {
   'conversations.join': ['channels:join'],
   // Modals and the App Home need no scope: the trigger_id, view id or user is the permission.
   'views.open': [],
+  'views.publish': [],
   'views.update': [],
   'views.push': [],
 };
@@ -102,13 +124,17 @@ function scopesTheCodeNeeds(): { scopes: Set<string>; unknownMethods: string[] }
     else needed.forEach((scope) => scopes.add(scope));
   }
   if (registers('command')) scopes.add('commands');
+  for (const event of eventsListenedTo()) {
+    const needed = SCOPES_OF_EVENT[event];
+    if (needed === undefined) unknownMethods.push(`event ${event}`);
+    else needed.forEach((scope) => scopes.add(scope));
+  }
   // Results and notices go to the channel a command came from, and the monitor's alerts to the
   // channel where a destination was set up: the bot never joins them, so posting there needs
   // chat:write.public (unless it joins first, which would need channels:join instead).
   if (called.has('chat.postMessage') && !called.has('conversations.join')) {
     scopes.add('chat:write.public');
   }
-  'views.publish': [],
   return { scopes, unknownMethods };
 }
 
@@ -153,6 +179,32 @@ describe('manifest.yml', () => {
   it('enables interactivity, which the buttons and the modal need', () => {
     expect(registers('action') || registers('view')).toBe(true);
     expect(manifest.settings.interactivity?.is_enabled).toBe(true);
+  });
+
+  it('subscribes to exactly the bot events the code listens to', () => {
+    const events = manifest.settings.event_subscriptions;
+
+    expect([...(events?.bot_events ?? [])].sort()).toEqual([...eventsListenedTo()].sort());
+    expect(events?.user_events ?? []).toEqual([]);
+    // The schema: event names are strings in a list; a request URL only where there is no socket.
+    for (const event of events?.bot_events ?? []) expect(event).toMatch(/^[a-z_.]+$/);
+    if (!manifest.settings.socket_mode_enabled) expect(events?.request_url).toMatch(/^https:\/\//);
+  });
+
+  it('enables the Home tab the code publishes to, and a read-only Messages tab for its DMs', () => {
+    const appHome = manifest.features.app_home ?? {};
+
+    expect(webApiMethodsCalled().has('views.publish')).toBe(true);
+    expect(eventsListenedTo().has('app_home_opened')).toBe(true);
+    // The schema: only these keys, each a boolean.
+    expect(Object.keys(appHome).sort()).toEqual(
+      ['home_tab_enabled', 'messages_tab_enabled', 'messages_tab_read_only_enabled'].sort(),
+    );
+    Object.values(appHome).forEach((value) => expect(typeof value).toBe('boolean'));
+    expect(appHome.home_tab_enabled).toBe(true);
+    // The monitor and setups started in the Home tab write to people directly (user id as channel).
+    expect(appHome.messages_tab_enabled).toBe(true);
+    expect(appHome.messages_tab_read_only_enabled).toBe(true);
   });
 
   it('enables Socket Mode, so no public Request URL is needed', () => {
