@@ -16,6 +16,8 @@ import {
   appHomeOpenedBody,
   blockActionPayload,
   buttonAction,
+  setupStateValues,
+  setupSubmissionPayload,
 } from '../support/slack-payloads';
 import { BOT_TOKEN, startTestApp, type TestApp, type TestAppOptions } from '../support/test-app';
 
@@ -266,6 +268,25 @@ describe('the App Home', () => {
     const modal = open.body.view as { callback_id: string; private_metadata: string };
     expect(modal.callback_id).toBe(SETUP_CALLBACK_ID);
     expect(JSON.parse(modal.private_metadata)).toEqual({ channelId: 'D0ADMINDM' });
+
+    // Submitted, the setup is answered there, to that user alone: there is no response_url.
+    const submitted = await t.interact(
+      setupSubmissionPayload(
+        { ...DEFAULT_ACTOR, userId: ADMIN },
+        setupStateValues({
+          bucket: 'acme-from-home',
+          region: 'us-east-1',
+          format: 'jsonl',
+          keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
+        }),
+        modal.private_metadata,
+      ),
+    );
+    expect(submitted.status).toBe(200);
+    const instructions = await t.slack.waitForCall('chat.postEphemeral');
+    expect(instructions.body).toMatchObject({ channel: 'D0ADMINDM', user: ADMIN });
+    expect(JSON.stringify(instructions.body)).toContain(CHALLENGE_PREFIX);
+    expect(t.slack.callsTo('chat.postMessage')).toHaveLength(0);
   });
 
   it('Check now runs verify’s checks, tells the destination’s channel and shows the result', async () => {
@@ -381,6 +402,7 @@ describe('the App Home', () => {
       expect(call.body.hash).toBe(before[call.body.user_id as string]);
     }
     expect(shown(ADMIN)).toContain(`The monitor alerted about \`${bucket}\``);
+    expect(JSON.stringify(t.slack.callsTo('views.publish'))).not.toContain(CHALLENGE_PREFIX);
   });
 
   it('never overwrites a view newer than the one it replaces', async () => {
