@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import { webApi } from '@slack/bolt';
+import { OUTBOX_KEYS, RedisOutbox } from '../../src/events/outbox';
+import { changeEventSchema } from '../../src/events/types';
+import { startMonitor } from '../../src/monitor/monitor';
+import { createRedisStores, MONITOR_LOCK_KEY } from '../../src/store';
+import { S3Verifier } from '../../src/verify/verifier';
+import type { S3ClientFactory } from '../../src/verify/s3-clients';
+import { testRedis, type TestRedis } from '../support/redis';
+import { localVerifier, LOCAL_S3_REGION, startLocalS3, type LocalS3 } from '../support/s3-local';
+import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
+import { testDeps } from '../support/test-app';
+
+// The monitor's confirmed alert and its recovery reach the outbox as destination.failing and
+// destination.recovered, recorded under the same announcement as the Slack messages.
+
+let s3: LocalS3;
+let s3Clients: S3ClientFactory;
+let slack: SlackStandIn;
+let redis: TestRedis;
+
+beforeAll(async () => {
+  [s3, slack, redis] = await Promise.all([startLocalS3(), startSlackStandIn(), testRedis()]);
+  ({ clients: s3Clients } = localVerifier(s3.endpoint, 5000));
+});
+
+afterAll(async () => {
+  s3Clients?.destroy();
+  await Promise.all([s3?.stop(), slack?.close(), redis?.cleanup()]);
+});
+
+test('a confirmed failure and the recovery are put in the outbox, in order, once each', async () => {
+  const stores = createRedisStores(redis.client, 3600);
+  const deps = {
+    ...testDeps({
+      logs: [],
+      stores,
+      verifier: new S3Verifier(s3Clients, { timeoutMs: 5000 }),
+    }),
+    outbox: new RedisOutbox(redis.client),
+  };
+  const client = new webApi.WebClient('xoxb-test', {
+    slackApiUrl: slack.apiUrl,
+    retryConfig: { retries: 0 },
+  });
+  const monitor = startMonitor(deps, client, 0, { confirmDelayMs: 0 });
+  const bucket = `events-${randomUUID().slice(0, 8)}`;
+  const challengeKey = `s3-destination-challenge-file-${randomUUID()}`;
+  await s3.createBucket(bucket);
+  await s3.putObject(bucket, challengeKey);
+  const now = new Date().toISOString();
+  await stores.destinations.save({
+    teamId: 'T0EVENTS',
+    settings: {
+      bucket,
+      region: LOCAL_S3_REGION,
+      format: 'jsonl',
+      csvDelimiter: 'comma',
+      csvForceQuote: false,
+      keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
+    },
+    challengeKey,
+    channelId: 'C0ALERTS',
+    connectedBy: 'U0ALICE',
+    verifiedAt: now,
+    lastCheck: { at: now, ok: true, summary: 'All checks passed' },
+  });
+  const sweep = async () => {
+    await redis.client.del(MONITOR_LOCK_KEY);
+    return monitor.sweepOnce();
+  };
+  try {
+    await sweep();
+    await s3.deleteObject(bucket, challengeKey);
+    expect((await sweep())?.alerts).toBe(1);
+    await sweep();
+    await s3.putObject(bucket, challengeKey);
+    expect((await sweep())?.recoveries).toBe(1);
+    await sweep();
+  } finally {
+    monitor.stop();
+    await monitor.done();
+  }
+
+  const entries = await redis.client.xrange(OUTBOX_KEYS.stream, '-', '+');
+  const events = entries.map(([, fields]) =>
+    changeEventSchema.parse(JSON.parse(fields[fields.indexOf('event') + 1])),
+  );
+  expect(events.map((event) => event.type)).toEqual([
+    'destination.failing',
+    'destination.recovered',
+  ]);
+  expect(events[0].destination).toMatchObject({ bucket, last_check: { ok: false } });
+  expect(events[1].destination).toMatchObject({ bucket, last_check: { ok: true } });
+  expect(JSON.stringify(events)).not.toContain(challengeKey);
+});
