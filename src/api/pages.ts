@@ -1,4 +1,4 @@
-import type { DestinationStore, SavedDestination } from '../store/types';
+import type { BucketSlice, DestinationStore, SavedDestination } from '../store/types';
 import type { PagePosition } from './cursor';
 
 export interface DestinationSlice {
@@ -13,19 +13,44 @@ export interface DestinationSlice {
  * makes a page skip or repeat another.
  */
 export async function destinationsAfter(
-  store: Pick<DestinationStore, 'teams' | 'list'>,
+  store: Pick<DestinationStore, 'teams' | 'list' | 'listAfter'>,
   after: PagePosition | undefined,
   limit: number,
 ): Promise<DestinationSlice> {
-  const teams = await store.teams();
   const found: SavedDestination[] = [];
-  for (const teamId of teams) {
+  // One more than the page holds tells whether another page follows.
+  const wanted = limit + 1;
+  for (const teamId of await store.teams()) {
     if (after && teamId < after.teamId) continue;
-    for (const destination of await store.list(teamId)) {
-      if (after && teamId === after.teamId && destination.settings.bucket <= after.bucket) continue;
-      if (found.length === limit) return { destinations: found, more: true };
-      found.push(destination);
+    let from = after && teamId === after.teamId ? after.bucket : undefined;
+    for (;;) {
+      const need = wanted - found.length;
+      const slice = store.listAfter
+        ? await store.listAfter(teamId, from, need)
+        : await everyAfter(store, teamId, from, need);
+      found.push(...slice.destinations);
+      if (found.length >= wanted) return { destinations: found.slice(0, limit), more: true };
+      // Fewer read than asked: the team has no bucket left (the rest were removed or corrupt).
+      if (slice.examined < need) break;
+      from = slice.through;
     }
   }
   return { destinations: found, more: false };
+}
+
+/** `listAfter` for a store without it, from the team's whole list. */
+async function everyAfter(
+  store: Pick<DestinationStore, 'list'>,
+  teamId: string,
+  after: string | undefined,
+  limit: number,
+): Promise<BucketSlice> {
+  const destinations = (await store.list(teamId))
+    .filter((destination) => after === undefined || destination.settings.bucket > after)
+    .slice(0, limit);
+  return {
+    destinations,
+    examined: destinations.length,
+    through: destinations.at(-1)?.settings.bucket,
+  };
 }

@@ -14,6 +14,7 @@ import { parseRedisUrl, type RedisTarget } from './redis-url';
 import {
   savedDestinationSchema,
   setupSessionSchema,
+  type BucketSlice,
   type CheckRecord,
   type DestinationDraft,
   type DestinationStore,
@@ -346,7 +347,26 @@ export class RedisDestinationStore implements DestinationStore {
   async list(teamId: string): Promise<SavedDestination[]> {
     const setKey = destinationsKey(teamId);
     const buckets = (await run(setKey, () => this.redis.smembers(setKey))).sort();
+    return this.read(teamId, buckets);
+  }
+
+  async listAfter(teamId: string, after: string | undefined, limit: number): Promise<BucketSlice> {
+    const setKey = destinationsKey(teamId);
+    const buckets = (await run(setKey, () => this.redis.smembers(setKey)))
+      .filter((bucket) => after === undefined || bucket > after)
+      .sort()
+      .slice(0, limit);
+    return {
+      destinations: await this.read(teamId, buckets),
+      examined: buckets.length,
+      through: buckets.at(-1),
+    };
+  }
+
+  /** The destinations of these buckets, in their order, leaving out removed and corrupt ones. */
+  private async read(teamId: string, buckets: string[]): Promise<SavedDestination[]> {
     if (buckets.length === 0) return [];
+    const setKey = destinationsKey(teamId);
     const keys = buckets.map((bucket) => destinationKey(teamId, bucket));
     const raws = await run(setKey, () => this.redis.mget(keys));
     const destinations: SavedDestination[] = [];

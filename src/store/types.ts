@@ -130,6 +130,19 @@ export interface DestinationStore {
   remove(teamId: string, bucket: string): Promise<RemoveOutcome>;
   /** Every team that has at least one saved destination (the monitor's sweep list). */
   teams(): Promise<string[]>;
+  /**
+   * The team's destinations among the next `limit` buckets after `after` (all when undefined), by
+   * bucket, reading only those: the loader API's pages. Optional: without it, `list` serves.
+   */
+  listAfter?(teamId: string, after: string | undefined, limit: number): Promise<BucketSlice>;
+}
+
+/** What `listAfter` read: fewer `examined` than asked means no bucket was left after them. */
+export interface BucketSlice {
+  readonly destinations: SavedDestination[];
+  readonly examined: number;
+  /** The last bucket examined. */
+  readonly through?: string;
 }
 
 /** Mutual exclusion across replicas: `SET NX PX` in Redis, a map in memory. */

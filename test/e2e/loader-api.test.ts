@@ -1,7 +1,7 @@
 import OpenAPIBackend from 'openapi-backend';
 import { decodeCursor, encodeCursor } from '../../src/api/cursor';
 import type { ApiDestination, ApiError, DestinationPage } from '../../src/api/schemas';
-import { createRedisStores, type Stores } from '../../src/store';
+import { createRedisStores, destinationKey, destinationsKey, type Stores } from '../../src/store';
 import { testRedis, type TestRedis } from '../support/redis';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { savedDestination } from '../unit/store/fixtures';
@@ -39,6 +39,10 @@ beforeAll(async () => {
       expected.push(`${teamId}/bucket-${String(index).padStart(4, '0')}`);
     }
   }
+  // A bucket left in a team's set without its value, and a corrupt value: pages skip both.
+  await redis.client.sadd(destinationsKey('TBRAVO'), 'bucket-0000-gone');
+  await redis.client.sadd(destinationsKey('TALPHA'), 'bucket-0003-corrupt');
+  await redis.client.set(destinationKey('TALPHA', 'bucket-0003-corrupt'), 'not json');
   app = await startTestApp({ stores, settings: { loaderApiTokens: TOKENS } });
   base = app.url.replace('/slack/events', '');
   const document = (await (await fetch(`${base}/api/v1/openapi.json`)).json()) as object;
@@ -187,7 +191,7 @@ describe('GET /api/v1/destinations', () => {
     expect(body.next_cursor).toEqual(expect.any(String));
   });
 
-  test.each([7, 100, 500])(
+  test.each([1, 2, 7, 100, 500])(
     'pages of %i give every destination of every workspace exactly once, in order',
     async (limit) => {
       const seen: string[] = [];
