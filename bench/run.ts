@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: the app against a bare Bolt baseline under signed Slack load, Redis bytes per
- * session and destination, monitor sweep times and CPU, and (with --rgw) the Ceph RGW start, each
+ * session and destination, monitor sweep times and CPU, publishing an App Home of 100 destinations,
+ * and (with --rgw) the Ceph RGW start, each
  * printed against its target. A report, not a test: it exits 0 whether targets are met or not,
  * and 1 only when it could not run.
  */
@@ -11,6 +12,7 @@ import { startEnvironment, type BenchEnvironment } from './environment';
 import { measureFootprint, type RedisFootprint } from './footprint';
 import { readOptions, type BenchOptions } from './options';
 import { header, scenarioSection, sweepLines, verdictLines, verdicts } from './report';
+import { homeLines, homeVerdicts, measureHome, type HomeFigure } from './home';
 import { measureRgw, rgwLines, type RgwFigure } from './rgw';
 import { runRounds, type RunRecord, type Targets } from './rounds';
 import { measureSweeps, type SweepReport } from './sweep';
@@ -90,6 +92,7 @@ async function main(): Promise<void> {
   let footprint: RedisFootprint | undefined;
   let sweep: SweepReport | undefined;
   let rgw: RgwFigure | undefined;
+  let home: HomeFigure | undefined;
   try {
     header(options, await machine(env)).forEach((line) => out(line));
     out();
@@ -113,6 +116,9 @@ async function main(): Promise<void> {
       sweepLines(sweep).forEach((line) => out(line));
       out();
     }
+    home = await measureHome(env, 100, progress);
+    homeLines(home).forEach((line) => out(line));
+    out();
     if (options.rgw) {
       progress('rgw: starting and stopping a throw-away Ceph cluster');
       try {
@@ -134,7 +140,10 @@ async function main(): Promise<void> {
   out(`load average at the end: ${loadAverage()}`);
   out();
   out('Targets');
-  verdictLines(verdicts(records, footprint, sweep, rgw)).forEach((line) => out(line));
+  verdictLines([
+    ...verdicts(records, footprint, sweep, rgw),
+    ...(home ? homeVerdicts(home) : []),
+  ]).forEach((line) => out(line));
 }
 
 // No process.exit on success: the process ends by itself only once every server, client and
