@@ -5,12 +5,11 @@ import { startMonitor } from '../../src/monitor/monitor';
 import { homeChanged } from '../../src/slack/home-refresh';
 import { ACTION, SETUP_CALLBACK_ID } from '../../src/slack/ids';
 import { parseHomeMetadata } from '../../src/slack/views/home';
-import { createRedisStores, type SavedDestination, type Stores } from '../../src/store';
-import type { S3ClientFactory } from '../../src/verify/s3-clients';
-import { S3Verifier } from '../../src/verify/verifier';
+import type { SavedDestination, Stores } from '../../src/store';
 import { visibleText } from '../support/message-text';
-import { testRedis, type TestRedis } from '../support/redis';
-import { localVerifier, startLocalS3, type LocalS3 } from '../support/s3-local';
+import { startLocalParts, type LocalParts } from '../support/local-parts';
+import type { TestRedis } from '../support/redis';
+import type { LocalS3 } from '../support/s3-local';
 import {
   DEFAULT_ACTOR,
   appHomeOpenedBody,
@@ -19,7 +18,7 @@ import {
   setupStateValues,
   setupSubmissionPayload,
 } from '../support/slack-payloads';
-import { BOT_TOKEN, startTestApp, type TestApp, type TestAppOptions } from '../support/test-app';
+import { BOT_TOKEN, type TestApp, type TestAppOptions } from '../support/test-app';
 
 const TEAM = DEFAULT_ACTOR.teamId;
 const ADMIN = 'U0ADMIN';
@@ -60,28 +59,18 @@ async function until(what: string, check: () => boolean | Promise<boolean>): Pro
 let redis: TestRedis;
 let seeded: Stores;
 let s3: LocalS3;
-let clients: S3ClientFactory;
+let local: LocalParts;
 
 beforeAll(async () => {
-  redis = await testRedis();
-  seeded = createRedisStores(redis.client, 3600);
-  s3 = await startLocalS3();
-  ({ clients } = localVerifier(s3.endpoint, 5000));
+  local = await startLocalParts();
+  ({ redis, seeded, s3 } = local);
 });
 afterAll(async () => {
-  clients?.destroy();
-  await s3?.stop();
-  await redis?.cleanup();
+  await local?.stop();
 });
 
-/** The real app over this file's Redis, verifying against the local S3 server. */
 function startApp(options: TestAppOptions = {}): Promise<TestApp> {
-  return startTestApp({
-    stores: createRedisStores(redis.client, 3600),
-    verifier: new S3Verifier(clients, { timeoutMs: 5000 }),
-    homeRefresh: { minIntervalMs: 200, perViewMs: 10 },
-    ...options,
-  });
+  return local.startApp({ homeRefresh: { minIntervalMs: 200, perViewMs: 10 }, ...options });
 }
 
 function destination(

@@ -1,16 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { types } from '@slack/bolt';
-import { createRedisStores, type SavedDestination, type Stores } from '../../src/store';
+import type { SavedDestination, Stores } from '../../src/store';
 import { destinationKey, verifyLockKey } from '../../src/store/keys';
 import { MAX_LISTED } from '../../src/slack/views/destination-list';
 import { CHALLENGE_NOT_FOUND_TEXT } from '../../src/verify/explain';
-import type { S3ClientFactory } from '../../src/verify/s3-clients';
-import { S3Verifier } from '../../src/verify/verifier';
 import { blockKitViolations } from '../support/block-kit-limits';
 import { visibleText } from '../support/message-text';
-import { testRedis, type TestRedis } from '../support/redis';
-import { localVerifier, startLocalS3, type LocalS3 } from '../support/s3-local';
+import { startLocalParts, type LocalParts } from '../support/local-parts';
+import type { TestRedis } from '../support/redis';
+import type { LocalS3 } from '../support/s3-local';
 import {
   DEFAULT_ACTOR,
   blockActionPayload,
@@ -19,7 +18,7 @@ import {
   type Actor,
 } from '../support/slack-payloads';
 import type { RecordedCall } from '../support/slack-stand-in';
-import { startTestApp, type TestApp, type TestAppOptions } from '../support/test-app';
+import type { TestApp, TestAppOptions } from '../support/test-app';
 
 const TEAM = DEFAULT_ACTOR.teamId;
 const OTHER_TEAM = 'T0OTHER';
@@ -115,27 +114,18 @@ async function askToRemove(t: TestApp, bucket: string, actor: Partial<Actor> = {
 let redis: TestRedis;
 let seeded: Stores;
 let s3: LocalS3;
-let clients: S3ClientFactory;
+let local: LocalParts;
 
 beforeAll(async () => {
-  redis = await testRedis();
-  seeded = createRedisStores(redis.client, 3600);
-  s3 = await startLocalS3();
-  ({ clients } = localVerifier(s3.endpoint, 5000));
+  local = await startLocalParts();
+  ({ redis, seeded, s3 } = local);
 });
 afterAll(async () => {
-  clients?.destroy();
-  await s3?.stop();
-  await redis?.cleanup();
+  await local?.stop();
 });
 
-/** The real app over this file's Redis, verifying against the local S3 server. */
 function startApp(options: TestAppOptions = {}): Promise<TestApp> {
-  return startTestApp({
-    stores: createRedisStores(redis.client, 3600),
-    verifier: new S3Verifier(clients, { timeoutMs: 5000 }),
-    ...options,
-  });
+  return local.startApp({ ...options });
 }
 
 describe('/s3-destination list', () => {
