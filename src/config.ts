@@ -4,6 +4,7 @@ import { parseRedisUrl } from './store/redis-url';
 import { PARTITIONS, type Partition } from './domain/partition';
 import { parseIamPrincipal, type PrincipalRules, type Principals } from './domain/principal';
 import { AppError } from './errors';
+import { encryptionKeyProblem } from './store/secrets';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -37,6 +38,12 @@ const httpUrl = (what: string) =>
   optionalString.refine((value) => value === undefined || /^https?:\/\/[^\s/]+/.test(value), {
     message: `must be an http(s) URL for ${what}`,
   });
+
+/** An optional 32-byte base64 key for the secrets stored in Redis. */
+const encryptionKey = optionalString.superRefine((value, ctx) => {
+  const problem = value === undefined ? undefined : encryptionKeyProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 const envSchema = z.object({
   SLACK_BOT_TOKEN: z
@@ -95,6 +102,9 @@ const envSchema = z.object({
   ),
   LOADER_WEBHOOK_URL: httpUrl('the loader’s change events'),
   LOADER_WEBHOOK_SECRET: optionalString,
+  // Seals challenge names and tokens in Redis (src/store/secrets.ts); the previous key only opens.
+  STORE_ENCRYPTION_KEY: encryptionKey,
+  STORE_ENCRYPTION_KEY_PREVIOUS: encryptionKey,
 });
 
 /** The variable that holds each partition's principal. */
@@ -156,6 +166,11 @@ function crossProblems(env: Record<string, string | undefined>): string[] {
   }
   if (env.LOADER_WEBHOOK_URL && !env.REDIS_URL) {
     problems.push('LOADER_WEBHOOK_URL needs REDIS_URL: the change events wait in a Redis stream');
+  }
+  if (env.STORE_ENCRYPTION_KEY_PREVIOUS && !env.STORE_ENCRYPTION_KEY) {
+    problems.push(
+      'STORE_ENCRYPTION_KEY_PREVIOUS is set but STORE_ENCRYPTION_KEY is not: while rotating, the new key is STORE_ENCRYPTION_KEY and the old one STORE_ENCRYPTION_KEY_PREVIOUS',
+    );
   }
   for (const id of (env.ADMIN_USER_IDS ?? '').split(',').map((part) => part.trim())) {
     if (id && !/^[UW][A-Z0-9]+$/.test(id)) {

@@ -7,6 +7,7 @@ import { RedisOutbox } from './events/outbox';
 import { createLogger, toSlackLogger, type Logger } from './log/logger';
 import { HomeRefresher } from './slack/home-refresh';
 import { createMemoryStores, connectRedis, createRedisStores, type Stores } from './store';
+import { Keyring } from './store/secrets';
 import { MemorySessionIndex, RedisSessionIndex, type SessionIndex } from './store/session-index';
 import { TaskTracker } from './tasks';
 import { createStsIdentitySource, proveIdentity, type ExpectedPrincipal } from './verify/identity';
@@ -76,8 +77,17 @@ export function createBotLogger(config: Config): Logger {
       config.NGROK_AUTHTOKEN,
       ...config.LOADER_API_TOKENS,
       config.LOADER_WEBHOOK_SECRET,
+      config.STORE_ENCRYPTION_KEY,
+      config.STORE_ENCRYPTION_KEY_PREVIOUS,
     ],
   });
+}
+
+/** The keys sealing secrets in Redis, when STORE_ENCRYPTION_KEY is set (config has checked them). */
+export function keyringFrom(config: Config): Keyring | undefined {
+  return config.STORE_ENCRYPTION_KEY
+    ? Keyring.fromKeys(config.STORE_ENCRYPTION_KEY, config.STORE_ENCRYPTION_KEY_PREVIOUS)
+    : undefined;
 }
 
 export interface BuildDepsOptions {
@@ -99,6 +109,7 @@ export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps 
       onError: (error) => log.warn({ err: error }, 'Redis connection problem'),
     });
     stores = createRedisStores(redis, config.SESSION_TTL_SECONDS, {
+      keyring: keyringFrom(config),
       // A destination that no longer parses is left out of lists and sweeps, and said here.
       onCorrupt: (error) => log.error({ err: error }, 'skipped a corrupt saved destination'),
     });

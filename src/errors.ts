@@ -17,6 +17,14 @@ export class CorruptValueError extends AppError {
   }
 }
 
+/** A stored secret that the configured keys cannot open (wrong or missing STORE_ENCRYPTION_KEY). */
+export class SealedValueError extends CorruptValueError {
+  constructor(key: string, cause: Error) {
+    super(key, cause);
+    this.message = `Stored value at ${key} holds a secret that cannot be opened: ${cause.message}`;
+  }
+}
+
 /** The store (Redis) could not be reached or did not answer in time. */
 export class StoreUnavailableError extends AppError {
   constructor(cause: unknown) {

@@ -55,7 +55,7 @@ export function createRedisStores(
   options: RedisDestinationStoreOptions = {},
 ): Stores {
   return {
-    sessions: new RedisSessionStore(redis, ttlSeconds),
+    sessions: new RedisSessionStore(redis, ttlSeconds, options),
     destinations: new RedisDestinationStore(redis, options),
     locks: new RedisLockStore(redis),
     audit: new RedisAuditStore(redis, options.onCorrupt),

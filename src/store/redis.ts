@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { z } from 'zod';
-import { AppError, CorruptValueError, StoreUnavailableError } from '../errors';
+import { AppError, CorruptValueError, SealedValueError, StoreUnavailableError } from '../errors';
 import {
   DESTINATIONS_KEY_PATTERN,
   destinationKey,
@@ -11,6 +11,7 @@ import {
   teamOfDestinationsKey,
 } from './keys';
 import { parseRedisUrl, type RedisTarget } from './redis-url';
+import { KeyringError, openStored, sealStored, type Keyring } from './secrets';
 import {
   savedDestinationSchema,
   setupSessionSchema,
@@ -187,22 +188,62 @@ function parseStored<T>(key: string, raw: string, schema: z.ZodType<T>): T {
   return parsed.data;
 }
 
+/** A session or destination whose challenge name is stored sealed when a keyring is configured. */
+interface WithChallengeKey {
+  challengeKey: string;
+}
+
+/** `value` as stored: its challenge name sealed when there is a keyring. */
+function sealChallengeKey<T extends WithChallengeKey>(value: T, keyring: Keyring | undefined): T {
+  return { ...value, challengeKey: sealStored(value.challengeKey, keyring) };
+}
+
+/** Parses a stored session or destination and opens its challenge name (sealed, or plain from before). */
+function parseWithChallengeKey<T extends WithChallengeKey>(
+  key: string,
+  raw: string,
+  schema: z.ZodType<T>,
+  keyring: Keyring | undefined,
+): T {
+  const value = parseStored(key, raw, schema);
+  try {
+    return { ...value, challengeKey: openStored(value.challengeKey, keyring) };
+  } catch (error) {
+    if (error instanceof KeyringError) throw new SealedValueError(key, error);
+    throw error;
+  }
+}
+
+/** What the Redis stores of secrets take beside their client. */
+export interface SecretStoreOptions {
+  /** Seals challenge names before they reach Redis; none: stored as they are. */
+  readonly keyring?: Keyring;
+}
+
 /** Setup sessions as JSON strings that Redis expires after `ttlSeconds`. */
 export class RedisSessionStore implements SessionStore {
+  private readonly keyring: Keyring | undefined;
+
   constructor(
     private readonly redis: RedisClient,
     private readonly ttlSeconds: number,
-  ) {}
+    options: SecretStoreOptions = {},
+  ) {
+    this.keyring = options.keyring;
+  }
 
   async put(session: SetupSession): Promise<void> {
     const key = sessionKey(session.teamId, session.id);
-    await run(key, () => this.redis.set(key, JSON.stringify(session), 'EX', this.ttlSeconds));
+    const stored = JSON.stringify(sealChallengeKey(session, this.keyring));
+    await run(key, () => this.redis.set(key, stored, 'EX', this.ttlSeconds));
   }
 
   async get(teamId: string, id: string): Promise<SetupSession | undefined> {
     const key = sessionKey(teamId, id);
     const raw = await run(key, () => this.redis.get(key));
-    return raw === null ? undefined : parseStored(key, raw, setupSessionSchema);
+    return raw === null
+      ? undefined
+      : parseWithChallengeKey(key, raw, setupSessionSchema, this.keyring);
   }
 
   async delete(teamId: string, id: string): Promise<void> {
@@ -211,7 +252,7 @@ export class RedisSessionStore implements SessionStore {
   }
 }
 
-export interface RedisDestinationStoreOptions {
+export interface RedisDestinationStoreOptions extends SecretStoreOptions {
   /**
    * Told about each saved destination `list` skips because its value is corrupt. `list` returns
    * the valid ones rather than failing, so one bad entry cannot hide a team's other destinations
@@ -282,12 +323,14 @@ function keyPrefixOf(redis: RedisClient): string {
  */
 export class RedisDestinationStore implements DestinationStore {
   private readonly onCorrupt: (error: CorruptValueError) => void;
+  private readonly keyring: Keyring | undefined;
 
   constructor(
     private readonly redis: RedisClient,
     options: RedisDestinationStoreOptions = {},
   ) {
     this.onCorrupt = options.onCorrupt ?? (() => undefined);
+    this.keyring = options.keyring;
   }
 
   async save(draft: DestinationDraft, fence?: Fence): Promise<SaveOutcome> {
@@ -305,7 +348,7 @@ export class RedisDestinationStore implements DestinationStore {
         destinationsKey(teamId),
         destinationVersionKey(teamId),
         fence?.lockKey ?? key,
-        JSON.stringify(withoutVersion),
+        JSON.stringify(sealChallengeKey(withoutVersion, this.keyring)),
         bucket,
         fence?.token ?? '',
       ),
@@ -341,7 +384,9 @@ export class RedisDestinationStore implements DestinationStore {
   async get(teamId: string, bucket: string): Promise<SavedDestination | undefined> {
     const key = destinationKey(teamId, bucket);
     const raw = await run(key, () => this.redis.get(key));
-    return raw === null ? undefined : parseStored(key, raw, savedDestinationSchema);
+    return raw === null
+      ? undefined
+      : parseWithChallengeKey(key, raw, savedDestinationSchema, this.keyring);
   }
 
   async list(teamId: string): Promise<SavedDestination[]> {
@@ -414,7 +459,7 @@ export class RedisDestinationStore implements DestinationStore {
 
   private parseOrReport(key: string, raw: string): SavedDestination | undefined {
     try {
-      return parseStored(key, raw, savedDestinationSchema);
+      return parseWithChallengeKey(key, raw, savedDestinationSchema, this.keyring);
     } catch (error) {
       if (!(error instanceof CorruptValueError)) throw error;
       this.onCorrupt(error);

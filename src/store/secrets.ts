@@ -153,3 +153,22 @@ function fromBase64Url(text: string): Buffer {
   if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new Error('not base64url');
   return Buffer.from(text, 'base64url');
 }
+
+/** `plaintext` sealed for storage, or as it is when no key is configured. */
+export function sealStored(plaintext: string, keyring: Keyring | undefined): string {
+  return keyring ? keyring.seal(plaintext) : plaintext;
+}
+
+/**
+ * A stored secret opened: plain values as they are; a sealed one needs a keyring, and without one
+ * throws a KeyringError saying which key it was sealed with.
+ */
+export function openStored(value: string, keyring: Keyring | undefined): string {
+  if (keyring) return keyring.open(value);
+  const keyId = sealedKeyId(value);
+  if (keyId === undefined) return value;
+  throw new KeyringError(
+    `A secret was sealed with key id ${keyId}, but ${CURRENT_KEY_VARIABLE} is not set`,
+    keyId,
+  );
+}

@@ -251,3 +251,58 @@ describe('parseConfig: principals per partition', () => {
     ]);
   });
 });
+
+describe('parseConfig: keys for secrets at rest', () => {
+  const key = Buffer.alloc(32, 7).toString('base64');
+  const previous = Buffer.alloc(32, 9).toString('base64');
+
+  it('reads neither key by default: secrets are stored as they are', () => {
+    const config = parseConfig(minimal);
+
+    expect(config.STORE_ENCRYPTION_KEY).toBeUndefined();
+    expect(config.STORE_ENCRYPTION_KEY_PREVIOUS).toBeUndefined();
+  });
+
+  it('accepts a 32-byte base64 key, and a previous one beside it', () => {
+    const config = parseConfig({
+      ...minimal,
+      STORE_ENCRYPTION_KEY: ` ${key} `,
+      STORE_ENCRYPTION_KEY_PREVIOUS: previous,
+    });
+
+    expect(config.STORE_ENCRYPTION_KEY).toBe(key);
+    expect(config.STORE_ENCRYPTION_KEY_PREVIOUS).toBe(previous);
+  });
+
+  it.each([
+    ['not base64', 'correct horse battery staple', /must be base64/],
+    ['16 bytes', Buffer.alloc(16, 1).toString('base64'), /must be 32 bytes in base64, not 16/],
+    ['64 bytes', Buffer.alloc(64, 1).toString('base64'), /must be 32 bytes in base64, not 64/],
+  ])('says what is wrong with a key that is %s, naming each variable', (_, bad, message) => {
+    const problems = problemsOf({
+      ...minimal,
+      STORE_ENCRYPTION_KEY: bad,
+      STORE_ENCRYPTION_KEY_PREVIOUS: bad,
+    });
+
+    expect(problems).toEqual([
+      expect.stringMatching(new RegExp(`^STORE_ENCRYPTION_KEY ${message.source}`)),
+      expect.stringMatching(new RegExp(`^STORE_ENCRYPTION_KEY_PREVIOUS ${message.source}`)),
+    ]);
+    expect(problems.join('\n')).toContain('openssl rand -base64 32');
+  });
+
+  it('refuses a previous key without a current one', () => {
+    expect(problemsOf({ ...minimal, STORE_ENCRYPTION_KEY_PREVIOUS: previous })).toEqual([
+      expect.stringMatching(
+        /^STORE_ENCRYPTION_KEY_PREVIOUS is set but STORE_ENCRYPTION_KEY is not/,
+      ),
+    ]);
+  });
+
+  it('reports a bad key with every other problem at once', () => {
+    const problems = problemsOf({ ...minimal, PORT: 'eighty', STORE_ENCRYPTION_KEY: 'short' });
+
+    expect(problems.map((p) => p.split(' ')[0]).sort()).toEqual(['PORT', 'STORE_ENCRYPTION_KEY']);
+  });
+});
