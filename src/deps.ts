@@ -6,8 +6,16 @@ import type { Principals } from './domain/principal';
 import { RedisOutbox } from './events/outbox';
 import { createLogger, toSlackLogger, type Logger } from './log/logger';
 import { HomeRefresher } from './slack/home-refresh';
-import { createMemoryStores, connectRedis, createRedisStores, type Stores } from './store';
+import { StoreUnavailableError } from './errors';
+import {
+  createMemoryStores,
+  connectRedis,
+  createRedisStores,
+  waitForRedis,
+  type Stores,
+} from './store';
 import { Keyring } from './store/secrets';
+import { checkStoredKey } from './store/secrets-check';
 import { MemorySessionIndex, RedisSessionIndex, type SessionIndex } from './store/session-index';
 import { TaskTracker } from './tasks';
 import { createStsIdentitySource, proveIdentity, type ExpectedPrincipal } from './verify/identity';
@@ -52,6 +60,8 @@ export interface Deps {
 export interface OwnedDeps extends Deps {
   /** Closes what buildDeps opened (Redis, S3 clients). */
   close(): Promise<void>;
+  /** Rejects (StoredKeyError) when the configured keys cannot open the secrets stored in Redis. */
+  checkStoredKey(): Promise<void>;
 }
 
 /** The settings the Slack layer reads, from a Config and what start-up proved. */
@@ -90,6 +100,9 @@ export function keyringFrom(config: Config): Keyring | undefined {
     : undefined;
 }
 
+// How long start-up waits for Redis before checking the encryption key against it.
+const STORE_CHECK_WAIT_MS = 5000;
+
 export interface BuildDepsOptions {
   /** What `proveAwsIdentity` found at start-up. */
   readonly identityProven: boolean;
@@ -103,13 +116,15 @@ export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps 
   let stores: Stores;
   let sessionIndex: SessionIndex;
   let closeStore: () => Promise<void>;
+  let checkKey: () => Promise<void> = async () => undefined;
   let outbox: RedisOutbox | undefined;
   if (config.REDIS_URL) {
     const redis = connectRedis(config.REDIS_URL, {
       onError: (error) => log.warn({ err: error }, 'Redis connection problem'),
     });
+    const keyring = keyringFrom(config);
     stores = createRedisStores(redis, config.SESSION_TTL_SECONDS, {
-      keyring: keyringFrom(config),
+      keyring,
       // A destination that no longer parses is left out of lists and sweeps, and said here.
       onCorrupt: (error) => log.error({ err: error }, 'skipped a corrupt saved destination'),
     });
@@ -117,6 +132,18 @@ export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps 
     if (config.LOADER_WEBHOOK_URL) outbox = new RedisOutbox(redis);
     closeStore = async () => {
       await redis.quit().catch(() => redis.disconnect());
+    };
+    checkKey = async () => {
+      try {
+        await waitForRedis(redis, STORE_CHECK_WAIT_MS);
+        await checkStoredKey(redis, keyring);
+      } catch (error) {
+        // Redis away at start is no reason to refuse (the bot reconnects); a wrong key is.
+        if (!(error instanceof StoreUnavailableError)) throw error;
+        log.warn(
+          'Redis does not answer yet: STORE_ENCRYPTION_KEY was not checked against the secrets stored there',
+        );
+      }
     };
   } else {
     log.warn(
@@ -145,6 +172,7 @@ export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps 
     ...(outbox ? { outbox } : {}),
     now: () => new Date(),
     home,
+    checkStoredKey: checkKey,
     async close() {
       home.stop();
       await closeStore();

@@ -39,6 +39,8 @@ export async function startBot(config: Config): Promise<RunningBot> {
   const deps = buildDeps(config, { logger: log, identityProven });
   let identity;
   try {
+    // A wrong STORE_ENCRYPTION_KEY stops the bot here, before it serves anyone.
+    await deps.checkStoredKey();
     identity = await identifyBot(config, log);
   } catch (error) {
     await deps.close();

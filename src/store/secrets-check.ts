@@ -1,0 +1,76 @@
+import { AppError } from '../errors';
+import { run, type RedisClient } from './redis';
+import {
+  CURRENT_KEY_VARIABLE,
+  isSealed,
+  Keyring,
+  KeyringError,
+  PREVIOUS_KEY_VARIABLE,
+  sealedKeyId,
+} from './secrets';
+
+/**
+ * `s3d:encryption-check`: a known text sealed with the key the secrets in Redis are sealed with, so
+ * that a wrong key stops the bot at start instead of failing every read later. Written by the
+ * first start with a key; rewritten by the rotation command once every secret has the new key.
+ */
+export const ENCRYPTION_CHECK_KEY = 's3d:encryption-check';
+const ENCRYPTION_CHECK_TEXT = 's3-destination-bot encryption check';
+
+/** The configured keys do not fit the secrets stored in Redis: the bot must not start. */
+export class StoredKeyError extends AppError {
+  constructor(message: string) {
+    super('stored_key_mismatch', message);
+  }
+}
+
+/**
+ * Resolves when the configured keys open the secrets stored in Redis (or there are none yet, and
+ * then marks Redis with the current key); throws a StoredKeyError saying which key they need when
+ * they do not, or when secrets are sealed and no key is configured.
+ */
+export async function checkStoredKey(
+  redis: RedisClient,
+  keyring: Keyring | undefined,
+): Promise<void> {
+  const stored = await run(ENCRYPTION_CHECK_KEY, () => redis.get(ENCRYPTION_CHECK_KEY));
+  if (stored === null || !isSealed(stored)) {
+    // NX: of two replicas starting with different keys, the first to write decides.
+    if (keyring) await markSealedWith(redis, keyring, stored === null ? 'NX' : undefined);
+    return;
+  }
+  const keyId = sealedKeyId(stored);
+  if (!keyring) {
+    throw new StoredKeyError(
+      `Redis holds secrets sealed with key id ${keyId}, but ${CURRENT_KEY_VARIABLE} is not set; set the key they were sealed with`,
+    );
+  }
+  let opened: string | undefined;
+  try {
+    opened = keyring.open(stored);
+  } catch (error) {
+    if (!(error instanceof KeyringError)) throw error;
+  }
+  if (opened !== ENCRYPTION_CHECK_TEXT) {
+    throw new StoredKeyError(
+      `${CURRENT_KEY_VARIABLE} does not open the secrets stored in Redis (they were sealed with key id ${keyId}; ` +
+        `${CURRENT_KEY_VARIABLE} is key id ${keyring.currentKeyId}` +
+        (keyring.previousKeyId
+          ? `, ${PREVIOUS_KEY_VARIABLE} key id ${keyring.previousKeyId}`
+          : '') +
+        `); set the key they were sealed with, or set it as ${PREVIOUS_KEY_VARIABLE} while rotating`,
+    );
+  }
+}
+
+/** Records that the secrets in Redis are sealed with the keyring's current key. */
+export async function markSealedWith(
+  redis: RedisClient,
+  keyring: Keyring,
+  mode?: 'NX',
+): Promise<void> {
+  const sealed = keyring.seal(ENCRYPTION_CHECK_TEXT);
+  await run(ENCRYPTION_CHECK_KEY, () =>
+    mode ? redis.set(ENCRYPTION_CHECK_KEY, sealed, mode) : redis.set(ENCRYPTION_CHECK_KEY, sealed),
+  );
+}
