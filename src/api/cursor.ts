@@ -6,7 +6,8 @@ export interface PagePosition {
   readonly bucket: string;
 }
 
-const positionSchema = z.tuple([z.string().min(1), z.string().min(1)]);
+// A team id that could not be a store key (braces would break its hash tag) is no cursor of ours.
+const positionSchema = z.tuple([z.string().regex(/^[^{}]+$/), z.string().min(1)]);
 
 /** An opaque cursor: base64url of the last (team, bucket) seen. */
 export function encodeCursor(position: PagePosition): string {

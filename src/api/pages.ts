@@ -20,20 +20,26 @@ export async function destinationsAfter(
   const found: SavedDestination[] = [];
   // One more than the page holds tells whether another page follows.
   const wanted = limit + 1;
-  for (const teamId of await store.teams()) {
-    if (after && teamId < after.teamId) continue;
-    let from = after && teamId === after.teamId ? after.bucket : undefined;
+  /** Adds the team's destinations after `from` until the page is full (true) or the team ends. */
+  const fill = async (teamId: string, from: string | undefined): Promise<boolean> => {
     for (;;) {
       const need = wanted - found.length;
       const slice = store.listAfter
         ? await store.listAfter(teamId, from, need)
         : await everyAfter(store, teamId, from, need);
       found.push(...slice.destinations);
-      if (found.length >= wanted) return { destinations: found.slice(0, limit), more: true };
+      if (found.length >= wanted) return true;
       // Fewer read than asked: the team has no bucket left (the rest were removed or corrupt).
-      if (slice.examined < need) break;
+      if (slice.examined < need) return false;
       from = slice.through;
     }
+  };
+  const full = (): DestinationSlice => ({ destinations: found.slice(0, limit), more: true });
+  // The cursor names its team: most pages end inside it, without finding the teams (a SCAN).
+  if (after && (await fill(after.teamId, after.bucket))) return full();
+  for (const teamId of await store.teams()) {
+    if (after && teamId <= after.teamId) continue;
+    if (await fill(teamId, undefined)) return full();
   }
   return { destinations: found, more: false };
 }

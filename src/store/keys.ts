@@ -35,6 +35,22 @@ export function destinationsKey(teamId: string): string {
   return `${teamPrefix(teamId)}:destinations`;
 }
 
+/**
+ * `s3d:{T123}:destinations-by-bucket`: the same bucket names as a sorted set (all scores 0), so a
+ * page of them is one ZRANGEBYLEX.
+ */
+export function destinationOrderKey(teamId: string): string {
+  return `${teamPrefix(teamId)}:destinations-by-bucket`;
+}
+
+/**
+ * `s3d:{T123}:destinations-by-bucket:version`: the save (destination-version) the sorted set has
+ * every bucket up to; behind the counter, a save did not write the sorted set, which is rebuilt.
+ */
+export function destinationOrderVersionKey(teamId: string): string {
+  return `${destinationOrderKey(teamId)}:version`;
+}
+
 /** `s3d:{T123}:lock:verify:<id>`: held while one setup session is being verified. */
 export function verifyLockKey(teamId: string, sessionId: string): string {
   return `${teamPrefix(teamId)}:lock:verify:${sessionId}`;

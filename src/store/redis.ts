@@ -5,6 +5,8 @@ import { AppError, CorruptValueError, SealedValueError, StoreUnavailableError } 
 import {
   DESTINATIONS_KEY_PATTERN,
   destinationKey,
+  destinationOrderKey,
+  destinationOrderVersionKey,
   destinationsKey,
   destinationVersionKey,
   sessionKey,
@@ -263,7 +265,8 @@ export interface RedisDestinationStoreOptions extends SecretStoreOptions {
 
 /**
  * KEYS: destination, team's bucket set, team's version counter, fence lock (or the destination
- * again when unfenced). ARGV: destination JSON without version, bucket, fence token ('' = none).
+ * again when unfenced), team's sorted buckets, the save they are complete up to. ARGV:
+ * destination JSON without version, bucket, fence token ('' = none).
  * Returns {'fenced'} or {'saved', version, previous JSON or false}.
  */
 const SAVE_SCRIPT = `
@@ -271,11 +274,14 @@ if ARGV[3] ~= '' and redis.call('get', KEYS[4]) ~= ARGV[3] then
   return {'fenced'}
 end
 local previous = redis.call('get', KEYS[1])
+local before = redis.call('get', KEYS[3])
 local version = redis.call('incr', KEYS[3])
 local destination = cjson.decode(ARGV[1])
 destination['version'] = version
 redis.call('set', KEYS[1], cjson.encode(destination))
 redis.call('sadd', KEYS[2], ARGV[2])
+redis.call('zadd', KEYS[5], 0, ARGV[2])
+if redis.call('get', KEYS[6]) == before then redis.call('set', KEYS[6], version) end
 return {'saved', version, previous or false}
 `;
 
@@ -300,12 +306,42 @@ redis.call('set', KEYS[1], cjson.encode(current))
 return 'recorded'
 `;
 
-/** KEYS: destination, team's bucket set. ARGV: bucket. Returns the removed JSON or false. */
+/**
+ * KEYS: destination, team's bucket set, team's sorted buckets, the save they are complete up to.
+ * ARGV: bucket. Returns the removed JSON or false.
+ */
 const REMOVE_SCRIPT = `
 local raw = redis.call('get', KEYS[1])
 redis.call('del', KEYS[1])
 redis.call('srem', KEYS[2], ARGV[1])
+redis.call('zrem', KEYS[3], ARGV[1])
+if redis.call('scard', KEYS[2]) == 0 then redis.call('del', KEYS[4]) end
 return raw or false
+`;
+
+/**
+ * KEYS: team's bucket set, team's sorted buckets, the save they are complete up to, team's version
+ * counter. ARGV: ZRANGEBYLEX min ('-' or '(' .. bucket), count. The next buckets in order. The set
+ * is the record of the team's buckets; the sorted set is rebuilt from it when it missed a save or
+ * a remove (a team saved before the sorted set existed, or a replica that did not write it yet,
+ * during an upgrade): its version is behind the counter, or the two differ in size.
+ */
+const BUCKETS_AFTER_SCRIPT = `
+local saves = redis.call('get', KEYS[4])
+if redis.call('get', KEYS[3]) ~= saves or redis.call('zcard', KEYS[2]) ~= redis.call('scard', KEYS[1]) then
+  redis.call('del', KEYS[2])
+  local buckets = redis.call('smembers', KEYS[1])
+  for first = 1, #buckets, 500 do
+    local scored = {}
+    for i = first, math.min(first + 499, #buckets) do
+      scored[#scored + 1] = 0
+      scored[#scored + 1] = buckets[i]
+    end
+    redis.call('zadd', KEYS[2], unpack(scored))
+  end
+  if saves and #buckets > 0 then redis.call('set', KEYS[3], saves) end
+end
+return redis.call('zrangebylex', KEYS[2], ARGV[1], '+', 'LIMIT', 0, ARGV[2])
 `;
 
 const SCAN_BATCH = 1000;
@@ -343,11 +379,13 @@ export class RedisDestinationStore implements DestinationStore {
     const reply = (await run(key, () =>
       this.redis.eval(
         SAVE_SCRIPT,
-        4,
+        6,
         key,
         destinationsKey(teamId),
         destinationVersionKey(teamId),
         fence?.lockKey ?? key,
+        destinationOrderKey(teamId),
+        destinationOrderVersionKey(teamId),
         JSON.stringify(sealChallengeKey(withoutVersion, this.keyring)),
         bucket,
         fence?.token ?? '',
@@ -397,10 +435,19 @@ export class RedisDestinationStore implements DestinationStore {
 
   async listAfter(teamId: string, after: string | undefined, limit: number): Promise<BucketSlice> {
     const setKey = destinationsKey(teamId);
-    const buckets = (await run(setKey, () => this.redis.smembers(setKey)))
-      .filter((bucket) => after === undefined || bucket > after)
-      .sort()
-      .slice(0, limit);
+    // Byte order, as Array.prototype.sort orders `list`: the same for bucket names (ASCII).
+    const buckets = (await run(setKey, () =>
+      this.redis.eval(
+        BUCKETS_AFTER_SCRIPT,
+        4,
+        setKey,
+        destinationOrderKey(teamId),
+        destinationOrderVersionKey(teamId),
+        destinationVersionKey(teamId),
+        after === undefined ? '-' : `(${after}`,
+        limit,
+      ),
+    )) as string[];
     return {
       destinations: await this.read(teamId, buckets),
       examined: buckets.length,
@@ -427,7 +474,15 @@ export class RedisDestinationStore implements DestinationStore {
   async remove(teamId: string, bucket: string): Promise<RemoveOutcome> {
     const key = destinationKey(teamId, bucket);
     const reply = await run(key, () =>
-      this.redis.eval(REMOVE_SCRIPT, 2, key, destinationsKey(teamId), bucket),
+      this.redis.eval(
+        REMOVE_SCRIPT,
+        4,
+        key,
+        destinationsKey(teamId),
+        destinationOrderKey(teamId),
+        destinationOrderVersionKey(teamId),
+        bucket,
+      ),
     );
     if (typeof reply !== 'string') return { removed: false };
     // A corrupt value is removed all the same; there is just nothing to tell about it.

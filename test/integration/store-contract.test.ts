@@ -16,6 +16,8 @@ import {
   type SetupSession,
   type Stores,
 } from '../../src/store';
+import { destinationsAfter } from '../../src/api/pages';
+import type { PagePosition } from '../../src/api/cursor';
 import { testRedis } from '../support/redis';
 import { startCluster, startSentinel, type RedisTopology } from '../support/redis-topologies';
 import { savedDestination, setupSession } from '../unit/store/fixtures';
@@ -279,6 +281,40 @@ describe.each([
       await stores.destinations.remove('TA', 'another-bucket');
 
       expect(await stores.destinations.teams()).toEqual(['TB']);
+    });
+
+    it('pages every team by position: changes between pages neither skip nor repeat the others', async () => {
+      for (const [teamId, bucket] of [
+        ['TB', 'b1'],
+        ['TA', 'a2'],
+        ['TA', 'a1'],
+        ['TC', 'c1'],
+        ['TA', 'a3'],
+        ['TB', 'b2'],
+      ]) {
+        await stores.destinations.save(savedDestination(teamId, bucket));
+      }
+      const page = async (after: PagePosition | undefined) => {
+        const slice = await destinationsAfter(stores.destinations, after, 2);
+        const names = slice.destinations.map((d) => `${d.teamId}/${d.settings.bucket}`);
+        return { names, more: slice.more };
+      };
+
+      const first = await page(undefined);
+      await stores.destinations.remove('TA', 'a1');
+      await stores.destinations.remove('TA', 'a3');
+      await stores.destinations.save(savedDestination('TA', 'a4'));
+      await stores.destinations.remove('TB', 'b1');
+      await stores.destinations.save(savedDestination('TB', 'b0'));
+      const second = await page({ teamId: 'TA', bucket: 'a2' });
+      // The cursor's team is gone altogether: the page goes on with the next team.
+      await stores.destinations.remove('TB', 'b0');
+      await stores.destinations.remove('TB', 'b2');
+      const third = await page({ teamId: 'TB', bucket: 'b0' });
+
+      expect(first).toEqual({ names: ['TA/a1', 'TA/a2'], more: true });
+      expect(second).toEqual({ names: ['TA/a4', 'TB/b0'], more: true });
+      expect(third).toEqual({ names: ['TC/c1'], more: false });
     });
 
     it('never reuses a version, even for a bucket removed and saved again', async () => {

@@ -2,6 +2,7 @@ import { CorruptValueError } from '../../src/errors';
 import {
   createRedisStores,
   destinationKey,
+  destinationOrderKey,
   destinationsKey,
   RedisDestinationStore,
   sessionKey,
@@ -37,11 +38,16 @@ describe('Redis stores, as Redis sees them', () => {
       's3d:{T123}:destination-version',
       's3d:{T123}:destination:acme-data-lake',
       's3d:{T123}:destinations',
+      's3d:{T123}:destinations-by-bucket',
+      's3d:{T123}:destinations-by-bucket:version',
       's3d:{T123}:lock:verify:S9',
       's3d:{T123}:session:S9',
     ]);
     expect(await redis.client.type('s3d:{T123}:destinations')).toBe('set');
     expect(await redis.client.smembers('s3d:{T123}:destinations')).toEqual(['acme-data-lake']);
+    expect(await redis.client.zrange('s3d:{T123}:destinations-by-bucket', '0', '-1')).toEqual([
+      'acme-data-lake',
+    ]);
     expect(await stores.destinations.teams()).toEqual(['T123']);
   });
 
@@ -130,6 +136,38 @@ describe('Redis stores, as Redis sees them', () => {
     const listed = await stores.destinations.list('T1');
 
     expect(listed.map((d) => d.settings.bucket)).toEqual(['a-bucket']);
+  });
+
+  it('pages a team saved before its sorted buckets existed, and what an older replica changed', async () => {
+    const bucketsAfter = async (after?: string) =>
+      (await stores.destinations.listAfter?.('T1', after, 10))?.destinations.map(
+        (d) => d.settings.bucket,
+      );
+    // An older replica numbers the save, writes the value and the set, as saves did before.
+    const saveAsBefore = async (bucket: string) => {
+      const version = await redis.client.incr(destinationVersionKey('T1'));
+      await redis.client.set(
+        destinationKey('T1', bucket),
+        JSON.stringify({ ...savedDestination('T1', bucket), version }),
+      );
+      await redis.client.sadd(destinationsKey('T1'), bucket);
+    };
+    for (const bucket of ['d-bucket', 'b-bucket', 'a-bucket']) await saveAsBefore(bucket);
+
+    expect(await bucketsAfter()).toEqual(['a-bucket', 'b-bucket', 'd-bucket']);
+    await saveAsBefore('c-bucket');
+    await stores.destinations.save(savedDestination('T1', 'e-bucket'));
+    await redis.client.srem(destinationsKey('T1'), 'a-bucket');
+    await redis.client.del(destinationKey('T1', 'a-bucket'));
+
+    expect(await bucketsAfter()).toEqual(['b-bucket', 'c-bucket', 'd-bucket', 'e-bucket']);
+    expect(await bucketsAfter('c-bucket')).toEqual(['d-bucket', 'e-bucket']);
+    expect(await redis.client.zrange(destinationOrderKey('T1'), '0', '-1')).toEqual([
+      'b-bucket',
+      'c-bucket',
+      'd-bucket',
+      'e-bucket',
+    ]);
   });
 
   it('lists a team among the teams exactly while it has a destination, from its own keys', async () => {
