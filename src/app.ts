@@ -1,5 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { App } from '@slack/bolt';
+import { App, ErrorCode } from '@slack/bolt';
+import type { ExtendedErrorHandler } from '@slack/bolt/dist/App';
+import {
+  installerOptions,
+  notInstalledReporter,
+  type OAuthCredentials,
+} from './slack/oauth/install';
 import { loaderApiRoutes } from './api/routes';
 import type { Deps } from './deps';
 import { toSlackLogger } from './log/logger';
@@ -12,7 +18,10 @@ import { register as registerViews } from './slack/listeners/views';
 
 /** How this process talks to Slack. An app token selects Socket Mode; otherwise HTTP. */
 export interface SlackConnection {
-  readonly botToken: string;
+  /** One workspace: its bot token. Unset with `oauth`: each workspace's comes from its installation. */
+  readonly botToken?: string;
+  /** Many workspaces: the app's OAuth credentials (DESIGN.md section 8); needs `deps.oauth`. */
+  readonly oauth?: OAuthCredentials;
   readonly signingSecret?: string;
   readonly appToken?: string;
   /** Web API base; Slack's own when unset. */
@@ -21,10 +30,20 @@ export interface SlackConnection {
    * The bot's ids from `identifyBot`. Bolt would otherwise call `auth.test` at construction and
    * keep a failed answer for the life of the process.
    */
-  readonly botId: string;
-  readonly botUserId: string;
+  readonly botId?: string;
+  readonly botUserId?: string;
   /** Socket Mode: the port of the HTTP server for the loader API (HTTP mode uses Slack's port). */
   readonly httpPort?: number;
+}
+
+/** How every Web API client of the app is built, the app's own and each workspace's. */
+export function slackClientOptions(apiUrl: string | undefined) {
+  return {
+    ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
+    // A trigger_id lives 3 seconds: a slow retry is worth less than a clear failure.
+    retryConfig: { retries: 1, factor: 1, minTimeout: 200, maxTimeout: 500 },
+    timeout: 5000,
+  };
 }
 
 /** `GET /healthz`: 200 when the store answers, 503 when it does not. */
@@ -55,22 +74,20 @@ export function createApp(deps: Deps, connection: SlackConnection): App {
   const logger = toSlackLogger(deps.logger);
   const apiTokens = deps.settings.loaderApiTokens ?? [];
   const apiRoutes = apiTokens.length > 0 ? loaderApiRoutes(deps, apiTokens) : [];
-  const clientOptions = {
-    ...(connection.apiUrl ? { slackApiUrl: connection.apiUrl } : {}),
-    // A trigger_id lives 3 seconds: a slow retry is worth less than a clear failure.
-    retryConfig: { retries: 1, factor: 1, minTimeout: 200, maxTimeout: 500 },
-    timeout: 5000,
-  };
+  const clientOptions = slackClientOptions(connection.apiUrl);
+  const installer = connection.oauth ? installerOptions(deps, connection.oauth) : undefined;
   const app = new App({
-    token: connection.botToken,
+    ...(installer ? {} : { token: connection.botToken }),
     ...(socketMode
       ? {
           socketMode: true,
           appToken: connection.appToken,
           // The Socket Mode client opens its connection with a Web API client of its own.
+          ...installer?.app,
           installerOptions: {
+            ...installer?.app.installerOptions,
             clientOptions: { slackApiUrl: clientOptions.slackApiUrl },
-            // Bolt opens an HTTP server on this port only when there are custom routes.
+            // Bolt opens an HTTP server on this port for custom routes and the install pages.
             port: connection.httpPort,
           },
           customRoutes: apiRoutes,
@@ -81,20 +98,36 @@ export function createApp(deps: Deps, connection: SlackConnection): App {
             signingSecret: connection.signingSecret ?? '',
             customRoutes: [healthRoute(deps), ...apiRoutes],
             logger,
+            ...(installer
+              ? {
+                  oauth: {
+                    ...installer.app,
+                    installerOptions: {
+                      ...installer.app.installerOptions,
+                      clientOptions: { slackApiUrl: clientOptions.slackApiUrl },
+                    },
+                  },
+                }
+              : {}),
           }),
         }),
-    botId: connection.botId,
-    botUserId: connection.botUserId,
+    ...(installer ? {} : { botId: connection.botId, botUserId: connection.botUserId }),
     logger,
     clientOptions,
+    // The error handler needs the request's body, to tell which workspace is not installed.
+    extendedErrorHandler: true,
   });
   app.use(requestIdMiddleware(deps));
   registerCommands(app, deps);
   registerActions(app, deps);
   registerViews(app, deps);
   registerEvents(app, deps);
-  app.error(async (error) => {
+  const notInstalled = notInstalledReporter(deps);
+  const onError: ExtendedErrorHandler = async ({ error, body }) => {
+    // A workspace without an installation: Bolt acknowledges the request and calls no listener.
+    if (error.code === ErrorCode.AuthorizationError) return notInstalled(body);
     deps.logger.error({ err: error }, 'unhandled error in a Slack listener');
-  });
+  };
+  app.error(onError);
   return app;
 }

@@ -46,9 +46,18 @@ const encryptionKey = optionalString.superRefine((value, ctx) => {
 });
 
 const envSchema = z.object({
-  SLACK_BOT_TOKEN: z
-    .string({ message: 'is required (the bot token, xoxb-…)' })
-    .regex(/^xoxb-\S+$/, 'must be a bot token starting with xoxb-'),
+  // Required unless the app serves many workspaces with OAuth: checked in crossProblems.
+  SLACK_BOT_TOKEN: optionalString.refine(
+    (value) => value === undefined || /^xoxb-\S+$/.test(value),
+    {
+      message: 'must be a bot token starting with xoxb-',
+    },
+  ),
+  SLACK_CLIENT_ID: optionalString,
+  SLACK_CLIENT_SECRET: optionalString,
+  SLACK_STATE_SECRET: optionalString,
+  // How long an uninstalled workspace's saved destinations wait for a re-install: 30 days.
+  UNINSTALL_RETENTION_SECONDS: envInteger(30 * 86400, 1, 365 * 86400),
   SLACK_SIGNING_SECRET: optionalString,
   SLACK_APP_TOKEN: optionalString.refine(
     (value) => value === undefined || /^xapp-\S+$/.test(value),
@@ -139,6 +148,61 @@ function principalProblem(
   return parsed.ok ? undefined : `${variable} ${parsed.problem}`;
 }
 
+/** The variables that together select many workspaces with OAuth (DESIGN.md section 8). */
+export const OAUTH_VARIABLES = [
+  'SLACK_CLIENT_ID',
+  'SLACK_CLIENT_SECRET',
+  'SLACK_STATE_SECRET',
+] as const;
+
+/** One workspace with a bot token, or many with OAuth: exactly one of them, and what it needs. */
+function slackModeProblems(env: Record<string, string | undefined>): string[] {
+  const oauthSet = OAUTH_VARIABLES.filter((name) => env[name]);
+  if (oauthSet.length === 0) {
+    return env.SLACK_BOT_TOKEN
+      ? []
+      : [
+          'SLACK_BOT_TOKEN is required (the bot token, xoxb-…), or set SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_STATE_SECRET to serve many workspaces with OAuth',
+        ];
+  }
+  const problems: string[] = [];
+  const missing = OAUTH_VARIABLES.filter((name) => !env[name]);
+  if (missing.length > 0) {
+    problems.push(
+      `${oauthSet.join(', ')} ${oauthSet.length === 1 ? 'is' : 'are'} set but ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not: OAuth mode needs all three`,
+    );
+  }
+  if (env.SLACK_BOT_TOKEN) {
+    problems.push(
+      'SLACK_BOT_TOKEN must be unset in OAuth mode (SLACK_CLIENT_ID …): each workspace’s token comes from its installation',
+    );
+  }
+  if (!env.STORE_ENCRYPTION_KEY) {
+    problems.push(
+      'STORE_ENCRYPTION_KEY is required in OAuth mode: it encrypts the workspaces’ tokens in Redis (openssl rand -base64 32)',
+    );
+  }
+  if (!env.REDIS_URL) {
+    problems.push(
+      'REDIS_URL is required in OAuth mode: installations and OAuth state live in Redis so that every replica can use them',
+    );
+  }
+  return problems;
+}
+
+/** Many workspaces with OAuth, when the configuration asks for it. */
+export function oauthSettingsFrom(
+  config: Config,
+): { clientId: string; clientSecret: string; stateSecret: string } | undefined {
+  const { SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, SLACK_STATE_SECRET } = config;
+  if (!SLACK_CLIENT_ID || !SLACK_CLIENT_SECRET || !SLACK_STATE_SECRET) return undefined;
+  return {
+    clientId: SLACK_CLIENT_ID,
+    clientSecret: SLACK_CLIENT_SECRET,
+    stateSecret: SLACK_STATE_SECRET,
+  };
+}
+
 /** Rules across variables; checked on the raw environment so they are reported with the rest. */
 function crossProblems(env: Record<string, string | undefined>): string[] {
   const problems: string[] = [];
@@ -156,6 +220,7 @@ function crossProblems(env: Record<string, string | undefined>): string[] {
       );
     }
   }
+  problems.push(...slackModeProblems(env));
   if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
     problems.push(
       'SLACK_SIGNING_SECRET is required in HTTP mode (set it, or set SLACK_APP_TOKEN for Socket Mode)',

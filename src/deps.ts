@@ -1,6 +1,15 @@
 import { fromIni } from '@aws-sdk/credential-providers';
 import { webApi } from '@slack/bolt';
-import { PRINCIPAL_VARIABLES, PROFILE_VARIABLES, principalsFrom, type Config } from './config';
+import {
+  PRINCIPAL_VARIABLES,
+  PROFILE_VARIABLES,
+  oauthSettingsFrom,
+  principalsFrom,
+  type Config,
+} from './config';
+import { createOAuthStores, type OAuthStores } from './slack/oauth/stores';
+import type { RedisClient } from './store/redis';
+import type { LockStore } from './store/types';
 import { PARTITIONS, type Partition } from './domain/partition';
 import type { Principals } from './domain/principal';
 import { RedisOutbox } from './events/outbox';
@@ -37,6 +46,8 @@ export interface AppSettings {
   readonly sessionTtlSeconds: number;
   /** How long a verification lock lives if its holder dies: longer than any verification. */
   readonly verifyLockTtlMs: number;
+  /** How long an uninstalled workspace's saved destinations wait for a re-install; 30 days if unset. */
+  readonly uninstallRetentionMs?: number;
   /** The loader API's bearer tokens; none (or unset): the API is off. */
   readonly loaderApiTokens?: readonly string[];
 }
@@ -53,6 +64,8 @@ export interface Deps {
   readonly now: () => Date;
   /** Where changes wait for the loader's webhook; none without LOADER_WEBHOOK_URL. */
   readonly outbox?: RedisOutbox;
+  /** Many workspaces (OAuth mode): their installations and the install flow's state. */
+  readonly oauth?: OAuthStores;
   /** Refreshes the App Homes people are looking at when a destination changes; none in tools. */
   readonly home?: HomeRefresher;
 }
@@ -73,6 +86,7 @@ export function appSettingsFrom(config: Config, identityProven: boolean): AppSet
     sessionTtlSeconds: config.SESSION_TTL_SECONDS,
     verifyLockTtlMs: config.S3_TIMEOUT_MS * 4 + 10000,
     loaderApiTokens: config.LOADER_API_TOKENS,
+    uninstallRetentionMs: config.UNINSTALL_RETENTION_SECONDS * 1000,
   };
 }
 
@@ -118,6 +132,7 @@ export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps 
   let closeStore: () => Promise<void>;
   let checkKey: () => Promise<void> = async () => undefined;
   let outbox: RedisOutbox | undefined;
+  let oauth: OAuthStores | undefined;
   if (config.REDIS_URL) {
     const redis = connectRedis(config.REDIS_URL, {
       onError: (error) => log.warn({ err: error }, 'Redis connection problem'),
@@ -130,6 +145,7 @@ export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps 
     });
     sessionIndex = new RedisSessionIndex(redis, config.SESSION_TTL_SECONDS);
     if (config.LOADER_WEBHOOK_URL) outbox = new RedisOutbox(redis);
+    oauth = oauthStoresFrom(config, redis, stores.locks, log);
     closeStore = async () => {
       await redis.quit().catch(() => redis.disconnect());
     };
@@ -170,6 +186,7 @@ export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps 
     tasks: new TaskTracker(),
     settings: appSettingsFrom(config, options.identityProven),
     ...(outbox ? { outbox } : {}),
+    ...(oauth ? { oauth } : {}),
     now: () => new Date(),
     home,
     checkStoredKey: checkKey,
@@ -179,6 +196,25 @@ export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps 
       s3.destroy();
     },
   };
+}
+
+function oauthStoresFrom(
+  config: Config,
+  redis: RedisClient,
+  locks: LockStore,
+  logger: Logger,
+): OAuthStores | undefined {
+  const credentials = oauthSettingsFrom(config);
+  const keyring = keyringFrom(config);
+  if (!credentials || !keyring) return undefined;
+  return createOAuthStores({
+    redis,
+    keyring,
+    locks,
+    credentials,
+    apiUrl: config.SLACK_API_URL,
+    logger,
+  });
 }
 
 // Long enough for a distant region, short enough that three tries stay within seconds.

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
-import { createApp } from './app';
-import { ConfigError, loadConfig, type Config } from './config';
+import { createApp, slackClientOptions } from './app';
+import { ConfigError, loadConfig, oauthSettingsFrom, type Config } from './config';
+import { installedWorkspaceClients, singleWorkspaceClients } from './slack/team-clients';
 import { buildDeps, createBotLogger, identifyBot, proveAwsIdentity } from './deps';
 import type { Logger } from './log/logger';
 import { startMonitor } from './monitor/monitor';
@@ -37,18 +38,20 @@ export async function startBot(config: Config): Promise<RunningBot> {
   // Before anything is opened: a bot that is not its bucket policies' principal proves nothing.
   const identityProven = await proveAwsIdentity(config, log);
   const deps = buildDeps(config, { logger: log, identityProven });
+  const oauth = oauthSettingsFrom(config);
+  // Many workspaces: each request's bot comes from its installation, not from one token.
   let identity;
   try {
     // A wrong STORE_ENCRYPTION_KEY stops the bot here, before it serves anyone.
     await deps.checkStoredKey();
-    identity = await identifyBot(config, log);
+    identity = oauth ? {} : await identifyBot(config, log);
   } catch (error) {
     await deps.close();
     throw error;
   }
   const app = createApp(deps, {
     ...identity,
-    botToken: config.SLACK_BOT_TOKEN,
+    ...(oauth ? { oauth } : { botToken: config.SLACK_BOT_TOKEN }),
     signingSecret: config.SLACK_SIGNING_SECRET,
     appToken: config.SLACK_APP_TOKEN,
     apiUrl: config.SLACK_API_URL,
@@ -58,6 +61,7 @@ export async function startBot(config: Config): Promise<RunningBot> {
   if (config.SLACK_APP_TOKEN) {
     await app.start();
     log.info({ mode: 'socket' }, 'connected to Slack in Socket Mode');
+    if (oauth) log.info(`install pages: http://localhost:${config.PORT}/slack/install`);
   } else {
     const server = (await app.start(config.PORT)) as Server;
     const address = server.address();
@@ -71,7 +75,10 @@ export async function startBot(config: Config): Promise<RunningBot> {
   if (!(await storeAnswers(deps, STORE_WAIT_MS))) {
     log.warn('the store does not answer yet: the monitor will try again shortly');
   }
-  const monitor = startMonitor(deps, app.client, config.MONITOR_INTERVAL_SECONDS);
+  const clients = deps.oauth
+    ? installedWorkspaceClients(deps.oauth.installations, slackClientOptions(config.SLACK_API_URL))
+    : singleWorkspaceClients(app.client);
+  const monitor = startMonitor(deps, clients, config.MONITOR_INTERVAL_SECONDS);
   const delivery =
     deps.outbox && config.LOADER_WEBHOOK_URL && config.LOADER_WEBHOOK_SECRET
       ? startDelivery(deps.outbox, {

@@ -5,6 +5,8 @@ import type { Deps } from '../deps';
 import { whileAnnouncing } from '../slack/announce';
 import { audit } from '../slack/audit';
 import { homeChanged } from '../slack/home-refresh';
+import { purgeIfDue } from '../slack/oauth/purge';
+import { singleWorkspaceClients, type TeamClients } from '../slack/team-clients';
 import { slackErrorCode, tryPostInChannel } from '../slack/messaging';
 import {
   buildMonitorAlert,
@@ -69,6 +71,12 @@ const UNPOSTABLE_CHANNEL_ERRORS = new Set([
 
 type Counts = { -readonly [K in keyof Omit<SweepResult, 'aborted'>]: SweepResult[K] };
 
+/** A destination to watch, and the client that speaks for its workspace. */
+interface Watched {
+  readonly destination: SavedDestination;
+  readonly client: webApi.WebClient;
+}
+
 /** Thrown when the sweep could not begin; the timer retries soon instead of an interval later. */
 class SweepNotStarted extends Error {}
 
@@ -84,7 +92,7 @@ class SweepNotStarted extends Error {}
  */
 export function startMonitor(
   deps: Deps,
-  client: webApi.WebClient,
+  slack: TeamClients | webApi.WebClient,
   intervalSeconds: number,
   options: MonitorOptions = {},
 ): Monitor {
@@ -95,6 +103,7 @@ export function startMonitor(
   const confirmDelayMs = options.confirmDelayMs ?? DEFAULT_CONFIRM_DELAY_MS;
   const retryDelayMs = options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
   const stopping = new AbortController();
+  const clients = 'forTeam' in slack ? slack : singleWorkspaceClients(slack);
 
   /** The routine check, or undefined when it proved nothing about the bucket (logged). */
   async function watch(
@@ -128,6 +137,7 @@ export function startMonitor(
     check: DestinationCheck,
     counts: Counts,
     confirmed: boolean,
+    client: webApi.WebClient,
   ): Promise<boolean> {
     const { report } = check;
     // What the channel was last told: the last check's state, unless announcing it failed.
@@ -154,7 +164,7 @@ export function startMonitor(
     // Recorded and told as one announcement, so the channel hears changes in order.
     const recorded = await whileAnnouncing(deps, teamId, bucket, async () => {
       const outcome = await recordCheck(stores, destination, record, onHistoryError);
-      if (outcome === 'recorded') await announce(destination, check, counts);
+      if (outcome === 'recorded') await announce(destination, check, counts, client);
       return outcome;
     });
     // An alert or a recovery: the App Homes people are looking at follow (throttled per team).
@@ -167,6 +177,7 @@ export function startMonitor(
     destination: SavedDestination,
     { report }: DestinationCheck,
     counts: Counts,
+    client: webApi.WebClient,
   ): Promise<void> {
     const { teamId } = destination;
     const { bucket } = destination.settings;
@@ -209,7 +220,7 @@ export function startMonitor(
         },
         unannounced: null,
       });
-      await tellConnector(destination, post.slackError, message);
+      await tellConnector(destination, post.slackError, message, client);
       told();
       return;
     }
@@ -222,6 +233,7 @@ export function startMonitor(
     destination: SavedDestination,
     slackError: string,
     message: ReturnType<typeof buildMonitorAlert>,
+    client: webApi.WebClient,
   ): Promise<void> {
     const notice = buildUnreachableChannelNotice(destination, slackError, message);
     try {
@@ -240,13 +252,16 @@ export function startMonitor(
     }
   }
 
-  async function checkOne(listed: SavedDestination, counts: Counts): Promise<boolean> {
+  async function checkOne(
+    { destination: listed, client }: Watched,
+    counts: Counts,
+  ): Promise<boolean> {
     const { teamId } = listed;
     const { bucket } = listed.settings;
     try {
       const check = await watch(listed, counts);
       counts.checked += 1;
-      return check ? await settle(listed, check, counts, false) : false;
+      return check ? await settle(listed, check, counts, false, client) : false;
     } catch (error) {
       logger.error({ err: error, teamId, bucket }, 'monitor: checking a destination failed');
       counts.failures += 1;
@@ -255,31 +270,45 @@ export function startMonitor(
   }
 
   /** The second look at a newly failing destination, as it is saved now. */
-  async function confirmOne(first: SavedDestination, counts: Counts): Promise<void> {
+  async function confirmOne(
+    { destination: first, client }: Watched,
+    counts: Counts,
+  ): Promise<void> {
     const { teamId } = first;
     const { bucket } = first.settings;
     try {
       const current = await stores.destinations.get(teamId, bucket);
       if (!current || current.version !== first.version) return;
       const check = await watch(current, counts);
-      if (check) await settle(current, check, counts, true);
+      if (check) await settle(current, check, counts, true, client);
     } catch (error) {
       logger.error({ err: error, teamId, bucket }, 'monitor: confirming a failure failed');
       counts.failures += 1;
     }
   }
 
-  async function listDestinations(counts: Counts): Promise<SavedDestination[]> {
+  /**
+   * Every destination to watch, each with the client of its workspace. A workspace the app is no
+   * longer installed in is not watched (nobody could be told); once its retention is over, its
+   * destinations are purged.
+   */
+  async function listDestinations(counts: Counts): Promise<Watched[]> {
     let teams: string[];
     try {
       teams = await stores.destinations.teams();
     } catch (error) {
       throw new SweepNotStarted('listing the teams failed', { cause: error });
     }
-    const all: SavedDestination[] = [];
+    const all: Watched[] = [];
     for (const teamId of teams) {
       try {
-        all.push(...(await stores.destinations.list(teamId)));
+        const client = await clients.forTeam(teamId);
+        if (!client) {
+          await purgeIfDue(deps, teamId);
+          continue;
+        }
+        const destinations = await stores.destinations.list(teamId);
+        all.push(...destinations.map((destination) => ({ destination, client })));
       } catch (error) {
         logger.error({ err: error, teamId }, 'monitor: listing a team’s destinations failed');
         counts.failures += 1;
@@ -304,15 +333,15 @@ export function startMonitor(
     const signal = stopping.signal;
     try {
       const destinations = await listDestinations(counts);
-      const failing: SavedDestination[] = [];
-      await forEachConcurrently(destinations, concurrency, async (destination) => {
+      const failing: Watched[] = [];
+      await forEachConcurrently(destinations, concurrency, async (watched) => {
         if (signal.aborted) return;
-        if (await checkOne(destination, counts)) failing.push(destination);
+        if (await checkOne(watched, counts)) failing.push(watched);
       });
       if (failing.length > 0 && !signal.aborted) {
         await sleep(confirmDelayMs, undefined, { signal }).catch(() => undefined);
-        await forEachConcurrently(failing, concurrency, async (destination) => {
-          if (!signal.aborted) await confirmOne(destination, counts);
+        await forEachConcurrently(failing, concurrency, async (watched) => {
+          if (!signal.aborted) await confirmOne(watched, counts);
         });
       }
     } catch (error) {

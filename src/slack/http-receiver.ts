@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { InstallerSettings } from './oauth/install';
 import { HTTPModuleFunctions, HTTPReceiver, type CustomRoute, type Logger } from '@slack/bolt';
 
 /** Where Slack posts commands and interactions. */
@@ -8,6 +9,8 @@ export interface HttpReceiverOptions {
   readonly signingSecret: string;
   readonly customRoutes: CustomRoute[];
   readonly logger: Logger;
+  /** Many workspaces: Bolt serves `/slack/install` and `/slack/oauth_redirect` with these. */
+  readonly oauth?: InstallerSettings;
 }
 
 /**
@@ -21,6 +24,7 @@ export function createHttpReceiver(options: HttpReceiverOptions): HTTPReceiver {
     endpoints: SLACK_EVENTS_PATH,
     customRoutes: options.customRoutes,
     logger: options.logger,
+    ...options.oauth,
     // Listener errors go to app.error; what reaches this handler is Bolt failing to read the body.
     processEventErrorHandler: async ({ error, logger, response }) => {
       if (response.headersSent) {

@@ -108,3 +108,39 @@ export function homeViewersKey(teamId: string): string {
 export function homeRefreshLockKey(teamId: string): string {
   return `${teamPrefix(teamId)}:lock:home-refresh`;
 }
+
+/**
+ * `s3d:{T123}:installation`, or `s3d:{E123}:installation` for an org-wide install: the workspace's
+ * (or organization's) Slack installation, sealed whole with the store's encryption key.
+ */
+export function installationKey(installationId: string): string {
+  return `${teamPrefix(installationId)}:installation`;
+}
+
+/** `s3d:{T123}:enterprise`: the organization whose org-wide install serves this workspace. */
+export function teamEnterpriseKey(teamId: string): string {
+  return `${teamPrefix(teamId)}:enterprise`;
+}
+
+/**
+ * `s3d:{T123}:uninstalled`: when the app was uninstalled from the workspace (JSON). Its saved
+ * destinations are purged once this is older than the retention; a re-install deletes it.
+ */
+export function uninstalledKey(teamId: string): string {
+  return `${teamPrefix(teamId)}:uninstalled`;
+}
+
+/** `s3d:{T123}:lock:token-refresh`: held by the one replica refreshing the installation's token. */
+export function tokenRefreshLockKey(installationId: string): string {
+  return `${teamPrefix(installationId)}:lock:token-refresh`;
+}
+
+/** `s3d:{T123}:session*`: every setup session of a team and its per-user index entries. */
+export function teamSessionsPattern(teamId: string): string {
+  return `${teamPrefix(teamId)}:session*`;
+}
+
+/** `s3d:oauth-state:<id>`: an install begun on any replica, until Slack returns (10 minutes). */
+export function oauthStateKey(stateId: string): string {
+  return `${NAMESPACE}:oauth-state:${stateId}`;
+}

@@ -35,6 +35,8 @@ export interface SlackStandIn {
    * refuses (`hash_conflict`) a publish whose `hash` is not that view's.
    */
   homeView(userId: string): (Record<string, unknown> & { hash: string }) | undefined;
+  /** Slack's side of OAuth: the codes it hands out, the tokens it issues and refreshes. */
+  readonly oauth: OAuthStandIn;
   reset(): void;
   close(): Promise<void>;
 }
@@ -57,6 +59,42 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> 
     }
   }
   return body;
+}
+
+/** A workspace (or an organization, for an org-wide install) that installs the app. */
+export interface StandInWorkspace {
+  readonly teamId: string;
+  readonly teamName?: string;
+  /** An org-wide install: the organization (teamId is then the workspace the installer was in). */
+  readonly enterpriseId?: string;
+  readonly isEnterpriseInstall?: boolean;
+  /** Who installed: the `authed_user`. */
+  readonly installerId?: string;
+  /** Token rotation: bot tokens expire this many seconds after they are issued. */
+  readonly expiresInSeconds?: number;
+}
+
+/** The app's OAuth credentials the stand-in accepts. */
+export const STAND_IN_CLIENT_ID = '1111.2222';
+export const STAND_IN_CLIENT_SECRET = 'stand-in-client-secret';
+
+export interface OAuthStandIn {
+  /** A code as Slack passes it to the redirect URL once the person allowed the app; good once. */
+  issueCode(workspace: StandInWorkspace): string;
+  /** Bot tokens issued to a team, oldest first. */
+  tokensOf(teamId: string): string[];
+  /** The team a bot token was issued to, if the stand-in issued it. */
+  teamOf(token: string): string | undefined;
+  /** Refresh grants accepted (a used refresh token is refused, as Slack does). */
+  readonly refreshes: number;
+  /** Refresh grants refused. */
+  readonly refusedRefreshes: number;
+  /** Every token of the team stops working (`token_revoked`), as after an uninstall. */
+  revoke(teamId: string): void;
+  /** Moves the stand-in's clock, so that issued tokens expire. */
+  advance(seconds: number): void;
+  /** Forgets every code and token and the counts (between tests; `reset` keeps them). */
+  clear(): void;
 }
 
 export interface SlackStandInOptions {
@@ -86,7 +124,147 @@ const defaultAnswers: Record<string, Answer> = {
   'chat.postEphemeral': { message_ts: '1700000000.000200' },
 };
 
+interface IssuedToken {
+  readonly workspace: StandInWorkspace;
+  readonly expiresAt?: number;
+  revoked: boolean;
+}
+
+const BOT_SCOPE = 'commands,chat:write,chat:write.public';
+
+/** Slack's OAuth as the stand-in plays it: codes, tokens, refresh tokens, one use each. */
+function createOAuth() {
+  let clock = 0;
+  let serial = 0;
+  const codes = new Map<string, StandInWorkspace>();
+  const tokens = new Map<string, IssuedToken>();
+  const refreshTokens = new Map<string, StandInWorkspace>();
+  const counters = { refreshes: 0, refusedRefreshes: 0 };
+  const now = () => Math.floor(Date.now() / 1000) + clock;
+
+  const issue = (workspace: StandInWorkspace) => {
+    serial += 1;
+    const rotating = workspace.expiresInSeconds !== undefined;
+    const token = `${rotating ? 'xoxe.' : ''}xoxb-${workspace.teamId}-${serial}`;
+    tokens.set(token, {
+      workspace,
+      revoked: false,
+      ...(rotating ? { expiresAt: now() + (workspace.expiresInSeconds ?? 0) } : {}),
+    });
+    if (!rotating) return { access_token: token };
+    const refreshToken = `xoxe-1-${workspace.teamId}-${serial}`;
+    refreshTokens.set(refreshToken, workspace);
+    return {
+      access_token: token,
+      refresh_token: refreshToken,
+      expires_in: workspace.expiresInSeconds,
+    };
+  };
+
+  const ids = (workspace: StandInWorkspace) => ({
+    bot_user_id: `UBOT${workspace.teamId}`,
+    bot_id: `BBOT${workspace.teamId}`,
+  });
+
+  /** `oauth.v2.access`: a code, or a refresh grant. */
+  const access = (body: Record<string, unknown>): Record<string, unknown> => {
+    if (body.client_id !== STAND_IN_CLIENT_ID) return { ok: false, error: 'invalid_client_id' };
+    if (body.client_secret !== STAND_IN_CLIENT_SECRET) {
+      return { ok: false, error: 'bad_client_secret' };
+    }
+    if (body.grant_type === 'refresh_token') {
+      const workspace = refreshTokens.get(String(body.refresh_token));
+      if (!workspace) {
+        counters.refusedRefreshes += 1;
+        return { ok: false, error: 'invalid_refresh_token' };
+      }
+      refreshTokens.delete(String(body.refresh_token));
+      counters.refreshes += 1;
+      return { ok: true, token_type: 'bot', ...issue(workspace) };
+    }
+    const workspace = codes.get(String(body.code));
+    if (!workspace) return { ok: false, error: 'invalid_code' };
+    codes.delete(String(body.code));
+    return {
+      ok: true,
+      app_id: 'A0S3DEST',
+      authed_user: { id: workspace.installerId ?? 'UINSTALLER' },
+      scope: BOT_SCOPE,
+      token_type: 'bot',
+      ...issue(workspace),
+      bot_user_id: ids(workspace).bot_user_id,
+      team: workspace.isEnterpriseInstall
+        ? null
+        : { id: workspace.teamId, name: workspace.teamName ?? workspace.teamId },
+      enterprise: workspace.enterpriseId ? { id: workspace.enterpriseId, name: 'Org' } : null,
+      is_enterprise_install: workspace.isEnterpriseInstall ?? false,
+    };
+  };
+
+  /** Whether a call carrying `token` is refused: undefined when the token is fine or not ours. */
+  const refusal = (token: string): string | undefined => {
+    const issued = tokens.get(token);
+    if (!issued) return /^(xoxe\.)?xoxb-T/.test(token) ? 'invalid_auth' : undefined;
+    if (issued.revoked) return 'token_revoked';
+    if (issued.expiresAt !== undefined && issued.expiresAt <= now()) return 'token_expired';
+    return undefined;
+  };
+
+  const authTest = (token: string): Record<string, unknown> | undefined => {
+    const issued = tokens.get(token);
+    if (!issued) return undefined;
+    const { workspace } = issued;
+    return {
+      team_id: workspace.teamId,
+      team: workspace.teamName ?? workspace.teamId,
+      user_id: ids(workspace).bot_user_id,
+      bot_id: ids(workspace).bot_id,
+      user: 's3-destination',
+      url: `https://${workspace.teamId.toLowerCase()}.slack.com/`,
+      ...(workspace.enterpriseId ? { enterprise_id: workspace.enterpriseId } : {}),
+    };
+  };
+
+  const api: OAuthStandIn = {
+    issueCode(workspace) {
+      serial += 1;
+      const code = `code-${workspace.teamId}-${serial}`;
+      codes.set(code, workspace);
+      return code;
+    },
+    tokensOf: (teamId) =>
+      [...tokens.entries()]
+        .filter(([, t]) => t.workspace.teamId === teamId)
+        .map(([token]) => token),
+    teamOf: (token) => tokens.get(token)?.workspace.teamId,
+    get refreshes() {
+      return counters.refreshes;
+    },
+    get refusedRefreshes() {
+      return counters.refusedRefreshes;
+    },
+    revoke(teamId) {
+      for (const issued of tokens.values()) {
+        if (issued.workspace.teamId === teamId) issued.revoked = true;
+      }
+    },
+    advance(seconds) {
+      clock += seconds;
+    },
+    clear() {
+      codes.clear();
+      tokens.clear();
+      refreshTokens.clear();
+      counters.refreshes = 0;
+      counters.refusedRefreshes = 0;
+      clock = 0;
+    },
+  };
+  return { api, access, refusal, authTest };
+}
+
 export async function startSlackStandIn(options: SlackStandInOptions = {}): Promise<SlackStandIn> {
+  const oauth = createOAuth();
   const record = options.record ?? true;
   const calls: RecordedCall[] = [];
   const counts = new Map<string, number>();
@@ -131,6 +309,26 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
           /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1] ??
           (typeof body.token === 'string' ? body.token : undefined);
         arrived({ method, body, token });
+        if (method === 'oauth.v2.access') {
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify(oauth.access(body)));
+          return;
+        }
+        const refused = token ? oauth.refusal(token) : undefined;
+        if (refused) {
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ ok: false, error: refused }));
+          return;
+        }
+        const ownAuthTest = method === 'auth.test' && token ? oauth.authTest(token) : undefined;
+        if (ownAuthTest) {
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ ok: true, ...ownAuthTest }));
+          return;
+        }
         if (!token) {
           // As Slack answers a call that carries no token.
           res
@@ -194,6 +392,7 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
       responseUrlStatus = status;
     },
     homeView: (userId) => homeViews.get(userId),
+    oauth: oauth.api,
     reset() {
       calls.length = 0;
       counts.clear();

@@ -11,7 +11,15 @@ import { TaskTracker } from '../../src/tasks';
 import type { Verifier } from '../../src/verify/report';
 import { DEFAULT_ACTOR, interactionBody, slashCommandBody, type Actor } from './slack-payloads';
 import { slackSignatureHeaders } from './slack-signer';
-import { startSlackStandIn, type SlackStandIn } from './slack-stand-in';
+import {
+  STAND_IN_CLIENT_ID,
+  STAND_IN_CLIENT_SECRET,
+  startSlackStandIn,
+  type SlackStandIn,
+} from './slack-stand-in';
+import { createOAuthStores } from '../../src/slack/oauth/stores';
+import type { RedisClient } from '../../src/store/redis';
+import { Keyring } from '../../src/store/secrets';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789';
 export const BOT_TOKEN = 'xoxb-test-bot-token-0123456789';
@@ -27,7 +35,27 @@ export interface TestAppOptions {
   slack?: SlackStandIn;
   /** How the App Home refreshes are throttled (tests shorten the intervals). */
   homeRefresh?: HomeRefreshOptions;
+  /**
+   * Many workspaces (OAuth mode): installations and OAuth state in this Redis, sealed with this
+   * key; the stand-in's `oauth` plays Slack's side.
+   */
+  oauth?: {
+    redis: RedisClient;
+    encryptionKey: string;
+    refreshBeforeSeconds?: number;
+    /** The installations' clock (token expiry); the real one by default. */
+    now?: () => Date;
+  };
 }
+
+export const STATE_SECRET = 'test-state-secret-0123456789';
+
+/** The OAuth credentials of the test app, those the stand-in accepts. */
+export const OAUTH_CREDENTIALS = {
+  clientId: STAND_IN_CLIENT_ID,
+  clientSecret: STAND_IN_CLIENT_SECRET,
+  stateSecret: STATE_SECRET,
+};
 
 /** The real app on a loopback port, with a Slack stand-in and every log line captured. */
 export interface TestApp {
@@ -35,6 +63,8 @@ export interface TestApp {
   readonly deps: Deps;
   readonly slack: SlackStandIn;
   readonly url: string;
+  /** `http://127.0.0.1:<port>`: the install pages and custom routes live under it. */
+  readonly base: string;
   readonly logs: string[];
   /** POSTs a raw body signed as Slack signs it (or with the given headers instead). */
   post(body: string, contentType?: string, headers?: Record<string, string>): Promise<Response>;
@@ -64,7 +94,7 @@ export function testDeps(options: TestDepsOptions): Deps {
   return {
     logger: createLogger({
       level: 'trace',
-      secrets: [BOT_TOKEN, SIGNING_SECRET],
+      secrets: [BOT_TOKEN, SIGNING_SECRET, STAND_IN_CLIENT_SECRET, STATE_SECRET],
       destination: { write: (line: string) => options.logs.push(line) },
     }),
     stores: options.stores,
@@ -87,7 +117,7 @@ export function testDeps(options: TestDepsOptions): Deps {
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const slack = options.slack ?? (await startSlackStandIn());
   const logs: string[] = [];
-  const deps = testDeps({
+  const plainDeps = testDeps({
     logs,
     stores: options.stores ?? createMemoryStores(3600),
     sessionIndex: options.sessionIndex,
@@ -95,17 +125,40 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     settings: options.settings,
     homeRefresh: options.homeRefresh,
   });
-  const app = createApp(deps, {
-    botToken: BOT_TOKEN,
-    signingSecret: SIGNING_SECRET,
-    apiUrl: slack.apiUrl,
-    // The stand-in's auth.test identity, as startBot learns it from Slack before creating the app.
-    botId: 'BBOT',
-    botUserId: 'UBOT',
-  });
+  const deps: Deps = options.oauth
+    ? {
+        ...plainDeps,
+        oauth: createOAuthStores({
+          redis: options.oauth.redis,
+          keyring: Keyring.fromKeys(options.oauth.encryptionKey),
+          locks: plainDeps.stores.locks,
+          credentials: OAUTH_CREDENTIALS,
+          apiUrl: slack.apiUrl,
+          logger: plainDeps.logger,
+          ...(options.oauth.now ? { now: options.oauth.now } : {}),
+          ...(options.oauth.refreshBeforeSeconds !== undefined
+            ? { refreshBeforeSeconds: options.oauth.refreshBeforeSeconds }
+            : {}),
+        }),
+      }
+    : plainDeps;
+  const app = createApp(
+    deps,
+    options.oauth
+      ? { oauth: OAUTH_CREDENTIALS, signingSecret: SIGNING_SECRET, apiUrl: slack.apiUrl }
+      : {
+          botToken: BOT_TOKEN,
+          signingSecret: SIGNING_SECRET,
+          apiUrl: slack.apiUrl,
+          // The stand-in's auth.test identity, as startBot learns it from Slack before creating the app.
+          botId: 'BBOT',
+          botUserId: 'UBOT',
+        },
+  );
   const server = (await app.start(0)) as Server;
   const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}/slack/events`;
+  const base = `http://127.0.0.1:${port}`;
+  const url = `${base}/slack/events`;
 
   const post: TestApp['post'] = (
     body,
@@ -126,6 +179,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     deps,
     slack,
     url,
+    base,
     logs,
     post,
     command: (text, actor) =>

@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 import { parse } from 'yaml';
 import { SUBCOMMANDS } from '../../src/slack/command-text';
 import { COMMAND } from '../../src/slack/ids';
+import { BOT_SCOPES } from '../../src/slack/scopes';
 
 const ROOT = join(__dirname, '..', '..');
 const SRC = join(ROOT, 'src');
@@ -25,7 +26,7 @@ interface Manifest {
       should_escape?: boolean;
     }[];
   };
-  oauth_config: { scopes: { bot?: string[]; user?: string[] } };
+  oauth_config: { redirect_urls?: string[]; scopes: { bot?: string[]; user?: string[] } };
   settings: {
     event_subscriptions?: { request_url?: string; bot_events?: string[]; user_events?: string[] };
     interactivity?: { is_enabled: boolean };
@@ -87,6 +88,8 @@ function eventsListenedTo(): Set<string> {
  */
 const SCOPES_OF_EVENT: Readonly<Record<string, readonly string[]>> = {
   app_home_opened: [],
+  app_uninstalled: [],
+  tokens_revoked: [],
 };
 
 /** Whether any source file registers a listener of this Bolt kind (`app.command(`, …). */
@@ -233,5 +236,15 @@ describe('manifest.yml', () => {
     expect(new Set(asked).size).toBe(asked.length);
     expect([...asked].sort()).toEqual([...scopes].sort());
     expect(manifest.oauth_config.scopes.user ?? []).toEqual([]);
+  });
+
+  it('asks an OAuth install for the scopes the manifest declares', () => {
+    expect([...BOT_SCOPES]).toEqual(manifest.oauth_config.scopes.bot);
+  });
+
+  it('declares a redirect URL ending in the path Bolt serves the OAuth callback on', () => {
+    const urls = manifest.oauth_config.redirect_urls ?? [];
+    expect(urls).toHaveLength(1);
+    expect(urls[0]).toMatch(/^https:\/\/[^/]+\/slack\/oauth_redirect$/);
   });
 });

@@ -1,0 +1,50 @@
+import type { App } from '@slack/bolt';
+import type { Deps } from '../../../deps';
+import type { UninstallMark } from '../../oauth/installations';
+
+interface EnvelopeIds {
+  readonly team_id?: string;
+  readonly enterprise_id?: string;
+}
+
+/**
+ * `app_uninstalled` and `tokens_revoked` (for the bot's token): the workspace's installation and
+ * setup sessions go, its saved destinations stay for a re-install until the retention is over
+ * (src/slack/oauth/purge.ts). Idempotent, in either order: Slack sends both, and may resend.
+ * Bolt calls these listeners without authorizing them: the installation may be gone already.
+ */
+export function register(app: App, deps: Deps): void {
+  const forget = async (
+    body: EnvelopeIds,
+    isEnterpriseInstall: boolean,
+    reason: UninstallMark['reason'],
+  ) => {
+    const installations = deps.oauth?.installations;
+    const owner = {
+      teamId: body.team_id,
+      enterpriseId: body.enterprise_id,
+      isEnterpriseInstall,
+    };
+    if (!installations) {
+      deps.logger.info({ ...owner, reason }, 'the app was uninstalled from the workspace');
+      return;
+    }
+    const deleted = await installations.forget(owner, reason);
+    deps.logger.info(
+      { ...owner, reason, deleted },
+      deleted
+        ? 'the app was uninstalled: installation and setup sessions deleted, saved destinations kept for a re-install'
+        : 'the app was uninstalled: nothing left to delete',
+    );
+  };
+
+  app.event('app_uninstalled', async ({ body, context }) => {
+    await forget(body as EnvelopeIds, context.isEnterpriseInstall === true, 'app_uninstalled');
+  });
+
+  app.event('tokens_revoked', async ({ body, event, context }) => {
+    // Only the bot's token matters: the app asks for no user token.
+    if ((event.tokens.bot ?? []).length === 0) return;
+    await forget(body as EnvelopeIds, context.isEnterpriseInstall === true, 'tokens_revoked');
+  });
+}

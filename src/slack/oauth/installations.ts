@@ -1,0 +1,313 @@
+import type { Installation, InstallationQuery, InstallationStore } from '@slack/bolt';
+import type { Logger } from '../../log/logger';
+import {
+  installationKey,
+  teamEnterpriseKey,
+  teamSessionsPattern,
+  tokenRefreshLockKey,
+  uninstalledKey,
+} from '../../store/keys';
+import { run, type RedisClient } from '../../store/redis';
+import { scanKeys } from '../../store/scan';
+import type { LockStore } from '../../store/types';
+
+/** A workspace's (or an organization's) installation, every field Slack returned kept. */
+export type AnyInstallation = Installation<'v1' | 'v2', boolean>;
+
+/** What seals a secret for Redis and opens it again (src/store/secrets.ts `Keyring`). */
+export interface SecretSealer {
+  seal(plaintext: string): string;
+  open(value: string): string;
+}
+
+/** What `oauth.v2.access` answers to a refresh grant. */
+export interface RefreshedToken {
+  readonly accessToken: string;
+  readonly refreshToken: string;
+  readonly expiresInSeconds: number;
+}
+
+export type TokenRefresher = (refreshToken: string) => Promise<RefreshedToken>;
+
+/** Who an installation serves: an organization for an org-wide install, else a workspace. */
+export interface InstallationOwner {
+  readonly teamId?: string;
+  readonly enterpriseId?: string;
+  readonly isEnterpriseInstall?: boolean;
+}
+
+/** When a workspace's installation went away, and why: kept beside its saved destinations. */
+export interface UninstallMark {
+  readonly at: string;
+  readonly reason: 'app_uninstalled' | 'tokens_revoked';
+}
+
+export interface InstallationsOptions {
+  readonly locks: LockStore;
+  readonly refresh: TokenRefresher;
+  readonly logger: Logger;
+  readonly now: () => Date;
+  /** Refresh a rotating token this long before it expires; default 2 hours, as Bolt does. */
+  readonly refreshBeforeSeconds?: number;
+  /** How long a request waits for another replica's refresh of an expired token; default 5 s. */
+  readonly waitForRefreshMs?: number;
+}
+
+/** Id of the key an installation is stored under: the organization's or the workspace's. */
+export function installationIdOf(owner: InstallationOwner): string | undefined {
+  return owner.isEnterpriseInstall ? owner.enterpriseId : owner.teamId;
+}
+
+const REFRESH_LOCK_TTL_MS = 15000;
+const POLL_MS = 100;
+
+/** Writes the installation only if it is still the value read, so a refresh never revives a deleted one. */
+const REPLACE_IF_UNCHANGED_SCRIPT = `
+if redis.call('get', KEYS[1]) == ARGV[1] then
+  redis.call('set', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
+`;
+
+interface Read {
+  readonly installation: AnyInstallation;
+  /** The stored value as read, for a compare-and-set. */
+  readonly raw: string;
+}
+
+/**
+ * Installations in Redis (`s3d:{T}:installation`, or `s3d:{E}:installation` for an org-wide
+ * install), sealed whole, so Redis holds no token in plain text. A rotating bot token is refreshed
+ * here before it expires, by one replica at a time, for requests (through Bolt's installation
+ * store) and for the monitor's posts alike.
+ */
+export class Installations {
+  private readonly refreshBeforeSeconds: number;
+  private readonly waitForRefreshMs: number;
+  /** Workspaces of org-wide installs whose pointer to their organization is known written. */
+  private readonly pointed = new Set<string>();
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly sealer: SecretSealer,
+    private readonly options: InstallationsOptions,
+  ) {
+    this.refreshBeforeSeconds = options.refreshBeforeSeconds ?? 7200;
+    this.waitForRefreshMs = options.waitForRefreshMs ?? 5000;
+  }
+
+  /** Stores an installation (a new install or a re-install) and clears its uninstall mark. */
+  async save(installation: AnyInstallation): Promise<void> {
+    const id = installationIdOf({
+      teamId: installation.team?.id,
+      enterpriseId: installation.enterprise?.id,
+      isEnterpriseInstall: installation.isEnterpriseInstall,
+    });
+    if (id === undefined) throw new Error('Slack returned an installation without a team id');
+    const key = installationKey(id);
+    const sealed = this.sealer.seal(JSON.stringify(installation));
+    await run(key, () => this.redis.set(key, sealed));
+    if (!installation.isEnterpriseInstall && installation.team?.id) {
+      const mark = uninstalledKey(installation.team.id);
+      await run(mark, () => this.redis.del(mark));
+    }
+  }
+
+  /** The installation serving `owner`, its token refreshed first when it is about to expire. */
+  async fresh(owner: InstallationOwner): Promise<AnyInstallation | undefined> {
+    const id = installationIdOf(owner);
+    if (id === undefined) return undefined;
+    const read = await this.read(id);
+    if (!read || !this.expiring(read.installation)) return read?.installation;
+    return this.refreshed(id, read);
+  }
+
+  /**
+   * The installation serving a workspace, for work without a request (the monitor): the
+   * workspace's own, or its organization's for an org-wide install.
+   */
+  async forTeam(teamId: string): Promise<AnyInstallation | undefined> {
+    const own = await this.fresh({ teamId });
+    if (own) return own;
+    const pointer = teamEnterpriseKey(teamId);
+    const enterpriseId = await run(pointer, () => this.redis.get(pointer));
+    return enterpriseId ? this.fresh({ enterpriseId, isEnterpriseInstall: true }) : undefined;
+  }
+
+  /** When the workspace's installation was removed, if it was and has not come back since. */
+  async uninstalled(teamId: string): Promise<UninstallMark | undefined> {
+    const key = uninstalledKey(teamId);
+    const raw = await run(key, () => this.redis.get(key));
+    if (raw === null) return undefined;
+    try {
+      return JSON.parse(raw) as UninstallMark;
+    } catch {
+      return { at: new Date(0).toISOString(), reason: 'app_uninstalled' };
+    }
+  }
+
+  /** Forgets that the workspace was uninstalled (its destinations were purged). */
+  async clearUninstalled(teamId: string): Promise<void> {
+    const key = uninstalledKey(teamId);
+    await run(key, () => this.redis.del(key));
+  }
+
+  /**
+   * The app is gone from a workspace (or an organization): its installation and its setup
+   * sessions are deleted and the time is marked, once; its saved destinations stay for a re-install.
+   * Idempotent: `app_uninstalled` and `tokens_revoked` both come, in either order.
+   */
+  async forget(owner: InstallationOwner, reason: UninstallMark['reason']): Promise<boolean> {
+    const id = installationIdOf(owner);
+    if (id === undefined) return false;
+    const key = installationKey(id);
+    const deleted = (await run(key, () => this.redis.del(key))) > 0;
+    const teams = new Set(owner.teamId ? [owner.teamId] : []);
+    if (owner.isEnterpriseInstall && owner.enterpriseId) {
+      for (const team of await this.teamsOf(owner.enterpriseId)) teams.add(team);
+    }
+    const mark: UninstallMark = { at: this.options.now().toISOString(), reason };
+    for (const teamId of teams) {
+      const sessions = await scanKeys(this.redis, teamSessionsPattern(teamId));
+      for (const session of sessions) await run(session, () => this.redis.del(session));
+      const markKey = uninstalledKey(teamId);
+      await run(markKey, () => this.redis.set(markKey, JSON.stringify(mark), 'NX'));
+    }
+    return deleted;
+  }
+
+  /** Bolt's view of the store: requests are authorized from it, installs saved through it. */
+  boltStore(): InstallationStore {
+    return {
+      storeInstallation: (installation) => this.save(installation),
+      fetchInstallation: async (query: InstallationQuery<boolean>) => {
+        const installation = await this.fresh(query);
+        if (!installation) {
+          throw new Error(`No installation for ${installationIdOf(query) ?? 'an unknown team'}`);
+        }
+        if (query.isEnterpriseInstall && query.teamId && query.enterpriseId) {
+          await this.pointToEnterprise(query.teamId, query.enterpriseId);
+        }
+        return withoutRefreshToken(installation);
+      },
+      deleteInstallation: async (query) => {
+        await this.forget(query, 'tokens_revoked');
+      },
+    };
+  }
+
+  private async read(id: string): Promise<Read | undefined> {
+    const key = installationKey(id);
+    const raw = await run(key, () => this.redis.get(key));
+    if (raw === null) return undefined;
+    return { installation: JSON.parse(this.sealer.open(raw)) as AnyInstallation, raw };
+  }
+
+  private expiring(installation: AnyInstallation): boolean {
+    const { bot } = installation;
+    if (!bot?.refreshToken || bot.expiresAt === undefined) return false;
+    return bot.expiresAt - this.nowSeconds() <= this.refreshBeforeSeconds;
+  }
+
+  private expired(installation: AnyInstallation): boolean {
+    const expiresAt = installation.bot?.expiresAt;
+    // A minute's margin: a token about to expire is no use for a call about to be made.
+    return expiresAt !== undefined && expiresAt - this.nowSeconds() <= 60;
+  }
+
+  private nowSeconds(): number {
+    return Math.floor(this.options.now().getTime() / 1000);
+  }
+
+  /**
+   * Refreshes under the installation's lock: Slack accepts a refresh token once, so two replicas
+   * refreshing at once would leave one of them, and then everyone, with a dead token.
+   */
+  private async refreshed(id: string, read: Read): Promise<AnyInstallation | undefined> {
+    const lockKey = tokenRefreshLockKey(id);
+    const lock = await this.options.locks.acquire(lockKey, REFRESH_LOCK_TTL_MS);
+    if (lock === undefined) return this.refreshedElsewhere(id, read);
+    try {
+      // Another replica may have refreshed between our read and the lock.
+      const latest = await this.read(id);
+      if (!latest || !this.expiring(latest.installation)) return latest?.installation;
+      const bot = latest.installation.bot;
+      if (!bot?.refreshToken) return latest.installation;
+      let grant: RefreshedToken;
+      try {
+        grant = await this.options.refresh(bot.refreshToken);
+      } catch (error) {
+        this.options.logger.error(
+          { err: error, installation: id },
+          'Slack refused to refresh the bot token; using the current one while it lasts',
+        );
+        return latest.installation;
+      }
+      const updated: AnyInstallation = {
+        ...latest.installation,
+        bot: {
+          ...bot,
+          token: grant.accessToken,
+          refreshToken: grant.refreshToken,
+          expiresAt: this.nowSeconds() + grant.expiresInSeconds,
+        },
+      };
+      const key = installationKey(id);
+      const sealed = this.sealer.seal(JSON.stringify(updated));
+      const replaced = await run(key, () =>
+        this.redis.eval(REPLACE_IF_UNCHANGED_SCRIPT, 1, key, latest.raw, sealed),
+      );
+      if (replaced !== 1) {
+        // Uninstalled (or installed again) meanwhile: the new token must not bring it back.
+        return (await this.read(id))?.installation;
+      }
+      this.options.logger.info({ installation: id }, 'refreshed the bot token');
+      return updated;
+    } finally {
+      await this.options.locks.release(lockKey, lock).catch(() => undefined);
+    }
+  }
+
+  /** Another replica is refreshing: a token still valid is used meanwhile, an expired one waited for. */
+  private async refreshedElsewhere(id: string, read: Read): Promise<AnyInstallation | undefined> {
+    if (!this.expired(read.installation)) return read.installation;
+    const until = Date.now() + this.waitForRefreshMs;
+    while (Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      const latest = await this.read(id);
+      if (!latest || latest.raw !== read.raw) return latest?.installation;
+    }
+    return read.installation;
+  }
+
+  private async pointToEnterprise(teamId: string, enterpriseId: string): Promise<void> {
+    if (this.pointed.has(teamId)) return;
+    const key = teamEnterpriseKey(teamId);
+    await run(key, () => this.redis.set(key, enterpriseId));
+    this.pointed.add(teamId);
+  }
+
+  private async teamsOf(enterpriseId: string): Promise<string[]> {
+    const pointers = await scanKeys(this.redis, teamEnterpriseKey('*'));
+    const teams: string[] = [];
+    for (const pointer of pointers) {
+      if ((await run(pointer, () => this.redis.get(pointer))) !== enterpriseId) continue;
+      const team = /^s3d:\{([^{}]+)\}:enterprise$/.exec(pointer)?.[1];
+      if (team) teams.push(team);
+    }
+    return teams;
+  }
+}
+
+/**
+ * The installation as Bolt sees it: without the refresh token, so that Bolt, which refreshes
+ * without any lock, never does; this store refreshed it already when it was due.
+ */
+function withoutRefreshToken(installation: AnyInstallation): AnyInstallation {
+  if (!installation.bot?.refreshToken) return installation;
+  const bot = { ...installation.bot };
+  delete bot.refreshToken;
+  delete bot.expiresAt;
+  return { ...installation, bot };
+}

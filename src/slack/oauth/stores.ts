@@ -1,0 +1,76 @@
+import type { StateStore } from '@slack/bolt';
+import { webApi } from '@slack/bolt';
+import type { Logger } from '../../log/logger';
+import { toSlackLogger } from '../../log/logger';
+import type { RedisClient } from '../../store/redis';
+import type { LockStore } from '../../store/types';
+import type { OAuthCredentials } from './install';
+import { Installations, type SecretSealer, type TokenRefresher } from './installations';
+import { RedisStateStore } from './state-store';
+
+/** Installations and OAuth state in Redis, in OAuth mode. */
+export interface OAuthStores {
+  readonly installations: Installations;
+  readonly stateStore: StateStore;
+}
+
+export interface OAuthStoresOptions {
+  readonly redis: RedisClient;
+  readonly keyring: SecretSealer;
+  readonly locks: LockStore;
+  readonly credentials: OAuthCredentials;
+  /** Web API base; Slack's own when unset. */
+  readonly apiUrl?: string;
+  readonly logger: Logger;
+  readonly now?: () => Date;
+  /** Refresh a rotating token this long before it expires; default 2 hours. */
+  readonly refreshBeforeSeconds?: number;
+}
+
+/** `oauth.v2.access` with a refresh grant, at the Web API base. */
+export function slackTokenRefresher(
+  credentials: OAuthCredentials,
+  apiUrl: string | undefined,
+  logger: Logger,
+): TokenRefresher {
+  const slack = new webApi.WebClient(undefined, {
+    ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
+    // A refresh token works once: a retry after a lost answer would only be refused.
+    retryConfig: { retries: 0 },
+    timeout: 5000,
+    logger: toSlackLogger(logger),
+  });
+  return async (refreshToken) => {
+    const answer = await slack.oauth.v2.access({
+      client_id: credentials.clientId,
+      client_secret: credentials.clientSecret,
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+    });
+    if (!answer.access_token || !answer.refresh_token || answer.expires_in === undefined) {
+      throw new Error(
+        'oauth.v2.access answered a refresh without a token, refresh token or expiry',
+      );
+    }
+    return {
+      accessToken: answer.access_token,
+      refreshToken: answer.refresh_token,
+      expiresInSeconds: answer.expires_in,
+    };
+  };
+}
+
+export function createOAuthStores(options: OAuthStoresOptions): OAuthStores {
+  return {
+    installations: new Installations(options.redis, options.keyring, {
+      locks: options.locks,
+      refresh: slackTokenRefresher(options.credentials, options.apiUrl, options.logger),
+      logger: options.logger,
+      now: options.now ?? (() => new Date()),
+      ...(options.refreshBeforeSeconds !== undefined
+        ? { refreshBeforeSeconds: options.refreshBeforeSeconds }
+        : {}),
+    }),
+    stateStore: new RedisStateStore(options.redis, options.credentials.stateSecret),
+  };
+}

@@ -1,0 +1,29 @@
+import { Cluster } from 'ioredis';
+import { run, type RedisClient } from './redis';
+
+const SCAN_BATCH = 1000;
+
+/**
+ * Every key matching `pattern` (without the client's key prefix), from every primary: a Cluster's
+ * keys are spread over its primaries and SCAN sees only the node it is sent to. A key written or
+ * deleted meanwhile may or may not be seen, as SCAN guarantees.
+ */
+export async function scanKeys(redis: RedisClient, pattern: string): Promise<string[]> {
+  // ioredis adds its keyPrefix to commands' keys, but not to SCAN's pattern or replies.
+  const prefix = redis.options.keyPrefix ?? '';
+  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  const found = new Set<string>();
+  await Promise.all(
+    nodes.map(async (node) => {
+      let cursor = '0';
+      do {
+        const [next, keys] = await run(pattern, () =>
+          node.scan(cursor, 'MATCH', `${prefix}${pattern}`, 'COUNT', SCAN_BATCH),
+        );
+        cursor = next;
+        for (const key of keys) found.add(key.slice(prefix.length));
+      } while (cursor !== '0');
+    }),
+  );
+  return [...found];
+}
