@@ -1,0 +1,105 @@
+import { run, type RedisClient } from './redis';
+import { scanKeys } from './scan';
+import { markSealedWith } from './secrets-check';
+import { KeyringError, type Keyring } from './secrets';
+
+/** What holds a secret, and where in the value it is. */
+const SECRET_KEYS = [
+  { pattern: 's3d:{*}:session:*', field: 'challengeKey' },
+  { pattern: 's3d:{*}:destination:*', field: 'challengeKey' },
+  // The installation JSON is sealed whole (src/slack/oauth/installations.ts).
+  { pattern: 's3d:{*}:installation', field: undefined },
+] as const;
+
+/**
+ * KEYS: the value's key. ARGV: the value read, the value re-sealed. Replaces the value only if it
+ * is still the one read, so a save meanwhile is never overwritten with older data; KEEPTTL keeps
+ * a session's expiry.
+ */
+const RESEAL_SCRIPT = `
+if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('set', KEYS[1], ARGV[2], 'KEEPTTL')
+return 1
+`;
+
+// A value changed between read and write is read again; a save seals with the current key, so the
+// second read normally finds it current.
+const ATTEMPTS = 5;
+const PARALLEL = 32;
+
+export interface RotationFailure {
+  readonly key: string;
+  /** Why, naming the key id when the value has one; never the value. */
+  readonly reason: string;
+}
+
+export interface RotationReport {
+  readonly resealed: number;
+  readonly current: number;
+  /** Deleted or expired while the rotation ran. */
+  readonly gone: number;
+  readonly failures: RotationFailure[];
+}
+
+type Outcome = 'resealed' | 'current' | 'gone';
+
+/** `raw` with its secret sealed with the current key, or undefined when it already is. */
+function resealed(raw: string, field: string | undefined, keyring: Keyring): string | undefined {
+  if (field === undefined) {
+    return keyring.needsResealing(raw) ? keyring.seal(keyring.open(raw)) : undefined;
+  }
+  const value: unknown = JSON.parse(raw);
+  const secret = (value as Record<string, unknown> | null)?.[field];
+  if (typeof secret !== 'string') throw new Error(`the value has no ${field}`);
+  if (!keyring.needsResealing(secret)) return undefined;
+  return JSON.stringify({ ...(value as object), [field]: keyring.seal(keyring.open(secret)) });
+}
+
+async function resealOne(
+  redis: RedisClient,
+  key: string,
+  field: string | undefined,
+  keyring: Keyring,
+): Promise<Outcome> {
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const raw = await run(key, () => redis.get(key));
+    if (raw === null) return 'gone';
+    const replacement = resealed(raw, field, keyring);
+    if (replacement === undefined) return 'current';
+    const replaced = await run(key, () => redis.eval(RESEAL_SCRIPT, 1, key, raw, replacement));
+    if (replaced === 1) return 'resealed';
+  }
+  throw new Error(`the value kept changing over ${ATTEMPTS} attempts`);
+}
+
+/**
+ * Re-seals every secret in Redis (challenge names of sessions and destinations, installations)
+ * that is plain or sealed with another key than the keyring's current one, on every primary; then,
+ * if none failed, marks Redis as sealed with the current key (the start-up check's canary).
+ */
+export async function rotateSecrets(redis: RedisClient, keyring: Keyring): Promise<RotationReport> {
+  const counts = { resealed: 0, current: 0, gone: 0 };
+  const failures: RotationFailure[] = [];
+  for (const { pattern, field } of SECRET_KEYS) {
+    const keys = (await scanKeys(redis, pattern)).sort();
+    for (let start = 0; start < keys.length; start += PARALLEL) {
+      await Promise.all(
+        keys.slice(start, start + PARALLEL).map(async (key) => {
+          try {
+            counts[await resealOne(redis, key, field, keyring)] += 1;
+          } catch (error) {
+            failures.push({ key, reason: reasonOf(error) });
+          }
+        }),
+      );
+    }
+  }
+  if (failures.length === 0) await markSealedWith(redis, keyring);
+  return { ...counts, failures };
+}
+
+function reasonOf(error: unknown): string {
+  if (error instanceof KeyringError) return error.message;
+  if (error instanceof SyntaxError) return 'the value is not JSON';
+  return error instanceof Error ? error.message : String(error);
+}
