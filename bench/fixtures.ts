@@ -25,6 +25,26 @@ export function benchSettings(bucket: string): DestinationSettings {
   };
 }
 
+/** A destination as Check and Save leaves it: last seen passing, its region compared. */
+export function benchDestination(
+  teamId: string,
+  bucket: string,
+  challengeKey = newChallengeKey(),
+  at = new Date().toISOString(),
+): DestinationDraft {
+  return {
+    teamId,
+    settings: benchSettings(bucket),
+    challengeKey,
+    channelId: DEFAULT_ACTOR.channelId,
+    connectedBy: DEFAULT_ACTOR.userId,
+    connectedAt: at,
+    verifiedAt: at,
+    regionCheckedAt: at,
+    lastCheck: { at, ok: true, summary: 'All four checks passed.' },
+  };
+}
+
 /**
  * Setup sessions ready for Check and Save: each its own challenge file, uploaded to its bucket as
  * the user would, so every click passes all four checks.
@@ -76,17 +96,7 @@ export async function seedDestinations(
     const challengeKey = newChallengeKey();
     await s3.createBucket(bucket);
     await s3.putObject(bucket, challengeKey);
-    const destination: DestinationDraft = {
-      teamId: `TBENCH${Math.floor(index / DESTINATIONS_PER_TEAM)}`,
-      settings: benchSettings(bucket),
-      challengeKey,
-      channelId: DEFAULT_ACTOR.channelId,
-      connectedBy: DEFAULT_ACTOR.userId,
-      connectedAt: at,
-      verifiedAt: at,
-      regionCheckedAt: at,
-      lastCheck: { at, ok: true, summary: 'All four checks passed.' },
-    };
-    await stores.destinations.save(destination);
+    const teamId = `TBENCH${Math.floor(index / DESTINATIONS_PER_TEAM)}`;
+    await stores.destinations.save(benchDestination(teamId, bucket, challengeKey, at));
   });
 }

@@ -17,7 +17,7 @@ import { RedisSessionIndex } from '../src/store/session-index';
 import { TaskTracker } from '../src/tasks';
 import type { Verifier } from '../src/verify/report';
 import type { BenchEnvironment } from './environment';
-import type { Verdict } from './report';
+import { percentile, type Verdict } from './report';
 import { BOT_TOKEN, PRINCIPAL_ARN } from './target-protocol';
 
 const TEAM = 'TBENCHHOME';
@@ -101,11 +101,6 @@ async function seed(stores: Stores, count: number): Promise<void> {
       outcome: 'Failed: Challenge file',
     });
   }
-}
-
-function percentile(values: readonly number[], share: number): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  return sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))];
 }
 
 /**

@@ -14,6 +14,10 @@ export interface BenchOptions {
   readonly checkSessions: number;
   /** Saved-destination counts to sweep, ascending; empty skips the sweep. */
   readonly sweepSizes: readonly number[];
+  /** Saved-destination counts to walk the loader API's pages over, ascending; empty skips it. */
+  readonly apiSizes: readonly number[];
+  /** Change events to deliver from the outbox to a local webhook; 0 skips it. */
+  readonly events: number;
   /** Write a CPU profile of each target process into this directory. */
   readonly cpuProfDir?: string;
   /** Time a Ceph RGW cluster's start and stop (needs radosgw, ceph-mon and ceph-osd installed). */
@@ -23,9 +27,11 @@ export interface BenchOptions {
 
 const USAGE = `npm run bench -- [--rounds N] [--duration S] [--connections N] [--warmup S]
   [--scenarios a,b,c | --scenarios none] [--check-sessions N] [--sweep 1000,10000 | --sweep none]
-  [--cpu-prof DIR] [--rgw]
+  [--api 10000 | --api none] [--events 5000 | --events none] [--cpu-prof DIR] [--rgw]
+--api: destinations the loader API's pages are walked over (pages of 100, p99 target at 10000);
+--events: change events delivered from the Redis outbox to a local webhook (events/s, latency).
 Each flag also reads BENCH_<NAME> from the environment (BENCH_ROUNDS=5, BENCH_SWEEP=none,
-BENCH_RGW=1, …).`;
+BENCH_API=none, BENCH_EVENTS=1000, BENCH_RGW=1, …).`;
 
 function whole(name: string, raw: string | undefined, fallback: number, min: number): number {
   if (raw === undefined || raw === '') return fallback;
@@ -43,6 +49,14 @@ function list(raw: string): string[] {
     .filter(Boolean);
 }
 
+/** `1000,10000` as whole numbers ≥ 1, ascending; `none` as none. */
+function sizes(name: string, raw: string): number[] {
+  if (raw === 'none') return [];
+  return list(raw)
+    .map((size) => whole(name, size, 0, 1))
+    .sort((x, y) => x - y);
+}
+
 /** Flags override BENCH_* variables, which override the defaults (a run of about four minutes). */
 export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
   const { values } = parseArgs({
@@ -55,6 +69,8 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOption
       scenarios: { type: 'string' },
       'check-sessions': { type: 'string' },
       sweep: { type: 'string' },
+      api: { type: 'string' },
+      events: { type: 'string' },
       'cpu-prof': { type: 'string' },
       rgw: { type: 'boolean' },
       help: { type: 'boolean' },
@@ -73,13 +89,7 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOption
   ) {
     throw new Error(`--scenarios takes a, b and c, comma-separated, or none\n${USAGE}`);
   }
-  const sweep = pick(values.sweep, 'BENCH_SWEEP') ?? '1000,10000';
-  const sweepSizes =
-    sweep === 'none'
-      ? []
-      : list(sweep)
-          .map((size) => whole('sweep', size, 0, 1))
-          .sort((x, y) => x - y);
+  const events = pick(values.events, 'BENCH_EVENTS');
   return {
     rounds: whole('rounds', pick(values.rounds, 'BENCH_ROUNDS'), 3, 1),
     duration: whole('duration', pick(values.duration, 'BENCH_DURATION'), 5, 1),
@@ -92,7 +102,9 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOption
       5000,
       1,
     ),
-    sweepSizes,
+    sweepSizes: sizes('sweep', pick(values.sweep, 'BENCH_SWEEP') ?? '1000,10000'),
+    apiSizes: sizes('api', pick(values.api, 'BENCH_API') ?? '10000'),
+    events: events === 'none' ? 0 : whole('events', events, 5000, 1),
     cpuProfDir: pick(values['cpu-prof'], 'BENCH_CPU_PROF') || undefined,
     // Only "true" and "1" turn it on from the environment.
     rgw: values.rgw ?? ['true', '1'].includes(env.BENCH_RGW ?? ''),

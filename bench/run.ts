@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the app against a bare Bolt baseline under signed Slack load, Redis bytes per
  * session and destination, monitor sweep times and CPU, publishing an App Home of 100 destinations,
- * and (with --rgw) the Ceph RGW start, each
+ * the loader API's pages, the outbox's delivery rate, and (with --rgw) the Ceph RGW start, each
  * printed against its target. A report, not a test: it exits 0 whether targets are met or not,
  * and 1 only when it could not run.
  */
@@ -13,6 +13,13 @@ import { measureFootprint, type RedisFootprint } from './footprint';
 import { readOptions, type BenchOptions } from './options';
 import { header, scenarioSection, sweepLines, verdictLines, verdicts } from './report';
 import { homeLines, homeVerdicts, measureHome, type HomeFigure } from './home';
+import {
+  loaderApiLines,
+  loaderApiVerdicts,
+  measureLoaderApi,
+  type LoaderApiFigure,
+} from './loader-api';
+import { measureOutbox, outboxLines, outboxVerdicts, type OutboxFigure } from './outbox';
 import { measureRgw, rgwLines, type RgwFigure } from './rgw';
 import { runRounds, type RunRecord, type Targets } from './rounds';
 import { measureSweeps, type SweepReport } from './sweep';
@@ -93,6 +100,8 @@ async function main(): Promise<void> {
   let sweep: SweepReport | undefined;
   let rgw: RgwFigure | undefined;
   let home: HomeFigure | undefined;
+  const loaderApi: LoaderApiFigure[] = [];
+  let outbox: OutboxFigure | undefined;
   try {
     header(options, await machine(env)).forEach((line) => out(line));
     out();
@@ -119,6 +128,17 @@ async function main(): Promise<void> {
     home = await measureHome(env, 100, progress);
     homeLines(home).forEach((line) => out(line));
     out();
+    for (const size of options.apiSizes)
+      loaderApi.push(await measureLoaderApi(env, size, progress));
+    if (loaderApi.length > 0) {
+      loaderApiLines(loaderApi).forEach((line) => out(line));
+      out();
+    }
+    if (options.events > 0) {
+      outbox = await measureOutbox(env, options.events, progress);
+      outboxLines(outbox).forEach((line) => out(line));
+      out();
+    }
     if (options.rgw) {
       progress('rgw: starting and stopping a throw-away Ceph cluster');
       try {
@@ -143,6 +163,8 @@ async function main(): Promise<void> {
   verdictLines([
     ...verdicts(records, footprint, sweep, rgw),
     ...(home ? homeVerdicts(home) : []),
+    ...loaderApiVerdicts(loaderApi),
+    ...(outbox ? outboxVerdicts(outbox) : []),
   ]).forEach((line) => out(line));
 }
 

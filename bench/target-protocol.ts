@@ -15,6 +15,8 @@ export interface TargetConfig {
   readonly s3Endpoint: string;
   readonly slackApiUrl: string;
   readonly logLevel: string;
+  /** Serve the loader API with these bearer tokens (the app only). */
+  readonly loaderApiTokens?: readonly string[];
 }
 
 export type TargetRequest =

@@ -66,6 +66,7 @@ async function startRealApp(config: TargetConfig, connection: SlackConnection): 
       adminUserIds: [],
       sessionTtlSeconds: SESSION_TTL_SECONDS,
       verifyLockTtlMs: S3_TIMEOUT_MS * 4 + 10000,
+      loaderApiTokens: config.loaderApiTokens,
     },
     now: () => new Date(),
   };
