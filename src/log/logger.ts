@@ -37,12 +37,20 @@ const toSlackLevel: Record<string, LogLevel> = {
 };
 
 /** Bolt's Logger interface over pino, so Bolt and the Web API client log through our redaction. */
+/** How Bolt warns that it found no installation for a request (App.processEvent). */
+const UNAUTHORIZED_EVENT = 'Authorization of incoming event did not succeed';
+
 export function toSlackLogger(logger: Logger): SlackLogger {
   const child = logger.child({ component: 'bolt' });
   return {
     debug: (...msgs: unknown[]) => child.debug(format(...msgs)),
     info: (...msgs: unknown[]) => child.info(format(...msgs)),
-    warn: (...msgs: unknown[]) => child.warn(format(...msgs)),
+    warn: (...msgs: unknown[]) => {
+      const text = format(...msgs);
+      // Said on every request from a workspace without an installation; the app says it once.
+      if (text.startsWith(UNAUTHORIZED_EVENT)) child.debug(text);
+      else child.warn(text);
+    },
     error: (...msgs: unknown[]) => child.error(format(...msgs)),
     // The level is ours (LOG_LEVEL); Bolt's attempts to change it are ignored on purpose.
     setLevel: () => undefined,

@@ -346,6 +346,12 @@ describe('many workspaces', () => {
     expect(everything).not.toContain(alphaChallenge.challengeKey);
     expect(everything).not.toContain(betaChallenge.challengeKey);
     expect(everything).not.toMatch(CHALLENGE);
+    // Nor does any log line, at trace level.
+    const logged = app.logs.join('\n');
+    for (const token of [...slack.oauth.tokensOf('TALPHA'), ...slack.oauth.tokensOf('TBETA')]) {
+      expect(logged).not.toContain(token);
+    }
+    expect(logged).not.toMatch(CHALLENGE);
   });
 
   it('acknowledges and ignores a workspace without an installation, logging it once', async () => {
@@ -357,7 +363,9 @@ describe('many workspaces', () => {
       expect(response.status).toBe(200);
     }
     expect(slack.calls.filter((call) => call.method !== 'response_url')).toHaveLength(0);
-    const said = app.logs.filter((line) => line.includes('the app is not installed'));
+    const said = app.logs.filter(
+      (line) => /not installed|did not succeed/.test(line) && !line.includes(`"level":20`),
+    );
     expect(said).toHaveLength(1);
     expect(said[0]).toContain('TSTRANGER');
   });

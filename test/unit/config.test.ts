@@ -1,4 +1,4 @@
-import { ConfigError, parseConfig, principalsFrom } from '../../src/config';
+import { ConfigError, oauthSettingsFrom, parseConfig, principalsFrom } from '../../src/config';
 
 const minimal = {
   SLACK_BOT_TOKEN: 'xoxb-1-2-abc',
@@ -304,5 +304,53 @@ describe('parseConfig: keys for secrets at rest', () => {
     const problems = problemsOf({ ...minimal, PORT: 'eighty', STORE_ENCRYPTION_KEY: 'short' });
 
     expect(problems.map((p) => p.split(' ')[0]).sort()).toEqual(['PORT', 'STORE_ENCRYPTION_KEY']);
+  });
+});
+
+describe('parseConfig: one workspace or many (OAuth)', () => {
+  const withoutToken = {
+    SLACK_SIGNING_SECRET: minimal.SLACK_SIGNING_SECRET,
+    POLICY_PRINCIPAL_ARN: minimal.POLICY_PRINCIPAL_ARN,
+  };
+  const oauth = {
+    ...withoutToken,
+    SLACK_CLIENT_ID: '1111.2222',
+    SLACK_CLIENT_SECRET: 'client-secret',
+    SLACK_STATE_SECRET: 'state-secret',
+    STORE_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+    REDIS_URL: 'redis://127.0.0.1:6379',
+  };
+
+  it('selects OAuth mode with the three OAuth variables and no bot token', () => {
+    const config = parseConfig(oauth);
+    expect(oauthSettingsFrom(config)).toEqual({
+      clientId: '1111.2222',
+      clientSecret: 'client-secret',
+      stateSecret: 'state-secret',
+    });
+    expect(config.UNINSTALL_RETENTION_SECONDS).toBe(30 * 86400);
+    expect(oauthSettingsFrom(parseConfig(minimal))).toBeUndefined();
+  });
+
+  it('asks for a bot token or the OAuth variables when neither is set', () => {
+    expect(problemsOf(withoutToken)).toEqual([
+      'SLACK_BOT_TOKEN is required (the bot token, xoxb-…), or set SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_STATE_SECRET to serve many workspaces with OAuth',
+    ]);
+  });
+
+  it('names every OAuth problem at once', () => {
+    const problems = problemsOf({ ...minimal, SLACK_CLIENT_ID: '1111.2222' });
+    expect(problems).toEqual([
+      'SLACK_CLIENT_ID is set but SLACK_CLIENT_SECRET, SLACK_STATE_SECRET are not: OAuth mode needs all three',
+      'SLACK_BOT_TOKEN must be unset in OAuth mode (SLACK_CLIENT_ID …): each workspace’s token comes from its installation',
+      'STORE_ENCRYPTION_KEY is required in OAuth mode: it encrypts the workspaces’ tokens in Redis (openssl rand -base64 32)',
+      'REDIS_URL is required in OAuth mode: installations and OAuth state live in Redis so that every replica can use them',
+    ]);
+  });
+
+  it('refuses a retention that is not a whole number of seconds', () => {
+    expect(problemsOf({ ...oauth, UNINSTALL_RETENTION_SECONDS: '0' })).toEqual([
+      'UNINSTALL_RETENTION_SECONDS must be a whole number from 1 to 31536000',
+    ]);
   });
 });
