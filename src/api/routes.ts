@@ -6,6 +6,7 @@ import { bearerChecker } from './auth';
 import { decodeCursor, encodeCursor, type PagePosition } from './cursor';
 import { buildOpenApiDocument } from './openapi';
 import { destinationsAfter } from './pages';
+import type { DestinationStore } from '../store/types';
 import {
   destinationPageSchema,
   toApiDestination,
@@ -52,8 +53,44 @@ function parseLimit(raw: string | null): number | ApiError {
   return { error: 'bad_request', message: `limit must be a whole number from 1 to ${MAX_LIMIT}` };
 }
 
+/**
+ * How long the list of workspaces found for one page serves the next ones. Finding them is a SCAN
+ * of the whole keyspace, which set the API's p99 (bench/); a workspace saved meanwhile appears
+ * that much later, as it would had it been saved just after the walk. A workspace gone meanwhile
+ * simply has nothing to list.
+ */
+const TEAMS_FRESH_MS = 2000;
+
+/** The store, its `teams()` answered from the last answer while it is fresh. */
+export function withRecentTeams(
+  store: Pick<DestinationStore, 'teams' | 'list' | 'listAfter'>,
+  freshMs: number,
+  clock: () => number = Date.now,
+): Pick<DestinationStore, 'teams' | 'list' | 'listAfter'> {
+  let recent: { teams: Promise<string[]>; at: number } | undefined;
+  return {
+    list: (teamId) => store.list(teamId),
+    ...(store.listAfter
+      ? { listAfter: store.listAfter.bind(store) as NonNullable<DestinationStore['listAfter']> }
+      : {}),
+    teams() {
+      const now = clock();
+      if (!recent || now - recent.at >= freshMs) {
+        const teams = store.teams();
+        recent = { teams, at: now };
+        // A failed read is not kept: the next page asks again.
+        teams.catch(() => {
+          if (recent?.teams === teams) recent = undefined;
+        });
+      }
+      return recent.teams;
+    },
+  };
+}
+
 /** `GET /api/v1/destinations?limit=&cursor=`: one page of every workspace's destinations. */
 function listDestinations(deps: Deps): Handler {
+  const store = withRecentTeams(deps.stores.destinations, TEAMS_FRESH_MS);
   return async (req) => {
     const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
     const limit = parseLimit(query.get('limit'));
@@ -64,7 +101,7 @@ function listDestinations(deps: Deps): Handler {
       after = decodeCursor(rawCursor);
       if (!after) return failure('bad_request', 'cursor is not one this API gave out');
     }
-    const slice = await destinationsAfter(deps.stores.destinations, after, limit);
+    const slice = await destinationsAfter(store, after, limit);
     const last = slice.destinations.at(-1);
     const page: DestinationPage = {
       destinations: slice.destinations.map(toApiDestination),
