@@ -371,6 +371,39 @@ describe('many workspaces', () => {
   });
 });
 
+describe('an org-wide install', () => {
+  it('is kept under the organization and serves each of its workspaces, requests and monitor alike', async () => {
+    const app = await startApp();
+    const org: StandInWorkspace = {
+      teamId: 'TORGHOME',
+      enterpriseId: 'EORG',
+      isEnterpriseInstall: true,
+    };
+    const result = await install(org, app);
+    expect(result.status).toBe(200);
+    expect(await redis.client.get(installationKey('EORG'))).toMatch(/^s3dsec:1:/);
+    expect(await redis.client.exists(installationKey('TORGHOME'))).toBe(0);
+
+    slack.reset();
+    const member: Actor = { teamId: 'TORGONE', userId: 'UORG', channelId: 'CORG' };
+    const params = new URLSearchParams(slashCommandBody('setup', member, slack.responseUrl()));
+    params.set('enterprise_id', 'EORG');
+    params.set('is_enterprise_install', 'true');
+    const body = params.toString();
+    expect((await signedPost(app, body, 'application/x-www-form-urlencoded')).status).toBe(200);
+    const open = await slack.waitForCall('views.open');
+    expect(open.token).toBe(slack.oauth.tokensOf('TORGHOME')[0]);
+
+    // The monitor finds the organization's token from the workspace alone.
+    const installations = app.deps.oauth?.installations;
+    const clients = installedWorkspaceClients(installations ?? { forTeam: async () => undefined }, {
+      slackApiUrl: slack.apiUrl,
+    });
+    expect((await clients.forTeam('TORGONE'))?.token).toBe(open.token);
+    expect(await clients.forTeam('TELSEWHERE')).toBeUndefined();
+  });
+});
+
 describe('uninstalling', () => {
   it('deletes the installation and sessions in either order, keeps destinations, and a re-install finds them', async () => {
     const app = await startApp();
@@ -423,7 +456,7 @@ describe('uninstalling', () => {
     expect(await list(app, alice)).toContain(bucket);
   });
 
-  it('purges an uninstalled workspace’s destinations once the retention is over, and tells the loader', async () => {
+  it('purges an uninstalled workspace’s destinations once the retention is over, and says so in the audit trail', async () => {
     const app = await startApp({ retentionMs: 1 });
     await install(ALPHA, app);
     await install(BETA, app);
