@@ -10,6 +10,7 @@ import { loaderApiRoutes } from './api/routes';
 import type { Deps } from './deps';
 import { toSlackLogger } from './log/logger';
 import { requestIdMiddleware } from './slack/context';
+import { storeUnavailableMiddleware } from './slack/oauth/store-unavailable';
 import { createHttpReceiver } from './slack/http-receiver';
 import { register as registerActions } from './slack/listeners/actions';
 import { register as registerCommands } from './slack/listeners/commands';
@@ -118,6 +119,7 @@ export function createApp(deps: Deps, connection: SlackConnection): App {
     extendedErrorHandler: true,
   });
   app.use(requestIdMiddleware(deps));
+  if (installer) app.use(storeUnavailableMiddleware(deps));
   registerCommands(app, deps);
   registerActions(app, deps);
   registerViews(app, deps);

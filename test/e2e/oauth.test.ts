@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { startMonitor } from '../../src/monitor/monitor';
 import { installedWorkspaceClients } from '../../src/slack/team-clients';
-import { createRedisStores, installationKey, uninstalledKey, type Stores } from '../../src/store';
+import type { Redis } from 'ioredis';
+import { INSTALLATION_UNREADABLE } from '../../src/slack/oauth/store-unavailable';
+import {
+  createRedisClient,
+  createRedisStores,
+  installationKey,
+  uninstalledKey,
+  waitForRedis,
+} from '../../src/store';
 import { Keyring } from '../../src/store/secrets';
 import { S3Verifier } from '../../src/verify/verifier';
 import {
@@ -12,7 +20,7 @@ import {
   waitForPostTo,
   waitUntil,
 } from '../faults/flow';
-import { testRedis, type TestRedis } from '../support/redis';
+import { startRedisProxy, testRedis, type TestRedis } from '../support/redis';
 import { localVerifier, startLocalS3, type LocalS3 } from '../support/s3-local';
 import {
   interactionBody,
@@ -45,19 +53,18 @@ const running: TestApp[] = [];
 let clockOffsetMs = 0;
 const now = () => new Date(Date.now() + clockOffsetMs);
 
-function stores(): Stores {
-  return createRedisStores(redis.client, 3600, { keyring: Keyring.fromKeys(ENCRYPTION_KEY) });
-}
-
-async function startApp(options: { refreshBeforeSeconds?: number; retentionMs?: number } = {}) {
+async function startApp(
+  options: { refreshBeforeSeconds?: number; retentionMs?: number; client?: Redis } = {},
+) {
+  const client = options.client ?? redis.client;
   const t = await startTestApp({
     slack,
-    stores: stores(),
+    stores: createRedisStores(client, 3600, { keyring: Keyring.fromKeys(ENCRYPTION_KEY) }),
     verifier: new S3Verifier(verifier.clients, { timeoutMs: 5000 }),
     settings:
       options.retentionMs !== undefined ? { uninstallRetentionMs: options.retentionMs } : {},
     oauth: {
-      redis: redis.client,
+      redis: client,
       encryptionKey: ENCRYPTION_KEY,
       now,
       ...(options.refreshBeforeSeconds !== undefined
@@ -570,5 +577,40 @@ describe('token rotation', () => {
     const client = await clients.forTeam('TALPHA');
     expect(slack.oauth.refreshes).toBe(1);
     expect(client?.token).toBe(slack.oauth.tokensOf('TALPHA')[1]);
+  });
+});
+
+describe('while Redis is down', () => {
+  it('tells the person instead of ignoring them, and serves again once Redis is back', async () => {
+    const proxy = await startRedisProxy();
+    const client = createRedisClient(proxy.url, { keyPrefix: redis.prefix, commandTimeoutMs: 300 });
+    try {
+      await waitForRedis(client, 5000);
+      const app = await startApp({ client });
+      await install(ALPHA, app);
+      await proxy.stop();
+
+      const page = await fetch(`${app.base}/slack/install`);
+      expect(page.status).toBe(503);
+      expect(await page.text()).toContain('cannot reach its storage');
+
+      slack.reset();
+      const command = slashCommandBody('list', alice, slack.responseUrl());
+      const answered = await signedPost(app, command, 'application/x-www-form-urlencoded');
+      expect(answered.status).toBe(200);
+      expect(await answered.json()).toEqual({
+        response_type: 'ephemeral',
+        text: INSTALLATION_UNREADABLE,
+      });
+      expect(app.logs.join('\n')).not.toContain('the app is not installed');
+
+      await proxy.start();
+      await waitForRedis(client, 5000);
+      expect(await list(app, alice)).toContain('No S3 destinations');
+    } finally {
+      while (running.length > 0) await running.pop()?.stop();
+      client.disconnect();
+      await proxy.close();
+    }
   });
 });

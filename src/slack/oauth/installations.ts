@@ -1,4 +1,5 @@
 import type { Installation, InstallationQuery, InstallationStore } from '@slack/bolt';
+import { StoreUnavailableError } from '../../errors';
 import type { Logger } from '../../log/logger';
 import {
   installationKey,
@@ -182,7 +183,15 @@ export class Installations {
     return {
       storeInstallation: (installation) => this.save(installation),
       fetchInstallation: async (query: InstallationQuery<boolean>) => {
-        const installation = await this.fresh(query);
+        let installation: AnyInstallation | undefined;
+        try {
+          installation = await this.fresh(query);
+        } catch (error) {
+          if (!(error instanceof StoreUnavailableError)) throw error;
+          // Redis is away: the request goes on without a token, and the app tells the person
+          // (storeUnavailableMiddleware) instead of Bolt ignoring them as not installed.
+          return unreadableInstallation(query);
+        }
         if (!installation) {
           throw new Error(`No installation for ${installationIdOf(query) ?? 'an unknown team'}`);
         }
@@ -298,6 +307,17 @@ export class Installations {
     }
     return teams;
   }
+}
+
+/** Stands for an installation that could not be read: whom it serves, and no token. */
+function unreadableInstallation(query: InstallationQuery<boolean>): AnyInstallation {
+  return {
+    team: query.teamId ? { id: query.teamId } : undefined,
+    enterprise: query.enterpriseId ? { id: query.enterpriseId } : undefined,
+    isEnterpriseInstall: query.isEnterpriseInstall,
+    user: { id: '', token: undefined, scopes: undefined },
+    authVersion: 'v2',
+  } as AnyInstallation;
 }
 
 /**
