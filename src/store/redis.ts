@@ -352,6 +352,30 @@ function keyPrefixOf(redis: RedisClient): string {
 }
 
 /**
+ * Every key matching `pattern` (without the client's key prefix), from every primary: a Cluster's
+ * keys are spread over its primaries and SCAN sees only the node it is sent to. A key written or
+ * deleted meanwhile may or may not be seen, as SCAN guarantees.
+ */
+export async function scanKeys(redis: RedisClient, pattern: string): Promise<string[]> {
+  const prefix = keyPrefixOf(redis);
+  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  const found = new Set<string>();
+  await Promise.all(
+    nodes.map(async (node) => {
+      let cursor = '0';
+      do {
+        const [next, keys] = await run(pattern, () =>
+          node.scan(cursor, 'MATCH', `${prefix}${pattern}`, 'COUNT', SCAN_BATCH),
+        );
+        cursor = next;
+        for (const key of keys) found.add(key.slice(prefix.length));
+      } while (cursor !== '0');
+    }),
+  );
+  return [...found];
+}
+
+/**
  * Saved destinations: one JSON value per bucket, the team's set of buckets and its version counter,
  * all in the team's Cluster slot, so every save, record and remove is one Lua script. The team's
  * set is also its entry in the registry of teams: `teams()` finds the sets with SCAN on every
@@ -491,25 +515,9 @@ export class RedisDestinationStore implements DestinationStore {
   }
 
   async teams(): Promise<string[]> {
-    const prefix = keyPrefixOf(this.redis);
-    const nodes = this.redis instanceof Cluster ? this.redis.nodes('master') : [this.redis];
-    const teams = new Set<string>();
-    await Promise.all(
-      nodes.map(async (node) => {
-        let cursor = '0';
-        do {
-          const [next, keys] = await run(DESTINATIONS_KEY_PATTERN, () =>
-            node.scan(cursor, 'MATCH', `${prefix}${DESTINATIONS_KEY_PATTERN}`, 'COUNT', SCAN_BATCH),
-          );
-          cursor = next;
-          for (const key of keys) {
-            const team = teamOfDestinationsKey(key.slice(prefix.length));
-            if (team !== undefined) teams.add(team);
-          }
-        } while (cursor !== '0');
-      }),
-    );
-    return [...teams].sort();
+    const keys = await scanKeys(this.redis, DESTINATIONS_KEY_PATTERN);
+    const teams = keys.flatMap((key) => teamOfDestinationsKey(key) ?? []);
+    return [...new Set(teams)].sort();
   }
 
   private parseOrReport(key: string, raw: string): SavedDestination | undefined {

@@ -1,5 +1,4 @@
-import { run, type RedisClient } from './redis';
-import { scanKeys } from './scan';
+import { run, scanKeys, type RedisClient } from './redis';
 import { markSealedWith } from './secrets-check';
 import { KeyringError, type Keyring } from './secrets';
 

@@ -8,8 +8,7 @@ import {
   tokenRefreshLockKey,
   uninstalledKey,
 } from '../../store/keys';
-import { run, type RedisClient } from '../../store/redis';
-import { scanKeys } from '../../store/scan';
+import { run, scanKeys, type RedisClient } from '../../store/redis';
 import type { LockStore } from '../../store/types';
 
 /** A workspace's (or an organization's) installation, every field Slack returned kept. */
