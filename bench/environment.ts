@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { createRedisClient, createRedisStores, waitForRedis, type Stores } from '../src/store';
+import { Keyring } from '../src/store/secrets';
 import { startLocalS3, type LocalS3 } from '../test/support/s3-local';
 import { startSlackStandIn, type SlackStandIn } from '../test/support/slack-stand-in';
 import { deleteKeys } from './redis-figures';
+import { BENCH_ENCRYPTION_KEY } from './target-protocol';
 
 /** The real parts the targets talk to, shared by every run, and what the benchmark left behind. */
 export interface BenchEnvironment {
@@ -16,6 +18,8 @@ export interface BenchEnvironment {
   readonly admin: Redis;
   /** The app's own stores on the run's prefix, for seeding. */
   readonly stores: Stores;
+  /** The same, sealing challenge names with the OAuth target's key, as OAuth mode stores them. */
+  readonly sealedStores: Stores;
   readonly s3: LocalS3;
   readonly slack: SlackStandIn;
   /** Stops every server and client and deletes this run's keys; returns how many keys. Once. */
@@ -59,6 +63,9 @@ export async function startEnvironment(redisUrl: string): Promise<BenchEnvironme
       bucketTag: `bench-${tag}`,
       admin,
       stores: createRedisStores(prefixed, 86400),
+      sealedStores: createRedisStores(prefixed, 86400, {
+        keyring: Keyring.fromKeys(BENCH_ENCRYPTION_KEY),
+      }),
       s3,
       slack,
       close() {

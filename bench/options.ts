@@ -10,6 +10,11 @@ export interface BenchOptions {
   readonly warmup: number;
   /** Empty skips the load (and its targets): the sweep or RGW alone. */
   readonly scenarios: readonly ScenarioId[];
+  /**
+   * Which app the scenarios run against: one workspace (a bot token), OAuth mode (the workspace's
+   * installation read from Redis on every request), or both, reported side by side.
+   */
+  readonly mode: BenchMode;
   /** Setup sessions seeded for each timed Check and Save run; a run ends early when they run out. */
   readonly checkSessions: number;
   /** Saved-destination counts to sweep, ascending; empty skips the sweep. */
@@ -25,9 +30,13 @@ export interface BenchOptions {
   readonly redisUrl: string;
 }
 
+export type BenchMode = 'single' | 'oauth' | 'both';
+
 const USAGE = `npm run bench -- [--rounds N] [--duration S] [--connections N] [--warmup S]
-  [--scenarios a,b,c | --scenarios none] [--check-sessions N] [--sweep 1000,10000 | --sweep none]
+  [--scenarios a,b,c | --scenarios none] [--mode single|oauth|both] [--check-sessions N] [--sweep 1000,10000 | --sweep none]
   [--api 10000 | --api none] [--events 5000 | --events none] [--cpu-prof DIR] [--rgw]
+--mode: the app for one workspace (bot token), in OAuth mode (installation in Redis, read and
+opened on every request), or both (default), OAuth figures beside the others (target: within 10%);
 --api: destinations the loader API's pages are walked over (pages of 100, p99 target at 10000);
 --events: change events delivered from the Redis outbox to a local webhook (events/s, latency).
 Each flag also reads BENCH_<NAME> from the environment (BENCH_ROUNDS=5, BENCH_SWEEP=none,
@@ -67,6 +76,7 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOption
       connections: { type: 'string' },
       warmup: { type: 'string' },
       scenarios: { type: 'string' },
+      mode: { type: 'string' },
       'check-sessions': { type: 'string' },
       sweep: { type: 'string' },
       api: { type: 'string' },
@@ -89,6 +99,10 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOption
   ) {
     throw new Error(`--scenarios takes a, b and c, comma-separated, or none\n${USAGE}`);
   }
+  const mode = pick(values.mode, 'BENCH_MODE') ?? 'both';
+  if (!['single', 'oauth', 'both'].includes(mode)) {
+    throw new Error(`--mode takes single, oauth or both, not "${mode}"\n${USAGE}`);
+  }
   const events = pick(values.events, 'BENCH_EVENTS');
   return {
     rounds: whole('rounds', pick(values.rounds, 'BENCH_ROUNDS'), 3, 1),
@@ -96,6 +110,7 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOption
     connections: whole('connections', pick(values.connections, 'BENCH_CONNECTIONS'), 50, 1),
     warmup: whole('warmup', pick(values.warmup, 'BENCH_WARMUP'), 1, 0),
     scenarios: scenarios as ScenarioId[],
+    mode: mode as BenchMode,
     checkSessions: whole(
       'check-sessions',
       pick(values['check-sessions'], 'BENCH_CHECK_SESSIONS'),

@@ -6,7 +6,7 @@ import type { RgwFigure } from './rgw';
 import type { SweepReport } from './sweep';
 import type { TargetKind } from './target-protocol';
 
-const TARGET_KINDS: readonly TargetKind[] = ['app', 'baseline', 'bolt-setup-modal'];
+const TARGET_KINDS: readonly TargetKind[] = ['app', 'app-oauth', 'baseline', 'bolt-setup-modal'];
 
 /** The targets this benchmark reports against. */
 export const TARGETS = {
@@ -17,6 +17,8 @@ export const TARGETS = {
   sweepSize: 10_000,
   sweepSeconds: 60,
   monitorCpuMsPerDestination: 1,
+  /** OAuth mode's CPU per request above the app for one workspace, as a share. */
+  oauthOverhead: 0.1,
 } as const;
 
 export interface Verdict {
@@ -46,6 +48,8 @@ export interface Summary {
   readonly requestsPerSecond: number;
   readonly p50: number;
   readonly p99: number;
+  /** Target CPU per answered request, work after the ack included, in milliseconds. */
+  readonly cpuMsPerRequest: number;
 }
 
 /** The median of each figure over the timed rounds. */
@@ -60,6 +64,7 @@ export function summarize(
     requestsPerSecond: median(runs.map((r) => r.load.requestsPerSecond)),
     p50: median(runs.map((r) => r.load.p50)),
     p99: median(runs.map((r) => r.load.p99)),
+    cpuMsPerRequest: median(runs.map(cpuPerRequest)),
   };
 }
 
@@ -86,14 +91,30 @@ function ratioLine(label: string, ours: Summary, reference: Summary): string {
   );
 }
 
-function checksLine(runs: readonly RunRecord[]): string {
-  const checks = runs.filter((r) => r.target === 'app');
+/** `+4.1%`: how far `ours` is above (or below) `reference`. */
+function relative(ours: number, reference: number): string {
+  const change = ((ours - reference) / reference) * 100;
+  return `${change >= 0 ? '+' : '−'}${Math.abs(change).toFixed(1)}%`;
+}
+
+function oauthLine(oauth: Summary, single: Summary): string {
+  return (
+    `  OAuth mode / one workspace: throughput ${relative(oauth.requestsPerSecond, single.requestsPerSecond)}, ` +
+    `p50 ${relative(oauth.p50, single.p50)}, p99 ${relative(oauth.p99, single.p99)}, ` +
+    `CPU ms/req ${relative(oauth.cpuMsPerRequest, single.cpuMsPerRequest)} ` +
+    `(${oauth.cpuMsPerRequest.toFixed(2)} vs ${single.cpuMsPerRequest.toFixed(2)})`
+  );
+}
+
+function checksLine(runs: readonly RunRecord[], kind: TargetKind): string | undefined {
+  const checks = runs.filter((r) => r.target === kind);
+  if (checks.length === 0) return undefined;
   const posted = checks.reduce((sum, r) => sum + (r.followUps['chat.postMessage'] ?? 0), 0);
   const saved = checks.reduce((sum, r) => sum + (r.checksSaved ?? 0), 0);
   const clicks = checks.reduce((sum, r) => sum + r.load.completed, 0);
   const seconds = checks.reduce((sum, r) => sum + r.load.durationSeconds + r.drainMs / 1000, 0);
   return (
-    `  checks end to end (app): ${clicks} clicks acked, ${posted} results posted in the channel, ` +
+    `  checks end to end (${kind}): ${clicks} clicks acked, ${posted} results posted in the channel, ` +
     `${saved} passed and saved, ${posted - saved} failed; ` +
     `${(posted / seconds).toFixed(0)} checks/s from the first click to the last result`
   );
@@ -135,15 +156,23 @@ export function scenarioSection(records: readonly RunRecord[], scenario: Scenari
     if (!summary) continue;
     lines.push(
       `  median ${kind.padEnd(TARGET_WIDTH - 1)} ${pad(summary.requestsPerSecond.toFixed(0), 8)} ` +
-        `${pad(summary.p50.toFixed(1), 8)} ${pad(summary.p99.toFixed(1), 8)}`,
+        `${pad(summary.p50.toFixed(1), 8)} ${pad(summary.p99.toFixed(1), 8)} ${pad('', 7)} ` +
+        `${pad(summary.cpuMsPerRequest.toFixed(2), 11)}`,
     );
   }
-  const [app, baseline, boltSetupModal] = summaries.map(([, summary]) => summary);
+  const [app, appOAuth, baseline, boltSetupModal] = summaries.map(([, summary]) => summary);
   if (app && baseline) lines.push(ratioLine('app / baseline', app, baseline));
+  if (appOAuth && baseline) lines.push(ratioLine('app-oauth / baseline', appOAuth, baseline));
   if (app && boltSetupModal) {
     lines.push(ratioLine('app / Bolt opening the same setup modal', app, boltSetupModal));
   }
-  if (scenario === 'c') lines.push(checksLine(runs));
+  if (appOAuth && app) lines.push(oauthLine(appOAuth, app));
+  if (scenario === 'c') {
+    for (const kind of ['app', 'app-oauth'] as const) {
+      const line = checksLine(runs, kind);
+      if (line) lines.push(line);
+    }
+  }
   return lines;
 }
 
@@ -235,6 +264,34 @@ export function verdicts(
   return list;
 }
 
+/**
+ * Per scenario run against both apps: OAuth mode's CPU per request (the installation read, opened
+ * and parsed on every request, challenge names sealed) against the app for one workspace.
+ */
+export function oauthVerdicts(
+  records: readonly RunRecord[],
+  scenarios: readonly ScenarioId[],
+): Verdict[] {
+  const list: Verdict[] = [];
+  for (const scenario of scenarios) {
+    const single = summarize(records, scenario, 'app');
+    const oauth = summarize(records, scenario, 'app-oauth');
+    if (!single || !oauth) continue;
+    const overhead = oauth.cpuMsPerRequest / single.cpuMsPerRequest - 1;
+    list.push({
+      figure: `(${scenario}) OAuth mode vs one workspace, CPU/req`,
+      measured:
+        `${relative(oauth.cpuMsPerRequest, single.cpuMsPerRequest)} ` +
+        `(${oauth.cpuMsPerRequest.toFixed(2)} vs ${single.cpuMsPerRequest.toFixed(2)} ms); ` +
+        `req/s ${relative(oauth.requestsPerSecond, single.requestsPerSecond)}, ` +
+        `p99 ${relative(oauth.p99, single.p99)}`,
+      target: `≤ +${TARGETS.oauthOverhead * 100}%`,
+      met: overhead <= TARGETS.oauthOverhead,
+    });
+  }
+  return list;
+}
+
 export function verdictLines(list: readonly Verdict[]): string[] {
   const width = Math.max(...list.map((v) => v.figure.length));
   const measuredWidth = Math.max(...list.map((v) => v.measured.length));
@@ -290,7 +347,9 @@ export function header(options: BenchOptions, machine: string[]): string[] {
   return [
     ...lines,
     `  load: ${options.connections} connections, ${options.rounds} rounds × ${options.duration} s per target and scenario` +
-      ` (warm-up ${options.warmup} s); each round runs the app, then the baseline; figures are medians over rounds`,
+      ` (warm-up ${options.warmup} s); each round runs the apps (taking turns to go first), then the baseline; figures are medians over rounds`,
+    `  mode: ${options.mode} (--mode); app-oauth = the same app in OAuth mode: Bolt authorizes each request`,
+    '  from the workspace’s installation in Redis (GET, AES-GCM open, JSON.parse), challenge names sealed',
     '  targets: app = createApp with Redis, local S3 and the Slack stand-in; baseline = bare Bolt, one-block',
     '  modal, acks only; bolt-setup-modal = bare Bolt opening the app’s real setup modal (setup command only)',
     '  columns: CPU ms/req = target CPU per answered request, work after the ack included; CPU target/load =',

@@ -49,15 +49,33 @@ export interface RunRecord {
 }
 
 export interface Targets {
-  readonly app: TargetProcess;
+  /** The app for one workspace; absent with --mode oauth. */
+  readonly app?: TargetProcess;
+  /** The app in OAuth mode; absent with --mode single. */
+  readonly appOAuth?: TargetProcess;
   readonly baseline: TargetProcess;
   /** Only for the setup command: bare Bolt opening the app's real modal. */
   readonly boltSetupModal: TargetProcess;
 }
 
-/** App first, then the baseline; the command also against Bolt opening the real modal. */
-function targetsFor(scenario: Scenario, targets: Targets): TargetProcess[] {
-  const order = [targets.app, targets.baseline];
+/** Every target that runs: the apps first. */
+export function allTargets(targets: Targets): TargetProcess[] {
+  return [targets.app, targets.appOAuth, targets.baseline, targets.boltSetupModal].filter(
+    (target): target is TargetProcess => target !== undefined,
+  );
+}
+
+/**
+ * The apps (one workspace and OAuth mode back to back, so that drift hits both alike, the one
+ * first in odd rounds and the other in even ones, so that neither always runs first), then the
+ * baseline; the command also against Bolt opening the real modal.
+ */
+function targetsFor(scenario: Scenario, targets: Targets, round: number): TargetProcess[] {
+  const apps = [targets.app, targets.appOAuth].filter(
+    (target): target is TargetProcess => target !== undefined,
+  );
+  if (round % 2 === 0) apps.reverse();
+  const order = [...apps, targets.baseline];
   return scenario.id === 'a' ? [...order, targets.boltSetupModal] : order;
 }
 
@@ -80,9 +98,13 @@ async function bodiesFor(
     case 'b':
       return { next: setupSubmissionBodies(env.slack) };
     case 'c': {
-      if (target !== 'app') return { next: unseededCheckAndSaveBodies(env.slack) };
-      const bucketPrefix = `${env.bucketTag}-${label}`;
-      const sessions = await seedCheckSessions(env.stores, env.s3, count, bucketPrefix);
+      if (target !== 'app' && target !== 'app-oauth') {
+        return { next: unseededCheckAndSaveBodies(env.slack) };
+      }
+      const bucketPrefix = `${env.bucketTag}-${label}${target === 'app-oauth' ? 'o' : ''}`;
+      // OAuth mode seals challenge names at rest: its sessions are seeded as it writes them.
+      const stores = target === 'app-oauth' ? env.sealedStores : env.stores;
+      const sessions = await seedCheckSessions(stores, env.s3, count, bucketPrefix);
       return { next: checkAndSaveBodies(env.slack, sessions), sessions };
     }
   }
@@ -160,14 +182,14 @@ export async function runRounds(
   if (options.warmup > 0) {
     progress(`warm-up: ${options.warmup} s per target and scenario`);
     for (const scenario of scenarios) {
-      for (const target of targetsFor(scenario, targets)) {
+      for (const target of targetsFor(scenario, targets, 0)) {
         await timedRun(scenario, 0, target, env, options, options.warmup);
       }
     }
   }
   for (let round = 1; round <= options.rounds; round += 1) {
     for (const scenario of scenarios) {
-      for (const target of targetsFor(scenario, targets)) {
+      for (const target of targetsFor(scenario, targets, round)) {
         const record = await timedRun(scenario, round, target, env, options, options.duration);
         progress(
           `round ${round} (${scenario.id}) ${target.kind.padEnd(16)} ` +

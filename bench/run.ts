@@ -1,9 +1,9 @@
 /**
- * `npm run bench`: the app against a bare Bolt baseline under signed Slack load, Redis bytes per
- * session and destination, monitor sweep times and CPU, publishing an App Home of 100 destinations,
- * the loader API's pages, the outbox's delivery rate, and (with --rgw) the Ceph RGW start, each
- * printed against its target. A report, not a test: it exits 0 whether targets are met or not,
- * and 1 only when it could not run.
+ * `npm run bench`: the app (for one workspace and in OAuth mode) against a bare Bolt baseline under
+ * signed Slack load, Redis bytes per session and destination, monitor sweep times and CPU,
+ * publishing an App Home of 100 destinations, the loader API's pages, the outbox's delivery rate,
+ * and (with --rgw) the Ceph RGW start, each printed against its target. A report, not a test: it
+ * exits 0 whether targets are met or not, and 1 only when it could not run.
  */
 import { mkdirSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -11,7 +11,14 @@ import { resolve } from 'node:path';
 import { startEnvironment, type BenchEnvironment } from './environment';
 import { measureFootprint, type RedisFootprint } from './footprint';
 import { readOptions, type BenchOptions } from './options';
-import { header, scenarioSection, sweepLines, verdictLines, verdicts } from './report';
+import {
+  header,
+  oauthVerdicts,
+  scenarioSection,
+  sweepLines,
+  verdictLines,
+  verdicts,
+} from './report';
 import { homeLines, homeVerdicts, measureHome, type HomeFigure } from './home';
 import {
   loaderApiLines,
@@ -21,7 +28,7 @@ import {
 } from './loader-api';
 import { measureOutbox, outboxLines, outboxVerdicts, type OutboxFigure } from './outbox';
 import { measureRgw, rgwLines, type RgwFigure } from './rgw';
-import { runRounds, type RunRecord, type Targets } from './rounds';
+import { allTargets, runRounds, type RunRecord, type Targets } from './rounds';
 import { measureSweeps, type SweepReport } from './sweep';
 import type { TargetConfig, TargetKind } from './target-protocol';
 import { startTarget, type TargetProcess } from './target-process';
@@ -60,17 +67,30 @@ async function startTargets(env: BenchEnvironment, options: BenchOptions): Promi
     slackApiUrl: env.slack.apiUrl,
     logLevel: 'info',
   });
-  const started: TargetProcess[] = [];
+  const kinds: TargetKind[] = [
+    ...(options.mode === 'oauth' ? [] : (['app'] as const)),
+    ...(options.mode === 'single' ? [] : (['app-oauth'] as const)),
+    'baseline',
+    'bolt-setup-modal',
+  ];
+  const started = new Map<TargetKind, TargetProcess>();
   try {
-    for (const kind of ['app', 'baseline', 'bolt-setup-modal'] as const) {
-      started.push(await startTarget(config(kind), { execArgv }));
-    }
+    for (const kind of kinds) started.set(kind, await startTarget(config(kind), { execArgv }));
   } catch (error) {
-    for (const target of started) await target.stop();
+    for (const target of started.values()) await target.stop();
     throw error;
   }
-  const [app, baseline, boltSetupModal] = started;
-  return { app, baseline, boltSetupModal };
+  const required = (kind: TargetKind) => {
+    const target = started.get(kind);
+    if (!target) throw new Error(`the ${kind} target did not start`);
+    return target;
+  };
+  return {
+    app: started.get('app'),
+    appOAuth: started.get('app-oauth'),
+    baseline: required('baseline'),
+    boltSetupModal: required('bolt-setup-modal'),
+  };
 }
 
 async function main(): Promise<void> {
@@ -86,7 +106,7 @@ async function main(): Promise<void> {
   const interrupted = () => {
     interruptedBySignal = true;
     progress('interrupted: cleaning up');
-    const running = targets ? [targets.app, targets.baseline, targets.boltSetupModal] : [];
+    const running = targets ? allTargets(targets) : [];
     void Promise.all([
       ...running.map((target) => target.kill()),
       stopRgw?.().catch(() => undefined),
@@ -110,8 +130,7 @@ async function main(): Promise<void> {
       try {
         records = await runRounds(targets, env, options, progress);
       } finally {
-        const { app, baseline, boltSetupModal } = targets;
-        for (const target of [app, baseline, boltSetupModal]) await target.stop();
+        for (const target of allTargets(targets)) await target.stop();
       }
     }
     if (options.cpuProfDir) out(`CPU profiles of the targets: ${resolve(options.cpuProfDir)}`);
@@ -162,6 +181,7 @@ async function main(): Promise<void> {
   out('Targets');
   verdictLines([
     ...verdicts(records, footprint, sweep, rgw),
+    ...oauthVerdicts(records, options.scenarios),
     ...(home ? homeVerdicts(home) : []),
     ...loaderApiVerdicts(loaderApi),
     ...(outbox ? outboxVerdicts(outbox) : []),

@@ -10,17 +10,26 @@ import type { App } from '@slack/bolt';
 import { createApp, type SlackConnection } from '../src/app';
 import type { Deps } from '../src/deps';
 import { createLogger } from '../src/log/logger';
+import type { OAuthCredentials } from '../src/slack/oauth/install';
+import type { AnyInstallation } from '../src/slack/oauth/installations';
+import { createOAuthStores } from '../src/slack/oauth/stores';
 import { createRedisClient, createRedisStores, waitForRedis } from '../src/store';
+import { Keyring } from '../src/store/secrets';
 import { RedisSessionIndex } from '../src/store/session-index';
 import { TaskTracker } from '../src/tasks';
 import { createS3ClientFactory } from '../src/verify/s3-clients';
 import { S3Verifier } from '../src/verify/verifier';
 import { LOCAL_S3_CREDENTIALS } from '../test/support/s3-local';
+import { DEFAULT_ACTOR } from '../test/support/slack-payloads';
+import { STAND_IN_CLIENT_ID, STAND_IN_CLIENT_SECRET } from '../test/support/slack-stand-in';
 import { createBaselineApp } from './baseline-app';
 import {
+  BENCH_ENCRYPTION_KEY,
   BOT_ID,
   BOT_TOKEN,
   BOT_USER_ID,
+  OAUTH_BOT_TOKEN,
+  OAUTH_STATE_SECRET,
   PRINCIPAL_ARN,
   SIGNING_SECRET,
   type TargetConfig,
@@ -37,11 +46,50 @@ interface Target {
   close(): Promise<void>;
 }
 
-/** The real app, wired as deps.ts wires it, but on the benchmark's key prefix and local S3. */
-async function startRealApp(config: TargetConfig, connection: SlackConnection): Promise<Target> {
+const OAUTH_CREDENTIALS: OAuthCredentials = {
+  clientId: STAND_IN_CLIENT_ID,
+  clientSecret: STAND_IN_CLIENT_SECRET,
+  stateSecret: OAUTH_STATE_SECRET,
+};
+
+/** The load's workspace as the install flow leaves it in Redis (the stand-in's oauth.v2.access). */
+function benchInstallation(): AnyInstallation {
+  return {
+    team: { id: DEFAULT_ACTOR.teamId, name: 'Bench workspace' },
+    enterprise: undefined,
+    isEnterpriseInstall: false,
+    appId: 'A0S3DEST',
+    authVersion: 'v2',
+    tokenType: 'bot',
+    bot: {
+      token: OAUTH_BOT_TOKEN,
+      userId: BOT_USER_ID,
+      id: BOT_ID,
+      scopes: ['commands', 'chat:write', 'chat:write.public'],
+    },
+    user: { id: 'UINSTALLER', token: undefined, scopes: undefined },
+  };
+}
+
+/**
+ * The real app, wired as deps.ts wires it, but on the benchmark's key prefix and local S3. With
+ * `oauth`, as deps.ts wires OAuth mode: a keyring (STORE_ENCRYPTION_KEY) sealing challenge names
+ * and installations, installations and OAuth state in Redis, and the load's workspace installed.
+ */
+async function startRealApp(
+  config: TargetConfig,
+  connection: SlackConnection,
+  oauth: boolean,
+): Promise<Target> {
   const logger = createLogger({
     level: config.logLevel as LevelWithSilent,
-    secrets: [BOT_TOKEN, SIGNING_SECRET],
+    secrets: [
+      BOT_TOKEN,
+      OAUTH_BOT_TOKEN,
+      SIGNING_SECRET,
+      STAND_IN_CLIENT_SECRET,
+      OAUTH_STATE_SECRET,
+    ],
   });
   const redis = createRedisClient(config.redisUrl, {
     keyPrefix: config.keyPrefix,
@@ -54,9 +102,22 @@ async function startRealApp(config: TargetConfig, connection: SlackConnection): 
     timeoutMs: S3_TIMEOUT_MS,
     credentials: LOCAL_S3_CREDENTIALS,
   });
+  const keyring = oauth ? Keyring.fromKeys(BENCH_ENCRYPTION_KEY) : undefined;
+  const stores = createRedisStores(redis, SESSION_TTL_SECONDS, keyring ? { keyring } : {});
+  const oauthStores = keyring
+    ? createOAuthStores({
+        redis,
+        keyring,
+        locks: stores.locks,
+        credentials: OAUTH_CREDENTIALS,
+        apiUrl: config.slackApiUrl,
+        logger,
+      })
+    : undefined;
+  await oauthStores?.installations.save(benchInstallation());
   const deps: Deps = {
     logger,
-    stores: createRedisStores(redis, SESSION_TTL_SECONDS),
+    stores,
     sessionIndex: new RedisSessionIndex(redis, SESSION_TTL_SECONDS),
     verifier: new S3Verifier(s3, { timeoutMs: S3_TIMEOUT_MS }),
     tasks: new TaskTracker(),
@@ -69,9 +130,19 @@ async function startRealApp(config: TargetConfig, connection: SlackConnection): 
       loaderApiTokens: config.loaderApiTokens,
     },
     now: () => new Date(),
+    ...(oauthStores ? { oauth: oauthStores } : {}),
   };
   return {
-    app: createApp(deps, connection),
+    app: createApp(
+      deps,
+      oauth
+        ? {
+            oauth: OAUTH_CREDENTIALS,
+            signingSecret: connection.signingSecret,
+            apiUrl: connection.apiUrl,
+          }
+        : connection,
+    ),
     tasks: deps.tasks,
     async close() {
       await deps.tasks.drain(10000);
@@ -110,8 +181,8 @@ async function main(): Promise<void> {
     botUserId: BOT_USER_ID,
   };
   const target =
-    config.kind === 'app'
-      ? await startRealApp(config, connection)
+    config.kind === 'app' || config.kind === 'app-oauth'
+      ? await startRealApp(config, connection, config.kind === 'app-oauth')
       : {
           app: createBaselineApp(connection, { setupModal: config.kind === 'bolt-setup-modal' }),
           close: async () => undefined,
