@@ -1,6 +1,6 @@
-import { createServer } from 'node:net';
 import type { Redis } from 'ioredis';
 import { createRedisClient, createRedisStores, waitForRedis, type Stores } from '../../src/store';
+import { freePort } from '../support/redis-topologies';
 import { spawnBot, type BotProcess } from '../support/bot-process';
 import { REDIS_URL } from '../support/redis';
 import { startSocketModeStandIn, type SocketModeStandIn } from '../support/slack-socket-stand-in';
@@ -10,18 +10,6 @@ import { BOT_TOKEN, PRINCIPAL_ARN } from '../support/test-app';
 import { savedDestination } from '../unit/store/fixtures';
 
 const TOKEN = 'socket-loader-token-0123456789';
-
-/** A port nobody listens on now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 describe('the loader API in Socket Mode, as a process', () => {
   let slack: SlackStandIn;

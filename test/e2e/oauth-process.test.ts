@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import type { Redis } from 'ioredis';
 import { createRedisClient, installationKey, waitForRedis } from '../../src/store';
+import { freePort } from '../support/redis-topologies';
 import { spawnBot, type BotProcess } from '../support/bot-process';
 import { REDIS_URL } from '../support/redis';
 import { DEFAULT_ACTOR, slashCommandBody } from '../support/slack-payloads';
@@ -21,17 +21,6 @@ const DATABASE = 12;
 const OAUTH_REDIS_URL = `${REDIS_URL.replace(/\/\d*$/, '')}/${DATABASE}`;
 const ENCRYPTION_KEY = randomBytes(32).toString('base64');
 const STATE_SECRET = 'process-state-secret-0123456789';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 let slack: SlackStandIn;
 let sts: StsStandIn;
