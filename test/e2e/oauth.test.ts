@@ -331,6 +331,12 @@ describe('many workspaces', () => {
 
     const betaChallenge = await connect(app, bob, 'beta-lake');
     const betaLake = betaChallenge.bucket;
+    // Bob clicks Check and Save on Alpha's setup session: his workspace has no such session.
+    const stolen = slack.responseUrl();
+    expect((await clickCheckAndSave(app, alphaChallenge.sessionId, stolen, bob)).status).toBe(200);
+    const refused = JSON.stringify((await waitForPostTo(slack, stolen)).body);
+    expect(refused).not.toContain(alphaLake);
+    expect(await app.deps.stores.destinations.get('TBETA', alphaLake)).toBeUndefined();
     const betaCalls = slack.calls.filter((call) => call.token);
     expect(new Set(betaCalls.map((call) => slack.oauth.teamOf(call.token ?? '')))).toEqual(
       new Set(['TBETA']),
