@@ -91,7 +91,8 @@ export function createApp(deps: Deps, connection: SlackConnection): App {
             // Bolt opens an HTTP server on this port for custom routes and the install pages.
             port: connection.httpPort,
           },
-          customRoutes: apiRoutes,
+          // With an HTTP server open anyway (the API, the install pages), it answers /healthz too.
+          customRoutes: apiRoutes.length > 0 || installer ? [healthRoute(deps), ...apiRoutes] : [],
         }
       : {
           receiver: createHttpReceiver({

@@ -126,6 +126,7 @@ describe('OAuth mode as a process (npm start)', () => {
       await bot.waitForLine(/connected to Slack in Socket Mode/);
       const installed = await installThrough(`http://127.0.0.1:${port}`, 'TPROCSOCK');
       expect(installed.status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
 
       slack.reset();
       const actor = { ...DEFAULT_ACTOR, teamId: 'TPROCSOCK' };
