@@ -59,16 +59,19 @@ function oauthEnvironment(port: number): Record<string, string> {
 }
 
 /** The install flow against a running bot, as a browser and Slack would go through it. */
-async function installThrough(base: string, teamId: string): Promise<Response> {
+async function installThrough(
+  base: string,
+  teamId: string,
+  finishAt: string = base,
+): Promise<Response> {
   const started = await fetch(`${base}/slack/install`);
   const page = await started.text();
   const href = /href="([^"]+)"/.exec(page)?.[1]?.replace(/&amp;/g, '&') ?? '';
   const state = new URL(href).searchParams.get('state') ?? '';
   const cookie = (started.headers.get('set-cookie') ?? '').split(';')[0];
   const code = slack.oauth.issueCode({ teamId, teamName: `Team ${teamId}` });
-  return fetch(`${base}/slack/oauth_redirect?code=${code}&state=${encodeURIComponent(state)}`, {
-    headers: { cookie },
-  });
+  const query = `code=${code}&state=${encodeURIComponent(state)}`;
+  return fetch(`${finishAt}/slack/oauth_redirect?${query}`, { headers: { cookie } });
 }
 
 async function stopBot(bot: BotProcess | undefined) {
@@ -139,6 +142,27 @@ describe('OAuth mode as a process (npm start)', () => {
     } finally {
       await stopBot(bot);
       await socket?.close();
+    }
+  }, 30_000);
+
+  it('finishes on one process an install begun on another', async () => {
+    const [portA, portB] = [await freePort(), await freePort()];
+    const environment = (port: number) => ({
+      ...oauthEnvironment(port),
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    });
+    const bots = [spawnBot(environment(portA)), spawnBot(environment(portB))];
+    try {
+      await Promise.all(bots.map((bot) => bot.waitForLine(/listening/)));
+      const installed = await installThrough(
+        `http://127.0.0.1:${portA}`,
+        'TPROCTWO',
+        `http://127.0.0.1:${portB}`,
+      );
+      expect(installed.status).toBe(200);
+      expect(await redis.get(installationKey('TPROCTWO'))).toMatch(/^s3dsec:1:/);
+    } finally {
+      await Promise.all(bots.map(stopBot));
     }
   }, 30_000);
 
