@@ -104,6 +104,8 @@ export function startMonitor(
   const retryDelayMs = options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
   const stopping = new AbortController();
   const clients = 'forTeam' in slack ? slack : singleWorkspaceClients(slack);
+  /** Workspaces with destinations but no installation, said once per process. */
+  const unwatched = new Set<string>();
 
   /** The routine check, or undefined when it proved nothing about the bucket (logged). */
   async function watch(
@@ -304,7 +306,15 @@ export function startMonitor(
       try {
         const client = await clients.forTeam(teamId);
         if (!client) {
-          await purgeIfDue(deps, teamId);
+          const outcome = await purgeIfDue(deps, teamId);
+          if (outcome === 'not_uninstalled' && !unwatched.has(teamId)) {
+            // Saved before OAuth mode, say: watched again once the workspace installs the app.
+            unwatched.add(teamId);
+            logger.info(
+              { teamId },
+              'monitor: a workspace with saved destinations has no installation; not watching them until it installs the app',
+            );
+          }
           continue;
         }
         const destinations = await stores.destinations.list(teamId);

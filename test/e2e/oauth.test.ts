@@ -7,6 +7,7 @@ import {
   createRedisClient,
   createRedisStores,
   installationKey,
+  MONITOR_LOCK_KEY,
   uninstalledKey,
   waitForRedis,
 } from '../../src/store';
@@ -21,6 +22,7 @@ import {
   waitUntil,
 } from '../faults/flow';
 import { startRedisProxy, testRedis, type TestRedis } from '../support/redis';
+import { savedDestination } from '../unit/store/fixtures';
 import { localVerifier, startLocalS3, type LocalS3 } from '../support/s3-local';
 import {
   interactionBody,
@@ -518,6 +520,33 @@ describe('uninstalling', () => {
     monitor.stop();
     expect(result?.checked).toBe(0);
     expect(await app.deps.stores.destinations.get('TALPHA', bucket)).toBeDefined();
+  });
+});
+
+describe('a workspace that never installed the app', () => {
+  it('keeps its saved destinations unwatched, says so once, and watches them once it installs', async () => {
+    const app = await startApp();
+    await app.deps.stores.destinations.save(savedDestination('TALPHA', 'alpha-before-oauth'));
+    const installations = app.deps.oauth?.installations;
+    if (!installations) throw new Error('no installations');
+    const clients = installedWorkspaceClients(installations, { slackApiUrl: slack.apiUrl });
+    const monitor = startMonitor(app.deps, clients, 0, { confirmDelayMs: 0 });
+    try {
+      expect((await monitor.sweepOnce())?.checked).toBe(0);
+      await redis.client.del(MONITOR_LOCK_KEY);
+      expect((await monitor.sweepOnce())?.checked).toBe(0);
+      const said = app.logs.filter((line) => line.includes('has no installation'));
+      expect(said).toHaveLength(1);
+      expect(said[0]).toContain('TALPHA');
+      expect(await app.deps.stores.destinations.get('TALPHA', 'alpha-before-oauth')).toBeDefined();
+
+      await install(ALPHA, app);
+      await redis.client.del(MONITOR_LOCK_KEY);
+      expect((await monitor.sweepOnce())?.checked).toBe(1);
+    } finally {
+      monitor.stop();
+      await monitor.done();
+    }
   });
 });
 
