@@ -98,6 +98,8 @@ export function createBotLogger(config: Config): Logger {
       config.SLACK_BOT_TOKEN,
       config.SLACK_SIGNING_SECRET,
       config.SLACK_APP_TOKEN,
+      config.SLACK_CLIENT_SECRET,
+      config.SLACK_STATE_SECRET,
       config.NGROK_AUTHTOKEN,
       ...config.LOADER_API_TOKENS,
       config.LOADER_WEBHOOK_SECRET,

@@ -36,9 +36,10 @@ const toSlackLevel: Record<string, LogLevel> = {
   silent: LogLevel.ERROR,
 };
 
-/** Bolt's Logger interface over pino, so Bolt and the Web API client log through our redaction. */
 /** How Bolt warns that it found no installation for a request (App.processEvent). */
 const UNAUTHORIZED_EVENT = 'Authorization of incoming event did not succeed';
+
+/** Bolt's Logger interface over pino, so Bolt and the Web API client log through our redaction. */
 
 export function toSlackLogger(logger: Logger): SlackLogger {
   const child = logger.child({ component: 'bolt' });
