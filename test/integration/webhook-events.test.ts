@@ -208,34 +208,82 @@ test('two replicas share the outbox: each event delivered once, in order per des
   }
 }, 40_000);
 
-test('a receiver that answers 500 gets the event again with doubling back-off, then the rest in order', async () => {
+/**
+ * The delivery's own clock, moved by the test: a retry comes when the clock reaches its time and
+ * never before, however long the wall clock runs.
+ */
+function manualClock() {
+  let at = Date.now();
+  return {
+    now: () => at,
+    advance: (ms: number) => {
+      at += ms;
+    },
+  };
+}
+
+/** Waits for the receiver's n-th attempt. */
+async function attemptNumber(count: number): Promise<void> {
+  const until = Date.now() + 10_000;
+  while (receiver.attempts.length < count) {
+    if (Date.now() > until) throw new Error(`no attempt #${count}`);
+    await sleep(10);
+  }
+}
+
+/** No attempt beyond `count` comes while the delivery's clock stands still (polled several rounds). */
+async function stillAttempts(count: number): Promise<void> {
+  await sleep(150);
+  expect(receiver.attempts).toHaveLength(count);
+}
+
+test('a receiver that answers 500 gets the event again after doubling delays, then the rest in order', async () => {
+  const clock = manualClock();
   let failures = 3;
   receiver.answer = () => (failures-- > 0 ? 500 : 200);
-  deliver({ backoffBaseMs: 200 });
+  deliver({ backoffBaseMs: 200, now: clock.now });
   await change.connect('T3', 'lake');
   await change.check('T3', 'lake', false, stamp(1));
+
+  await attemptNumber(1);
+  for (const [attempt, delayMs] of [
+    [2, 200],
+    [3, 400],
+    [4, 800],
+  ]) {
+    clock.advance(delayMs - 1);
+    await stillAttempts(attempt - 1);
+    clock.advance(1);
+    await attemptNumber(attempt);
+  }
   const received = await receiver.waitFor(2);
   expect(received.map((r) => r.event.type)).toEqual([
     'destination.connected',
     'destination.failing',
   ]);
-  const [a, b, c, d] = receiver.attempts;
-  expect(b - a).toBeGreaterThanOrEqual(200);
-  expect(c - b).toBeGreaterThanOrEqual(400);
-  expect(d - c).toBeGreaterThanOrEqual(800);
   expect(logs.some((line) => line.includes('HTTP 500'))).toBe(true);
 }, 20_000);
 
 test('the back-off is capped', async () => {
+  const clock = manualClock();
   receiver.answer = () => 500;
-  deliver({ backoffBaseMs: 50, backoffCapMs: 100 });
+  deliver({ backoffBaseMs: 50, backoffCapMs: 100, now: clock.now });
   await change.connect('T3', 'capped');
-  await sleep(2000);
-  const gaps = receiver.attempts.slice(1).map((at, i) => at - receiver.attempts[i]);
-  // Doubling without a cap would wait 50, 100, 200, 400 … ms: ten tries would take 25 s.
-  expect(gaps.length).toBeGreaterThanOrEqual(9);
-  // Generous for a busy machine, and still far below the uncapped 800 ms and beyond.
-  for (const gap of gaps.slice(3)) expect(gap).toBeLessThan(700);
+
+  await attemptNumber(1);
+  // Doubling would wait 50, 100, 200, 400 … ms; the cap keeps every wait from the third at 100.
+  for (const [attempt, delayMs] of [
+    [2, 50],
+    [3, 100],
+    [4, 100],
+    [5, 100],
+    [6, 100],
+  ]) {
+    clock.advance(delayMs - 1);
+    await stillAttempts(attempt - 1);
+    clock.advance(1);
+    await attemptNumber(attempt);
+  }
 });
 
 test('a crashed replica’s events are claimed by another and delivered in order', async () => {
