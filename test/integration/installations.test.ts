@@ -48,6 +48,15 @@ function installation(teamId: string, token: string, expiresIn?: number): AnyIns
   };
 }
 
+/** Waits until the refresher has been called `count` times (it then holds the refresh lock). */
+async function refreshing(calls: readonly string[], count = 1): Promise<void> {
+  const until = Date.now() + 10_000;
+  while (calls.length < count) {
+    if (Date.now() > until) throw new Error('the refresh never began');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 /** A refresher Slack-like in what it answers, whose answer the test releases. */
 function gatedRefresher() {
   const calls: string[] = [];
@@ -104,7 +113,9 @@ describe('Installations', () => {
 
     const first = one.fresh({ teamId: 'T1' });
     const second = two.fresh({ teamId: 'T1' });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await refreshing(refresher.calls);
+    // The other finds the lock taken and waits for the new token (or finds it done).
+    await new Promise((resolve) => setTimeout(resolve, 100));
     refresher.release();
 
     const [a, b] = await Promise.all([first, second]);
@@ -121,11 +132,11 @@ describe('Installations', () => {
     const two = installations(refresher.refresh);
     await one.save(installation('T1', 'xoxb-current', 600));
 
-    const refreshing = one.fresh({ teamId: 'T1' });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const refreshed = one.fresh({ teamId: 'T1' });
+    await refreshing(refresher.calls);
     expect((await two.fresh({ teamId: 'T1' }))?.bot?.token).toBe('xoxb-current');
     refresher.release();
-    expect((await refreshing)?.bot?.token).toBe('new-refresh-xoxb-current');
+    expect((await refreshed)?.bot?.token).toBe('new-refresh-xoxb-current');
     expect(refresher.calls).toHaveLength(1);
   });
 
@@ -134,12 +145,12 @@ describe('Installations', () => {
     const store = installations(refresher.refresh);
     await store.save(installation('T1', 'xoxb-old', 60));
 
-    const refreshing = store.fresh({ teamId: 'T1' });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const refreshed = store.fresh({ teamId: 'T1' });
+    await refreshing(refresher.calls);
     expect(await store.forget({ teamId: 'T1' }, 'app_uninstalled')).toBe(true);
     refresher.release();
 
-    expect(await refreshing).toBeUndefined();
+    expect(await refreshed).toBeUndefined();
     expect(await redis.client.exists(installationKey('T1'))).toBe(0);
   });
 
