@@ -11,7 +11,6 @@ import { createApp, type SlackConnection } from '../src/app';
 import type { Deps } from '../src/deps';
 import { createLogger } from '../src/log/logger';
 import type { OAuthCredentials } from '../src/slack/oauth/install';
-import type { AnyInstallation } from '../src/slack/oauth/installations';
 import { createOAuthStores } from '../src/slack/oauth/stores';
 import { createRedisClient, createRedisStores, waitForRedis } from '../src/store';
 import { Keyring } from '../src/store/secrets';
@@ -20,6 +19,7 @@ import { TaskTracker } from '../src/tasks';
 import { createS3ClientFactory } from '../src/verify/s3-clients';
 import { S3Verifier } from '../src/verify/verifier';
 import { LOCAL_S3_CREDENTIALS } from '../test/support/s3-local';
+import { workspaceInstallation } from '../test/support/installation';
 import { DEFAULT_ACTOR } from '../test/support/slack-payloads';
 import { STAND_IN_CLIENT_ID, STAND_IN_CLIENT_SECRET } from '../test/support/slack-stand-in';
 import { createBaselineApp } from './baseline-app';
@@ -53,22 +53,14 @@ const OAUTH_CREDENTIALS: OAuthCredentials = {
 };
 
 /** The load's workspace as the install flow leaves it in Redis (the stand-in's oauth.v2.access). */
-function benchInstallation(): AnyInstallation {
-  return {
-    team: { id: DEFAULT_ACTOR.teamId, name: 'Bench workspace' },
-    enterprise: undefined,
-    isEnterpriseInstall: false,
-    appId: 'A0S3DEST',
-    authVersion: 'v2',
-    tokenType: 'bot',
-    bot: {
-      token: OAUTH_BOT_TOKEN,
-      userId: BOT_USER_ID,
-      id: BOT_ID,
-      scopes: ['commands', 'chat:write', 'chat:write.public'],
-    },
-    user: { id: 'UINSTALLER', token: undefined, scopes: undefined },
-  };
+function benchInstallation() {
+  return workspaceInstallation({
+    teamId: DEFAULT_ACTOR.teamId,
+    teamName: 'Bench workspace',
+    token: OAUTH_BOT_TOKEN,
+    botId: BOT_ID,
+    botUserId: BOT_USER_ID,
+  });
 }
 
 /**

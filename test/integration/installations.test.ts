@@ -7,6 +7,7 @@ import {
 } from '../../src/slack/oauth/installations';
 import { installationKey, RedisLockStore, uninstalledKey } from '../../src/store';
 import { Keyring } from '../../src/store/secrets';
+import { workspaceInstallation } from '../support/installation';
 import { testRedis, type TestRedis } from '../support/redis';
 
 const keyring = Keyring.fromKeys(randomBytes(32).toString('base64'));
@@ -28,24 +29,13 @@ afterEach(async () => {
 
 /** A workspace's installation whose rotating bot token expires `expiresIn` seconds from now. */
 function installation(teamId: string, token: string, expiresIn?: number): AnyInstallation {
-  return {
-    team: { id: teamId, name: teamId },
-    enterprise: undefined,
-    isEnterpriseInstall: false,
-    appId: 'A0S3DEST',
-    authVersion: 'v2',
-    tokenType: 'bot',
-    bot: {
-      token,
-      id: `B${teamId}`,
-      userId: `U${teamId}`,
-      scopes: ['commands'],
-      ...(expiresIn !== undefined
-        ? { refreshToken: `refresh-${token}`, expiresAt: NOW_SECONDS + expiresIn }
-        : {}),
-    },
-    user: { id: 'UINSTALLER', token: undefined, scopes: undefined },
-  };
+  return workspaceInstallation({
+    teamId,
+    token,
+    ...(expiresIn !== undefined
+      ? { rotation: { refreshToken: `refresh-${token}`, expiresAt: NOW_SECONDS + expiresIn } }
+      : {}),
+  });
 }
 
 /** Waits until the refresher has been called `count` times (it then holds the refresh lock). */
