@@ -76,17 +76,19 @@ export function createApp(deps: Deps, connection: SlackConnection): App {
   const apiTokens = deps.settings.loaderApiTokens ?? [];
   const apiRoutes = apiTokens.length > 0 ? loaderApiRoutes(deps, apiTokens) : [];
   const clientOptions = slackClientOptions(connection.apiUrl);
-  const installer = connection.oauth ? installerOptions(deps, connection.oauth) : undefined;
+  const installer = connection.oauth
+    ? installerOptions(deps, connection.oauth, clientOptions.slackApiUrl)
+    : undefined;
   const app = new App({
     ...(installer ? {} : { token: connection.botToken }),
     ...(socketMode
       ? {
           socketMode: true,
           appToken: connection.appToken,
-          // The Socket Mode client opens its connection with a Web API client of its own.
-          ...installer?.app,
+          ...installer,
           installerOptions: {
-            ...installer?.app.installerOptions,
+            ...installer?.installerOptions,
+            // The Socket Mode client opens its connection with a Web API client of its own.
             clientOptions: { slackApiUrl: clientOptions.slackApiUrl },
             // Bolt opens an HTTP server on this port for custom routes and the install pages.
             port: connection.httpPort,
@@ -100,17 +102,7 @@ export function createApp(deps: Deps, connection: SlackConnection): App {
             signingSecret: connection.signingSecret ?? '',
             customRoutes: [healthRoute(deps), ...apiRoutes],
             logger,
-            ...(installer
-              ? {
-                  oauth: {
-                    ...installer.app,
-                    installerOptions: {
-                      ...installer.app.installerOptions,
-                      clientOptions: { slackApiUrl: clientOptions.slackApiUrl },
-                    },
-                  },
-                }
-              : {}),
+            ...(installer ? { oauth: installer } : {}),
           }),
         }),
     ...(installer ? {} : { botId: connection.botId, botUserId: connection.botUserId }),

@@ -41,27 +41,28 @@ export interface InstallerSettings {
 export function installerOptions(
   deps: Deps,
   credentials: OAuthCredentials,
-): { app: InstallerSettings } {
+  slackApiUrl: string | undefined,
+): InstallerSettings {
   const { oauth } = deps;
   if (!oauth)
     throw new Error('OAuth mode needs the installation store (REDIS_URL and STORE_ENCRYPTION_KEY)');
   return {
-    app: {
-      ...credentials,
-      scopes: [...BOT_SCOPES],
-      installationStore: oauth.installations.boltStore(),
-      installerOptions: {
-        stateStore: oauth.stateStore,
-        stateVerification: true,
-        renderHtmlForInstallPath: installPage,
-        callbackOptions: { success: installSucceeded, failure: installFailed },
-        installPathOptions: {
-          // The state goes to Redis next: without it the install could never finish.
-          beforeRedirection: async (_req, res) => {
-            if (await deps.stores.health.ping()) return true;
-            installUnavailable(res);
-            return false;
-          },
+    ...credentials,
+    scopes: [...BOT_SCOPES],
+    installationStore: oauth.installations.boltStore(),
+    installerOptions: {
+      stateStore: oauth.stateStore,
+      stateVerification: true,
+      // oauth.v2.access goes to the same Web API base as every other call.
+      clientOptions: { slackApiUrl },
+      renderHtmlForInstallPath: installPage,
+      callbackOptions: { success: installSucceeded, failure: installFailed },
+      installPathOptions: {
+        // The state goes to Redis next: without it the install could never finish.
+        beforeRedirection: async (_req, res) => {
+          if (await deps.stores.health.ping()) return true;
+          installUnavailable(res);
+          return false;
         },
       },
     },
