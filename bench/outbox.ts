@@ -75,6 +75,7 @@ function changeEvent(env: BenchEnvironment, index: number): ChangeEvent {
     id: randomUUID(),
     type: index < DESTINATIONS ? 'destination.connected' : 'destination.updated',
     occurred_at: new Date().toISOString(),
+    sequence: Math.floor(index / DESTINATIONS) + 1,
     destination: toApiDestination({ ...benchDestination('TBENCHEVENTS', bucket), version: 1 }),
   };
 }

@@ -13,6 +13,7 @@ import type { LockStore } from './store/types';
 import { PARTITIONS, type Partition } from './domain/partition';
 import type { Principals } from './domain/principal';
 import { RedisOutbox } from './events/outbox';
+import { EventRelay } from './events/relay';
 import { createLogger, toSlackLogger, type Logger } from './log/logger';
 import { HomeRefresher } from './slack/home-refresh';
 import { StoreUnavailableError } from './errors';
@@ -64,6 +65,11 @@ export interface Deps {
   readonly now: () => Date;
   /** Where changes wait for the loader's webhook; none without LOADER_WEBHOOK_URL. */
   readonly outbox?: RedisOutbox;
+  /**
+   * Moves the change events the store appends with each change to the outbox; told of each
+   * change so its event leaves at once. None without LOADER_WEBHOOK_URL.
+   */
+  readonly changeFeed?: EventRelay;
   /** Many workspaces (OAuth mode): their installations and the install flow's state. */
   readonly oauth?: OAuthStores;
   /** Refreshes the App Homes people are looking at when a destination changes; none in tools. */
@@ -134,6 +140,7 @@ export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps 
   let closeStore: () => Promise<void>;
   let checkKey: () => Promise<void> = async () => undefined;
   let outbox: RedisOutbox | undefined;
+  let relay: EventRelay | undefined;
   let oauth: OAuthStores | undefined;
   if (config.REDIS_URL) {
     const redis = connectRedis(config.REDIS_URL, {
@@ -142,11 +149,16 @@ export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps 
     const keyring = keyringFrom(config);
     stores = createRedisStores(redis, config.SESSION_TTL_SECONDS, {
       keyring,
+      // Each change's event is appended by the script that makes the change.
+      events: config.LOADER_WEBHOOK_URL !== undefined,
       // A destination that no longer parses is left out of lists and sweeps, and said here.
       onCorrupt: (error) => log.error({ err: error }, 'skipped a corrupt saved destination'),
     });
     sessionIndex = new RedisSessionIndex(redis, config.SESSION_TTL_SECONDS);
-    if (config.LOADER_WEBHOOK_URL) outbox = new RedisOutbox(redis);
+    if (config.LOADER_WEBHOOK_URL) {
+      outbox = new RedisOutbox(redis);
+      relay = new EventRelay(redis, outbox, log);
+    }
     oauth = oauthStoresFrom(config, redis, stores.locks, log);
     closeStore = async () => {
       await redis.quit().catch(() => redis.disconnect());
@@ -188,6 +200,7 @@ export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps 
     tasks: new TaskTracker(),
     settings: appSettingsFrom(config, options.identityProven),
     ...(outbox ? { outbox } : {}),
+    ...(relay ? { changeFeed: relay } : {}),
     ...(oauth ? { oauth } : {}),
     now: () => new Date(),
     home,

@@ -79,6 +79,8 @@ export async function startBot(config: Config): Promise<RunningBot> {
     ? installedWorkspaceClients(deps.oauth.installations, slackClientOptions(config.SLACK_API_URL))
     : singleWorkspaceClients(app.client);
   const monitor = startMonitor(deps, clients, config.MONITOR_INTERVAL_SECONDS);
+  // Events a crashed replica appended but did not relay go out now, then every 30 s.
+  deps.changeFeed?.start();
   const delivery =
     deps.outbox && config.LOADER_WEBHOOK_URL && config.LOADER_WEBHOOK_SECRET
       ? startDelivery(deps.outbox, {
@@ -104,6 +106,7 @@ export async function startBot(config: Config): Promise<RunningBot> {
       if (!drained) log.warn({ running: deps.tasks.size }, 'gave up waiting for running checks');
       await monitor.done();
       // Undelivered events stay in the outbox for the next start or another replica.
+      await deps.changeFeed?.stop();
       await delivery?.stop();
       await deps.close();
       log.info('stopped');

@@ -115,6 +115,31 @@ export class RedisOutbox {
     return String(reply);
   }
 
+  /** Appends an event numbered by its change (its `sequence`) for delivery. */
+  async append(entry: {
+    readonly teamId: string;
+    readonly bucket: string;
+    readonly seq: number;
+    readonly body: string;
+  }): Promise<string> {
+    const key = OUTBOX_KEYS.stream;
+    const reply = await run(key, () =>
+      this.redis.xadd(
+        key,
+        '*',
+        'team',
+        entry.teamId,
+        'bucket',
+        entry.bucket,
+        'seq',
+        String(entry.seq),
+        'event',
+        entry.body,
+      ),
+    );
+    return String(reply);
+  }
+
   /** Creates the consumer group (reading from the start of the stream) unless it exists. */
   async ensureGroup(): Promise<void> {
     try {

@@ -1,14 +1,8 @@
 import { z } from 'zod';
 import { apiDestinationSchema } from '../api/schemas';
+import { CHANGE_TYPES, type ChangeType } from '../store/types';
 
-export const CHANGE_TYPES = [
-  'destination.connected',
-  'destination.updated',
-  'destination.failing',
-  'destination.recovered',
-  'destination.removed',
-] as const;
-export type ChangeType = (typeof CHANGE_TYPES)[number];
+export { CHANGE_TYPES, type ChangeType };
 
 /**
  * One change event as POSTed to LOADER_WEBHOOK_URL (DESIGN.md section 10). `id` is unique per
@@ -19,6 +13,7 @@ export const changeEventSchema = z.object({
   id: z.string(),
   type: z.enum(CHANGE_TYPES),
   occurred_at: z.string(),
+  sequence: z.number().int().positive(),
   destination: apiDestinationSchema,
 });
 export type ChangeEvent = z.infer<typeof changeEventSchema>;

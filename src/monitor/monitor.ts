@@ -2,8 +2,8 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { webApi } from '@slack/bolt';
 import type { Deps } from '../deps';
-import { whileAnnouncing } from '../slack/announce';
-import { audit } from '../slack/audit';
+import { audit } from '../destinations/audit';
+import { recordCheck } from '../destinations/changes';
 import { homeChanged } from '../slack/home-refresh';
 import { purgeIfDue } from '../slack/oauth/purge';
 import { singleWorkspaceClients, type TeamClients } from '../slack/team-clients';
@@ -14,8 +14,8 @@ import {
   buildUnreachableChannelNotice,
 } from '../slack/views/monitor-alert';
 import { MONITOR_LOCK_KEY } from '../store/keys';
-import type { SavedDestination } from '../store/types';
-import { checkDestination, recordCheck, type DestinationCheck } from '../verify/check-destination';
+import type { CheckRecord, SavedDestination } from '../store/types';
+import { checkDestination, type DestinationCheck } from '../verify/check-destination';
 import { summarizeReport } from '../verify/summary';
 import { forEachConcurrently } from './worker-pool';
 
@@ -152,35 +152,31 @@ export function startMonitor(
       destination.unannounced && !needsAnnouncing
         ? { ...check.record, unannounced: null }
         : check.record;
-    const { teamId } = destination;
-    const { bucket } = destination.settings;
-    const onHistoryError = (error: unknown) =>
-      logger.warn(
-        { err: error, teamId, bucket },
-        'monitor: could not add the check to its history',
-      );
     if (!needsAnnouncing) {
-      await recordCheck(stores, destination, record, onHistoryError);
+      await recordCheck(deps, { destination, record });
       return false;
     }
-    // Recorded and told as one announcement, so the channel hears changes in order.
-    const recorded = await whileAnnouncing(deps, teamId, bucket, async () => {
-      const outcome = await recordCheck(stores, destination, record, onHistoryError);
-      if (outcome === 'recorded') await announce(destination, check, counts, client);
-      return outcome;
+    // Recorded and told as one change, so the channel hears changes in order.
+    const { outcome } = await recordCheck(deps, {
+      destination,
+      record,
+      announce: () => announce(destination, check, counts, client),
     });
     // An alert or a recovery: the App Homes people are looking at follow (throttled per team).
-    if (recorded === 'recorded') homeChanged(deps, teamId, client);
+    if (outcome === 'recorded') homeChanged(deps, destination.teamId, client);
     return false;
   }
 
-  /** Tells the channel (or, when it cannot be posted to, the person who connected it). */
+  /**
+   * Tells the channel (or, when it cannot be posted to, the person who connected it); resolves with
+   * what Slack's answer changes on the destination.
+   */
   async function announce(
     destination: SavedDestination,
     { report }: DestinationCheck,
     counts: Counts,
     client: webApi.WebClient,
-  ): Promise<void> {
+  ): Promise<CheckRecord | undefined> {
     const { teamId } = destination;
     const { bucket } = destination.settings;
     const message = report.ok
@@ -201,34 +197,28 @@ export function startMonitor(
       if (report.ok) counts.recoveries += 1;
       else counts.alerts += 1;
     };
-    const { version } = destination;
     if (post.posted) {
       told();
-      if (destination.channelUnreachable || destination.unannounced) {
-        await stores.destinations.record(teamId, bucket, version, {
-          channelUnreachable: null,
-          unannounced: null,
-        });
-      }
-      return;
+      return destination.channelUnreachable || destination.unannounced
+        ? { channelUnreachable: null, unannounced: null }
+        : undefined;
     }
     if (post.slackError && UNPOSTABLE_CHANNEL_ERRORS.has(post.slackError)) {
       // Recorded all the same, so the next sweep does not try this post again until the state
       // changes; the connector hears it directly, and `list` shows the channel as unreachable.
-      await stores.destinations.record(teamId, bucket, version, {
+      await tellConnector(destination, post.slackError, message, client);
+      told();
+      return {
         channelUnreachable: {
           since: destination.channelUnreachable?.since ?? deps.now().toISOString(),
           error: post.slackError,
         },
         unannounced: null,
-      });
-      await tellConnector(destination, post.slackError, message, client);
-      told();
-      return;
+      };
     }
     // Slack itself failed: marked, so that the next sweep announces the change again.
     counts.failures += 1;
-    await stores.destinations.record(teamId, bucket, version, { unannounced: true });
+    return { unannounced: true };
   }
 
   async function tellConnector(

@@ -73,6 +73,31 @@ export function teamOfDestinationsKey(key: string): string | undefined {
   return match?.[1];
 }
 
+/**
+ * `s3d:{T123}:outbox`: the team's change events, a stream appended by the same script that makes
+ * each change, until the relay has moved them to the delivery outbox. Deleted when emptied, so
+ * the key exists exactly while the team has events to relay.
+ */
+export function teamOutboxKey(teamId: string): string {
+  return `${teamPrefix(teamId)}:outbox`;
+}
+
+/** The pattern `SCAN` matches to find every team with change events left to relay. */
+export const TEAM_OUTBOX_KEY_PATTERN = `${NAMESPACE}:{*}:outbox`;
+
+/** The team id of a key matched by TEAM_OUTBOX_KEY_PATTERN, or undefined. */
+export function teamOfOutboxKey(key: string): string | undefined {
+  return /^s3d:\{([^{}]+)\}:outbox$/.exec(key)?.[1];
+}
+
+/**
+ * `s3d:{T123}:event-sequence`: a hash of bucket → the number of its latest change event. Never
+ * deleted with the destination: a bucket removed and connected again goes on counting.
+ */
+export function eventSequenceKey(teamId: string): string {
+  return `${teamPrefix(teamId)}:event-sequence`;
+}
+
 /** `s3d:{T123}:audit`: the team's audit trail, a Redis stream capped at AUDIT_MAX_ENTRIES. */
 export function auditKey(teamId: string): string {
   return `${teamPrefix(teamId)}:audit`;

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { assertTeamId, sessionKey } from './keys';
+import { newStamp } from './stamp';
 import type {
+  ChangeStamp,
   CheckRecord,
   DestinationDraft,
   DestinationStore,
   Fence,
-  RecordOutcome,
+  RecordResult,
   RemoveOutcome,
   SaveOutcome,
   LockStore,
@@ -77,7 +79,7 @@ export class MemoryDestinationStore implements DestinationStore {
   /** `locks` answers the fences of `save`; without one, a fenced save is always refused. */
   constructor(private readonly locks?: MemoryLockStore) {}
 
-  async save(draft: DestinationDraft, fence?: Fence): Promise<SaveOutcome> {
+  async save(draft: DestinationDraft, fence?: Fence, stamp?: ChangeStamp): Promise<SaveOutcome> {
     assertTeamId(draft.teamId);
     if (fence && !this.locks?.holds(fence.lockKey, fence.token)) return { status: 'fenced' };
     let buckets = this.byTeam.get(draft.teamId);
@@ -90,9 +92,11 @@ export class MemoryDestinationStore implements DestinationStore {
     const destination: SavedDestination = { ...structuredClone(draft), version };
     const previous = buckets.get(draft.settings.bucket);
     buckets.set(draft.settings.bucket, destination);
+    const type = previous ? 'destination.updated' : 'destination.connected';
     return {
       status: 'saved',
       destination: structuredClone(destination),
+      change: { type, ...(stamp ?? newStamp()) },
       ...(previous ? { previous: structuredClone(previous) } : {}),
     };
   }
@@ -102,19 +106,23 @@ export class MemoryDestinationStore implements DestinationStore {
     bucket: string,
     version: number,
     record: CheckRecord,
-  ): Promise<RecordOutcome> {
+    stamp?: ChangeStamp,
+  ): Promise<RecordResult> {
     assertTeamId(teamId);
     const current = this.byTeam.get(teamId)?.get(bucket);
-    if (!current) return 'removed';
-    if (current.version !== version) return 'changed';
-    if (record.lastCheck && current.lastCheck.at > record.lastCheck.at) return 'stale';
+    if (!current) return { outcome: 'removed' };
+    if (current.version !== version) return { outcome: 'changed' };
+    if (record.lastCheck && current.lastCheck.at > record.lastCheck.at) return { outcome: 'stale' };
     const updated: Record<string, unknown> = { ...current };
     for (const [field, value] of Object.entries(structuredClone(record))) {
       if (value === null) delete updated[field];
       else updated[field] = value;
     }
-    this.byTeam.get(teamId)?.set(bucket, updated as SavedDestination);
-    return 'recorded';
+    const recorded = updated as SavedDestination;
+    this.byTeam.get(teamId)?.set(bucket, recorded);
+    if (recorded.lastCheck.ok === current.lastCheck.ok) return { outcome: 'recorded' };
+    const type = recorded.lastCheck.ok ? 'destination.recovered' : 'destination.failing';
+    return { outcome: 'recorded', change: { type, ...(stamp ?? newStamp()) } };
   }
 
   async get(teamId: string, bucket: string): Promise<SavedDestination | undefined> {
@@ -130,13 +138,18 @@ export class MemoryDestinationStore implements DestinationStore {
     return [...buckets.values()].sort(byBucket).map((destination) => structuredClone(destination));
   }
 
-  async remove(teamId: string, bucket: string): Promise<RemoveOutcome> {
+  async remove(teamId: string, bucket: string, stamp?: ChangeStamp): Promise<RemoveOutcome> {
     assertTeamId(teamId);
     const buckets = this.byTeam.get(teamId);
     const previous = buckets?.get(bucket);
     buckets?.delete(bucket);
     if (buckets?.size === 0) this.byTeam.delete(teamId);
-    return previous ? { removed: true, previous } : { removed: false };
+    if (!previous) return { removed: false };
+    return {
+      removed: true,
+      previous,
+      change: { type: 'destination.removed', ...(stamp ?? newStamp()) },
+    };
   }
 
   async teams(): Promise<string[]> {

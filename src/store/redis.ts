@@ -9,15 +9,23 @@ import {
   destinationOrderVersionKey,
   destinationsKey,
   destinationVersionKey,
+  eventSequenceKey,
   sessionKey,
   teamOfDestinationsKey,
+  teamOutboxKey,
 } from './keys';
 import { parseRedisUrl, type RedisTarget } from './redis-url';
+import { newStamp } from './stamp';
 import { KeyringError, openStored, sealStored, type Keyring } from './secrets';
 import {
+  CHANGE_TYPES,
   savedDestinationSchema,
   setupSessionSchema,
   type BucketSlice,
+  type ChangeStamp,
+  type ChangeType,
+  type RecordResult,
+  type StoredChange,
   type CheckRecord,
   type DestinationDraft,
   type DestinationStore,
@@ -256,6 +264,11 @@ export class RedisSessionStore implements SessionStore {
 
 export interface RedisDestinationStoreOptions extends SecretStoreOptions {
   /**
+   * Append each change's event to the team's outbox (`s3d:{T}:outbox`) in the script that makes
+   * the change; something must then relay the outboxes (the webhook's delivery). Default false.
+   */
+  readonly events?: boolean;
+  /**
    * Told about each saved destination `list` skips because its value is corrupt. `list` returns
    * the valid ones rather than failing, so one bad entry cannot hide a team's other destinations
    * (from the user and from the monitor); `get` on that bucket still throws CorruptValueError.
@@ -264,12 +277,28 @@ export interface RedisDestinationStoreOptions extends SecretStoreOptions {
 }
 
 /**
- * KEYS: destination, team's bucket set, team's version counter, fence lock (or the destination
- * again when unfenced), team's sorted buckets, the save they are complete up to. ARGV:
- * destination JSON without version, bucket, fence token ('' = none).
- * Returns {'fenced'} or {'saved', version, previous JSON or false}.
+ * Lua shared by the save, record and remove scripts: the change event, decided by the script from
+ * the value it replaces, is appended to the team's outbox in the same step as the change (an empty
+ * event id: the store keeps no outbox, the change is only named). Returns {type, sequence}.
  */
-const SAVE_SCRIPT = `
+const APPEND_CHANGE = `
+local function change(outbox, sequences, bucket, kind, id, at, destination)
+  if id == '' then return {kind, 0} end
+  local sequence = redis.call('hincrby', sequences, bucket, 1)
+  redis.call('xadd', outbox, '*', 'id', id, 'type', kind, 'at', at, 'bucket', bucket,
+    'sequence', sequence, 'destination', destination)
+  return {kind, sequence}
+end
+`;
+
+/**
+ * KEYS: destination, team's bucket set, team's version counter, fence lock (or the destination
+ * again when unfenced), team's sorted buckets, the save they are complete up to, team's outbox,
+ * team's event sequences. ARGV: destination JSON without version, bucket, fence token ('' =
+ * none), event id ('' = no outbox), event time.
+ * Returns {'fenced'} or {'saved', version, previous JSON or false, change type, sequence}.
+ */
+const SAVE_SCRIPT = `${APPEND_CHANGE}
 if ARGV[3] ~= '' and redis.call('get', KEYS[4]) ~= ARGV[3] then
   return {'fenced'}
 end
@@ -278,45 +307,60 @@ local before = redis.call('get', KEYS[3])
 local version = redis.call('incr', KEYS[3])
 local destination = cjson.decode(ARGV[1])
 destination['version'] = version
-redis.call('set', KEYS[1], cjson.encode(destination))
+local saved = cjson.encode(destination)
+redis.call('set', KEYS[1], saved)
 redis.call('sadd', KEYS[2], ARGV[2])
 redis.call('zadd', KEYS[5], 0, ARGV[2])
 if redis.call('get', KEYS[6]) == before then redis.call('set', KEYS[6], version) end
-return {'saved', version, previous or false}
+local kind = previous and 'destination.updated' or 'destination.connected'
+local made = change(KEYS[7], KEYS[8], ARGV[2], kind, ARGV[4], ARGV[5], saved)
+return {'saved', version, previous or false, made[1], made[2]}
 `;
 
 /**
- * KEYS: destination. ARGV: expected version, the record's JSON, the record's lastCheck.at ('' if
- * none). Applies the record's fields (JSON null deletes one) only to that version, and only if no
- * check that started later recorded first (ISO times compare as strings).
+ * KEYS: destination, team's outbox, team's event sequences. ARGV: expected version, the record's
+ * JSON, the record's lastCheck.at ('' if none), bucket, event id ('' = no outbox), event time.
+ * Applies the record's fields (JSON null deletes one) only to that version, and only if no check
+ * that started later recorded first (ISO times compare as strings). When the last check goes from
+ * passing to failing or back, that is the change: {'recorded', change type, sequence}.
  */
-const RECORD_SCRIPT = `
+const RECORD_SCRIPT = `${APPEND_CHANGE}
 local raw = redis.call('get', KEYS[1])
-if not raw then return 'removed' end
+if not raw then return {'removed'} end
 local current = cjson.decode(raw)
-if tostring(current['version'] or 0) ~= ARGV[1] then return 'changed' end
+if tostring(current['version'] or 0) ~= ARGV[1] then return {'changed'} end
 local last = current['lastCheck']
 if ARGV[3] ~= '' and type(last) == 'table' and type(last['at']) == 'string' and last['at'] > ARGV[3] then
-  return 'stale'
+  return {'stale'}
 end
+local wasOk = type(last) == 'table' and last['ok'] == true
 for field, value in pairs(cjson.decode(ARGV[2])) do
   if value == cjson.null then current[field] = nil else current[field] = value end
 end
-redis.call('set', KEYS[1], cjson.encode(current))
-return 'recorded'
+local recorded = cjson.encode(current)
+redis.call('set', KEYS[1], recorded)
+local now = current['lastCheck']
+local isOk = type(now) == 'table' and now['ok'] == true
+if wasOk == isOk then return {'recorded'} end
+local kind = isOk and 'destination.recovered' or 'destination.failing'
+local made = change(KEYS[2], KEYS[3], ARGV[4], kind, ARGV[5], ARGV[6], recorded)
+return {'recorded', made[1], made[2]}
 `;
 
 /**
- * KEYS: destination, team's bucket set, team's sorted buckets, the save they are complete up to.
- * ARGV: bucket. Returns the removed JSON or false.
+ * KEYS: destination, team's bucket set, team's sorted buckets, the save they are complete up to,
+ * team's outbox, team's event sequences. ARGV: bucket, event id ('' = no outbox), event time.
+ * Returns {removed JSON or false, change type, sequence}.
  */
-const REMOVE_SCRIPT = `
+const REMOVE_SCRIPT = `${APPEND_CHANGE}
 local raw = redis.call('get', KEYS[1])
 redis.call('del', KEYS[1])
 redis.call('srem', KEYS[2], ARGV[1])
 redis.call('zrem', KEYS[3], ARGV[1])
 if redis.call('scard', KEYS[2]) == 0 then redis.call('del', KEYS[4]) end
-return raw or false
+if not raw then return {false} end
+local made = change(KEYS[5], KEYS[6], ARGV[1], 'destination.removed', ARGV[2], ARGV[3], raw)
+return {raw, made[1], made[2]}
 `;
 
 /**
@@ -375,6 +419,21 @@ export async function scanKeys(redis: RedisClient, pattern: string): Promise<str
   return [...found];
 }
 
+/** The change a script reported (type and sequence; 0: no outbox), or undefined for none. */
+function storedChange(
+  stamp: ChangeStamp,
+  type: string | undefined,
+  sequence: number | undefined,
+): StoredChange | undefined {
+  if (!(CHANGE_TYPES as readonly (string | undefined)[]).includes(type)) return undefined;
+  return {
+    type: type as ChangeType,
+    id: stamp.id,
+    at: stamp.at,
+    ...(sequence ? { sequence } : {}),
+  };
+}
+
 /**
  * Saved destinations: one JSON value per bucket, the team's set of buckets and its version counter,
  * all in the team's Cluster slot, so every save, record and remove is one Lua script. The team's
@@ -384,6 +443,7 @@ export async function scanKeys(redis: RedisClient, pattern: string): Promise<str
 export class RedisDestinationStore implements DestinationStore {
   private readonly onCorrupt: (error: CorruptValueError) => void;
   private readonly keyring: Keyring | undefined;
+  private readonly events: boolean;
 
   constructor(
     private readonly redis: RedisClient,
@@ -391,36 +451,44 @@ export class RedisDestinationStore implements DestinationStore {
   ) {
     this.onCorrupt = options.onCorrupt ?? (() => undefined);
     this.keyring = options.keyring;
+    this.events = options.events ?? false;
   }
 
-  async save(draft: DestinationDraft, fence?: Fence): Promise<SaveOutcome> {
+  async save(draft: DestinationDraft, fence?: Fence, stamp?: ChangeStamp): Promise<SaveOutcome> {
     const { teamId } = draft;
     const { bucket } = draft.settings;
     const key = destinationKey(teamId, bucket);
+    const event = stamp ?? newStamp();
     // The script numbers the save; a version in the draft is the one it replaces, never reused.
     const withoutVersion: DestinationDraft = { ...draft };
     delete withoutVersion.version;
     const reply = (await run(key, () =>
       this.redis.eval(
         SAVE_SCRIPT,
-        6,
+        8,
         key,
         destinationsKey(teamId),
         destinationVersionKey(teamId),
         fence?.lockKey ?? key,
         destinationOrderKey(teamId),
         destinationOrderVersionKey(teamId),
+        teamOutboxKey(teamId),
+        eventSequenceKey(teamId),
         JSON.stringify(sealChallengeKey(withoutVersion, this.keyring)),
         bucket,
         fence?.token ?? '',
+        this.events ? event.id : '',
+        event.at,
       ),
-    )) as [string, number?, (string | null)?];
+    )) as [string, number?, (string | null)?, string?, number?];
     if (reply[0] === 'fenced') return { status: 'fenced' };
     const destination = savedDestinationSchema.parse({ ...withoutVersion, version: reply[1] });
     const previousRaw = reply[2];
     const previous =
       typeof previousRaw === 'string' ? this.parseOrReport(key, previousRaw) : undefined;
-    return { status: 'saved', destination, ...(previous ? { previous } : {}) };
+    const change = storedChange(event, reply[3], reply[4]);
+    if (!change) throw new CorruptValueError(key, new Error('the save named no change'));
+    return { status: 'saved', destination, change, ...(previous ? { previous } : {}) };
   }
 
   async record(
@@ -428,19 +496,27 @@ export class RedisDestinationStore implements DestinationStore {
     bucket: string,
     version: number,
     record: CheckRecord,
-  ): Promise<RecordOutcome> {
+    stamp?: ChangeStamp,
+  ): Promise<RecordResult> {
     const key = destinationKey(teamId, bucket);
-    const reply = await run(key, () =>
+    const event = stamp ?? newStamp();
+    const reply = (await run(key, () =>
       this.redis.eval(
         RECORD_SCRIPT,
-        1,
+        3,
         key,
+        teamOutboxKey(teamId),
+        eventSequenceKey(teamId),
         String(version),
         JSON.stringify(record),
         record.lastCheck?.at ?? '',
+        bucket,
+        this.events ? event.id : '',
+        event.at,
       ),
-    );
-    return reply as RecordOutcome;
+    )) as [RecordOutcome, string?, number?];
+    const change = storedChange(event, reply[1], reply[2]);
+    return { outcome: reply[0], ...(change ? { change } : {}) };
   }
 
   async get(teamId: string, bucket: string): Promise<SavedDestination | undefined> {
@@ -495,23 +571,30 @@ export class RedisDestinationStore implements DestinationStore {
     return destinations;
   }
 
-  async remove(teamId: string, bucket: string): Promise<RemoveOutcome> {
+  async remove(teamId: string, bucket: string, stamp?: ChangeStamp): Promise<RemoveOutcome> {
     const key = destinationKey(teamId, bucket);
-    const reply = await run(key, () =>
+    const event = stamp ?? newStamp();
+    const reply = (await run(key, () =>
       this.redis.eval(
         REMOVE_SCRIPT,
-        4,
+        6,
         key,
         destinationsKey(teamId),
         destinationOrderKey(teamId),
         destinationOrderVersionKey(teamId),
+        teamOutboxKey(teamId),
+        eventSequenceKey(teamId),
         bucket,
+        this.events ? event.id : '',
+        event.at,
       ),
-    );
-    if (typeof reply !== 'string') return { removed: false };
+    )) as [string | null, string?, number?];
+    const raw = reply[0];
+    if (typeof raw !== 'string') return { removed: false };
     // A corrupt value is removed all the same; there is just nothing to tell about it.
-    const previous = this.parseOrReport(key, reply);
-    return { removed: true, ...(previous ? { previous } : {}) };
+    const previous = this.parseOrReport(key, raw);
+    const change = storedChange(event, reply[1], reply[2]);
+    return { removed: true, ...(previous ? { previous } : {}), ...(change ? { change } : {}) };
   }
 
   async teams(): Promise<string[]> {

@@ -68,12 +68,45 @@ export interface Fence {
   readonly token: string;
 }
 
+/** What a change of a saved destination means to the loader; one event per change. */
+export const CHANGE_TYPES = [
+  'destination.connected',
+  'destination.updated',
+  'destination.failing',
+  'destination.recovered',
+  'destination.removed',
+] as const;
+export type ChangeType = (typeof CHANGE_TYPES)[number];
+
+/**
+ * Who names a change event and when it happened: the change path passes its own clock's time; a
+ * store given none stamps the change itself.
+ */
+export interface ChangeStamp {
+  readonly id: string;
+  readonly at: string;
+}
+
+/**
+ * The change a store script made, decided by the script from the value it replaced. `sequence`
+ * is the event's number among its destination's events (1, 2, 3… across its whole life), present
+ * when the store keeps an outbox of change events: the event was appended in the same step.
+ */
+export interface StoredChange {
+  readonly type: ChangeType;
+  readonly id: string;
+  readonly at: string;
+  readonly sequence?: number;
+}
+
 export type SaveOutcome =
   | {
       readonly status: 'saved';
       readonly destination: SavedDestination;
       /** The destination this save replaced, if the bucket was connected already. */
       readonly previous?: SavedDestination;
+      /** `destination.connected`, or `destination.updated` when it replaced one. */
+      readonly change: StoredChange;
     }
   /** The fence's lock is no longer the caller's: nothing was written. */
   | { readonly status: 'fenced' };
@@ -94,10 +127,19 @@ export interface CheckRecord {
  */
 export type RecordOutcome = 'recorded' | 'removed' | 'changed' | 'stale';
 
+/** How a record ended, and the change it made when the last check went from passing to failing or back. */
+export interface RecordResult {
+  readonly outcome: RecordOutcome;
+  /** `destination.failing` or `destination.recovered`; none when the state did not flip. */
+  readonly change?: StoredChange;
+}
+
 export interface RemoveOutcome {
   readonly removed: boolean;
   /** What was removed, when its value could be read. */
   readonly previous?: SavedDestination;
+  /** `destination.removed`, when this call removed it. */
+  readonly change?: StoredChange;
 }
 
 /** Setup sessions, expiring after the store's TTL. */
@@ -109,25 +151,28 @@ export interface SessionStore {
 
 /**
  * Saved destinations, one per team and bucket. Every change is atomic, and a check's record is a
- * compare-and-set on the version it checked, so state never goes backwards (DESIGN.md section 4).
+ * compare-and-set on the version it checked, so state never goes backwards. Each change decides
+ * its change event from the value it replaces, and a store with an outbox appends that event in
+ * the same atomic step: no change without its event, no event without its change.
  */
 export interface DestinationStore {
   /**
    * Saves (or replaces) the destination under a new version, in one step with the team's set of
    * buckets. With `fence`, only while that lock still holds the fence's token.
    */
-  save(destination: DestinationDraft, fence?: Fence): Promise<SaveOutcome>;
+  save(destination: DestinationDraft, fence?: Fence, stamp?: ChangeStamp): Promise<SaveOutcome>;
   /** Applies a check's result, only to `version` and only if no later check has recorded. */
   record(
     teamId: string,
     bucket: string,
     version: number,
     record: CheckRecord,
-  ): Promise<RecordOutcome>;
+    stamp?: ChangeStamp,
+  ): Promise<RecordResult>;
   get(teamId: string, bucket: string): Promise<SavedDestination | undefined>;
   list(teamId: string): Promise<SavedDestination[]>;
   /** Removes the destination in one step with the team's set of buckets. */
-  remove(teamId: string, bucket: string): Promise<RemoveOutcome>;
+  remove(teamId: string, bucket: string, stamp?: ChangeStamp): Promise<RemoveOutcome>;
   /** Every team that has at least one saved destination (the monitor's sweep list). */
   teams(): Promise<string[]>;
   /**

@@ -1,10 +1,4 @@
-import type { CheckHistoryStore } from '../store/check-history';
-import type {
-  CheckRecord,
-  DestinationStore,
-  RecordOutcome,
-  SavedDestination,
-} from '../store/types';
+import type { CheckRecord, SavedDestination } from '../store/types';
 import type { VerificationReport, Verifier } from './report';
 import { summarizeReport } from './summary';
 
@@ -70,25 +64,4 @@ function regionDue(destination: SavedDestination, now: Date): boolean {
   const last = destination.regionCheckedAt ?? destination.connectedAt ?? destination.verifiedAt;
   const at = Date.parse(last);
   return !Number.isFinite(at) || now.getTime() - at >= REGION_CHECK_INTERVAL_MS;
-}
-
-/**
- * Records a check on the version of `destination` it checked (compare-and-set) and, once
- * recorded, adds it to the destination's history. The history is history, not state: a failure
- * to append goes to `onHistoryError` and never undoes the record.
- */
-export async function recordCheck(
-  stores: { readonly destinations: DestinationStore; readonly history: CheckHistoryStore },
-  destination: SavedDestination,
-  record: CheckRecord,
-  onHistoryError: (error: unknown) => void,
-): Promise<RecordOutcome> {
-  const { teamId } = destination;
-  const { bucket } = destination.settings;
-  const outcome = await stores.destinations.record(teamId, bucket, destination.version, record);
-  if (outcome === 'recorded' && record.lastCheck) {
-    const { at, ok } = record.lastCheck;
-    await stores.history.append(teamId, bucket, { at, ok }).catch(onHistoryError);
-  }
-  return outcome;
 }

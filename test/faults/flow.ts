@@ -110,13 +110,19 @@ export interface SetupInstructions {
 export async function submitSetup(
   sender: SignedSender,
   slack: SlackStandIn,
-  options: { responseUrl: string; actor?: Actor; privateMetadata?: string },
+  options: {
+    responseUrl: string;
+    actor?: Actor;
+    privateMetadata?: string;
+    settings?: DestinationSettings;
+  },
 ): Promise<SetupInstructions> {
   const actor = options.actor ?? DEFAULT_ACTOR;
   const metadata =
     options.privateMetadata ??
     JSON.stringify({ channelId: actor.channelId, responseUrl: options.responseUrl });
-  const payload = setupSubmissionPayload(actor, setupStateValues(VALID_SETTINGS), metadata);
+  const values = setupStateValues(options.settings ?? VALID_SETTINGS);
+  const payload = setupSubmissionPayload(actor, values, metadata);
   let response = await sender.post(interactionBody(payload));
   let answer = response.status === 200 ? await response.text() : '?';
   const pushed = answer === '' ? undefined : (JSON.parse(answer) as PushedView);

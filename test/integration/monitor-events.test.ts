@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { webApi } from '@slack/bolt';
 import { OUTBOX_KEYS, RedisOutbox } from '../../src/events/outbox';
+import { EventRelay } from '../../src/events/relay';
 import { changeEventSchema } from '../../src/events/types';
 import { startMonitor } from '../../src/monitor/monitor';
 import { createRedisStores, MONITOR_LOCK_KEY } from '../../src/store';
@@ -12,7 +13,7 @@ import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in'
 import { testDeps } from '../support/test-app';
 
 // The monitor's confirmed alert and its recovery reach the outbox as destination.failing and
-// destination.recovered, recorded under the same announcement as the Slack messages.
+// destination.recovered, appended by the store with the records that make them.
 
 let s3: LocalS3;
 let s3Clients: S3ClientFactory;
@@ -30,15 +31,14 @@ afterAll(async () => {
 });
 
 test('a confirmed failure and the recovery are put in the outbox, in order, once each', async () => {
-  const stores = createRedisStores(redis.client, 3600);
-  const deps = {
-    ...testDeps({
-      logs: [],
-      stores,
-      verifier: new S3Verifier(s3Clients, { timeoutMs: 5000 }),
-    }),
-    outbox: new RedisOutbox(redis.client),
-  };
+  const stores = createRedisStores(redis.client, 3600, { events: true });
+  const base = testDeps({
+    logs: [],
+    stores,
+    verifier: new S3Verifier(s3Clients, { timeoutMs: 5000 }),
+  });
+  const relay = new EventRelay(redis.client, new RedisOutbox(redis.client), base.logger);
+  const deps = { ...base, changeFeed: relay };
   const client = new webApi.WebClient('xoxb-test', {
     slackApiUrl: slack.apiUrl,
     retryConfig: { retries: 0 },
@@ -81,16 +81,18 @@ test('a confirmed failure and the recovery are put in the outbox, in order, once
     monitor.stop();
     await monitor.done();
   }
+  await relay.relayAll();
 
   const entries = await redis.client.xrange(OUTBOX_KEYS.stream, '-', '+');
   const events = entries.map(([, fields]) =>
     changeEventSchema.parse(JSON.parse(fields[fields.indexOf('event') + 1])),
   );
-  expect(events.map((event) => event.type)).toEqual([
-    'destination.failing',
-    'destination.recovered',
+  expect(events.map((event) => [event.type, event.sequence])).toEqual([
+    ['destination.connected', 1],
+    ['destination.failing', 2],
+    ['destination.recovered', 3],
   ]);
-  expect(events[0].destination).toMatchObject({ bucket, last_check: { ok: false } });
-  expect(events[1].destination).toMatchObject({ bucket, last_check: { ok: true } });
+  expect(events[1].destination).toMatchObject({ bucket, last_check: { ok: false } });
+  expect(events[2].destination).toMatchObject({ bucket, last_check: { ok: true } });
   expect(JSON.stringify(events)).not.toContain(challengeKey);
 });

@@ -190,7 +190,11 @@ describe.each([
 
       const saved = await stores.destinations.save(destination);
 
-      expect(saved).toEqual({ status: 'saved', destination: { ...destination, version: 1 } });
+      expect(saved).toEqual({
+        status: 'saved',
+        destination: { ...destination, version: 1 },
+        change: { type: 'destination.connected', id: expect.any(String), at: expect.any(String) },
+      });
       expect(await stores.destinations.get('T1', 'acme-data-lake')).toEqual({
         ...destination,
         version: 1,
@@ -233,6 +237,7 @@ describe.each([
         status: 'saved',
         destination: { ...again, version: 2 },
         previous: { ...savedDestination('T1', 'acme-data-lake'), version: 1 },
+        change: { type: 'destination.updated', id: expect.any(String), at: expect.any(String) },
       });
       expect(await stores.destinations.list('T1')).toEqual([{ ...again, version: 2 }]);
       expect(await stores.destinations.teams()).toEqual(['T1']);
@@ -245,6 +250,7 @@ describe.each([
       expect(await stores.destinations.remove('T1', 'acme-data-lake')).toEqual({
         removed: true,
         previous: { ...savedDestination('T1', 'acme-data-lake'), version: 1 },
+        change: { type: 'destination.removed', id: expect.any(String), at: expect.any(String) },
       });
       expect(await stores.destinations.remove('T1', 'acme-data-lake')).toEqual({ removed: false });
 
@@ -352,7 +358,10 @@ describe.each([
         channelUnreachable: null,
       });
 
-      expect(outcome).toBe('recorded');
+      expect(outcome).toEqual({
+        outcome: 'recorded',
+        change: expect.objectContaining({ type: 'destination.failing' }),
+      });
       const current = await stores.destinations.get('T1', 'acme-data-lake');
       expect(current).toMatchObject({ version, lastCheck: failing, ownerId: 'owner-1' });
       expect(current).not.toHaveProperty('channelUnreachable');
@@ -365,7 +374,7 @@ describe.each([
 
       expect(
         await stores.destinations.record('T1', 'acme-data-lake', version, { lastCheck: failing }),
-      ).toBe('removed');
+      ).toEqual({ outcome: 'removed' });
       expect(await stores.destinations.get('T1', 'acme-data-lake')).toBeUndefined();
       expect(await stores.destinations.teams()).toEqual([]);
     });
@@ -376,7 +385,7 @@ describe.each([
 
       expect(
         await stores.destinations.record('T1', 'acme-data-lake', old, { lastCheck: failing }),
-      ).toBe('changed');
+      ).toEqual({ outcome: 'changed' });
       expect(await stores.destinations.get('T1', 'acme-data-lake')).toMatchObject({
         version: newer,
         lastCheck: savedDestination().lastCheck,
@@ -390,7 +399,7 @@ describe.each([
 
       expect(
         await stores.destinations.record('T1', 'acme-data-lake', version, { lastCheck: failing }),
-      ).toBe('stale');
+      ).toEqual({ outcome: 'stale' });
       expect((await stores.destinations.get('T1', 'acme-data-lake'))?.lastCheck).toEqual(later);
     });
 

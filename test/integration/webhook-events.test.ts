@@ -7,8 +7,9 @@ import { OUTBOX_GROUP, OUTBOX_KEYS, RedisOutbox } from '../../src/events/outbox'
 import { verifyEventSignature } from '../../src/events/signature';
 import { changeEventSchema, type ChangeEvent } from '../../src/events/types';
 import { createLogger } from '../../src/log/logger';
-import { whileAnnouncing } from '../../src/slack/announce';
-import { createRedisStores, type Stores } from '../../src/store';
+import { recordCheck, removeDestination, saveDestination } from '../../src/destinations/changes';
+import { EventRelay } from '../../src/events/relay';
+import { createRedisStores, teamOutboxKey, type Stores } from '../../src/store';
 import { testRedis, type TestRedis } from '../support/redis';
 import { savedDestination } from '../unit/store/fixtures';
 
@@ -91,14 +92,16 @@ const logger = createLogger({
 let redis: TestRedis;
 let stores: Stores;
 let outbox: RedisOutbox;
+let relay: EventRelay;
 let receiver: Receiver;
 const deliveries: Delivery[] = [];
 
 beforeEach(async () => {
   logs.length = 0;
   redis = await testRedis();
-  stores = createRedisStores(redis.client, 3600);
+  stores = createRedisStores(redis.client, 3600, { events: true });
   outbox = new RedisOutbox(redis.client);
+  relay = new EventRelay(redis.client, outbox, logger);
   receiver = new Receiver();
   await receiver.start();
 });
@@ -121,24 +124,31 @@ function deliver(options: Partial<DeliveryOptions> = {}): Delivery {
   return delivery;
 }
 
-const deps = () => ({ stores, outbox, logger, now: () => new Date() });
+const deps = () => ({ stores, logger, now: () => new Date() });
 
-/** The changes the app makes, each as the listeners make it: under whileAnnouncing. */
+/**
+ * The changes the app makes, each through the change path, whose store appends the event; relayed
+ * to the delivery outbox before the helper returns.
+ */
 const change = {
-  connect: (teamId: string, bucket: string) =>
-    whileAnnouncing(deps(), teamId, bucket, () =>
-      stores.destinations.save({ ...savedDestination(teamId, bucket), version: undefined }),
-    ),
-  check: async (teamId: string, bucket: string, ok: boolean, at: string) => {
-    const saved = await stores.destinations.get(teamId, bucket);
-    await whileAnnouncing(deps(), teamId, bucket, () =>
-      stores.destinations.record(teamId, bucket, saved?.version ?? 0, {
-        lastCheck: { at, ok, summary: ok ? 'All checks passed' : 'Challenge file: 404' },
-      }),
-    );
+  connect: async (teamId: string, bucket: string) => {
+    const draft = { ...savedDestination(teamId, bucket), version: undefined };
+    await saveDestination(deps(), { draft, actor: 'U1' });
+    await relay.relay(teamId);
   },
-  remove: (teamId: string, bucket: string) =>
-    whileAnnouncing(deps(), teamId, bucket, () => stores.destinations.remove(teamId, bucket)),
+  check: async (teamId: string, bucket: string, ok: boolean, at: string) => {
+    const destination = await stores.destinations.get(teamId, bucket);
+    if (!destination) throw new Error(`${bucket} is not saved`);
+    await recordCheck(deps(), {
+      destination,
+      record: { lastCheck: { at, ok, summary: ok ? 'All checks passed' : 'Challenge file: 404' } },
+    });
+    await relay.relay(teamId);
+  },
+  remove: async (teamId: string, bucket: string) => {
+    await removeDestination(deps(), { teamId, bucket, actor: 'U1' });
+    await relay.relay(teamId);
+  },
 };
 
 const stamp = (n: number) => new Date(Date.UTC(2025, 0, 1, 0, 0, n)).toISOString();
@@ -354,9 +364,14 @@ test('an event failing past the give-up time becomes a dead letter, and replayin
 });
 
 test('no outbox, no events: the change is made all the same', async () => {
-  await whileAnnouncing({ stores }, 'T7', 'lake', () =>
-    stores.destinations.save({ ...savedDestination('T7', 'lake'), version: undefined }),
+  const plain = createRedisStores(redis.client, 3600);
+  const draft = { ...savedDestination('T7', 'lake'), version: undefined };
+  const saved = await saveDestination(
+    { stores: plain, logger, now: () => new Date() },
+    { draft, actor: 'U1' },
   );
-  expect(await stores.destinations.get('T7', 'lake')).toBeDefined();
+  expect(saved).toMatchObject({ status: 'saved', change: { type: 'destination.connected' } });
+  expect(await plain.destinations.get('T7', 'lake')).toBeDefined();
+  expect(await redis.keys()).not.toContain(teamOutboxKey('T7'));
   expect(await redis.client.exists(OUTBOX_KEYS.stream)).toBe(0);
 });

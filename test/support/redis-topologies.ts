@@ -60,6 +60,34 @@ async function stopAll(children: ChildProcess[], directory: string): Promise<voi
   await rm(directory, { recursive: true, force: true });
 }
 
+/**
+ * A redis-server of its own on a free loopback port, for tests that pause or stop the whole server
+ * (CLIENT PAUSE) and must not hold up the others sharing REDIS_URL.
+ */
+export async function startStandaloneRedis(): Promise<RedisTopology & { readonly port: number }> {
+  const directory = await mkdtemp(join(tmpdir(), 's3d-redis-'));
+  const port = await freePort();
+  const server = startServer([
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    directory,
+  ]);
+  try {
+    await until(`redis-server on ${port}`, async () => (await cli(port, 'ping')).trim() === 'PONG');
+  } catch (error) {
+    await stopAll([server], directory);
+    throw error;
+  }
+  return { url: `redis://127.0.0.1:${port}`, port, stop: () => stopAll([server], directory) };
+}
+
 /** One Sentinel watching the test Redis (REDIS_URL) as primary `name`. */
 export async function startSentinel(name = 'testprimary'): Promise<RedisTopology> {
   const primary = new URL(REDIS_URL);

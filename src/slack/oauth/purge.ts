@@ -1,6 +1,5 @@
 import type { Deps } from '../../deps';
-import { whileAnnouncing } from '../announce';
-import { audit } from '../audit';
+import { removeDestination } from '../../destinations/changes';
 
 /** DESIGN.md section 8: an uninstalled workspace's saved destinations wait 30 days for a re-install. */
 export const DEFAULT_UNINSTALL_RETENTION_MS = 30 * 86_400_000;
@@ -27,17 +26,10 @@ export async function purgeIfDue(deps: Deps, teamId: string): Promise<PurgeOutco
   if (await installations.forTeam(teamId)) return 'not_uninstalled';
   const destinations = await deps.stores.destinations.list(teamId);
   for (const destination of destinations) {
-    const { bucket } = destination.settings;
-    const removed = await whileAnnouncing(deps, teamId, bucket, async () => {
-      const outcome = await deps.stores.destinations.remove(teamId, bucket);
-      return outcome.removed;
-    });
-    if (!removed) continue;
-    await deps.stores.history.clear(teamId, bucket).catch(() => undefined);
-    await audit(deps, deps.logger, teamId, {
+    await removeDestination(deps, {
+      teamId,
+      bucket: destination.settings.bucket,
       actor: 'uninstall',
-      action: 'remove',
-      bucket,
       outcome: `purged: the app was uninstalled on ${mark.at.slice(0, 10)}`,
     });
   }

@@ -1,3 +1,5 @@
+import { audit } from '../../../destinations/audit';
+import { saveDestination } from '../../../destinations/changes';
 import { principalForRegion } from '../../../domain/principal';
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
@@ -6,8 +8,6 @@ import { verifyLockKey } from '../../../store/keys';
 import { withLock } from '../../../store/lock-watchdog';
 import type { Fence, SetupSession } from '../../../store/types';
 import { summarizeReport } from '../../../verify/summary';
-import { whileAnnouncing } from '../../announce';
-import { audit } from '../../audit';
 import { homeChanged } from '../../home-refresh';
 import { ADMINS_ONLY, isAllowedAdmin, requestLogger } from '../../context';
 import { ACTION, COMMAND } from '../../ids';
@@ -183,38 +183,30 @@ async function checkAndSave(
     return;
   }
 
-  // Saved and told as one announcement: a verify or a sweep of the same bucket is told in order.
-  const saved = await whileAnnouncing(deps, session.teamId, settings.bucket, async () => {
-    const outcome = await deps.stores.destinations.save(
-      {
-        teamId: session.teamId,
-        settings,
-        challengeKey: session.challengeKey,
-        channelId: session.channelId,
-        connectedBy: session.userId,
-        connectedAt: started,
-        verifiedAt: started,
-        regionCheckedAt: started,
-        lastCheck: { at: started, ok: true, summary },
-        ...(report.challengeOwnerId === undefined ? {} : { ownerId: report.challengeOwnerId }),
-      },
-      fence,
-    );
-    if (outcome.status === 'fenced') return outcome;
-    const replaced = outcome.previous !== undefined;
-    // The destination is saved whatever happens next, so the team is told even if marking the
-    // session fails; a later click then finds the destination and repeats nothing.
-    await deps.stores.sessions
-      .put({ ...session, savedAt: started })
-      .catch((error: unknown) => log.warn({ err: error }, 'could not mark the session saved'));
-    await audit(deps, log, session.teamId, {
-      actor: request.userId,
-      action: 'check_and_save',
-      bucket: settings.bucket,
-      outcome: replaced ? `updated: ${summary}` : summary,
-    });
-    await postInChannel(channel, resultFor(replaced ? 'update' : 'setup'), log);
-    return outcome;
+  // Saved and told as one change: a verify or a sweep of the same bucket is told in order.
+  const saved = await saveDestination(deps, {
+    draft: {
+      teamId: session.teamId,
+      settings,
+      challengeKey: session.challengeKey,
+      channelId: session.channelId,
+      connectedBy: session.userId,
+      connectedAt: started,
+      verifiedAt: started,
+      regionCheckedAt: started,
+      lastCheck: { at: started, ok: true, summary },
+      ...(report.challengeOwnerId === undefined ? {} : { ownerId: report.challengeOwnerId }),
+    },
+    fence,
+    actor: request.userId,
+    announce: async ({ previous }) => {
+      // The destination is saved whatever happens next, so the team is told even if marking the
+      // session fails; a later click then finds the destination and repeats nothing.
+      await deps.stores.sessions
+        .put({ ...session, savedAt: started })
+        .catch((error: unknown) => log.warn({ err: error }, 'could not mark the session saved'));
+      await postInChannel(channel, resultFor(previous ? 'update' : 'setup'), log);
+    },
   });
   if (saved.status === 'fenced') {
     // The lock was lost (the process stalled past its TTL) and another click holds it now: that
@@ -222,11 +214,6 @@ async function checkAndSave(
     log.warn('check and save lost its lock before saving; nothing recorded');
     return;
   }
-  // A bucket connected anew starts a new history; set up again, it carries on with its own.
-  const { history } = deps.stores;
-  await (saved.previous ? Promise.resolve() : history.clear(session.teamId, settings.bucket))
-    .then(() => history.append(session.teamId, settings.bucket, { at: started, ok: true }))
-    .catch((error: unknown) => log.warn({ err: error }, 'could not add the check to its history'));
   homeChanged(deps, session.teamId, client);
   if (request.fromInstructions) {
     await postToResponseUrl(body.response_url, buildSavedSummary(settings), 'replace', log);

@@ -11,7 +11,7 @@ import { parseHomeMetadata } from '../../views/home';
 import { inlineCode } from '../../views/mrkdwn';
 import { openSetupModal } from '../commands/setup';
 import { verifyDestination } from '../commands/verify';
-import { removeDestination } from './remove-buttons';
+import { removeAndAnnounce } from './remove-buttons';
 import { actionTeamId, buttonValue, type BlockActionArgs } from './types';
 
 const MAX_PAGE = 10_000;
@@ -156,7 +156,7 @@ export function register(app: App, deps: Deps): void {
     }
     let notice: string;
     try {
-      const removed = await removeDestination(deps, {
+      const removed = await removeAndAnnounce(deps, {
         teamId: click.teamId,
         bucket,
         userId: click.userId,

@@ -1,9 +1,8 @@
 import { inlineCode } from '../../views/mrkdwn';
 import type { App, webApi } from '@slack/bolt';
 import type { Deps } from '../../../deps';
+import { removeDestination } from '../../../destinations/changes';
 import type { Logger } from '../../../log/logger';
-import { whileAnnouncing } from '../../announce';
-import { audit } from '../../audit';
 import { homeChanged } from '../../home-refresh';
 import { isAllowedAdmin, requestLogger } from '../../context';
 import { ACTION } from '../../ids';
@@ -53,7 +52,7 @@ export function register(app: App, deps: Deps): void {
       return;
     }
     try {
-      const removed = await removeDestination(deps, {
+      const removed = await removeAndAnnounce(deps, {
         teamId,
         bucket: value.bucket,
         userId: body.user.id,
@@ -89,36 +88,27 @@ export interface RemoveRequest {
 }
 
 /**
- * Removes a saved destination and tells the team, as one announcement, then records it in the
- * audit trail: the one path of `confirm_remove` and the App Home's Remove. Resolves whether this
- * call removed it (false: it was already gone); rejects when the store fails.
+ * Removes a saved destination through the change path and tells the team under its lock: the one
+ * workflow of `confirm_remove` and the App Home's Remove. Resolves whether this call removed it
+ * (false: it was already gone); rejects when the store fails.
  */
-export async function removeDestination(deps: Deps, request: RemoveRequest): Promise<boolean> {
+export async function removeAndAnnounce(deps: Deps, request: RemoveRequest): Promise<boolean> {
   const { teamId, bucket, userId, client, log } = request;
-  // Removed and told as one announcement: a check finishing meanwhile is told before, or not at all.
-  const removed = await whileAnnouncing(deps, teamId, bucket, async () => {
-    const outcome = await deps.stores.destinations.remove(teamId, bucket);
-    const channelId = request.channelId ?? outcome.previous?.channelId;
-    if (outcome.removed && channelId) {
+  // Removed and told as one change: a check finishing meanwhile is told before, or not at all.
+  const { removed } = await removeDestination(deps, {
+    teamId,
+    bucket,
+    actor: userId,
+    announce: async (outcome) => {
+      const channelId = request.channelId ?? outcome.previous?.channelId;
+      if (!outcome.removed || !channelId) return;
       await postInChannel(
         { client, channelId, responseUrl: request.responseUrl },
         buildRemovedNotice(userId, bucket),
         log,
       );
-    }
-    return outcome.removed;
+    },
   });
-  if (removed) {
-    await deps.stores.history
-      .clear(teamId, bucket)
-      .catch((error: unknown) => log.warn({ err: error }, 'could not clear the check history'));
-    homeChanged(deps, teamId, client, request.republishesHome ? userId : undefined);
-  }
-  await audit(deps, log, teamId, {
-    actor: userId,
-    action: 'remove',
-    bucket,
-    outcome: removed ? 'removed' : 'already removed',
-  });
+  if (removed) homeChanged(deps, teamId, client, request.republishesHome ? userId : undefined);
   return removed;
 }

@@ -1,15 +1,14 @@
 import type { webApi } from '@slack/bolt';
 import type { Deps } from '../../../deps';
+import { recordCheck } from '../../../destinations/changes';
 import { principalForRegion } from '../../../domain/principal';
 import type { Logger } from '../../../log/logger';
 import { bucketNameProblems } from '../../../domain/bucket-name';
 import { verifyLockKey } from '../../../store/keys';
 import { withLock } from '../../../store/lock-watchdog';
 import type { RecordOutcome } from '../../../store/types';
-import { checkDestination, recordCheck } from '../../../verify/check-destination';
+import { checkDestination } from '../../../verify/check-destination';
 import { summarizeReport } from '../../../verify/summary';
-import { whileAnnouncing } from '../../announce';
-import { audit } from '../../audit';
 import { homeChanged } from '../../home-refresh';
 import { COMMAND } from '../../ids';
 import { postInChannel } from '../../messaging';
@@ -87,35 +86,35 @@ export async function verifyDestination(
             identityProven: deps.settings.identityProven,
           });
           // Compare-and-set: a remove or a new setup while the check ran wins over its result;
-          // recorded and told as one announcement, so the channel hears changes in order.
-          const recorded = await whileAnnouncing(deps, teamId, bucket, async () => {
-            const outcome = await recordCheck(deps.stores, destination, record, (error) =>
-              log.warn({ err: error }, 'could not add the check to its history'),
-            );
-            if (outcome !== 'recorded') return outcome;
-            const posted = await postInChannel(
-              {
-                client,
-                channelId: request.channelId ?? destination.channelId,
-                responseUrl: request.responseUrl,
-              },
-              message,
-              log,
-            );
-            if (!posted) await request.showResult(message);
-            return outcome;
+          // recorded and told as one change, so the channel hears changes in order.
+          const { outcome: recorded } = await recordCheck(deps, {
+            destination,
+            record,
+            audit: (outcome) => ({
+              actor: userId,
+              action: 'verify',
+              bucket,
+              outcome:
+                outcome === 'recorded' ? summarizeReport(report) : `not recorded: ${outcome}`,
+            }),
+            announce: async () => {
+              const posted = await postInChannel(
+                {
+                  client,
+                  channelId: request.channelId ?? destination.channelId,
+                  responseUrl: request.responseUrl,
+                },
+                message,
+                log,
+              );
+              if (!posted) await request.showResult(message);
+              return undefined;
+            },
           });
           ended = recorded;
           if (recorded === 'recorded') {
             homeChanged(deps, teamId, client, request.republishesHome ? userId : undefined);
           }
-          await audit(deps, log, teamId, {
-            actor: userId,
-            action: 'verify',
-            bucket,
-            outcome:
-              recorded === 'recorded' ? summarizeReport(report) : `not recorded: ${recorded}`,
-          });
           if (recorded === 'removed') {
             await say(
               `${inlineCode(bucket)} was removed while it was being checked, so this check was not recorded and nothing was posted.`,

@@ -12,7 +12,7 @@ import { newChallengeKey } from '../../../domain/challenge';
 import type { DestinationSettings } from '../../../domain/destination';
 import type { Logger } from '../../../log/logger';
 import type { SetupSession } from '../../../store/types';
-import { audit } from '../../audit';
+import { audit } from '../../../destinations/audit';
 import { isAllowedAdmin, requestLogger } from '../../context';
 import { FIELD, SETUP_CALLBACK_ID } from '../../ids';
 import { sendEphemeral } from '../../messaging';

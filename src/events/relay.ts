@@ -1,0 +1,193 @@
+import { toApiDestination } from '../api/schemas';
+import type { ChangeFeed } from '../destinations/changes';
+import type { Logger } from '../log/logger';
+import { TEAM_OUTBOX_KEY_PATTERN, teamOfOutboxKey, teamOutboxKey } from '../store/keys';
+import { run, scanKeys, type RedisClient } from '../store/redis';
+import { CHANGE_TYPES, savedDestinationSchema, type ChangeType } from '../store/types';
+import type { ChangeEvent } from './types';
+
+/** Where relayed events go: the delivery outbox, read by every replica's delivery. */
+export interface DeliveryStream {
+  append(entry: {
+    readonly teamId: string;
+    readonly bucket: string;
+    readonly seq: number;
+    readonly body: string;
+  }): Promise<string>;
+}
+
+/** Entries moved per read of a team's outbox. */
+const RELAY_BATCH = 100;
+/** How often every team's outbox is looked for, to pick up what a crashed replica left. */
+const DEFAULT_RESCAN_MS = 30_000;
+
+/** KEYS: the team's outbox. ARGV: relayed entry ids. Deletes them, and the stream once empty. */
+const RELAYED_SCRIPT = `
+redis.call('xdel', KEYS[1], unpack(ARGV))
+if redis.call('xlen', KEYS[1]) == 0 then redis.call('del', KEYS[1]) end
+return 1
+`;
+
+type RawEntry = [string, string[]];
+
+function fieldsOf(raw: string[]): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) fields[raw[i]] = raw[i + 1];
+  return fields;
+}
+
+/** A team outbox entry as the event the loader receives, or a reason it cannot be one. */
+export function eventOf(
+  fields: Record<string, string>,
+): { event: ChangeEvent; bucket: string } | { problem: string } {
+  const sequence = Number(fields.sequence);
+  const type = fields.type as ChangeType;
+  if (!fields.id || !fields.at || !fields.bucket || !Number.isSafeInteger(sequence)) {
+    return { problem: 'an entry without its id, time, bucket or sequence' };
+  }
+  if (!CHANGE_TYPES.includes(type)) return { problem: `an unknown change type ${fields.type}` };
+  let stored: unknown;
+  try {
+    stored = JSON.parse(fields.destination ?? '');
+  } catch {
+    return { problem: 'a destination that is not JSON' };
+  }
+  const destination = savedDestinationSchema.safeParse(stored);
+  if (!destination.success) return { problem: 'a destination that does not parse' };
+  return {
+    bucket: fields.bucket,
+    event: {
+      id: fields.id,
+      type,
+      occurred_at: fields.at,
+      sequence,
+      destination: toApiDestination(destination.data),
+    },
+  };
+}
+
+/**
+ * Moves change events from each team's outbox, where the store's scripts append them with their
+ * change, to the delivery outbox. Two slots cannot change in one step on a Redis Cluster, so the
+ * move is at least once: an entry is deleted from the team's outbox only after it was appended to
+ * the delivery outbox, and a crash between the two sends it twice, with the same id and sequence
+ * (the delivery drops the second). The process that made a change relays it at once; every
+ * replica also looks for left-over outboxes at start and every `rescanMs`.
+ */
+export class EventRelay implements ChangeFeed {
+  /** Per team: the relay running now, and whether another change came meanwhile. */
+  private readonly running = new Map<string, { again: boolean; done: Promise<void> }>();
+  private timer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly stream: DeliveryStream,
+    private readonly logger: Logger,
+  ) {}
+
+  changed(teamId: string): void {
+    void this.relay(teamId);
+  }
+
+  /** Relays the team's outbox until it is empty; resolves (never rejects) once this pass is over. */
+  relay(teamId: string): Promise<void> {
+    const current = this.running.get(teamId);
+    if (current) {
+      current.again = true;
+      return current.done;
+    }
+    const state = { again: false, done: Promise.resolve() };
+    state.done = (async () => {
+      try {
+        do {
+          state.again = false;
+          await this.relayTeam(teamId);
+        } while (state.again && !this.stopped);
+      } catch (error) {
+        this.logger.warn({ err: error, teamId }, 'events: relaying a team’s outbox failed');
+      } finally {
+        this.running.delete(teamId);
+      }
+    })();
+    this.running.set(teamId, state);
+    return state.done;
+  }
+
+  /** Every team's outbox that has events left, relayed. */
+  async relayAll(): Promise<void> {
+    const keys = await scanKeys(this.redis, TEAM_OUTBOX_KEY_PATTERN);
+    const teams = keys.flatMap((key) => teamOfOutboxKey(key) ?? []);
+    for (const teamId of teams) {
+      if (this.stopped) return;
+      await this.relay(teamId);
+    }
+  }
+
+  /** Relays what is left at once, then every `rescanMs`. */
+  start(rescanMs = DEFAULT_RESCAN_MS): void {
+    const sweep = () => {
+      this.sweeping = this.relayAll()
+        .catch((error: unknown) =>
+          this.logger.warn({ err: error }, 'events: looking for outboxes to relay failed'),
+        )
+        .finally(() => {
+          this.sweeping = undefined;
+          if (!this.stopped) {
+            this.timer = setTimeout(sweep, rescanMs);
+            this.timer.unref();
+          }
+        });
+    };
+    sweep();
+  }
+
+  /** Stops looking; a relay under way finishes (what it did not move stays for the next start). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.sweeping;
+    await Promise.all([...this.running.values()].map((state) => state.done));
+  }
+
+  private async relayTeam(teamId: string): Promise<void> {
+    const key = teamOutboxKey(teamId);
+    /** Buckets with an entry that cannot be read: their later events wait behind it. */
+    const blocked = new Set<string>();
+    let from = '-';
+    for (;;) {
+      const entries = (await run(key, () =>
+        this.redis.xrange(key, from, '+', 'COUNT', RELAY_BATCH),
+      )) as RawEntry[];
+      if (entries.length === 0) return;
+      const relayed: string[] = [];
+      for (const [entryId, raw] of entries) {
+        const fields = fieldsOf(raw);
+        if (blocked.has(fields.bucket ?? '')) continue;
+        const made = eventOf(fields);
+        if ('problem' in made) {
+          // Left where it is: the loader must never skip a change. An operator has to look.
+          blocked.add(fields.bucket ?? '');
+          this.logger.error(
+            { teamId, entryId, problem: made.problem },
+            'events: a change event cannot be read; its destination’s later events wait behind it',
+          );
+          continue;
+        }
+        await this.stream.append({
+          teamId,
+          bucket: made.bucket,
+          seq: made.event.sequence,
+          body: JSON.stringify(made.event),
+        });
+        relayed.push(entryId);
+      }
+      if (relayed.length > 0) {
+        await run(key, () => this.redis.eval(RELAYED_SCRIPT, 1, key, ...relayed));
+      }
+      if (entries.length < RELAY_BATCH) return;
+      from = `(${entries[entries.length - 1][0]}`;
+    }
+  }
+}
