@@ -183,7 +183,8 @@ const kb = (bytes: number) => `${bytes.toFixed(0)} B (${(bytes / 1024).toFixed(2
 
 /**
  * The setup command in each mode that ran, against bare Bolt logging at warn: at least its
- * throughput, a p99 no worse than its own, and the absolute p99 target.
+ * throughput and a p99 no worse than its own; and the p99 against its absolute target, which a
+ * busy machine misses for both alike.
  */
 function setupVerdicts(records: readonly RunRecord[]): Verdict[] {
   const base = summarize(records, 'a', 'baseline');
@@ -206,10 +207,16 @@ function setupVerdicts(records: readonly RunRecord[]): Verdict[] {
         met: share >= TARGETS.setupThroughputShare,
       },
       {
+        figure: `(a) setup p99 vs bare Bolt, ${mode}`,
+        measured: `${ms(app.p99)} vs ${ms(base.p99)}`,
+        target: `≤ bare Bolt's`,
+        met: app.p99 <= base.p99,
+      },
+      {
         figure: `(a) setup p99, ${mode}`,
-        measured: `${ms(app.p99)} (bare Bolt: ${ms(base.p99)})`,
-        target: `≤ bare Bolt's, ≤ ${TARGETS.setupP99Ms} ms`,
-        met: app.p99 <= base.p99 && app.p99 <= TARGETS.setupP99Ms,
+        measured: ms(app.p99),
+        target: `≤ ${TARGETS.setupP99Ms} ms`,
+        met: app.p99 <= TARGETS.setupP99Ms,
       },
     );
   }
