@@ -10,7 +10,8 @@ const TARGET_KINDS: readonly TargetKind[] = ['app', 'app-oauth', 'baseline', 'bo
 
 /** The targets this benchmark reports against. */
 export const TARGETS = {
-  setupThroughputShare: 0.8,
+  /** The setup command's throughput against bare Bolt at warn: at least the same. */
+  setupThroughputShare: 1,
   setupP99Ms: 100,
   submitP99Ms: 150,
   sessionBytes: 2048,
@@ -85,9 +86,11 @@ function followUpText(record: RunRecord): string {
 const TARGET_WIDTH = 16;
 
 function ratioLine(label: string, ours: Summary, reference: Summary): string {
+  const share = ours.requestsPerSecond / reference.requestsPerSecond;
   return (
-    `  ${label}: throughput ${(100 * (ours.requestsPerSecond / reference.requestsPerSecond)).toFixed(0)}%, ` +
-    `p50 ${(ours.p50 / reference.p50).toFixed(2)}×, p99 ${(ours.p99 / reference.p99).toFixed(2)}×`
+    `  ${label}: throughput ${share.toFixed(2)}× (${(100 * share).toFixed(0)}%), ` +
+    `p50 ${(ours.p50 / reference.p50).toFixed(2)}×, p99 ${(ours.p99 / reference.p99).toFixed(2)}×, ` +
+    `CPU ms/req ${(ours.cpuMsPerRequest / reference.cpuMsPerRequest).toFixed(2)}×`
   );
 }
 
@@ -178,6 +181,48 @@ export function scenarioSection(records: readonly RunRecord[], scenario: Scenari
 
 const kb = (bytes: number) => `${bytes.toFixed(0)} B (${(bytes / 1024).toFixed(2)} KB)`;
 
+/**
+ * The setup command in each mode that ran, against bare Bolt logging at warn: at least its
+ * throughput and a p99 no worse than its own; and the p99 against its absolute target, which a
+ * busy machine misses for both alike.
+ */
+function setupVerdicts(records: readonly RunRecord[]): Verdict[] {
+  const base = summarize(records, 'a', 'baseline');
+  if (!base) return [];
+  const list: Verdict[] = [];
+  for (const [kind, mode] of [
+    ['app', 'one workspace'],
+    ['app-oauth', 'OAuth mode'],
+  ] as const) {
+    const app = summarize(records, 'a', kind);
+    if (!app) continue;
+    const share = app.requestsPerSecond / base.requestsPerSecond;
+    list.push(
+      {
+        figure: `(a) setup throughput vs bare Bolt, ${mode}`,
+        measured:
+          `${share.toFixed(2)}× (${app.requestsPerSecond.toFixed(0)} vs ${base.requestsPerSecond.toFixed(0)} req/s; ` +
+          `CPU ${app.cpuMsPerRequest.toFixed(2)} vs ${base.cpuMsPerRequest.toFixed(2)} ms/req)`,
+        target: `≥ ${TARGETS.setupThroughputShare.toFixed(1)}×`,
+        met: share >= TARGETS.setupThroughputShare,
+      },
+      {
+        figure: `(a) setup p99 vs bare Bolt, ${mode}`,
+        measured: `${ms(app.p99)} vs ${ms(base.p99)}`,
+        target: `≤ bare Bolt's`,
+        met: app.p99 <= base.p99,
+      },
+      {
+        figure: `(a) setup p99, ${mode}`,
+        measured: ms(app.p99),
+        target: `≤ ${TARGETS.setupP99Ms} ms`,
+        met: app.p99 <= TARGETS.setupP99Ms,
+      },
+    );
+  }
+  return list;
+}
+
 /** Every figure against its target. */
 export function verdicts(
   records: readonly RunRecord[],
@@ -186,25 +231,7 @@ export function verdicts(
   rgw?: RgwFigure,
 ): Verdict[] {
   const list: Verdict[] = [];
-  const setupApp = summarize(records, 'a', 'app');
-  const setupBase = summarize(records, 'a', 'baseline');
-  if (setupApp && setupBase) {
-    const share = setupApp.requestsPerSecond / setupBase.requestsPerSecond;
-    list.push(
-      {
-        figure: '(a) setup throughput vs baseline',
-        measured: `${(share * 100).toFixed(0)}% (${setupApp.requestsPerSecond.toFixed(0)} vs ${setupBase.requestsPerSecond.toFixed(0)} req/s)`,
-        target: `≥ ${TARGETS.setupThroughputShare * 100}%`,
-        met: share >= TARGETS.setupThroughputShare,
-      },
-      {
-        figure: '(a) setup p99',
-        measured: ms(setupApp.p99),
-        target: `≤ ${TARGETS.setupP99Ms} ms`,
-        met: setupApp.p99 <= TARGETS.setupP99Ms,
-      },
-    );
-  }
+  list.push(...setupVerdicts(records));
   const submit = summarize(records, 'b', 'app');
   if (submit) {
     list.push({
@@ -350,8 +377,9 @@ export function header(options: BenchOptions, machine: string[]): string[] {
       ` (warm-up ${options.warmup} s); each round runs the apps (taking turns to go first), then the baseline; figures are medians over rounds`,
     `  mode: ${options.mode} (--mode); app-oauth = the same app in OAuth mode: Bolt authorizes each request`,
     '  from the workspace’s installation in Redis (GET, AES-GCM open, JSON.parse), challenge names sealed',
-    '  targets: app = createApp with Redis, local S3 and the Slack stand-in; baseline = bare Bolt, one-block',
-    '  modal, acks only; bolt-setup-modal = bare Bolt opening the app’s real setup modal (setup command only)',
+    '  targets: app = createApp with Redis, local S3 and the Slack stand-in, LOG_LEVEL=info, the monitor on;',
+    '  baseline = bare Bolt at log level warn, one-block modal through Bolt’s client, acks only;',
+    '  bolt-setup-modal = the same bare Bolt opening the app’s real setup modal (setup command only)',
     '  columns: CPU ms/req = target CPU per answered request, work after the ack included; CPU target/load =',
     '  target and load generator CPU as a share of one core; loop p99 = the target’s event-loop delay',
   ];

@@ -7,11 +7,14 @@ import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { LevelWithSilent } from 'pino';
 import type { App } from '@slack/bolt';
-import { createApp, type SlackConnection } from '../src/app';
+import { createApp, slackClientOptions, type SlackConnection } from '../src/app';
 import type { Deps } from '../src/deps';
 import { createLogger } from '../src/log/logger';
 import type { OAuthCredentials } from '../src/slack/oauth/install';
+import { startMonitor, type Monitor } from '../src/monitor/monitor';
+import { HomeRefresher } from '../src/slack/home-refresh';
 import { createOAuthStores } from '../src/slack/oauth/stores';
+import { installedWorkspaceClients, singleWorkspaceClients } from '../src/slack/team-clients';
 import { createRedisClient, createRedisStores, waitForRedis } from '../src/store';
 import { Keyring } from '../src/store/secrets';
 import { RedisSessionIndex } from '../src/store/session-index';
@@ -39,6 +42,8 @@ import {
 
 const S3_TIMEOUT_MS = 5000;
 const SESSION_TTL_SECONDS = 86400;
+/** MONITOR_INTERVAL_SECONDS's default: the monitor sweeps at start, then hourly, as in production. */
+const MONITOR_INTERVAL_SECONDS = 3600;
 
 interface Target {
   readonly app: App;
@@ -64,9 +69,10 @@ function benchInstallation() {
 }
 
 /**
- * The real app, wired as deps.ts wires it, but on the benchmark's key prefix and local S3. With
- * `oauth`, as deps.ts wires OAuth mode: a keyring (STORE_ENCRYPTION_KEY) sealing challenge names
- * and installations, installations and OAuth state in Redis, and the load's workspace installed.
+ * The real app, wired as deps.ts wires it and started as index.ts starts it (the App Home
+ * refresher and the monitor on), but on the benchmark's key prefix and local S3. With `oauth`, as
+ * deps.ts wires OAuth mode: a keyring (STORE_ENCRYPTION_KEY) sealing challenge names and
+ * installations, installations and OAuth state in Redis, and the load's workspace installed.
  */
 async function startRealApp(
   config: TargetConfig,
@@ -107,6 +113,7 @@ async function startRealApp(
       })
     : undefined;
   await oauthStores?.installations.save(benchInstallation());
+  const home = new HomeRefresher();
   const deps: Deps = {
     logger,
     stores,
@@ -122,22 +129,31 @@ async function startRealApp(
       loaderApiTokens: config.loaderApiTokens,
     },
     now: () => new Date(),
+    home,
     ...(oauthStores ? { oauth: oauthStores } : {}),
   };
+  const app = createApp(
+    deps,
+    oauth
+      ? {
+          oauth: OAUTH_CREDENTIALS,
+          signingSecret: connection.signingSecret,
+          apiUrl: connection.apiUrl,
+        }
+      : connection,
+  );
+  const clients = oauthStores
+    ? installedWorkspaceClients(oauthStores.installations, slackClientOptions(config.slackApiUrl))
+    : singleWorkspaceClients(app.client);
+  const monitor: Monitor = startMonitor(deps, clients, MONITOR_INTERVAL_SECONDS);
   return {
-    app: createApp(
-      deps,
-      oauth
-        ? {
-            oauth: OAUTH_CREDENTIALS,
-            signingSecret: connection.signingSecret,
-            apiUrl: connection.apiUrl,
-          }
-        : connection,
-    ),
+    app,
     tasks: deps.tasks,
     async close() {
+      monitor.stop();
       await deps.tasks.drain(10000);
+      await monitor.done();
+      home.stop();
       await redis.quit().catch(() => redis.disconnect());
       s3.destroy();
     },

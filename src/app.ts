@@ -110,6 +110,9 @@ export function createApp(deps: Deps, connection: SlackConnection): App {
     clientOptions,
     // The error handler needs the request's body, to tell which workspace is not installed.
     extendedErrorHandler: true,
+    // No listener keeps conversation state; Bolt's store would look every request's channel up
+    // (and build an Error with its stack for each one not found).
+    convoStore: false,
   });
   app.use(requestIdMiddleware(deps));
   if (installer) app.use(storeUnavailableMiddleware(deps));

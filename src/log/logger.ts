@@ -44,8 +44,13 @@ const UNAUTHORIZED_EVENT = 'Authorization of incoming event did not succeed';
 export function toSlackLogger(logger: Logger): SlackLogger {
   const child = logger.child({ component: 'bolt' });
   return {
-    debug: (...msgs: unknown[]) => child.debug(format(...msgs)),
-    info: (...msgs: unknown[]) => child.info(format(...msgs)),
+    // Bolt says something at debug on every request: formatted only when it will be written.
+    debug: (...msgs: unknown[]) => {
+      if (child.isLevelEnabled('debug')) child.debug(format(...msgs));
+    },
+    info: (...msgs: unknown[]) => {
+      if (child.isLevelEnabled('info')) child.info(format(...msgs));
+    },
     warn: (...msgs: unknown[]) => {
       const text = format(...msgs);
       // Said on every request from a workspace without an installation; the app says it once.

@@ -17,16 +17,18 @@ export class SlackApiError extends AppError {
  * listener, and resolves with Slack's answer. For large views only (the setup form, the App
  * Home): WebClient serialises, redacts and formats the whole body for its debug log on every call
  * at every log level, and again for the view Slack echoes back, which for the setup modal was most
- * of the command's CPU (bench/). No retry: a trigger_id lives 3 s.
+ * of the command's CPU (bench/). No retry: a trigger_id lives 3 s. `body` may come as JSON
+ * already, when most of it was serialised once for many calls.
  */
 export async function callWebApi(
   client: webApi.WebClient,
   token: string | undefined,
   method: string,
-  body: Readonly<Record<string, unknown>>,
+  body: Readonly<Record<string, unknown>> | string,
   timeoutMs: number,
 ): Promise<Readonly<Record<string, unknown>>> {
-  const answer = await postJson(`${client.slackApiUrl}${method}`, JSON.stringify(body), timeoutMs, {
+  const json = typeof body === 'string' ? body : JSON.stringify(body);
+  const answer = await postJson(`${client.slackApiUrl}${method}`, json, timeoutMs, {
     ...(token ? { authorization: `Bearer ${token}` } : {}),
   });
   let reply: { ok?: unknown; error?: unknown };

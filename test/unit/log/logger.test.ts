@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { createLogger, toSlackLogger } from '../../../src/log/logger';
 
 const CHALLENGE = 's3-destination-challenge-file-0f8fad5b-d9cb-469f-a165-70867728950e';
@@ -40,6 +41,25 @@ describe('the logger', () => {
     expect(lines).toHaveLength(2);
     expect(written).not.toContain(secret);
     expect(written).toContain('[REDACTED]');
+  });
+
+  it('formats what Bolt says only at a level it writes', () => {
+    const { logger, lines } = capture('info');
+    const bolt = toSlackLogger(logger);
+    let formatted = 0;
+    const payload = {
+      [inspect.custom]: () => {
+        formatted += 1;
+        return 'the request body';
+      },
+    };
+
+    bolt.debug('request:', payload);
+    bolt.info('request:', payload);
+
+    expect(formatted).toBe(1);
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]).msg).toBe('request: the request body');
   });
 
   it('reports its level to Bolt and ignores Bolt changing it', () => {

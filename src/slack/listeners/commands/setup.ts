@@ -5,7 +5,7 @@ import { isAllowedAdmin } from '../../context';
 import { postToResponseUrl } from '../../messaging';
 import type { SetupMetadata } from '../../metadata';
 import { notice } from '../../views/check-result';
-import { buildSetupModal } from '../../views/setup-modal';
+import { setupModalJson } from '../../views/setup-modal';
 import { callWebApi } from '../../web-api';
 import type { CommandArgs } from './types';
 
@@ -25,14 +25,13 @@ export interface SetupModalRequest {
  * of `/s3-destination setup` and the App Home's Set up. Rejects when Slack did not take it.
  */
 export async function openSetupModal(deps: Deps, request: SetupModalRequest): Promise<void> {
+  // The form is serialised once (setupModalJson): only the trigger and the metadata are new.
+  const view = setupModalJson(request.metadata, servedPartitions(deps.settings.principals));
   await callWebApi(
     request.client,
     request.botToken,
     'views.open',
-    {
-      trigger_id: request.triggerId,
-      view: buildSetupModal(request.metadata, servedPartitions(deps.settings.principals)),
-    },
+    `{"trigger_id":${JSON.stringify(request.triggerId)},"view":${view}}`,
     VIEWS_OPEN_TIMEOUT_MS,
   );
 }

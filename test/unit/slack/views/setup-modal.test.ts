@@ -1,6 +1,10 @@
 import { PARTITIONS } from '../../../../src/domain/partition';
 import { AWS_REGIONS } from '../../../../src/domain/regions';
-import { buildSetupModal, keyPreview } from '../../../../src/slack/views/setup-modal';
+import {
+  buildSetupModal,
+  keyPreview,
+  setupModalJson,
+} from '../../../../src/slack/views/setup-modal';
 import { blockKitViolations } from '../../../support/block-kit-limits';
 
 const metadata = { channelId: 'C0DATA', responseUrl: 'https://hooks.slack.com/commands/T0/1/abc' };
@@ -169,5 +173,38 @@ describe('buildSetupModal', () => {
         }),
       }),
     ]);
+  });
+});
+
+describe('setupModalJson', () => {
+  it('is the modal buildSetupModal builds, with each call’s own metadata', () => {
+    const other = {
+      channelId: 'C0OTHER',
+      responseUrl: 'https://hooks.slack.com/commands/T0/2/"x"',
+    };
+
+    for (const values of [{}, { format: 'csv' as const, bucket: 'acme-data' }]) {
+      expect(JSON.parse(setupModalJson(metadata, PARTITIONS, values))).toEqual(
+        buildSetupModal(metadata, PARTITIONS, values),
+      );
+      expect(JSON.parse(setupModalJson(other, ['aws'], values))).toEqual(
+        buildSetupModal(other, ['aws'], values),
+      );
+    }
+  });
+});
+
+describe('the forms shared between calls', () => {
+  it('are the same for the same inputs and cannot be changed by a caller', () => {
+    const first = buildSetupModal(metadata, PARTITIONS);
+    const second = buildSetupModal({ channelId: 'C0OTHER' }, PARTITIONS);
+
+    expect(second.blocks).toBe(first.blocks);
+    expect(JSON.parse(second.private_metadata!)).toEqual({ channelId: 'C0OTHER' });
+    expect(() => (first.blocks as unknown[]).push({})).toThrow(TypeError);
+    expect(buildSetupModal(metadata, ['aws']).blocks).not.toBe(first.blocks);
+    expect(byId(buildSetupModal(metadata, PARTITIONS, { bucket: 'acme-data' }), 's3_bucket')).toBe(
+      byId(buildSetupModal(metadata, PARTITIONS, { bucket: 'acme-data' }), 's3_bucket'),
+    );
   });
 });
