@@ -80,10 +80,10 @@ export async function startBot(config: Config): Promise<RunningBot> {
     : singleWorkspaceClients(app.client);
   const monitor = startMonitor(deps, clients, config.MONITOR_INTERVAL_SECONDS);
   const delivery =
-    deps.outbox && config.LOADER_WEBHOOK_URL && config.LOADER_WEBHOOK_SECRET
+    deps.outbox && config.LOADER_WEBHOOK_URL && config.LOADER_WEBHOOK_SECRET.length > 0
       ? startDelivery(deps.outbox, {
           url: config.LOADER_WEBHOOK_URL,
-          secret: config.LOADER_WEBHOOK_SECRET,
+          secrets: config.LOADER_WEBHOOK_SECRET,
           logger: log,
         })
       : undefined;
