@@ -7,11 +7,22 @@ export type PostOutcome =
   | { readonly kind: 'refused'; readonly reason: string }
   | { readonly kind: 'failed'; readonly reason: string };
 
-/** What went wrong with a request, with the cause fetch keeps underneath ("fetch failed"). */
+const messageOf = (value: unknown): string | undefined =>
+  typeof value === 'object' && value !== null && 'message' in value
+    ? String(value.message)
+    : undefined;
+
+/**
+ * What went wrong with a request, with the cause fetch keeps underneath "fetch failed" (read
+ * without instanceof: fetch's errors may come from another realm than this module's Error).
+ */
 function failureOf(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause instanceof Error ? error.cause.message : undefined;
-  return cause ? `${error.message}: ${cause}` : error.message;
+  const message = messageOf(error) ?? String(error);
+  const cause =
+    typeof error === 'object' && error !== null && 'cause' in error
+      ? messageOf(error.cause)
+      : undefined;
+  return cause ? `${message}: ${cause}` : message;
 }
 
 /**
