@@ -2,10 +2,11 @@ import { hostname } from 'node:os';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../log/logger';
-import { waitForRedis } from '../store/redis';
-import type { MalformedEntry, OutboxEntry, RedisOutbox } from './outbox';
+import { waitForRedis, type RedisClient } from '../store/redis';
+import { DeliveryLanes } from './delivery-lanes';
+import type { MalformedEntry, OutboxEntry, RedisOutbox, RetryState } from './outbox';
 import { EventSigner } from './signing';
-import { postEvent } from './webhook-post';
+import { postEvent, type PostOutcome } from './webhook-post';
 
 export interface DeliveryOptions {
   readonly url: string;
@@ -49,21 +50,6 @@ export interface Delivery {
   stop(): Promise<void>;
 }
 
-/** One destination's entries held by this replica, sent one at a time in `seq` order. */
-interface Lane {
-  readonly entries: OutboxEntry[];
-  /** When to look at the first entry again (delivery clock); 0: now. */
-  wakeAt: number;
-  /** Running, or in the ready queue. */
-  busy: boolean;
-  queued: boolean;
-  /** An entry arrived while the lane was running: look again before going to sleep. */
-  poked: boolean;
-}
-
-const bySeq = (a: OutboxEntry, b: OutboxEntry) =>
-  a.seq - b.seq || a.entryId.localeCompare(b.entryId);
-
 /**
  * Delivers the outbox to the loader's webhook: at least once, in order per destination, and
  * destinations side by side, whichever replica runs it.
@@ -80,233 +66,225 @@ const bySeq = (a: OutboxEntry, b: OutboxEntry) =>
  * lets the receiver drop it.
  */
 export function startDelivery(outbox: RedisOutbox, options: DeliveryOptions): Delivery {
-  const consumer =
-    options.consumer ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const concurrency = options.concurrency ?? 16;
-  const blockMs = options.blockMs ?? 1000;
-  const deadAfterMs = options.deadAfterMs ?? 5000;
-  const claimEveryMs = options.claimEveryMs ?? 1000;
-  const recheckMs = options.recheckMs ?? 200;
-  const base = options.backoffBaseMs ?? 1000;
-  const cap = options.backoffCapMs ?? 30_000;
-  const giveUpAfterMs = options.giveUpAfterMs ?? 24 * 3600_000;
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  const batch = options.batch ?? 100;
-  const maxHeld = options.maxHeld ?? 10_000;
-  const now = options.now ?? Date.now;
-  const log = options.logger;
-  const signer = new EventSigner(options.secrets);
-  const stopping = new AbortController();
-  const reader = outbox.openReader(blockMs);
+  const delivery = new OutboxDelivery(outbox, options);
+  delivery.start();
+  return delivery;
+}
 
-  const lanes = new Map<string, Lane>();
+type Settings = Required<Omit<DeliveryOptions, 'logger' | 'url' | 'secrets'>>;
+
+function settingsOf(options: DeliveryOptions): Settings {
+  return {
+    consumer: options.consumer ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+    concurrency: options.concurrency ?? 16,
+    blockMs: options.blockMs ?? 1000,
+    deadAfterMs: options.deadAfterMs ?? 5000,
+    claimEveryMs: options.claimEveryMs ?? 1000,
+    tickMs: options.tickMs ?? 25,
+    recheckMs: options.recheckMs ?? 200,
+    backoffBaseMs: options.backoffBaseMs ?? 1000,
+    backoffCapMs: options.backoffCapMs ?? 30_000,
+    giveUpAfterMs: options.giveUpAfterMs ?? 24 * 3600_000,
+    timeoutMs: options.timeoutMs ?? 10_000,
+    batch: options.batch ?? 100,
+    maxHeld: options.maxHeld ?? 10_000,
+    now: options.now ?? Date.now,
+  };
+}
+
+class OutboxDelivery implements Delivery {
+  private readonly settings: Settings;
+  private readonly log: Logger;
+  private readonly signer: EventSigner;
+  private readonly stopping = new AbortController();
+  private readonly reader: RedisClient;
+  private readonly lanes: DeliveryLanes;
   /** Every entry id this replica works on (malformed ones too, until kept as dead letters). */
-  const held = new Set<string>();
-  const ready: Lane[] = [];
-  const running = new Set<Promise<void>>();
+  private readonly held = new Set<string>();
+  private tick?: NodeJS.Timeout;
+  private loops?: Promise<void>;
 
-  function enqueue(lane: Lane): void {
-    if (lane.busy || lane.queued) return;
-    lane.queued = true;
-    ready.push(lane);
+  constructor(
+    private readonly outbox: RedisOutbox,
+    private readonly options: DeliveryOptions,
+  ) {
+    this.settings = settingsOf(options);
+    this.log = options.logger;
+    this.signer = new EventSigner(options.secrets);
+    this.reader = outbox.openReader(this.settings.blockMs);
+    this.lanes = new DeliveryLanes(
+      this.settings.concurrency,
+      this.settings.now,
+      (entry) => this.sendFirst(entry),
+      (entry) => this.held.delete(entry.entryId),
+    );
   }
 
-  function pump(): void {
-    while (!stopping.signal.aborted && running.size < concurrency && ready.length > 0) {
-      const lane = ready.shift()!;
-      lane.queued = false;
-      if (lane.busy || lane.entries.length === 0) continue;
-      lane.busy = true;
-      const work: Promise<void> = drain(lane).finally(() => {
-        lane.busy = false;
-        running.delete(work);
-        if (lane.wakeAt <= now()) enqueue(lane);
-        pump();
-      });
-      running.add(work);
-    }
-  }
-
-  function take(found: readonly (OutboxEntry | MalformedEntry)[]): void {
-    for (const entry of found) {
-      if (held.has(entry.entryId)) continue;
-      held.add(entry.entryId);
-      if ('problem' in entry) {
-        log.error({ entryId: entry.entryId, problem: entry.problem }, 'webhook: dead letter kept');
-        outbox
-          .discard(entry)
-          .then(() => held.delete(entry.entryId))
-          .catch((error: unknown) => log.error({ err: error }, 'webhook: keeping it failed'));
-        continue;
-      }
-      const key = `${entry.teamId}\n${entry.bucket}`;
-      let lane = lanes.get(key);
-      if (!lane) {
-        lane = { entries: [], wakeAt: 0, busy: false, queued: false, poked: false };
-        lanes.set(key, lane);
-      }
-      lane.entries.push(entry);
-      lane.entries.sort(bySeq);
-      lane.wakeAt = 0;
-      lane.poked = true;
-      enqueue(lane);
-    }
-    pump();
-  }
-
-  /** Sends the lane's entries in order until one must wait; notes when to look again. */
-  async function drain(lane: Lane): Promise<void> {
-    while (!stopping.signal.aborted && lane.entries.length > 0) {
-      const entry = lane.entries[0];
-      lane.poked = false;
-      let wakeAt: number | undefined;
+  start(): void {
+    this.tick = setInterval(() => this.lanes.wakeDue(), this.settings.tickMs);
+    this.tick.unref();
+    this.loops = (async () => {
       try {
-        wakeAt = await attempt(entry);
+        await this.outbox.ensureGroup();
+        await waitForRedis(this.reader, 5000);
+        await this.readOwn();
       } catch (error) {
-        log.error({ err: error, entryId: entry.entryId }, 'webhook: the outbox did not answer');
-        wakeAt = now() + Math.max(recheckMs, 1000);
+        this.log.error({ err: error }, 'webhook: reading the outbox failed');
       }
-      if (wakeAt === undefined) {
-        lane.entries.splice(lane.entries.indexOf(entry), 1);
-        held.delete(entry.entryId);
-      } else if (!lane.poked) {
-        lane.wakeAt = wakeAt;
-        return;
-      }
+      await Promise.all([this.readLoop(), this.claimLoop()]);
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    clearInterval(this.tick);
+    this.reader.disconnect();
+    await this.loops;
+    await this.lanes.stop();
+  }
+
+  private take(found: readonly (OutboxEntry | MalformedEntry)[]): void {
+    for (const entry of found) {
+      if (this.held.has(entry.entryId)) continue;
+      this.held.add(entry.entryId);
+      if ('problem' in entry) this.discard(entry);
+      else this.lanes.add(entry);
     }
-    if (lane.entries.length === 0) {
-      for (const [key, value] of lanes) if (value === lane) lanes.delete(key);
+    this.lanes.pump();
+  }
+
+  private discard(entry: MalformedEntry): void {
+    const where = { entryId: entry.entryId, problem: entry.problem };
+    this.log.error(where, 'webhook: dead letter kept');
+    this.outbox
+      .discard(entry)
+      .then(() => this.held.delete(entry.entryId))
+      .catch((error: unknown) =>
+        this.log.error({ err: error, ...where }, 'webhook: keeping it failed'),
+      );
+  }
+
+  /** One try at a destination's first entry: undefined once finished, else when to look again. */
+  private async sendFirst(entry: OutboxEntry): Promise<number | undefined> {
+    const { now, recheckMs, timeoutMs } = this.settings;
+    try {
+      const token = randomUUID();
+      const start = await this.outbox.start(entry, token, timeoutMs + 5000, now());
+      if (start.state === 'done') {
+        await this.outbox.finish(entry);
+        return undefined;
+      }
+      if (start.state === 'waiting' || start.state === 'busy') return now() + recheckMs;
+      if (start.state === 'later') return start.retry.nextAt;
+      const outcome = await postEvent(this.options.url, this.signer, entry, timeoutMs);
+      if (outcome.kind === 'delivered') {
+        await this.outbox.finish(entry, token);
+        return undefined;
+      }
+      return await this.failed(entry, token, outcome, start.retry);
+    } catch (error) {
+      this.log.error({ err: error, entryId: entry.entryId }, 'webhook: the outbox did not answer');
+      return now() + Math.max(recheckMs, 1000);
     }
   }
 
-  /** One try at the entry: undefined once it is finished, else when to look at it again. */
-  async function attempt(entry: OutboxEntry): Promise<number | undefined> {
-    const token = randomUUID();
-    const start = await outbox.start(entry, token, timeoutMs + 5000, now());
-    if (start.state === 'done') {
-      await outbox.finish(entry);
-      return undefined;
-    }
-    if (start.state === 'waiting' || start.state === 'busy') return now() + recheckMs;
-    if (start.state === 'later') return start.retry.nextAt;
-    const outcome = await postEvent(options.url, signer, entry, timeoutMs);
-    if (outcome.kind === 'delivered') {
-      await outbox.finish(entry, token);
-      return undefined;
-    }
-    const where = { entryId: entry.entryId, teamId: entry.teamId, bucket: entry.bucket };
-    const attempts = (start.retry?.attempts ?? 0) + 1;
-    if (outcome.kind === 'refused') {
-      log.error({ ...where, attempts, failure: outcome.reason }, 'webhook: dead letter kept');
-      await outbox.finish(entry, token, outcome.reason);
-      return undefined;
-    }
-    const firstFailedAt = start.retry?.firstFailedAt ?? now();
-    if (now() - firstFailedAt >= giveUpAfterMs) {
-      const reason = `${attempts} attempts, last: ${outcome.reason}`;
-      log.error(
-        { ...where, attempts, failure: outcome.reason },
+  /** After a failed POST: a dead letter (410, or failing for too long), or a retry later. */
+  private async failed(
+    entry: OutboxEntry,
+    token: string,
+    outcome: Exclude<PostOutcome, { kind: 'delivered' }>,
+    retry: RetryState | undefined,
+  ): Promise<number | undefined> {
+    const { now, backoffBaseMs, backoffCapMs, giveUpAfterMs } = this.settings;
+    const attempts = (retry?.attempts ?? 0) + 1;
+    const where = { entryId: entry.entryId, teamId: entry.teamId, bucket: entry.bucket, attempts };
+    const firstFailedAt = retry?.firstFailedAt ?? now();
+    if (outcome.kind === 'refused' || now() - firstFailedAt >= giveUpAfterMs) {
+      const reason =
+        outcome.kind === 'refused'
+          ? outcome.reason
+          : `${attempts} attempts, last: ${outcome.reason}`;
+      this.log.error(
+        { ...where, failure: outcome.reason },
         'webhook: gave up on an event; dead letter kept',
       );
-      await outbox.finish(entry, token, reason);
+      await this.outbox.finish(entry, token, reason);
       return undefined;
     }
-    const delayMs = Math.min(base * 2 ** (attempts - 1), cap);
+    const delayMs = Math.min(backoffBaseMs * 2 ** (attempts - 1), backoffCapMs);
     const nextAt = now() + delayMs;
-    await outbox.failed(entry, token, {
+    await this.outbox.failed(entry, token, {
       attempts,
       firstFailedAt,
       nextAt,
       lastError: outcome.reason,
     });
-    log.warn(
-      { ...where, attempts, failure: outcome.reason, retryInMs: delayMs },
+    this.log.warn(
+      { ...where, failure: outcome.reason, retryInMs: delayMs },
       'webhook: delivery failed',
     );
     return nextAt;
   }
 
-  /** Reads `consumer`'s own unacknowledged entries (after a restart under the same name). */
-  async function readOwn(): Promise<void> {
+  /** Reads this consumer's own unacknowledged entries (after a restart under the same name). */
+  private async readOwn(): Promise<void> {
     let after = '0';
     for (;;) {
-      const found = await outbox.readOwn(consumer, after, batch);
+      const found = await this.outbox.readOwn(this.settings.consumer, after, this.settings.batch);
       if (found.length === 0) return;
-      take(found);
+      this.take(found);
       after = found[found.length - 1].entryId;
     }
   }
 
-  const pause = (ms: number) =>
-    sleep(ms, undefined, { signal: stopping.signal }).catch(() => undefined);
+  private pause(ms: number): Promise<void> {
+    return sleep(ms, undefined, { signal: this.stopping.signal }).catch(() => undefined);
+  }
 
-  async function readLoop(): Promise<void> {
+  /** New entries the moment they are appended, by a blocking read. */
+  private async readLoop(): Promise<void> {
+    const { consumer, batch, blockMs, maxHeld } = this.settings;
     let failing = false;
-    while (!stopping.signal.aborted) {
+    while (!this.stopping.signal.aborted) {
       try {
-        if (held.size >= maxHeld) {
+        if (this.held.size >= maxHeld) {
           // Read nothing new, but be seen, so that no replica takes these entries away.
-          await outbox.readOwn(consumer, '0', 1);
-          await pause(blockMs);
+          await this.outbox.readOwn(consumer, '0', 1);
+          await this.pause(blockMs);
           continue;
         }
-        take(await outbox.readNew(reader, consumer, batch, blockMs));
+        this.take(await this.outbox.readNew(this.reader, consumer, batch, blockMs));
         failing = false;
       } catch (error) {
-        if (stopping.signal.aborted) return;
-        if (!failing) log.error({ err: error }, 'webhook: reading the outbox failed');
+        if (this.stopping.signal.aborted) return;
+        if (!failing) this.log.error({ err: error }, 'webhook: reading the outbox failed');
         failing = true;
-        await outbox.ensureGroup().catch(() => undefined);
-        await pause(1000);
+        await this.outbox.ensureGroup().catch(() => undefined);
+        await this.pause(1000);
       }
     }
   }
 
   /** Takes over what unseen (dead) replicas held, and what this one holds but lost track of. */
-  async function claimLoop(): Promise<void> {
-    while (!stopping.signal.aborted) {
+  private async claimLoop(): Promise<void> {
+    const { consumer, deadAfterMs, batch, claimEveryMs } = this.settings;
+    while (!this.stopping.signal.aborted) {
       try {
         let more = true;
-        while (more && !stopping.signal.aborted) {
-          const { claimed, ownPending } = await outbox.claimFromDead(consumer, deadAfterMs, batch);
-          take(claimed);
+        while (more && !this.stopping.signal.aborted) {
+          const { claimed, ownPending } = await this.outbox.claimFromDead(
+            consumer,
+            deadAfterMs,
+            batch,
+          );
+          this.take(claimed);
           more = claimed.length >= batch;
-          if (!more && ownPending > held.size) await readOwn();
+          if (!more && ownPending > this.held.size) await this.readOwn();
         }
       } catch (error) {
-        log.error({ err: error }, 'webhook: taking over entries failed');
+        this.log.error({ err: error }, 'webhook: taking over entries failed');
       }
-      await pause(claimEveryMs);
+      await this.pause(claimEveryMs);
     }
   }
-
-  const tick = setInterval(() => {
-    const at = now();
-    for (const lane of lanes.values()) {
-      if (lane.entries.length > 0 && lane.wakeAt <= at) enqueue(lane);
-    }
-    pump();
-  }, options.tickMs ?? 25);
-  tick.unref();
-
-  const loops = (async () => {
-    try {
-      await outbox.ensureGroup();
-      await waitForRedis(reader, 5000);
-      await readOwn();
-    } catch (error) {
-      log.error({ err: error }, 'webhook: reading the outbox failed');
-    }
-    await Promise.all([readLoop(), claimLoop()]);
-  })();
-
-  return {
-    async stop() {
-      stopping.abort();
-      clearInterval(tick);
-      reader.disconnect();
-      await loops;
-      await Promise.all([...running]);
-    },
-  };
 }
