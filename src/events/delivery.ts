@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../log/logger';
 import { waitForRedis, type RedisClient } from '../store/redis';
@@ -166,10 +166,14 @@ class OutboxDelivery implements Delivery {
 
   /** One try at a destination's first entry: undefined once finished, else when to look again. */
   private async sendFirst(entry: OutboxEntry): Promise<number | undefined> {
-    const { now, recheckMs, timeoutMs } = this.settings;
+    const { consumer, deadAfterMs, now, recheckMs, timeoutMs } = this.settings;
     try {
-      const token = randomUUID();
-      const start = await this.outbox.start(entry, token, timeoutMs + 5000, now());
+      const start = await this.outbox.start(entry, consumer, {
+        lockMs: timeoutMs + 5000,
+        nowMs: now(),
+        deadAfterMs,
+      });
+      const { token } = start;
       if (start.state === 'done') {
         await this.outbox.finish(entry);
         return undefined;

@@ -4,11 +4,14 @@
  */
 export const OUTBOX_SCRIPTS = {
   /**
-   * KEYS: sent, lock, retries. ARGV: seq, replay ('1' or ''), entry id, token, lock ms, now ms.
-   * 'done' (its seq was sent: a duplicate), 'waiting' (an earlier seq is not sent yet), 'later'
-   * (its retry is not due; with the retry state), 'busy' (another replica holds the lock) or 'go'
-   * (the lock is taken; with the retry state, if it failed before). A replayed dead letter skips
-   * the seq checks: it is sent again on purpose.
+   * KEYS: sent, lock, retries, stream. ARGV: seq, replay ('1' or ''), entry id, token, lock ms,
+   * now ms, group, dead after ms. 'done' (its seq was sent: a duplicate), 'waiting' (an earlier
+   * seq is not sent yet), 'later' (its retry is not due; with the retry state), 'busy' (a live
+   * replica holds the lock) or 'go' (the lock is taken; with the retry state, if it failed
+   * before). A replayed dead letter skips the seq checks: it is sent again on purpose. A lock
+   * whose holder (the consumer named before the space in its token) is gone or unseen for "dead
+   * after" ms is taken over: a replica that died mid-POST does not hold its destination up until
+   * the lock expires.
    */
   start: `
 local sent = tonumber(redis.call('get', KEYS[1]) or '0')
@@ -24,7 +27,17 @@ if retry then
     return {'later', retry}
   end
 end
-if not redis.call('set', KEYS[2], ARGV[4], 'PX', ARGV[5], 'NX') then return {'busy'} end
+if not redis.call('set', KEYS[2], ARGV[4], 'PX', ARGV[5], 'NX') then
+  local holder = string.match(redis.call('get', KEYS[2]) or '', '^(.-) ')
+  local ok, consumers = pcall(redis.call, 'xinfo', 'consumers', KEYS[4], ARGV[7])
+  if not ok then return {'busy'} end
+  for _, consumer in ipairs(consumers) do
+    local info = {}
+    for i = 1, #consumer, 2 do info[consumer[i]] = consumer[i + 1] end
+    if info.name == holder and tonumber(info.idle) < tonumber(ARGV[8]) then return {'busy'} end
+  end
+  redis.call('set', KEYS[2], ARGV[4], 'PX', ARGV[5])
+end
 return {'go', retry or ''}
 `,
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Cluster, type Redis } from 'ioredis';
 import { z } from 'zod';
 import { run, type RedisClient } from '../store/redis';
@@ -215,27 +216,38 @@ export class RedisOutbox {
 
   /**
    * Decides, in one step, whether `entry` may be sent now; when it may, takes the destination's
-   * lock with `token` for `lockMs` so that no other replica sends the destination meanwhile.
+   * lock for `lockMs` so that no other replica sends the destination meanwhile. The lock's token
+   * names `consumer`, so that another replica may take the lock over once `consumer` has been
+   * unseen for `deadAfterMs` (it died mid-POST). Returns the token with the decision.
    */
-  async start(entry: OutboxEntry, token: string, lockMs: number, nowMs: number): Promise<Start> {
+  async start(
+    entry: OutboxEntry,
+    consumer: string,
+    times: { lockMs: number; nowMs: number; deadAfterMs: number },
+  ): Promise<Start & { token: string }> {
+    const token = `${consumer} ${randomUUID()}`;
     const [state, rawRetry] = (await this.redis.eval(
       OUTBOX_SCRIPTS.start,
-      3,
+      4,
       OUTBOX_KEYS.sent(entry.teamId, entry.bucket),
       OUTBOX_KEYS.lock(entry.teamId, entry.bucket),
       OUTBOX_KEYS.retries,
+      OUTBOX_KEYS.stream,
       entry.seq,
       entry.replay ? '1' : '',
       entry.entryId,
       token,
-      lockMs,
-      Math.floor(nowMs),
+      times.lockMs,
+      Math.floor(times.nowMs),
+      OUTBOX_GROUP,
+      times.deadAfterMs,
     )) as [Start['state'], string | undefined];
     const retry = parseRetry(rawRetry);
-    if (state === 'later' && retry) return { state, retry };
-    if (state === 'go') return retry ? { state, retry } : { state };
-    if (state === 'later') return { state: 'busy' }; // a retry state it cannot read: look again
-    return { state } as Start;
+    if (state === 'later' && retry) return { state, retry, token };
+    if (state === 'go') return retry ? { state, retry, token } : { state, token };
+    // A retry state it cannot read: look again.
+    if (state === 'later') return { state: 'busy', token };
+    return { state, token } as Start & { token: string };
   }
 
   /**

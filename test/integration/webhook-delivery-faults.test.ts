@@ -149,6 +149,22 @@ test('a crashed replica’s in-flight entries are sent by a live one, in order, 
   expect(await receiver.waitFor(2)).toEqual(sent);
 });
 
+test('a replica that died mid-POST, its destination still locked, does not hold it up', async () => {
+  const sent = await source.change('T4', 'locked', 'destination.connected');
+  await outbox.ensureGroup();
+  const reader = outbox.openReader(100);
+  try {
+    await waitForRedis(reader, 5000);
+    expect(await outbox.readNew(reader, 'crashed', 10, 100)).toHaveLength(1);
+  } finally {
+    reader.disconnect();
+  }
+  // Its lock would hold for a minute more: longer than this test waits.
+  await redis.client.set(OUTBOX_KEYS.lock('T4', 'locked'), 'crashed 1234', 'PX', 60_000);
+  deliver({ consumer: 'survivor', deadAfterMs: 300, claimEveryMs: 50 });
+  expect(await receiver.waitFor(1)).toEqual([sent]);
+});
+
 test('a receiver down while the bot restarts loses nothing', async () => {
   await receiver.stop();
   const first = deliver({ consumer: 'before-restart', backoffBaseMs: 50 });
