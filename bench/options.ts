@@ -38,7 +38,8 @@ const USAGE = `npm run bench -- [--rounds N] [--duration S] [--connections N] [-
 --mode: the app for one workspace (bot token), in OAuth mode (installation in Redis, read and
 opened on every request), or both (default), OAuth figures beside the others (target: within 10%);
 --api: destinations the loader API's pages are walked over (pages of 100, p99 target at 10000);
---events: change events delivered from the Redis outbox to a local webhook (events/s, latency).
+--events: change events delivered from the Redis outbox to a local webhook (events/s, latency
+with a healthy receiver and with one hanging on another destination); a bare --events is 5000.
 Each flag also reads BENCH_<NAME> from the environment (BENCH_ROUNDS=5, BENCH_SWEEP=none,
 BENCH_API=none, BENCH_EVENTS=1000, BENCH_RGW=1, …).`;
 
@@ -68,8 +69,12 @@ function sizes(name: string, raw: string): number[] {
 
 /** Flags override BENCH_* variables, which override the defaults (a run of about four minutes). */
 export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
+  // A bare `--events` asks for the events at their default count.
+  const args = argv.flatMap((arg, index) =>
+    arg === '--events' && (argv[index + 1] ?? '--').startsWith('--') ? [arg, '5000'] : [arg],
+  );
   const { values } = parseArgs({
-    args: argv,
+    args,
     options: {
       rounds: { type: 'string' },
       duration: { type: 'string' },

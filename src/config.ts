@@ -5,6 +5,7 @@ import { PARTITIONS, type Partition } from './domain/partition';
 import { parseIamPrincipal, type PrincipalRules, type Principals } from './domain/principal';
 import { AppError } from './errors';
 import { encryptionKeyProblem } from './store/secrets';
+import { HOW_TO_MAKE_A_SECRET, splitWebhookSecrets, webhookSecretProblem } from './events/signing';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -110,7 +111,20 @@ const envSchema = z.object({
       .filter(Boolean),
   ),
   LOADER_WEBHOOK_URL: httpUrl('the loader’s change events'),
-  LOADER_WEBHOOK_SECRET: optionalString,
+  // One or several Standard Webhooks secrets, space-separated: each signs every event.
+  LOADER_WEBHOOK_SECRET: optionalString
+    .superRefine((value, ctx) => {
+      for (const [index, secret] of splitWebhookSecrets(value ?? '').entries()) {
+        const problem = webhookSecretProblem(secret);
+        if (problem) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `has a secret (number ${index + 1}) that ${problem}; ${HOW_TO_MAKE_A_SECRET}`,
+          });
+        }
+      }
+    })
+    .transform((value) => splitWebhookSecrets(value ?? '')),
   // Seals challenge names and tokens in Redis (src/store/secrets.ts); the previous key only opens.
   STORE_ENCRYPTION_KEY: encryptionKey,
   STORE_ENCRYPTION_KEY_PREVIOUS: encryptionKey,

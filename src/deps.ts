@@ -108,7 +108,7 @@ export function createBotLogger(config: Config): Logger {
       config.SLACK_STATE_SECRET,
       config.NGROK_AUTHTOKEN,
       ...config.LOADER_API_TOKENS,
-      config.LOADER_WEBHOOK_SECRET,
+      ...config.LOADER_WEBHOOK_SECRET,
       config.STORE_ENCRYPTION_KEY,
       config.STORE_ENCRYPTION_KEY_PREVIOUS,
     ],

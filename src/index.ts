@@ -82,10 +82,10 @@ export async function startBot(config: Config): Promise<RunningBot> {
   // Events a crashed replica appended but did not relay go out now, then every 30 s.
   deps.changeFeed?.start();
   const delivery =
-    deps.outbox && config.LOADER_WEBHOOK_URL && config.LOADER_WEBHOOK_SECRET
+    deps.outbox && config.LOADER_WEBHOOK_URL && config.LOADER_WEBHOOK_SECRET.length > 0
       ? startDelivery(deps.outbox, {
           url: config.LOADER_WEBHOOK_URL,
-          secret: config.LOADER_WEBHOOK_SECRET,
+          secrets: config.LOADER_WEBHOOK_SECRET,
           logger: log,
         })
       : undefined;

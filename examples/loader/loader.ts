@@ -1,11 +1,11 @@
 /**
  * An example loader: what the principal of the bucket policies does with the destinations people
  * connect in Slack. It reads them from the bot's API, writes one table load to each (the key
- * rendered from the destination's template, the file in its format) and checks the signature of
- * the bot's change events. Small on purpose: copy what you need.
+ * rendered from the destination's template, the file in its format) and verifies the bot's change
+ * events with the Standard Webhooks library. Small on purpose: copy what you need.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { Webhook } from 'standardwebhooks';
 
 /** A destination as `GET /api/v1/destinations` gives it. */
 export interface Destination {
@@ -117,23 +117,32 @@ export async function loadTable(
   return key;
 }
 
+/** A change event as the bot POSTs it to LOADER_WEBHOOK_URL. */
+export interface ChangeEvent {
+  id: string;
+  type: string;
+  occurred_at: string;
+  /** Per team and bucket, +1 with each event: keep the highest you have seen. */
+  sequence: number;
+  destination: Destination;
+}
+
 /**
- * Whether a change event came from the bot: `X-S3D-Signature` is `v1=` and the hex HMAC-SHA256 of
- * `v1:<X-S3D-Timestamp>:<raw body>` with the shared secret, and the timestamp is recent.
+ * The change event, if it came from the bot: the Standard Webhooks library checks
+ * `webhook-signature` against `<webhook-id>.<webhook-timestamp>.<raw body>` with the `whsec_…`
+ * secret, in constant time, and refuses a timestamp that is not a number or over 5 minutes old.
+ * Pass the raw body, before any JSON parsing, and the request's headers.
  */
-export function isFromTheBot(
+export function eventFromTheBot(
   secret: string,
-  timestamp: string | undefined,
-  signature: string | undefined,
+  headers: Record<string, string>,
   rawBody: string,
-  nowSeconds = Date.now() / 1000,
-): boolean {
-  if (!timestamp || !signature || Math.abs(nowSeconds - Number(timestamp)) > 300) return false;
-  const expected = Buffer.from(
-    `v1=${createHmac('sha256', secret).update(`v1:${timestamp}:${rawBody}`).digest('hex')}`,
-  );
-  const given = Buffer.from(signature);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+): ChangeEvent | undefined {
+  try {
+    return new Webhook(secret).verify(rawBody, headers) as ChangeEvent;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `LOADER_API_URL=… LOADER_API_TOKEN=… node loader.js`: one sample load into every passing destination. */

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { WEBHOOK_HEADERS } from '../events/signing';
+import { CHANGE_TYPES } from '../events/types';
 import { apiSchemas } from './schemas';
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
@@ -9,6 +11,47 @@ const json = (id: string, description: string) => ({
 const errors = {
   '401': json('Error', 'No valid bearer token.'),
   '503': json('Error', 'The store does not answer; try again.'),
+};
+
+/** The Standard Webhooks headers every delivery of an event carries. */
+const webhookHeaders = [
+  {
+    name: WEBHOOK_HEADERS.id,
+    description: 'The event’s id: the same on every delivery of it.',
+  },
+  {
+    name: WEBHOOK_HEADERS.timestamp,
+    description: 'When this delivery was signed, in Unix seconds; refuse one far from now.',
+  },
+  {
+    name: WEBHOOK_HEADERS.signature,
+    description:
+      'Space-separated `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">`, one per secret of LOADER_WEBHOOK_SECRET, keyed with the base64-decoded part of the `whsec_…` secret. Any standardwebhooks library verifies it.',
+  },
+].map((header) => ({ ...header, in: 'header', required: true, schema: { type: 'string' } }));
+
+/** The change event POSTed to LOADER_WEBHOOK_URL, under the 3.1 `webhooks` key. */
+const webhooks = {
+  destinationChanged: {
+    post: {
+      operationId: 'destinationChanged',
+      summary: 'A destination changed',
+      description: `Sent for every change of a destination (${CHANGE_TYPES.join(', ')}), at least once, in \`sequence\` order per team and bucket. Drop an \`id\` already seen and any \`sequence\` lower than the highest you hold.`,
+      security: [],
+      parameters: webhookHeaders,
+      requestBody: {
+        required: true,
+        content: { 'application/json': { schema: ref('ChangeEvent') } },
+      },
+      responses: {
+        '200': { description: 'Received (any 2xx): the event is not sent again.' },
+        '410': {
+          description: 'Refused for good: the event is kept as a dead letter, not sent again.',
+        },
+        default: { description: 'Any other answer: sent again later, with back-off.' },
+      },
+    },
+  },
 };
 
 /** Generated from the zod schemas of the responses themselves, never kept by hand beside them. */
@@ -28,7 +71,7 @@ function componentSchemas(): Record<string, unknown> {
   );
 }
 
-/** The OpenAPI 3.1 document of the loader API (DESIGN.md section 10). */
+/** The OpenAPI 3.1 document of the loader API and of the change events it POSTs. */
 export function buildOpenApiDocument(): Record<string, unknown> {
   return {
     openapi: '3.1.0',
@@ -37,7 +80,9 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       version: '1.0.0',
       description:
         'The S3 destinations connected in Slack, for the loader that writes to them. Never the challenge file name.',
+      license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
     },
+    servers: [{ url: '/', description: 'The bot itself, where this document is served.' }],
     security: [{ bearer: [] }],
     paths: {
       '/api/v1/destinations': {
@@ -95,6 +140,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         },
       },
     },
+    webhooks,
     components: {
       schemas: componentSchemas(),
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },

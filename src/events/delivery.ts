@@ -2,165 +2,293 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../log/logger';
-import type { OutboxEntry, RedisOutbox } from './outbox';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signEvent } from './signature';
+import { waitForRedis, type RedisClient } from '../store/redis';
+import { DeliveryLanes } from './delivery-lanes';
+import type { MalformedEntry, OutboxEntry, RedisOutbox, RetryState } from './outbox';
+import { EventSigner } from './signing';
+import { postEvent, type PostOutcome } from './webhook-post';
 
 export interface DeliveryOptions {
   readonly url: string;
-  readonly secret: string;
+  /** The `whsec_…` secrets; each signs every event. */
+  readonly secrets: readonly string[];
   readonly logger: Logger;
   /** This replica's name in the consumer group; default host, pid and a random part. */
   readonly consumer?: string;
-  /** How often the outbox is read when it had nothing to do; default 500 ms. */
-  readonly pollMs?: number;
+  /** How many destinations are sent to at once; default 16. */
+  readonly concurrency?: number;
+  /** How long one blocking read of the stream waits for an entry; default 1 s. */
+  readonly blockMs?: number;
+  /**
+   * How long a consumer goes unseen before its entries move to a live one. A live replica is seen
+   * at each blocking read, so keep it several times `blockMs`; default 5 s.
+   */
+  readonly deadAfterMs?: number;
+  /** How often unseen consumers' entries are looked for; default 1 s. */
+  readonly claimEveryMs?: number;
+  /** How often retries coming due are looked for (in memory, against `now`); default 25 ms. */
+  readonly tickMs?: number;
+  /** How soon a destination waiting for an event another replica holds looks again; default 200 ms. */
+  readonly recheckMs?: number;
   /** The first retry's delay, doubled on each failure; default 1 s. */
   readonly backoffBaseMs?: number;
   /** The longest delay between two tries; default 30 s. */
   readonly backoffCapMs?: number;
   /** How long a failing event is retried before it becomes a dead letter; default 24 h. */
   readonly giveUpAfterMs?: number;
-  /** How long a consumer's entries sit untouched before another replica takes them; default 60 s. */
-  readonly claimIdleMs?: number;
   /** One POST's time limit; default 10 s. */
   readonly timeoutMs?: number;
-  /** Entries read per round; default 100. */
+  /** Entries read at once; default 100. */
   readonly batch?: number;
+  /** Entries this replica holds before it stops reading new ones; default 10 000. */
+  readonly maxHeld?: number;
   readonly now?: () => number;
 }
 
 export interface Delivery {
-  /** Finishes the round in progress (a POST under way completes) and stops. */
+  /** Stops reading; the POSTs under way complete. What is not finished waits for a replica. */
   stop(): Promise<void>;
-  /** Runs one round now (tests); resolves with how many events were finished. */
-  runOnce(): Promise<number>;
 }
 
-type Attempt = 'done' | 'waiting';
-
 /**
- * Delivers the outbox to the loader's webhook: at least once, in order per destination, whichever
- * replica runs it. Order holds because an event goes only when its destination's previous one is
- * finished (delivered, or dead after 24 hours), under the destination's lock; at least once holds
- * because an entry is acknowledged only after the receiver answered 2xx, and a crashed replica's
- * unacknowledged entries are claimed by another (XAUTOCLAIM). A crash between the receiver's 2xx
- * and the acknowledgement sends that event again: the event id lets the receiver drop it.
+ * Delivers the outbox to the loader's webhook: at least once, in order per destination, and
+ * destinations side by side, whichever replica runs it.
+ *
+ * New entries come by a blocking read (XREADGROUP BLOCK, on a connection of its own) the moment
+ * they are appended. The consumer group hands each entry to one replica; each replica sends its
+ * destinations concurrently (up to `concurrency`), one event at a time per destination, so a
+ * receiver hanging on one destination holds up only that one. Order holds across replicas because
+ * an event goes only once its destination's previous seq is finished (delivered, or dead after
+ * `giveUpAfterMs`), under the destination's lock; a seq already finished (an entry appended
+ * twice) is acknowledged without a POST. At least once holds because an entry is acknowledged
+ * only after a 2xx, and a replica unseen for `deadAfterMs` (it died) loses its entries to a live
+ * one. A crash between the receiver's 2xx and the acknowledgement sends the event again: its id
+ * lets the receiver drop it.
  */
 export function startDelivery(outbox: RedisOutbox, options: DeliveryOptions): Delivery {
-  const consumer =
-    options.consumer ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const pollMs = options.pollMs ?? 500;
-  const base = options.backoffBaseMs ?? 1000;
-  const cap = options.backoffCapMs ?? 30_000;
-  const giveUpAfterMs = options.giveUpAfterMs ?? 24 * 3600_000;
-  const claimIdleMs = options.claimIdleMs ?? 60_000;
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  const batch = options.batch ?? 100;
-  const now = options.now ?? Date.now;
-  const log = options.logger;
-  const stopping = new AbortController();
+  const delivery = new OutboxDelivery(outbox, options);
+  delivery.start();
+  return delivery;
+}
 
-  async function post(body: string): Promise<string | undefined> {
-    const timestamp = Math.floor(now() / 1000);
-    try {
-      const response = await fetch(options.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          [TIMESTAMP_HEADER]: String(timestamp),
-          [SIGNATURE_HEADER]: signEvent(options.secret, timestamp, body),
-        },
-        body,
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      await response.arrayBuffer().catch(() => undefined);
-      return response.ok ? undefined : `HTTP ${response.status}`;
-    } catch (error) {
-      return error instanceof Error ? error.message : String(error);
-    }
-  }
+type Settings = Required<Omit<DeliveryOptions, 'logger' | 'url' | 'secrets'>>;
 
-  async function attempt(entry: OutboxEntry): Promise<Attempt> {
-    const delivered = await outbox.deliveredSeq(entry.teamId, entry.bucket);
-    if (entry.seq <= delivered) {
-      await outbox.finish(entry);
-      return 'done';
-    }
-    // An earlier event of this destination is not finished yet (here or on another replica).
-    if (entry.seq > delivered + 1) return 'waiting';
-    const retry = await outbox.retryState(entry.entryId);
-    if (retry && now() < retry.nextAt) return 'waiting';
-    const token = await outbox.lockDestination(entry, timeoutMs + 5000);
-    if (!token) return 'waiting';
-    try {
-      // Another replica may have finished it between the first look and the lock.
-      if ((await outbox.deliveredSeq(entry.teamId, entry.bucket)) >= entry.seq) {
-        await outbox.finish(entry);
-        return 'done';
-      }
-      const failure = await post(entry.body);
-      if (failure === undefined) {
-        await outbox.finish(entry);
-        return 'done';
-      }
-      const attempts = (retry?.attempts ?? 0) + 1;
-      const firstFailedAt = retry?.firstFailedAt ?? now();
-      const where = { entryId: entry.entryId, teamId: entry.teamId, bucket: entry.bucket };
-      if (now() - firstFailedAt >= giveUpAfterMs) {
-        log.error(
-          { ...where, attempts, failure },
-          'webhook: gave up on an event; dead letter kept',
-        );
-        await outbox.finish(entry, `${attempts} attempts, last: ${failure}`);
-        return 'done';
-      }
-      const delayMs = Math.min(base * 2 ** (attempts - 1), cap);
-      log.warn({ ...where, attempts, failure, retryInMs: delayMs }, 'webhook: delivery failed');
-      await outbox.saveRetryState(entry.entryId, {
-        attempts,
-        firstFailedAt,
-        nextAt: now() + delayMs,
-        lastError: failure,
-      });
-      return 'waiting';
-    } finally {
-      await outbox.unlockDestination(entry, token).catch(() => undefined);
-    }
-  }
-
-  async function runOnce(): Promise<number> {
-    await outbox.ensureGroup();
-    const entries = await outbox.nextEntries(consumer, batch, claimIdleMs);
-    const waiting = new Set<string>();
-    let finished = 0;
-    for (const entry of entries) {
-      if (stopping.signal.aborted) break;
-      const destination = `${entry.teamId}/${entry.bucket}`;
-      // Behind an unfinished event of the same destination: its turn comes after.
-      if (waiting.has(destination)) continue;
-      if ((await attempt(entry)) === 'done') finished += 1;
-      else waiting.add(destination);
-    }
-    return finished;
-  }
-
-  const loop = (async () => {
-    while (!stopping.signal.aborted) {
-      let finished = 0;
-      try {
-        finished = await runOnce();
-      } catch (error) {
-        log.error({ err: error }, 'webhook: reading the outbox failed');
-      }
-      if (finished === 0)
-        await sleep(pollMs, undefined, { signal: stopping.signal }).catch(() => undefined);
-    }
-  })();
-
+function settingsOf(options: DeliveryOptions): Settings {
   return {
-    async stop() {
-      stopping.abort();
-      await loop;
-    },
-    runOnce,
+    consumer: options.consumer ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+    concurrency: options.concurrency ?? 16,
+    blockMs: options.blockMs ?? 1000,
+    deadAfterMs: options.deadAfterMs ?? 5000,
+    claimEveryMs: options.claimEveryMs ?? 1000,
+    tickMs: options.tickMs ?? 25,
+    recheckMs: options.recheckMs ?? 200,
+    backoffBaseMs: options.backoffBaseMs ?? 1000,
+    backoffCapMs: options.backoffCapMs ?? 30_000,
+    giveUpAfterMs: options.giveUpAfterMs ?? 24 * 3600_000,
+    timeoutMs: options.timeoutMs ?? 10_000,
+    batch: options.batch ?? 100,
+    maxHeld: options.maxHeld ?? 10_000,
+    now: options.now ?? Date.now,
   };
+}
+
+class OutboxDelivery implements Delivery {
+  private readonly settings: Settings;
+  private readonly log: Logger;
+  private readonly signer: EventSigner;
+  private readonly stopping = new AbortController();
+  private readonly reader: RedisClient;
+  private readonly lanes: DeliveryLanes;
+  /** Every entry id this replica works on (malformed ones too, until kept as dead letters). */
+  private readonly held = new Set<string>();
+  private tick?: NodeJS.Timeout;
+  private loops?: Promise<void>;
+
+  constructor(
+    private readonly outbox: RedisOutbox,
+    private readonly options: DeliveryOptions,
+  ) {
+    this.settings = settingsOf(options);
+    this.log = options.logger;
+    this.signer = new EventSigner(options.secrets);
+    this.reader = outbox.openReader(this.settings.blockMs);
+    this.lanes = new DeliveryLanes(
+      this.settings.concurrency,
+      this.settings.now,
+      (entry) => this.sendFirst(entry),
+      (entry) => this.held.delete(entry.entryId),
+    );
+  }
+
+  start(): void {
+    this.tick = setInterval(() => this.lanes.wakeDue(), this.settings.tickMs);
+    this.tick.unref();
+    this.loops = (async () => {
+      try {
+        await this.outbox.ensureGroup();
+        await waitForRedis(this.reader, 5000);
+        await this.readOwn();
+      } catch (error) {
+        this.log.error({ err: error }, 'webhook: reading the outbox failed');
+      }
+      await Promise.all([this.readLoop(), this.claimLoop()]);
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    clearInterval(this.tick);
+    this.reader.disconnect();
+    await this.loops;
+    await this.lanes.stop();
+  }
+
+  private take(found: readonly (OutboxEntry | MalformedEntry)[]): void {
+    for (const entry of found) {
+      if (this.held.has(entry.entryId)) continue;
+      this.held.add(entry.entryId);
+      if ('problem' in entry) this.discard(entry);
+      else this.lanes.add(entry);
+    }
+    this.lanes.pump();
+  }
+
+  private discard(entry: MalformedEntry): void {
+    const where = { entryId: entry.entryId, problem: entry.problem };
+    this.log.error(where, 'webhook: dead letter kept');
+    this.outbox
+      .discard(entry)
+      .then(() => this.held.delete(entry.entryId))
+      .catch((error: unknown) =>
+        this.log.error({ err: error, ...where }, 'webhook: keeping it failed'),
+      );
+  }
+
+  /** One try at a destination's first entry: undefined once finished, else when to look again. */
+  private async sendFirst(entry: OutboxEntry): Promise<number | undefined> {
+    const { consumer, deadAfterMs, now, recheckMs, timeoutMs } = this.settings;
+    try {
+      const start = await this.outbox.start(entry, consumer, {
+        lockMs: timeoutMs + 5000,
+        nowMs: now(),
+        deadAfterMs,
+      });
+      const { token } = start;
+      if (start.state === 'done') {
+        await this.outbox.finish(entry);
+        return undefined;
+      }
+      if (start.state === 'waiting' || start.state === 'busy') return now() + recheckMs;
+      if (start.state === 'later') return start.retry.nextAt;
+      const outcome = await postEvent(this.options.url, this.signer, entry, timeoutMs);
+      if (outcome.kind === 'delivered') {
+        await this.outbox.finish(entry, token);
+        return undefined;
+      }
+      return await this.failed(entry, token, outcome, start.retry);
+    } catch (error) {
+      this.log.error({ err: error, entryId: entry.entryId }, 'webhook: the outbox did not answer');
+      return now() + Math.max(recheckMs, 1000);
+    }
+  }
+
+  /** After a failed POST: a dead letter (410, or failing for too long), or a retry later. */
+  private async failed(
+    entry: OutboxEntry,
+    token: string,
+    outcome: Exclude<PostOutcome, { kind: 'delivered' }>,
+    retry: RetryState | undefined,
+  ): Promise<number | undefined> {
+    const { now, backoffBaseMs, backoffCapMs, giveUpAfterMs } = this.settings;
+    const attempts = (retry?.attempts ?? 0) + 1;
+    const where = { entryId: entry.entryId, teamId: entry.teamId, bucket: entry.bucket, attempts };
+    const firstFailedAt = retry?.firstFailedAt ?? now();
+    if (outcome.kind === 'refused' || now() - firstFailedAt >= giveUpAfterMs) {
+      const reason =
+        outcome.kind === 'refused'
+          ? outcome.reason
+          : `${attempts} attempts, last: ${outcome.reason}`;
+      this.log.error(
+        { ...where, failure: outcome.reason },
+        'webhook: gave up on an event; dead letter kept',
+      );
+      await this.outbox.finish(entry, token, reason);
+      return undefined;
+    }
+    const delayMs = Math.min(backoffBaseMs * 2 ** (attempts - 1), backoffCapMs);
+    const nextAt = now() + delayMs;
+    await this.outbox.failed(entry, token, {
+      attempts,
+      firstFailedAt,
+      nextAt,
+      lastError: outcome.reason,
+    });
+    this.log.warn(
+      { ...where, failure: outcome.reason, retryInMs: delayMs },
+      'webhook: delivery failed',
+    );
+    return nextAt;
+  }
+
+  /** Reads this consumer's own unacknowledged entries (after a restart under the same name). */
+  private async readOwn(): Promise<void> {
+    let after = '0';
+    for (;;) {
+      const found = await this.outbox.readOwn(this.settings.consumer, after, this.settings.batch);
+      if (found.length === 0) return;
+      this.take(found);
+      after = found[found.length - 1].entryId;
+    }
+  }
+
+  private pause(ms: number): Promise<void> {
+    return sleep(ms, undefined, { signal: this.stopping.signal }).catch(() => undefined);
+  }
+
+  /** New entries the moment they are appended, by a blocking read. */
+  private async readLoop(): Promise<void> {
+    const { consumer, batch, blockMs, maxHeld } = this.settings;
+    let failing = false;
+    while (!this.stopping.signal.aborted) {
+      try {
+        if (this.held.size >= maxHeld) {
+          // Read nothing new, but be seen, so that no replica takes these entries away.
+          await this.outbox.readOwn(consumer, '0', 1);
+          await this.pause(blockMs);
+          continue;
+        }
+        this.take(await this.outbox.readNew(this.reader, consumer, batch, blockMs));
+        failing = false;
+      } catch (error) {
+        if (this.stopping.signal.aborted) return;
+        if (!failing) this.log.error({ err: error }, 'webhook: reading the outbox failed');
+        failing = true;
+        await this.outbox.ensureGroup().catch(() => undefined);
+        await this.pause(1000);
+      }
+    }
+  }
+
+  /** Takes over what unseen (dead) replicas held, and what this one holds but lost track of. */
+  private async claimLoop(): Promise<void> {
+    const { consumer, deadAfterMs, batch, claimEveryMs } = this.settings;
+    while (!this.stopping.signal.aborted) {
+      try {
+        let more = true;
+        while (more && !this.stopping.signal.aborted) {
+          const { claimed, ownPending } = await this.outbox.claimFromDead(
+            consumer,
+            deadAfterMs,
+            batch,
+          );
+          this.take(claimed);
+          more = claimed.length >= batch;
+          if (!more && ownPending > this.held.size) await this.readOwn();
+        }
+      } catch (error) {
+        this.log.error({ err: error }, 'webhook: taking over entries failed');
+      }
+      await this.pause(claimEveryMs);
+    }
+  }
 }

@@ -1,33 +1,48 @@
 import { randomUUID } from 'node:crypto';
+import { Cluster, type Redis } from 'ioredis';
 import { z } from 'zod';
 import { run, type RedisClient } from '../store/redis';
-import type { ChangeEvent } from './types';
+import { OUTBOX_SCRIPTS } from './outbox-scripts';
 
 /**
  * Every outbox key shares the `{outbox}` hash tag, so each script below touches one Cluster slot.
- * The stream is the durable log: an event is in it from the moment the change is recorded until
- * it was delivered (or dead-lettered), and the consumer group hands each entry to one replica.
+ * The stream is the durable log the delivery reads: an event is in it until it was delivered (or
+ * kept as a dead letter), and the consumer group hands each entry to one replica at a time.
  */
 export const OUTBOX_KEYS = {
   stream: 's3d:{outbox}:events',
   dead: 's3d:{outbox}:dead',
   retries: 's3d:{outbox}:retries',
-  seq: (teamId: string, bucket: string) => `s3d:{outbox}:seq:${teamId}:${bucket}`,
-  delivered: (teamId: string, bucket: string) => `s3d:{outbox}:delivered:${teamId}:${bucket}`,
+  /** The highest `seq` of the destination that was delivered or given up on. */
+  sent: (teamId: string, bucket: string) => `s3d:{outbox}:sent:${teamId}:${bucket}`,
   lock: (teamId: string, bucket: string) => `s3d:{outbox}:lock:${teamId}:${bucket}`,
 } as const;
 export const OUTBOX_GROUP = 'delivery';
 
-/** One entry of the outbox: the event and its place among its destination's events. */
-export interface OutboxEntry {
-  /** The stream entry id. */
-  readonly entryId: string;
+/** What goes into the stream: one event of one destination. */
+export interface NewOutboxEntry {
   readonly teamId: string;
   readonly bucket: string;
-  /** 1, 2, 3… per destination, in the order the changes were recorded. */
+  /** The event's `sequence`: 1, 2, 3… per destination, without gaps. */
   readonly seq: number;
   /** The event's JSON, exactly as it is POSTed. */
   readonly body: string;
+}
+
+/** One entry of the stream, as the delivery reads it. */
+export interface OutboxEntry extends NewOutboxEntry {
+  /** The stream entry id. */
+  readonly entryId: string;
+  /** The event's `id`: the `webhook-id` of its deliveries. */
+  readonly eventId: string;
+  /** A dead letter put back: sent again although its destination has moved past its seq. */
+  readonly replay: boolean;
+}
+
+/** An entry the delivery cannot use (a field missing, a body without an id): kept as a dead letter. */
+export interface MalformedEntry {
+  readonly entryId: string;
+  readonly problem: string;
 }
 
 /** Where a failing event stands: kept in Redis so that whichever replica retries it goes on. */
@@ -39,51 +54,33 @@ export const retryStateSchema = z.object({
 });
 export type RetryState = z.infer<typeof retryStateSchema>;
 
-/** KEYS: seq, stream. ARGV: team, bucket, event JSON. Numbers the event and appends it at once. */
-const RECORD_SCRIPT = `
-local seq = redis.call('incr', KEYS[1])
-return redis.call('xadd', KEYS[2], '*', 'team', ARGV[1], 'bucket', ARGV[2], 'seq', seq, 'event', ARGV[3])
-`;
+/** What a delivery attempt may do with an entry, decided by the destination's state in Redis. */
+export type Start =
+  | { readonly state: 'done' } // its seq was delivered already: a duplicate
+  | { readonly state: 'waiting' } // an earlier event of the destination is not finished
+  | { readonly state: 'busy' } // another replica is sending this destination's event
+  | { readonly state: 'later'; readonly retry: RetryState } // its next retry is not due
+  | { readonly state: 'go'; readonly retry?: RetryState }; // the lock is ours: send it
 
-/**
- * KEYS: delivered, stream, retries, dead. ARGV: seq, group, entry id, dead-letter reason ('' = none).
- * Marks the event done for its destination (so the next one may go), acknowledges and deletes the
- * entry, and, with a reason, keeps it as a dead letter first: all or nothing.
- */
-const FINISH_SCRIPT = `
-if ARGV[4] ~= '' then
-  local entry = redis.call('xrange', KEYS[2], ARGV[3], ARGV[3])
-  if #entry == 1 then
-    local fields = entry[1][2]
-    table.insert(fields, 'reason')
-    table.insert(fields, ARGV[4])
-    table.insert(fields, 'entry')
-    table.insert(fields, ARGV[3])
-    redis.call('xadd', KEYS[4], '*', unpack(fields))
-  end
-end
-local current = tonumber(redis.call('get', KEYS[1]) or '0')
-if tonumber(ARGV[1]) > current then redis.call('set', KEYS[1], ARGV[1]) end
-redis.call('xack', KEYS[2], ARGV[2], ARGV[3])
-redis.call('xdel', KEYS[2], ARGV[3])
-redis.call('hdel', KEYS[3], ARGV[3])
-return 1
-`;
+type RawEntry = [string, string[] | null];
+const eventIdSchema = z.object({ id: z.string().min(1) });
 
-/** Deletes the lock only while it still holds the caller's token. */
-const RELEASE_SCRIPT = `
-if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
-return 0
-`;
-
-type RawEntry = [string, string[]];
-
-function parseEntry([entryId, fields]: RawEntry): OutboxEntry | undefined {
+/** Parses a stream entry; what cannot be delivered comes back as a MalformedEntry. */
+export function parseEntry([entryId, fields]: RawEntry): OutboxEntry | MalformedEntry {
   const value: Record<string, string> = {};
-  for (let i = 0; i + 1 < fields.length; i += 2) value[fields[i]] = fields[i + 1];
+  for (let i = 0; i + 1 < (fields?.length ?? 0); i += 2) value[fields![i]] = fields![i + 1];
   const seq = Number(value.seq);
-  if (!value.team || !value.bucket || !Number.isSafeInteger(seq) || !value.event) return undefined;
-  return { entryId, teamId: value.team, bucket: value.bucket, seq, body: value.event };
+  if (!value.team || !value.bucket || !Number.isSafeInteger(seq) || seq < 1 || !value.event) {
+    return { entryId, problem: 'malformed entry: team, bucket, seq or event missing' };
+  }
+  let eventId: string;
+  try {
+    eventId = eventIdSchema.parse(JSON.parse(value.event)).id;
+  } catch {
+    return { entryId, problem: 'malformed entry: the event is not JSON with an id' };
+  }
+  const { team: teamId, bucket, event: body } = value;
+  return { entryId, teamId, bucket, seq, body, eventId, replay: value.replay === '1' };
 }
 
 /** Stream entry ids in order: milliseconds, then sequence. */
@@ -93,37 +90,24 @@ export function compareEntryIds(a: string, b: string): number {
   return aMs - bMs || aSeq - bSeq;
 }
 
+/** The entries of an XREADGROUP reply on the one stream. */
+const entriesOf = (reply: unknown) =>
+  ((reply as [string, RawEntry[]][] | null)?.[0]?.[1] ?? []).map(parseEntry);
+
+const parseRetry = (raw: string | undefined) => {
+  if (!raw) return undefined;
+  const parsed = retryStateSchema.safeParse(JSON.parse(raw));
+  return parsed.success ? parsed.data : undefined;
+};
+
 /** The change events' outbox: a Redis Stream read by a consumer group. */
 export class RedisOutbox {
   constructor(private readonly redis: RedisClient) {}
 
-  /** Appends a change, numbered after every earlier change of its destination. */
-  async record(event: ChangeEvent): Promise<string> {
-    const { team_id: teamId, bucket } = event.destination;
+  /** Appends one event to the delivery stream as it is (no numbering); resolves with its entry id. */
+  async append(entry: NewOutboxEntry): Promise<string> {
     const key = OUTBOX_KEYS.stream;
-    const reply = await run(key, () =>
-      this.redis.eval(
-        RECORD_SCRIPT,
-        2,
-        OUTBOX_KEYS.seq(teamId, bucket),
-        key,
-        teamId,
-        bucket,
-        JSON.stringify(event),
-      ),
-    );
-    return String(reply);
-  }
-
-  /** Appends an event numbered by its change (its `sequence`) for delivery. */
-  async append(entry: {
-    readonly teamId: string;
-    readonly bucket: string;
-    readonly seq: number;
-    readonly body: string;
-  }): Promise<string> {
-    const key = OUTBOX_KEYS.stream;
-    const reply = await run(key, () =>
+    const id = await run(key, () =>
       this.redis.xadd(
         key,
         '*',
@@ -137,7 +121,7 @@ export class RedisOutbox {
         entry.body,
       ),
     );
-    return String(reply);
+    return String(id);
   }
 
   /** Creates the consumer group (reading from the start of the stream) unless it exists. */
@@ -150,97 +134,184 @@ export class RedisOutbox {
   }
 
   /**
-   * What `consumer` should work on, oldest first: its own pending entries (reading them again
-   * tells the group it is alive), the entries of consumers idle for `claimIdleMs` (crashed:
-   * XAUTOCLAIM makes them this consumer's), then new ones.
+   * A connection of its own for the blocking read, so that it never holds up the other commands,
+   * allowed to wait `blockMs` and a little more for an answer.
    */
-  async nextEntries(consumer: string, count: number, claimIdleMs: number): Promise<OutboxEntry[]> {
-    const key = OUTBOX_KEYS.stream;
-    const read = async (id: string) => {
-      const reply = (await this.redis.xreadgroup(
-        'GROUP',
-        OUTBOX_GROUP,
-        consumer,
-        'COUNT',
-        count,
-        'STREAMS',
-        key,
-        id,
-      )) as [string, RawEntry[]][] | null;
-      return reply?.[0]?.[1] ?? [];
-    };
-    const own = await read('0');
-    const claimed = (await this.redis.xautoclaim(
-      key,
-      OUTBOX_GROUP,
-      consumer,
-      claimIdleMs,
-      '0-0',
-      'COUNT',
-      count,
-    )) as [string, RawEntry[]];
-    const fresh = await read('>');
-    const byId = new Map<string, OutboxEntry>();
-    for (const raw of [...own, ...claimed[1], ...fresh]) {
-      // An entry deleted after it was read comes back with no fields.
-      const entry = raw && raw[1] ? parseEntry(raw) : undefined;
-      if (entry) byId.set(entry.entryId, entry);
+  openReader(blockMs: number): RedisClient {
+    const commandTimeout = blockMs + 2000;
+    if (this.redis instanceof Cluster) {
+      return this.redis.duplicate([], {
+        redisOptions: { ...this.redis.options.redisOptions, commandTimeout },
+      });
     }
-    return [...byId.values()].sort((a, b) => compareEntryIds(a.entryId, b.entryId));
-  }
-
-  /** The seq of the last event of the destination that was delivered (or dead-lettered); 0: none. */
-  async deliveredSeq(teamId: string, bucket: string): Promise<number> {
-    return Number((await this.redis.get(OUTBOX_KEYS.delivered(teamId, bucket))) ?? 0);
-  }
-
-  async retryState(entryId: string): Promise<RetryState | undefined> {
-    const raw = await this.redis.hget(OUTBOX_KEYS.retries, entryId);
-    if (raw === null) return undefined;
-    const parsed = retryStateSchema.safeParse(JSON.parse(raw));
-    return parsed.success ? parsed.data : undefined;
-  }
-
-  async saveRetryState(entryId: string, state: RetryState): Promise<void> {
-    await this.redis.hset(OUTBOX_KEYS.retries, entryId, JSON.stringify(state));
-  }
-
-  /** Done with the entry: delivered, a duplicate, or (with `deadReason`) given up on. */
-  async finish(entry: OutboxEntry, deadReason = ''): Promise<void> {
-    await this.redis.eval(
-      FINISH_SCRIPT,
-      4,
-      OUTBOX_KEYS.delivered(entry.teamId, entry.bucket),
-      OUTBOX_KEYS.stream,
-      OUTBOX_KEYS.retries,
-      OUTBOX_KEYS.dead,
-      entry.seq,
-      OUTBOX_GROUP,
-      entry.entryId,
-      deadReason,
-    );
-  }
-
-  /** The destination's delivery lock (one delivery at a time per destination), or undefined. */
-  async lockDestination(entry: OutboxEntry, ttlMs: number): Promise<string | undefined> {
-    const token = randomUUID();
-    const reply = await this.redis.set(
-      OUTBOX_KEYS.lock(entry.teamId, entry.bucket),
-      token,
-      'PX',
-      ttlMs,
-      'NX',
-    );
-    return reply === 'OK' ? token : undefined;
-  }
-
-  async unlockDestination(entry: OutboxEntry, token: string): Promise<void> {
-    await this.redis.eval(RELEASE_SCRIPT, 1, OUTBOX_KEYS.lock(entry.teamId, entry.bucket), token);
+    return (this.redis as Redis).duplicate({ commandTimeout });
   }
 
   /**
-   * Puts dead letters back into the outbox (all, or those with the given dead-letter entry ids),
-   * as new events numbered after their destination's latest; returns how many.
+   * Entries never handed to any consumer, now `consumer`'s; waits up to `blockMs` for one to come
+   * (XREADGROUP BLOCK) on `reader`, the connection of `openReader`.
+   */
+  async readNew(
+    reader: RedisClient,
+    consumer: string,
+    count: number,
+    blockMs: number,
+  ): Promise<(OutboxEntry | MalformedEntry)[]> {
+    const reply = await reader.xreadgroup(
+      'GROUP',
+      OUTBOX_GROUP,
+      consumer,
+      'COUNT',
+      count,
+      'BLOCK',
+      blockMs,
+      'STREAMS',
+      OUTBOX_KEYS.stream,
+      '>',
+    );
+    return entriesOf(reply);
+  }
+
+  /** `consumer`'s own unacknowledged entries past the entry id `after`, oldest first. */
+  async readOwn(
+    consumer: string,
+    after: string,
+    count: number,
+  ): Promise<(OutboxEntry | MalformedEntry)[]> {
+    const reply = await this.redis.xreadgroup(
+      'GROUP',
+      OUTBOX_GROUP,
+      consumer,
+      'COUNT',
+      count,
+      'STREAMS',
+      OUTBOX_KEYS.stream,
+      after,
+    );
+    return entriesOf(reply);
+  }
+
+  /**
+   * Makes `consumer` the owner of (at most `count`) entries held by consumers not seen for
+   * `deadAfterMs` (their process died: a live one is seen each time its blocking read returns),
+   * and forgets such consumers once they hold nothing. Also says how many entries `consumer` holds.
+   */
+  async claimFromDead(
+    consumer: string,
+    deadAfterMs: number,
+    count: number,
+  ): Promise<{ claimed: (OutboxEntry | MalformedEntry)[]; ownPending: number }> {
+    const [ownPending, claimed] = (await this.redis.eval(
+      OUTBOX_SCRIPTS.claimFromDead,
+      1,
+      OUTBOX_KEYS.stream,
+      OUTBOX_GROUP,
+      consumer,
+      deadAfterMs,
+      count,
+    )) as [number, RawEntry[]];
+    return { claimed: claimed.map(parseEntry), ownPending };
+  }
+
+  /**
+   * Decides, in one step, whether `entry` may be sent now; when it may, takes the destination's
+   * lock for `lockMs` so that no other replica sends the destination meanwhile. The lock's token
+   * names `consumer`, so that another replica may take the lock over once `consumer` has been
+   * unseen for `deadAfterMs` (it died mid-POST). Returns the token with the decision.
+   */
+  async start(
+    entry: OutboxEntry,
+    consumer: string,
+    times: { lockMs: number; nowMs: number; deadAfterMs: number },
+  ): Promise<Start & { token: string }> {
+    const token = `${consumer} ${randomUUID()}`;
+    const [state, rawRetry] = (await this.redis.eval(
+      OUTBOX_SCRIPTS.start,
+      4,
+      OUTBOX_KEYS.sent(entry.teamId, entry.bucket),
+      OUTBOX_KEYS.lock(entry.teamId, entry.bucket),
+      OUTBOX_KEYS.retries,
+      OUTBOX_KEYS.stream,
+      entry.seq,
+      entry.replay ? '1' : '',
+      entry.entryId,
+      token,
+      times.lockMs,
+      Math.floor(times.nowMs),
+      OUTBOX_GROUP,
+      times.deadAfterMs,
+    )) as [Start['state'], string | undefined];
+    const retry = parseRetry(rawRetry);
+    if (state === 'later' && retry) return { state, retry, token };
+    if (state === 'go') return retry ? { state, retry, token } : { state, token };
+    // A retry state it cannot read: look again.
+    if (state === 'later') return { state: 'busy', token };
+    return { state, token } as Start & { token: string };
+  }
+
+  /**
+   * Done with the entry: delivered, a duplicate, or (with `deadReason`) given up on and kept as a
+   * dead letter. Marks its seq sent (so the destination's next event may go), acknowledges and
+   * deletes the entry and releases the lock held with `token`: all or nothing.
+   */
+  async finish(entry: OutboxEntry, token = '', deadReason = ''): Promise<void> {
+    await this.redis.eval(
+      OUTBOX_SCRIPTS.finish,
+      5,
+      OUTBOX_KEYS.sent(entry.teamId, entry.bucket),
+      OUTBOX_KEYS.stream,
+      OUTBOX_KEYS.retries,
+      OUTBOX_KEYS.dead,
+      OUTBOX_KEYS.lock(entry.teamId, entry.bucket),
+      entry.replay ? 0 : entry.seq,
+      OUTBOX_GROUP,
+      entry.entryId,
+      deadReason,
+      token,
+    );
+  }
+
+  /** An entry the delivery cannot use: kept as a dead letter, out of the stream. */
+  async discard(entry: MalformedEntry): Promise<void> {
+    await this.redis.eval(
+      OUTBOX_SCRIPTS.finish,
+      5,
+      OUTBOX_KEYS.sent('', ''),
+      OUTBOX_KEYS.stream,
+      OUTBOX_KEYS.retries,
+      OUTBOX_KEYS.dead,
+      OUTBOX_KEYS.lock('', ''),
+      0,
+      OUTBOX_GROUP,
+      entry.entryId,
+      entry.problem,
+      '',
+    );
+  }
+
+  /** A failed attempt: records when to try again and releases the destination's lock. */
+  async failed(entry: OutboxEntry, token: string, retry: RetryState): Promise<void> {
+    await this.redis.eval(
+      OUTBOX_SCRIPTS.failed,
+      2,
+      OUTBOX_KEYS.retries,
+      OUTBOX_KEYS.lock(entry.teamId, entry.bucket),
+      entry.entryId,
+      JSON.stringify(retry),
+      token,
+    );
+  }
+
+  /** Where a failing entry stands, if it failed. */
+  async retryState(entryId: string): Promise<RetryState | undefined> {
+    return parseRetry((await this.redis.hget(OUTBOX_KEYS.retries, entryId)) ?? undefined);
+  }
+
+  /**
+   * Puts dead letters back into the stream (all, or those with the given dead-letter entry ids):
+   * the same events, same id and sequence, sent again even though their destination has moved
+   * on (a receiver keeps the highest sequence it has, so an old one changes nothing there).
+   * Returns how many.
    */
   async replayDeadLetters(ids?: readonly string[]): Promise<number> {
     const dead = (await this.redis.xrange(OUTBOX_KEYS.dead, '-', '+')) as RawEntry[];
@@ -248,17 +319,18 @@ export class RedisOutbox {
     for (const raw of dead) {
       if (ids && !ids.includes(raw[0])) continue;
       const entry = parseEntry(raw);
-      if (!entry) continue;
+      if ('problem' in entry) continue;
       await this.redis.eval(
-        RECORD_SCRIPT,
+        OUTBOX_SCRIPTS.replay,
         2,
-        OUTBOX_KEYS.seq(entry.teamId, entry.bucket),
+        OUTBOX_KEYS.dead,
         OUTBOX_KEYS.stream,
+        raw[0],
         entry.teamId,
         entry.bucket,
+        entry.seq,
         entry.body,
       );
-      await this.redis.xdel(OUTBOX_KEYS.dead, raw[0]);
       replayed += 1;
     }
     return replayed;

@@ -110,6 +110,7 @@ describe('authentication', () => {
     };
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.components.schemas).sort()).toEqual([
+      'ChangeEvent',
       'Destination',
       'DestinationPage',
       'Error',

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import { Webhook } from 'standardwebhooks';
 import type { ApiDestination } from '../../src/api/schemas';
 import { OUTBOX_KEYS } from '../../src/events/outbox';
 import { changeEventSchema, type ChangeEvent } from '../../src/events/types';
@@ -39,22 +40,33 @@ const ROUNDS = 8;
 const API_TOKEN = 'loader-api-token-0123456789abcdef';
 const WEBHOOK_SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 
-/** The loader's webhook: keeps every event it is sent, once per id. */
+/** The loader's webhook: verifies every request, keeps every event it is sent, once per id. */
 function startReceiver(teamId: string) {
   const events = new Map<string, ChangeEvent>();
+  const rejected: string[] = [];
+  const webhook = new Webhook(WEBHOOK_SECRET);
   let lastArrival = Date.now();
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       lastArrival = Date.now();
-      const event = changeEventSchema.parse(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      const body = Buffer.concat(chunks).toString('utf8');
+      try {
+        webhook.verify(body, req.headers as Record<string, string>);
+      } catch (error) {
+        rejected.push(String(error));
+        res.writeHead(401).end();
+        return;
+      }
+      const event = changeEventSchema.parse(JSON.parse(body));
       if (event.destination.team_id === teamId) events.set(event.id, event);
       res.writeHead(204).end();
     });
   });
   return {
     events,
+    rejected,
     quietFor: () => Date.now() - lastArrival,
     async listen(): Promise<string> {
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -264,6 +276,7 @@ describe('change events while the bot is killed and Redis pauses', () => {
 
     const held = rebuild(receiver.events.values());
     const api = await listed();
+    expect(receiver.rejected).toEqual([]);
     expect(receiver.events.size).toBeGreaterThan(BUCKETS.length);
     expect([...held.keys()].sort()).toEqual([...api.keys()].sort());
     for (const [bucket, destination] of api) {
