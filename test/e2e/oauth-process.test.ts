@@ -100,6 +100,8 @@ describe('OAuth mode as a process (npm start)', () => {
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
       slack.reset();
       const actor = { ...DEFAULT_ACTOR, teamId: 'TPROCHTTP' };
+      // A workspace admin, as Slack's users.info says.
+      slack.setUser(actor.userId, { isAdmin: true });
       const body = slashCommandBody('setup', actor, slack.responseUrl('http'));
       const answered = await fetch(`${base}/slack/events`, {
         method: 'POST',
@@ -142,6 +144,8 @@ describe('OAuth mode as a process (npm start)', () => {
 
       slack.reset();
       const actor = { ...DEFAULT_ACTOR, teamId: 'TPROCSOCK' };
+      // A workspace admin, as Slack's users.info says.
+      slack.setUser(actor.userId, { isAdmin: true });
       const command = Object.fromEntries(
         new URLSearchParams(slashCommandBody('setup', actor, slack.responseUrl('sock'))),
       );
