@@ -10,9 +10,23 @@ import {
 } from '../../store/keys';
 import { run, scanKeys, type RedisClient } from '../../store/redis';
 import type { LockStore } from '../../store/types';
+import {
+  clearMarks,
+  deleteIfUnchanged,
+  KEEP_ANY_MARK,
+  markUninstalled,
+  REPLACE_ANY_MARK,
+  writeInstallation,
+  type UninstallMark,
+} from './uninstall-marks';
 
-/** A workspace's (or an organization's) installation, every field Slack returned kept. */
-export type AnyInstallation = Installation<'v1' | 'v2', boolean>;
+export type { UninstallMark } from './uninstall-marks';
+
+/**
+ * A workspace's (or an organization's) installation, every field Slack returned kept, and when it
+ * was stored (`installedAt`, ISO 8601; absent from installations stored before it was kept).
+ */
+export type AnyInstallation = Installation<'v1' | 'v2', boolean> & { installedAt?: string };
 
 /** What seals a secret for Redis and opens it again (src/store/secrets.ts `Keyring`). */
 export interface SecretSealer {
@@ -34,12 +48,6 @@ export interface InstallationOwner {
   readonly teamId?: string;
   readonly enterpriseId?: string;
   readonly isEnterpriseInstall?: boolean;
-}
-
-/** When a workspace's installation went away, and why: kept beside its saved destinations. */
-export interface UninstallMark {
-  readonly at: string;
-  readonly reason: 'app_uninstalled' | 'tokens_revoked';
 }
 
 export interface InstallationsOptions {
@@ -97,7 +105,11 @@ export class Installations {
     this.waitForRefreshMs = options.waitForRefreshMs ?? 5000;
   }
 
-  /** Stores an installation (a new install or a re-install) and clears its uninstall mark. */
+  /**
+   * Stores an installation (a new install or a re-install), with when, and clears the uninstall
+   * marks of the workspaces it serves: a workspace's own in the same step, an organization's
+   * workspaces (those known to be served by it) after it.
+   */
   async save(installation: AnyInstallation): Promise<void> {
     const id = installationIdOf({
       teamId: installation.team?.id,
@@ -105,12 +117,17 @@ export class Installations {
       isEnterpriseInstall: installation.isEnterpriseInstall,
     });
     if (id === undefined) throw new Error('Slack returned an installation without a team id');
-    const key = installationKey(id);
-    const sealed = this.sealer.seal(JSON.stringify(installation));
-    await run(key, () => this.redis.set(key, sealed));
-    if (!installation.isEnterpriseInstall && installation.team?.id) {
-      const mark = uninstalledKey(installation.team.id);
-      await run(mark, () => this.redis.del(mark));
+    const stored: AnyInstallation = {
+      ...installation,
+      installedAt: this.options.now().toISOString(),
+    };
+    const sealed = this.sealer.seal(JSON.stringify(stored));
+    const orgWide = installation.isEnterpriseInstall === true;
+    await writeInstallation(this.redis, id, sealed, orgWide ? undefined : installation.team?.id);
+    if (orgWide) {
+      const teams = new Set(await this.teamsOf(id));
+      if (installation.team?.id) teams.add(installation.team.id);
+      await clearMarks(this.redis, teams);
     }
   }
 
@@ -155,26 +172,71 @@ export class Installations {
 
   /**
    * The app is gone from a workspace (or an organization): its installation and its setup
-   * sessions are deleted and the time is marked, once; its saved destinations stay for a re-install.
-   * Idempotent: `app_uninstalled` and `tokens_revoked` both come, in either order.
+   * sessions are deleted and the time is marked; its saved destinations stay for a re-install.
+   * Idempotent: `app_uninstalled` and `tokens_revoked` both come, in either order. An event older
+   * than the installation (`eventTime`: Slack retries undelivered events for minutes) is a late
+   * retry about an earlier installation: it changes nothing. True when an installation was deleted.
    */
-  async forget(owner: InstallationOwner, reason: UninstallMark['reason']): Promise<boolean> {
+  async forget(
+    owner: InstallationOwner,
+    reason: UninstallMark['reason'],
+    eventTime?: Date,
+  ): Promise<boolean> {
     const id = installationIdOf(owner);
     if (id === undefined) return false;
-    const key = installationKey(id);
-    const deleted = (await run(key, () => this.redis.del(key))) > 0;
+    const gone = await this.deleteUnlessNewer(id, eventTime);
+    if (gone === 'late') {
+      this.options.logger.info(
+        { installation: id, reason, eventTime: eventTime?.toISOString() },
+        'ignored an uninstall event older than the installation (a late retry)',
+      );
+      return false;
+    }
     const teams = new Set(owner.teamId ? [owner.teamId] : []);
     if (owner.isEnterpriseInstall && owner.enterpriseId) {
       for (const team of await this.teamsOf(owner.enterpriseId)) teams.add(team);
     }
     const mark: UninstallMark = { at: this.options.now().toISOString(), reason };
+    // A mark older than the installation that went away is an earlier uninstall's: replaced.
+    const replaceBefore =
+      gone === 'absent' ? KEEP_ANY_MARK : (gone.installedAt ?? REPLACE_ANY_MARK);
     for (const teamId of teams) {
       const sessions = await scanKeys(this.redis, teamSessionsPattern(teamId));
       for (const session of sessions) await run(session, () => this.redis.del(session));
-      const markKey = uninstalledKey(teamId);
-      await run(markKey, () => this.redis.set(markKey, JSON.stringify(mark), 'NX'));
+      await markUninstalled(this.redis, teamId, mark, replaceBefore);
     }
-    return deleted;
+    return gone !== 'absent';
+  }
+
+  /**
+   * Deletes the installation unless the event is older than it: what was deleted (its
+   * installedAt), 'absent' when there was none, 'late' when it is newer than the event.
+   */
+  private async deleteUnlessNewer(
+    id: string,
+    eventTime: Date | undefined,
+  ): Promise<{ installedAt?: string } | 'absent' | 'late'> {
+    // A refresh may rewrite the installation between the read and the delete: read again.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const key = installationKey(id);
+      const raw = await run(key, () => this.redis.get(key));
+      if (raw === null) return 'absent';
+      const installedAt = this.installedAtOf(id, raw);
+      if (eventTime && installedAt && olderThan(eventTime, installedAt)) return 'late';
+      const deleted = await deleteIfUnchanged(this.redis, id, raw);
+      if (deleted === false) return 'absent';
+      if (deleted === true) return installedAt ? { installedAt } : {};
+    }
+    throw new StoreUnavailableError(new Error(`${installationKey(id)} kept changing`));
+  }
+
+  /** When the stored installation was saved; undefined when it does not say or cannot be opened. */
+  private installedAtOf(id: string, raw: string): string | undefined {
+    try {
+      return this.open(id, raw).installedAt;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Bolt's view of the store: requests are authorized from it, installs saved through it. */
@@ -209,7 +271,11 @@ export class Installations {
     const key = installationKey(id);
     const raw = await run(key, () => this.redis.get(key));
     if (raw === null) return undefined;
-    return { installation: JSON.parse(this.sealer.open(raw)) as AnyInstallation, raw };
+    return { installation: this.open(id, raw), raw };
+  }
+
+  private open(_id: string, raw: string): AnyInstallation {
+    return JSON.parse(this.sealer.open(raw)) as AnyInstallation;
   }
 
   private expiring(installation: AnyInstallation): boolean {
@@ -329,4 +395,10 @@ function withoutRefreshToken(installation: AnyInstallation): AnyInstallation {
   delete bot.refreshToken;
   delete bot.expiresAt;
   return { ...installation, bot };
+}
+
+/** Whether an event of `eventTime` (whole seconds, as Slack sends it) came before `installedAt`. */
+function olderThan(eventTime: Date, installedAt: string): boolean {
+  const installed = Date.parse(installedAt);
+  return Number.isFinite(installed) && eventTime.getTime() < Math.floor(installed / 1000) * 1000;
 }
