@@ -10,6 +10,7 @@ import {
 } from '../../store/keys';
 import { run, scanKeys, type RedisClient } from '../../store/redis';
 import type { LockStore } from '../../store/types';
+import { writeGrant, type StoredInstallation } from './grant-write';
 import {
   clearMarks,
   deleteIfUnchanged,
@@ -69,20 +70,7 @@ export function installationIdOf(owner: InstallationOwner): string | undefined {
 const REFRESH_LOCK_TTL_MS = 15000;
 const POLL_MS = 100;
 
-/** Writes the installation only if it is still the value read, so a refresh never revives a deleted one. */
-const REPLACE_IF_UNCHANGED_SCRIPT = `
-if redis.call('get', KEYS[1]) == ARGV[1] then
-  redis.call('set', KEYS[1], ARGV[2])
-  return 1
-end
-return 0
-`;
-
-interface Read {
-  readonly installation: AnyInstallation;
-  /** The stored value as read, for a compare-and-set. */
-  readonly raw: string;
-}
+type Read = StoredInstallation;
 
 /**
  * Installations in Redis (`s3d:{T}:installation`, or `s3d:{E}:installation` for an org-wide
@@ -121,7 +109,7 @@ export class Installations {
       ...installation,
       installedAt: this.options.now().toISOString(),
     };
-    const sealed = this.sealer.seal(JSON.stringify(stored));
+    const sealed = this.seal(id, stored);
     const orgWide = installation.isEnterpriseInstall === true;
     await writeInstallation(this.redis, id, sealed, orgWide ? undefined : installation.team?.id);
     if (orgWide) {
@@ -278,6 +266,10 @@ export class Installations {
     return JSON.parse(this.sealer.open(raw)) as AnyInstallation;
   }
 
+  private seal(_id: string, installation: AnyInstallation): string {
+    return this.sealer.seal(JSON.stringify(installation));
+  }
+
   private expiring(installation: AnyInstallation): boolean {
     const { bot } = installation;
     if (!bot?.refreshToken || bot.expiresAt === undefined) return false;
@@ -318,26 +310,26 @@ export class Installations {
         );
         return latest.installation;
       }
-      const updated: AnyInstallation = {
-        ...latest.installation,
-        bot: {
-          ...bot,
-          token: grant.accessToken,
-          refreshToken: grant.refreshToken,
-          expiresAt: this.nowSeconds() + grant.expiresInSeconds,
+      return await writeGrant(
+        {
+          redis: this.redis,
+          logger: this.options.logger,
+          read: (installationId) => this.read(installationId),
+          seal: (installationId, installation) => this.seal(installationId, installation),
+          apply: (installation, granted) => ({
+            ...installation,
+            bot: {
+              ...installation.bot!,
+              token: granted.accessToken,
+              refreshToken: granted.refreshToken,
+              expiresAt: this.nowSeconds() + granted.expiresInSeconds,
+            },
+          }),
         },
-      };
-      const key = installationKey(id);
-      const sealed = this.sealer.seal(JSON.stringify(updated));
-      const replaced = await run(key, () =>
-        this.redis.eval(REPLACE_IF_UNCHANGED_SCRIPT, 1, key, latest.raw, sealed),
+        id,
+        latest,
+        grant,
       );
-      if (replaced !== 1) {
-        // Uninstalled (or installed again) meanwhile: the new token must not bring it back.
-        return (await this.read(id))?.installation;
-      }
-      this.options.logger.info({ installation: id }, 'refreshed the bot token');
-      return updated;
     } finally {
       await this.options.locks.release(lockKey, lock).catch(() => undefined);
     }
