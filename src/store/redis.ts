@@ -195,9 +195,21 @@ interface WithChallengeKey {
   challengeKey: string;
 }
 
-/** `value` as stored: its challenge name sealed when there is a keyring. */
-function sealChallengeKey<T extends WithChallengeKey>(value: T, keyring: Keyring | undefined): T {
-  return { ...value, challengeKey: sealStored(value.challengeKey, keyring) };
+/** Where a challenge name lives, which its sealing is bound to: its Redis key and field. */
+export function challengeKeyBinding(key: string): string {
+  return `${key}#challengeKey`;
+}
+
+/** `value` as stored at `key`: its challenge name sealed (bound to `key`) when there is a keyring. */
+function sealChallengeKey<T extends WithChallengeKey>(
+  value: T,
+  keyring: Keyring | undefined,
+  key: string,
+): T {
+  return {
+    ...value,
+    challengeKey: sealStored(value.challengeKey, keyring, challengeKeyBinding(key)),
+  };
 }
 
 /** Parses a stored session or destination and opens its challenge name (sealed, or plain from before). */
@@ -209,7 +221,10 @@ function parseWithChallengeKey<T extends WithChallengeKey>(
 ): T {
   const value = parseStored(key, raw, schema);
   try {
-    return { ...value, challengeKey: openStored(value.challengeKey, keyring) };
+    return {
+      ...value,
+      challengeKey: openStored(value.challengeKey, keyring, challengeKeyBinding(key)),
+    };
   } catch (error) {
     if (error instanceof KeyringError) throw new SealedValueError(key, error);
     throw error;
@@ -236,7 +251,7 @@ export class RedisSessionStore implements SessionStore {
 
   async put(session: SetupSession): Promise<void> {
     const key = sessionKey(session.teamId, session.id);
-    const stored = JSON.stringify(sealChallengeKey(session, this.keyring));
+    const stored = JSON.stringify(sealChallengeKey(session, this.keyring, key));
     await run(key, () => this.redis.set(key, stored, 'EX', this.ttlSeconds));
   }
 
@@ -410,7 +425,7 @@ export class RedisDestinationStore implements DestinationStore {
         fence?.lockKey ?? key,
         destinationOrderKey(teamId),
         destinationOrderVersionKey(teamId),
-        JSON.stringify(sealChallengeKey(withoutVersion, this.keyring)),
+        JSON.stringify(sealChallengeKey(withoutVersion, this.keyring, key)),
         bucket,
         fence?.token ?? '',
       ),

@@ -62,7 +62,7 @@ describe('the install page', () => {
     const code = slack.oauth.issueCode({ teamId: 'TSTATE', installerId: 'UINSTALL' });
     const done = await finishInstall(t.base, { code, state: begun.state ?? '' }, begun.cookie);
     expect(done.status).toBe(200);
-    expect(await redis.client.get(installationKey('TSTATE'))).toMatch(/^s3dsec:1:/);
+    expect(await redis.client.get(installationKey('TSTATE'))).toMatch(/^s3dsec:2:/);
   });
 });
 

@@ -96,7 +96,7 @@ describe('OAuth mode as a process (npm start)', () => {
       expect(await installed.text()).toContain(
         'is now installed in <strong>Team TPROCHTTP</strong>',
       );
-      expect(await redis.get(installationKey('TPROCHTTP'))).toMatch(/^s3dsec:1:/);
+      expect(await redis.get(installationKey('TPROCHTTP'))).toMatch(/^s3dsec:2:/);
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
       slack.reset();
       const actor = { ...DEFAULT_ACTOR, teamId: 'TPROCHTTP' };
@@ -173,7 +173,7 @@ describe('OAuth mode as a process (npm start)', () => {
         `http://127.0.0.1:${portB}`,
       );
       expect(installed.status).toBe(200);
-      expect(await redis.get(installationKey('TPROCTWO'))).toMatch(/^s3dsec:1:/);
+      expect(await redis.get(installationKey('TPROCTWO'))).toMatch(/^s3dsec:2:/);
     } finally {
       await Promise.all(bots.map(stopBot));
     }

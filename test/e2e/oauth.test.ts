@@ -240,7 +240,7 @@ describe('installing the app', () => {
     expect(result.page).toContain('Alpha Corp');
 
     const stored = await redis.client.get(installationKey('TALPHA'));
-    expect(stored).toMatch(/^s3dsec:1:[0-9a-f]{8}:/);
+    expect(stored).toMatch(/^s3dsec:2:[0-9a-f]{8}:/);
     const [token] = slack.oauth.tokensOf('TALPHA');
     expect(stored).not.toContain(token);
     const installation = await second.deps.oauth?.installations.fresh({ teamId: 'TALPHA' });
@@ -402,7 +402,7 @@ describe('an org-wide install', () => {
     };
     const result = await install(org, app);
     expect(result.status).toBe(200);
-    expect(await redis.client.get(installationKey('EORG'))).toMatch(/^s3dsec:1:/);
+    expect(await redis.client.get(installationKey('EORG'))).toMatch(/^s3dsec:2:/);
     expect(await redis.client.exists(installationKey('TORGHOME'))).toBe(0);
 
     slack.reset();

@@ -115,7 +115,7 @@ describe('a refreshed token', () => {
       // Slack has spent the old refresh token; the stored value changes before ours is written.
       const key = installationKey(TEAM);
       const raw = (await redis.client.get(key)) ?? '';
-      await redis.client.set(key, keyring.seal(keyring.open(raw)));
+      await redis.client.set(key, keyring.seal(keyring.open(raw, key), key));
       return grant;
     });
     await installRotating(store);

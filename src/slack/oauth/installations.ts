@@ -1,5 +1,5 @@
 import type { Installation, InstallationQuery, InstallationStore } from '@slack/bolt';
-import { StoreUnavailableError } from '../../errors';
+import { SealedValueError, StoreUnavailableError } from '../../errors';
 import type { Logger } from '../../log/logger';
 import {
   installationKey,
@@ -31,8 +31,9 @@ export type AnyInstallation = Installation<'v1' | 'v2', boolean> & { installedAt
 
 /** What seals a secret for Redis and opens it again (src/store/secrets.ts `Keyring`). */
 export interface SecretSealer {
-  seal(plaintext: string): string;
-  open(value: string): string;
+  /** Seals `plaintext` bound to `binding`, where it is stored. */
+  seal(plaintext: string, binding?: string): string;
+  open(value: string, binding?: string): string;
 }
 
 /** What `oauth.v2.access` answers to a refresh grant. */
@@ -262,12 +263,30 @@ export class Installations {
     return { installation: this.open(id, raw), raw };
   }
 
-  private open(_id: string, raw: string): AnyInstallation {
-    return JSON.parse(this.sealer.open(raw)) as AnyInstallation;
+  /**
+   * Opens the installation stored under `id`, sealed for that key; it must serve the team (or
+   * organization) it was read for, so a sealed installation copied under another key (sealed
+   * before values were bound to their keys) is refused too.
+   */
+  private open(id: string, raw: string): AnyInstallation {
+    const key = installationKey(id);
+    const installation = JSON.parse(this.sealer.open(raw, key)) as AnyInstallation;
+    const serves = installationIdOf({
+      teamId: installation.team?.id,
+      enterpriseId: installation.enterprise?.id,
+      isEnterpriseInstall: installation.isEnterpriseInstall,
+    });
+    if (serves !== id) {
+      throw new SealedValueError(
+        key,
+        new Error(`the installation stored there serves ${serves ?? 'no team'}, not ${id}`),
+      );
+    }
+    return installation;
   }
 
-  private seal(_id: string, installation: AnyInstallation): string {
-    return this.sealer.seal(JSON.stringify(installation));
+  private seal(id: string, installation: AnyInstallation): string {
+    return this.sealer.seal(JSON.stringify(installation), installationKey(id));
   }
 
   private expiring(installation: AnyInstallation): boolean {
