@@ -8,8 +8,8 @@ import {
   type Config,
 } from './config';
 import { createOAuthStores, type OAuthStores } from './slack/oauth/stores';
-import type { RedisClient } from './store/redis';
-import type { LockStore } from './store/types';
+import { RedisDestinationStore, type RedisClient } from './store/redis';
+import type { DestinationStore, LockStore } from './store/types';
 import { PARTITIONS, type Partition } from './domain/partition';
 import type { Principals } from './domain/principal';
 import { RedisOutbox } from './events/outbox';
@@ -61,6 +61,11 @@ export interface Deps {
   readonly oauth?: OAuthStores;
   /** Refreshes the App Homes people are looking at when a destination changes; none in tools. */
   readonly home?: HomeRefresher;
+  /**
+   * The saved destinations as the loader API reads them: their challenge names left sealed, as
+   * the API never returns them; the stores' own when unset.
+   */
+  readonly loaderDestinations?: DestinationStore;
   /** Whether the encryption key was checked against Redis: `/healthz` answers 503 until it was. */
   readonly keyCheck?: { readonly passed: boolean };
 }
@@ -140,6 +145,7 @@ export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps 
   let closeStore: () => Promise<void>;
   let checkKey: () => Promise<void> = async () => undefined;
   let keyCheck: StoredKeyCheck | undefined;
+  let loaderDestinations: DestinationStore | undefined;
   let outbox: RedisOutbox | undefined;
   let oauth: OAuthStores | undefined;
   if (config.REDIS_URL) {
@@ -154,6 +160,10 @@ export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps 
       onCorrupt: (error) => log.error({ err: error }, 'skipped a corrupt saved destination'),
     });
     sessionIndex = new RedisSessionIndex(redis, config.SESSION_TTL_SECONDS);
+    loaderDestinations = new RedisDestinationStore(redis, {
+      leaveChallengeKeysSealed: true,
+      onCorrupt: (error) => log.error({ err: error }, 'skipped a corrupt saved destination'),
+    });
     if (config.LOADER_WEBHOOK_URL) outbox = new RedisOutbox(redis);
     oauth = oauthStoresFrom(config, redis, stores.locks, log, keyring);
     const check = new StoredKeyCheck(redis, keyring, log, {
@@ -198,6 +208,7 @@ export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps 
     now: () => new Date(),
     home,
     ...(keyCheck ? { keyCheck } : {}),
+    ...(loaderDestinations ? { loaderDestinations } : {}),
     checkStoredKey: checkKey,
     async close() {
       home.stop();

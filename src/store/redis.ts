@@ -276,6 +276,11 @@ export interface RedisDestinationStoreOptions extends SecretStoreOptions {
    * (from the user and from the monitor); `get` on that bucket still throws CorruptValueError.
    */
   readonly onCorrupt?: (error: CorruptValueError) => void;
+  /**
+   * Leaves each challenge name as stored, sealed, never opening it: for readers that never show
+   * it (the loader API), which then need no key and cannot be misled by one.
+   */
+  readonly leaveChallengeKeysSealed?: boolean;
 }
 
 /**
@@ -399,6 +404,7 @@ export async function scanKeys(redis: RedisClient, pattern: string): Promise<str
 export class RedisDestinationStore implements DestinationStore {
   private readonly onCorrupt: (error: CorruptValueError) => void;
   private readonly keyring: Keyring | undefined;
+  private readonly leaveSealed: boolean;
 
   constructor(
     private readonly redis: RedisClient,
@@ -406,6 +412,7 @@ export class RedisDestinationStore implements DestinationStore {
   ) {
     this.onCorrupt = options.onCorrupt ?? (() => undefined);
     this.keyring = options.keyring;
+    this.leaveSealed = options.leaveChallengeKeysSealed === true;
   }
 
   async save(draft: DestinationDraft, fence?: Fence): Promise<SaveOutcome> {
@@ -461,8 +468,12 @@ export class RedisDestinationStore implements DestinationStore {
   async get(teamId: string, bucket: string): Promise<SavedDestination | undefined> {
     const key = destinationKey(teamId, bucket);
     const raw = await run(key, () => this.redis.get(key));
-    return raw === null
-      ? undefined
+    return raw === null ? undefined : this.parse(key, raw);
+  }
+
+  private parse(key: string, raw: string): SavedDestination {
+    return this.leaveSealed
+      ? parseStored(key, raw, savedDestinationSchema)
       : parseWithChallengeKey(key, raw, savedDestinationSchema, this.keyring);
   }
 
@@ -537,7 +548,7 @@ export class RedisDestinationStore implements DestinationStore {
 
   private parseOrReport(key: string, raw: string): SavedDestination | undefined {
     try {
-      return parseWithChallengeKey(key, raw, savedDestinationSchema, this.keyring);
+      return this.parse(key, raw);
     } catch (error) {
       if (!(error instanceof CorruptValueError)) throw error;
       this.onCorrupt(error);

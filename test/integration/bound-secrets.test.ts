@@ -7,7 +7,8 @@ import {
   installationKey,
   RedisLockStore,
 } from '../../src/store';
-import { Keyring } from '../../src/store/secrets';
+import { RedisDestinationStore } from '../../src/store/redis';
+import { isSealed, Keyring } from '../../src/store/secrets';
 import { checkStoredKey } from '../../src/store/secrets-check';
 import { rotateSecrets } from '../../src/store/secrets-rotation';
 import { workspaceInstallation } from '../support/installation';
@@ -113,6 +114,18 @@ describe('sealed values bound to where they live', () => {
       savedDestination('TONE', 'bucket-late'),
     );
     await expect(storesAfter.destinations.get('TONE', 'bucket-late')).rejects.toThrow(/plain text/);
+  });
+
+  it('lists destinations for the loader without opening their challenge names', async () => {
+    const stores = createRedisStores(redis.client, 3600, { keyring: await checkedKeyring() });
+    await stores.destinations.save(savedDestination('TONE', 'bucket-one'));
+    // No key at all: the loader's view never needs one.
+    const loaderView = new RedisDestinationStore(redis.client, { leaveChallengeKeysSealed: true });
+
+    const [listed] = await loaderView.list('TONE');
+    expect(listed?.settings.bucket).toBe('bucket-one');
+    expect(isSealed(listed?.challengeKey ?? '')).toBe(true);
+    expect(isSealed((await loaderView.get('TONE', 'bucket-one'))?.challengeKey ?? '')).toBe(true);
   });
 
   it('seals and opens nothing until the key has been checked against Redis', async () => {
