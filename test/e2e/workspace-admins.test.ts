@@ -4,6 +4,7 @@ import { ADMIN_UNCONFIRMED } from '../../src/slack/admins/rule';
 import { createRedisStores } from '../../src/store';
 import { Keyring } from '../../src/store/secrets';
 import { VALID_SETTINGS, waitUntil } from '../faults/flow';
+import { installThrough } from '../support/oauth-flow';
 import { testRedis, type TestRedis } from '../support/redis';
 import {
   appHomeOpenedBody,
@@ -59,17 +60,7 @@ afterEach(async () => {
 
 /** The whole install of the workspace through the app's install pages. */
 async function install(): Promise<void> {
-  const page = await fetch(`${t.base}/slack/install`);
-  const href = /href="([^"]+)"/.exec(await page.text())?.[1]?.replace(/&amp;/g, '&') ?? '';
-  const state = new URL(href).searchParams.get('state') ?? '';
-  const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0];
-  const code = slack.oauth.issueCode(WORKSPACE);
-  const params = new URLSearchParams({ code, state });
-  const done = await fetch(`${t.base}/slack/oauth_redirect?${params.toString()}`, {
-    headers: { cookie },
-    redirect: 'manual',
-  });
-  expect(done.status).toBe(200);
+  expect((await installThrough(t.base, slack, WORKSPACE)).status).toBe(200);
 }
 
 async function command(actor: Actor, text: string): Promise<string> {

@@ -12,7 +12,8 @@ import { escapeText, inlineCode, slackDate } from './mrkdwn';
 /**
  * Destinations per page. Each takes four blocks (divider, settings, status, buttons); the page
  * also holds the header, the summary, a note, a notice, the page buttons and the recent
- * activity, and for an admin the Admins section: 9 + 4 × 20 = 89, within Slack's 100 blocks per view.
+ * activity, and a note for members or the Admins section (two blocks) for admins in OAuth
+ * mode: 8 + 4 × 20 = 88, within Slack's 100 blocks per view.
  */
 export const HOME_PAGE_SIZE = 20;
 
