@@ -4,13 +4,15 @@ import { createLogger } from '../../src/log/logger';
 import { Installations, type TokenRefresher } from '../../src/slack/oauth/installations';
 import { slackTokenRefresher } from '../../src/slack/oauth/stores';
 import { createRedisClient, installationKey, RedisLockStore } from '../../src/store';
-import { Keyring } from '../../src/store/secrets';
+import { Keyring, sealedKeyId } from '../../src/store/secrets';
+import { rotateSecrets } from '../../src/store/secrets-rotation';
 import { workspaceInstallation } from '../support/installation';
 import { startRedisProxy, testRedis, type RedisProxy, type TestRedis } from '../support/redis';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
 import { OAUTH_CREDENTIALS } from '../support/test-app';
 
-const keyring = Keyring.fromKeys(randomBytes(32).toString('base64'));
+const key64 = randomBytes(32).toString('base64');
+const keyring = Keyring.fromKeys(key64);
 const TEAM = 'TROTATE';
 
 let redis: TestRedis;
@@ -74,8 +76,9 @@ function installations(
   client: Redis,
   refresh: TokenRefresher,
   refreshBeforeSeconds = 7200,
+  keys: Keyring = keyring,
 ): Installations {
-  return new Installations(client, keyring, {
+  return new Installations(client, keys, {
     locks: new RedisLockStore(redis.client),
     refresh,
     logger,
@@ -142,5 +145,38 @@ describe('a refreshed token', () => {
     const refreshed = await store.fresh({ teamId: TEAM });
     expect(await works(refreshed?.bot?.token)).toBe(true);
     await expectStoredPairWorks(refreshed?.bot?.token);
+  });
+
+  it('is written before the key rotation re-seals the installation: the rotation waits for the refresh', async () => {
+    await installRotating(installations(redis.client, () => Promise.reject(new Error('unused'))));
+    // Step 1 of a rotation: the replicas run with a new key, the old one as the previous key.
+    const rotating = Keyring.fromKeys(randomBytes(32).toString('base64'), key64);
+    const slackRefresh = slackTokenRefresher(OAUTH_CREDENTIALS, slack.apiUrl, logger);
+    let rotation: Promise<unknown> | undefined;
+    const store = installations(
+      redis.client,
+      async (refreshToken) => {
+        const grant = await slackRefresh(refreshToken);
+        // The rotation starts while the refresh holds the installation's lock.
+        rotation = rotateSecrets(redis.client, rotating);
+        await Promise.race([rotation, new Promise((resolve) => setTimeout(resolve, 300))]);
+        return grant;
+      },
+      7200,
+      rotating,
+    );
+
+    const refreshed = await store.fresh({ teamId: TEAM });
+    await rotation;
+
+    // Written at the first attempt: nothing changed the value under the refresh.
+    const written = logs.map((line) => JSON.parse(line) as { msg?: string; attempt?: number });
+    expect(written.filter((line) => line.msg === 'refreshed the bot token')).toEqual([
+      expect.objectContaining({ attempt: 0 }),
+    ]);
+    const raw = (await redis.client.get(installationKey(TEAM))) ?? '';
+    expect(sealedKeyId(raw)).toBe(rotating.currentKeyId);
+    const reader = installations(redis.client, slackRefresh, 0, rotating);
+    expect((await reader.fresh({ teamId: TEAM }))?.bot?.token).toBe(refreshed?.bot?.token);
   });
 });
