@@ -47,7 +47,10 @@ export function slackClientOptions(apiUrl: string | undefined) {
   };
 }
 
-/** `GET /healthz`: 200 when the store answers, 503 when it does not. */
+/**
+ * `GET /healthz`: 200 when the store answers and the encryption key was checked against it, 503
+ * when the store does not answer or the key is not checked yet (or was refused).
+ */
 function healthRoute(deps: Deps) {
   return {
     path: '/healthz',
@@ -59,8 +62,14 @@ function healthRoute(deps: Deps) {
         .catch(() => false)
         .then((up: boolean) => {
           const status = health.kind === 'memory' ? 'memory' : up ? 'ok' : 'down';
-          res.writeHead(up ? 200 : 503, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ redis: status }));
+          const keyChecked = deps.keyCheck?.passed ?? true;
+          res.writeHead(up && keyChecked ? 200 : 503, { 'content-type': 'application/json' });
+          res.end(
+            JSON.stringify({
+              redis: status,
+              ...(keyChecked ? {} : { encryptionKey: 'unchecked' }),
+            }),
+          );
         });
     },
   };

@@ -186,6 +186,11 @@ function slackModeProblems(env: Record<string, string | undefined>): string[] {
       `${oauthSet.join(', ')} ${oauthSet.length === 1 ? 'is' : 'are'} set but ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not: OAuth mode needs all three`,
     );
   }
+  if (env.ADMIN_USER_IDS) {
+    problems.push(
+      'ADMIN_USER_IDS must be unset in OAuth mode: each workspace has its own admins (who installed the app, the workspace’s owners and admins, and the people they add in the App Home’s Admins section)',
+    );
+  }
   if (env.SLACK_BOT_TOKEN) {
     problems.push(
       'SLACK_BOT_TOKEN must be unset in OAuth mode (SLACK_CLIENT_ID …): each workspace’s token comes from its installation',

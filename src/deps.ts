@@ -8,24 +8,17 @@ import {
   type Config,
 } from './config';
 import { createOAuthStores, type OAuthStores } from './slack/oauth/stores';
-import type { RedisClient } from './store/redis';
-import type { LockStore } from './store/types';
+import { RedisDestinationStore, type RedisClient } from './store/redis';
+import type { DestinationStore, LockStore } from './store/types';
 import { PARTITIONS, type Partition } from './domain/partition';
 import type { Principals } from './domain/principal';
 import { RedisOutbox } from './events/outbox';
 import { EventRelay } from './events/relay';
 import { createLogger, toSlackLogger, type Logger } from './log/logger';
 import { HomeRefresher } from './slack/home-refresh';
-import { StoreUnavailableError } from './errors';
-import {
-  createMemoryStores,
-  connectRedis,
-  createRedisStores,
-  waitForRedis,
-  type Stores,
-} from './store';
-import { Keyring } from './store/secrets';
-import { checkStoredKey } from './store/secrets-check';
+import { createMemoryStores, connectRedis, createRedisStores, type Stores } from './store';
+import { StoredKeyCheck } from './store/key-check';
+import { Keyring, type KeyringOptions } from './store/secrets';
 import { MemorySessionIndex, RedisSessionIndex, type SessionIndex } from './store/session-index';
 import { TaskTracker } from './tasks';
 import { createStsIdentitySource, proveIdentity, type ExpectedPrincipal } from './verify/identity';
@@ -74,12 +67,23 @@ export interface Deps {
   readonly oauth?: OAuthStores;
   /** Refreshes the App Homes people are looking at when a destination changes; none in tools. */
   readonly home?: HomeRefresher;
+  /**
+   * The saved destinations as the loader API reads them: their challenge names left sealed, as
+   * the API never returns them; the stores' own when unset.
+   */
+  readonly loaderDestinations?: DestinationStore;
+  /** Whether the encryption key was checked against Redis: `/healthz` answers 503 until it was. */
+  readonly keyCheck?: { readonly passed: boolean };
 }
 
 export interface OwnedDeps extends Deps {
   /** Closes what buildDeps opened (Redis, S3 clients). */
   close(): Promise<void>;
-  /** Rejects (StoredKeyError) when the configured keys cannot open the secrets stored in Redis. */
+  /**
+   * Checks the configured keys against the secrets stored in Redis: rejects (StoredKeyError) when
+   * they cannot open them; resolves once the check passed, or while Redis does not answer yet,
+   * with the check going on in the background.
+   */
   checkStoredKey(): Promise<void>;
 }
 
@@ -115,20 +119,27 @@ export function createBotLogger(config: Config): Logger {
   });
 }
 
-/** The keys sealing secrets in Redis, when STORE_ENCRYPTION_KEY is set (config has checked them). */
-export function keyringFrom(config: Config): Keyring | undefined {
+/**
+ * The keys sealing secrets in Redis, when STORE_ENCRYPTION_KEY is set (config has checked them);
+ * `unchecked`: they seal and open nothing until checked against Redis.
+ */
+export function keyringFrom(config: Config, options: KeyringOptions = {}): Keyring | undefined {
   return config.STORE_ENCRYPTION_KEY
-    ? Keyring.fromKeys(config.STORE_ENCRYPTION_KEY, config.STORE_ENCRYPTION_KEY_PREVIOUS)
+    ? Keyring.fromKeys(config.STORE_ENCRYPTION_KEY, config.STORE_ENCRYPTION_KEY_PREVIOUS, options)
     : undefined;
 }
 
-// How long start-up waits for Redis before checking the encryption key against it.
+// How long start-up waits for the encryption key check before serving (it goes on after).
 const STORE_CHECK_WAIT_MS = 5000;
 
 export interface BuildDepsOptions {
   /** What `proveAwsIdentity` found at start-up. */
   readonly identityProven: boolean;
   readonly logger?: Logger;
+  /** How long start-up waits for the key check; 5 s by default. */
+  readonly storeCheckWaitMs?: number;
+  /** How often the key check is tried again while Redis does not answer; 2 s by default. */
+  readonly storeCheckRetryMs?: number;
 }
 
 /** Builds the process's clients from Config: the only place that constructs them. */
@@ -139,6 +150,8 @@ export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps 
   let sessionIndex: SessionIndex;
   let closeStore: () => Promise<void>;
   let checkKey: () => Promise<void> = async () => undefined;
+  let keyCheck: StoredKeyCheck | undefined;
+  let loaderDestinations: DestinationStore | undefined;
   let outbox: RedisOutbox | undefined;
   let relay: EventRelay | undefined;
   let oauth: OAuthStores | undefined;
@@ -146,7 +159,8 @@ export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps 
     const redis = connectRedis(config.REDIS_URL, {
       onError: (error) => log.warn({ err: error }, 'Redis connection problem'),
     });
-    const keyring = keyringFrom(config);
+    // One keyring for every store, confirmed by the key check before it seals or opens anything.
+    const keyring = keyringFrom(config, { unchecked: true });
     stores = createRedisStores(redis, config.SESSION_TTL_SECONDS, {
       keyring,
       // Each change's event is appended by the script that makes the change.
@@ -155,25 +169,27 @@ export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps 
       onCorrupt: (error) => log.error({ err: error }, 'skipped a corrupt saved destination'),
     });
     sessionIndex = new RedisSessionIndex(redis, config.SESSION_TTL_SECONDS);
+    loaderDestinations = new RedisDestinationStore(redis, {
+      leaveChallengeKeysSealed: true,
+      onCorrupt: (error) => log.error({ err: error }, 'skipped a corrupt saved destination'),
+    });
     if (config.LOADER_WEBHOOK_URL) {
       outbox = new RedisOutbox(redis);
       relay = new EventRelay(redis, outbox, log);
     }
-    oauth = oauthStoresFrom(config, redis, stores.locks, log);
+    oauth = oauthStoresFrom(config, redis, stores.locks, log, keyring);
+    const check = new StoredKeyCheck(redis, keyring, log, {
+      ...(options.storeCheckRetryMs !== undefined ? { retryMs: options.storeCheckRetryMs } : {}),
+    });
+    keyCheck = check;
     closeStore = async () => {
+      check.stop();
       await redis.quit().catch(() => redis.disconnect());
     };
     checkKey = async () => {
-      try {
-        await waitForRedis(redis, STORE_CHECK_WAIT_MS);
-        await checkStoredKey(redis, keyring);
-      } catch (error) {
-        // Redis away at start is no reason to refuse (the bot reconnects); a wrong key is.
-        if (!(error instanceof StoreUnavailableError)) throw error;
-        log.warn(
-          'Redis does not answer yet: STORE_ENCRYPTION_KEY was not checked against the secrets stored there',
-        );
-      }
+      // Redis away at start is no reason to refuse (the bot reconnects, and the check with it);
+      // a wrong key is.
+      await check.start(options.storeCheckWaitMs ?? STORE_CHECK_WAIT_MS);
     };
   } else {
     log.warn(
@@ -204,6 +220,8 @@ export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps 
     ...(oauth ? { oauth } : {}),
     now: () => new Date(),
     home,
+    ...(keyCheck ? { keyCheck } : {}),
+    ...(loaderDestinations ? { loaderDestinations } : {}),
     checkStoredKey: checkKey,
     async close() {
       home.stop();
@@ -218,9 +236,9 @@ function oauthStoresFrom(
   redis: RedisClient,
   locks: LockStore,
   logger: Logger,
+  keyring: Keyring | undefined,
 ): OAuthStores | undefined {
   const credentials = oauthSettingsFrom(config);
-  const keyring = keyringFrom(config);
   if (!credentials || !keyring) return undefined;
   return createOAuthStores({
     redis,

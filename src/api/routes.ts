@@ -90,7 +90,10 @@ export function withRecentTeams(
 
 /** `GET /api/v1/destinations?limit=&cursor=`: one page of every workspace's destinations. */
 function listDestinations(deps: Deps): Handler {
-  const store = withRecentTeams(deps.stores.destinations, TEAMS_FRESH_MS);
+  const store = withRecentTeams(
+    deps.loaderDestinations ?? deps.stores.destinations,
+    TEAMS_FRESH_MS,
+  );
   return async (req) => {
     const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
     const limit = parseLimit(query.get('limit'));
@@ -121,7 +124,7 @@ function getDestination(deps: Deps): Handler {
     const notFound = failure('not_found', `No destination ${bucket} in workspace ${teamId}`);
     // A team id that could not be a store key names no destination.
     if (!teamId || /[{}]/.test(teamId) || !bucket) return notFound;
-    const saved = await deps.stores.destinations.get(teamId, bucket);
+    const saved = await (deps.loaderDestinations ?? deps.stores.destinations).get(teamId, bucket);
     return saved ? [200, toApiDestination(saved)] : notFound;
   };
 }

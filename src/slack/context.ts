@@ -27,8 +27,3 @@ export function requestLogger(deps: Deps, context: Context): Logger {
 /** What a user who is not an admin is told when they try what only admins may do. */
 export const ADMINS_ONLY =
   'Only the workspace’s S3 destination admins can save destinations: you are not one of them any more, so this setup cannot be saved. Ask an admin to run setup.';
-
-/** Whether `userId` may do what only admins may: setup, Check and Save, remove and its confirmation. */
-export function isAllowedAdmin(deps: Deps, userId: string): boolean {
-  return deps.settings.adminUserIds.length === 0 || deps.settings.adminUserIds.includes(userId);
-}

@@ -2,7 +2,8 @@ import type { types, webApi } from '@slack/bolt';
 import type { Deps } from '../deps';
 import type { Logger } from '../log/logger';
 import type { HomeViewer } from '../store/home-viewers';
-import { isAllowedAdmin } from './context';
+import { confirmAdmin } from './admins/rule';
+import type { HomeAdmins } from './views/home-admins';
 import { slackErrorCode } from './messaging';
 import { describeFailure } from './user-errors';
 import {
@@ -52,7 +53,7 @@ async function homeViewFor(
   now: Date,
   log: Logger,
 ): Promise<{ view: types.HomeView; page: number }> {
-  const { teamId, userId } = target;
+  const { teamId } = target;
   const metadata: HomeMetadata = { page, ...(channelId ? { channelId } : {}) };
   let destinations;
   try {
@@ -75,17 +76,49 @@ async function homeViewFor(
       }),
     deps.stores.audit.recent(teamId, HOME_RECENT_ACTIVITY).catch(() => []),
   ]);
+  const { isAdmin, admins } = await adminsShown(deps, target, log);
   const view = buildHomeView({
     destinations,
     histories,
     recent,
     page: shownPage,
-    isAdmin: isAllowedAdmin(deps, userId),
+    isAdmin,
+    ...(admins ? { admins } : {}),
     now,
     ...(channelId ? { channelId } : {}),
     ...(target.notice ? { notice: target.notice } : {}),
   });
   return { view, page: shownPage };
+}
+
+/**
+ * Whether the viewer is an admin (a viewer whose rights cannot be confirmed sees no admin buttons)
+ * and, for an admin in OAuth mode, the Admins section's content.
+ */
+async function adminsShown(
+  deps: Deps,
+  target: HomeTarget,
+  log: Logger,
+): Promise<{ isAdmin: boolean; admins?: HomeAdmins }> {
+  const { teamId, userId } = target;
+  const answer = await confirmAdmin(deps, {
+    teamId,
+    userId,
+    client: target.client,
+    ...(target.token ? { token: target.token } : {}),
+  });
+  if (answer !== 'admin' || !deps.oauth) return { isAdmin: answer === 'admin' };
+  try {
+    const [added, installation] = await Promise.all([
+      deps.oauth.admins.added(teamId),
+      deps.oauth.installations.forTeam(teamId),
+    ]);
+    const installerId = installation?.user?.id;
+    return { isAdmin: true, admins: { added, ...(installerId ? { installerId } : {}) } };
+  } catch (error) {
+    log.warn({ err: error, teamId }, 'App Home: the admins could not be read');
+    return { isAdmin: true };
+  }
 }
 
 /**

@@ -41,6 +41,8 @@ export const ACTION = {
   homeRemove: 'home_remove',
   /** App Home: the Previous / Next buttons; value = the page to show. */
   homePage: 'home_page',
+  /** App Home, admins only (OAuth mode): the people picker of the added admins. */
+  homeAdmins: 'home_admins',
 } as const;
 
 /** callback_id of the App Home view. */

@@ -13,6 +13,10 @@ export const AUDIT_ACTIONS = [
   'remove',
   'monitor_alert',
   'monitor_recovery',
+  // Someone was added to, or removed from, the workspace's admins (OAuth mode); `bucket` is empty
+  // and `outcome` names the person.
+  'admin_added',
+  'admin_removed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

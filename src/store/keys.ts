@@ -165,7 +165,7 @@ export function teamSessionsPattern(teamId: string): string {
   return `${teamPrefix(teamId)}:session*`;
 }
 
-/** `s3d:oauth-state:<id>`: an install begun on any replica, until Slack returns (10 minutes). */
+/** `s3d:oauth-state:<id>`: an install state already used, until it would have expired anyway. */
 export function oauthStateKey(stateId: string): string {
   return `${NAMESPACE}:oauth-state:${stateId}`;
 }

@@ -203,9 +203,21 @@ interface WithChallengeKey {
   challengeKey: string;
 }
 
-/** `value` as stored: its challenge name sealed when there is a keyring. */
-function sealChallengeKey<T extends WithChallengeKey>(value: T, keyring: Keyring | undefined): T {
-  return { ...value, challengeKey: sealStored(value.challengeKey, keyring) };
+/** Where a challenge name lives, which its sealing is bound to: its Redis key and field. */
+export function challengeKeyBinding(key: string): string {
+  return `${key}#challengeKey`;
+}
+
+/** `value` as stored at `key`: its challenge name sealed (bound to `key`) when there is a keyring. */
+function sealChallengeKey<T extends WithChallengeKey>(
+  value: T,
+  keyring: Keyring | undefined,
+  key: string,
+): T {
+  return {
+    ...value,
+    challengeKey: sealStored(value.challengeKey, keyring, challengeKeyBinding(key)),
+  };
 }
 
 /** Parses a stored session or destination and opens its challenge name (sealed, or plain from before). */
@@ -217,7 +229,10 @@ function parseWithChallengeKey<T extends WithChallengeKey>(
 ): T {
   const value = parseStored(key, raw, schema);
   try {
-    return { ...value, challengeKey: openStored(value.challengeKey, keyring) };
+    return {
+      ...value,
+      challengeKey: openStored(value.challengeKey, keyring, challengeKeyBinding(key)),
+    };
   } catch (error) {
     if (error instanceof KeyringError) throw new SealedValueError(key, error);
     throw error;
@@ -244,7 +259,7 @@ export class RedisSessionStore implements SessionStore {
 
   async put(session: SetupSession): Promise<void> {
     const key = sessionKey(session.teamId, session.id);
-    const stored = JSON.stringify(sealChallengeKey(session, this.keyring));
+    const stored = JSON.stringify(sealChallengeKey(session, this.keyring, key));
     await run(key, () => this.redis.set(key, stored, 'EX', this.ttlSeconds));
   }
 
@@ -274,6 +289,11 @@ export interface RedisDestinationStoreOptions extends SecretStoreOptions {
    * (from the user and from the monitor); `get` on that bucket still throws CorruptValueError.
    */
   readonly onCorrupt?: (error: CorruptValueError) => void;
+  /**
+   * Leaves each challenge name as stored, sealed, never opening it: for readers that never show
+   * it (the loader API), which then need no key and cannot be misled by one.
+   */
+  readonly leaveChallengeKeysSealed?: boolean;
 }
 
 /**
@@ -444,6 +464,7 @@ export class RedisDestinationStore implements DestinationStore {
   private readonly onCorrupt: (error: CorruptValueError) => void;
   private readonly keyring: Keyring | undefined;
   private readonly events: boolean;
+  private readonly leaveSealed: boolean;
 
   constructor(
     private readonly redis: RedisClient,
@@ -452,6 +473,7 @@ export class RedisDestinationStore implements DestinationStore {
     this.onCorrupt = options.onCorrupt ?? (() => undefined);
     this.keyring = options.keyring;
     this.events = options.events ?? false;
+    this.leaveSealed = options.leaveChallengeKeysSealed === true;
   }
 
   async save(draft: DestinationDraft, fence?: Fence, stamp?: ChangeStamp): Promise<SaveOutcome> {
@@ -474,7 +496,7 @@ export class RedisDestinationStore implements DestinationStore {
         destinationOrderVersionKey(teamId),
         teamOutboxKey(teamId),
         eventSequenceKey(teamId),
-        JSON.stringify(sealChallengeKey(withoutVersion, this.keyring)),
+        JSON.stringify(sealChallengeKey(withoutVersion, this.keyring, key)),
         bucket,
         fence?.token ?? '',
         this.events ? event.id : '',
@@ -522,8 +544,12 @@ export class RedisDestinationStore implements DestinationStore {
   async get(teamId: string, bucket: string): Promise<SavedDestination | undefined> {
     const key = destinationKey(teamId, bucket);
     const raw = await run(key, () => this.redis.get(key));
-    return raw === null
-      ? undefined
+    return raw === null ? undefined : this.parse(key, raw);
+  }
+
+  private parse(key: string, raw: string): SavedDestination {
+    return this.leaveSealed
+      ? parseStored(key, raw, savedDestinationSchema)
       : parseWithChallengeKey(key, raw, savedDestinationSchema, this.keyring);
   }
 
@@ -605,7 +631,7 @@ export class RedisDestinationStore implements DestinationStore {
 
   private parseOrReport(key: string, raw: string): SavedDestination | undefined {
     try {
-      return parseWithChallengeKey(key, raw, savedDestinationSchema, this.keyring);
+      return this.parse(key, raw);
     } catch (error) {
       if (!(error instanceof CorruptValueError)) throw error;
       this.onCorrupt(error);

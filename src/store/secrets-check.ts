@@ -7,6 +7,7 @@ import {
   KeyringError,
   PREVIOUS_KEY_VARIABLE,
   sealedKeyId,
+  sealedVersion,
 } from './secrets';
 
 /**
@@ -26,8 +27,10 @@ export class StoredKeyError extends AppError {
 
 /**
  * Resolves when the configured keys open the secrets stored in Redis (or there are none yet, and
- * then marks Redis with the current key); throws a StoredKeyError saying which key they need when
- * they do not, or when secrets are sealed and no key is configured.
+ * then marks Redis with the current key), and confirms the keyring: it seals and opens from then
+ * on, refusing plain and unbound values when the canary says a rotation has bound every value.
+ * Throws a StoredKeyError saying which key they need when they do not, or when secrets are sealed
+ * and no key is configured.
  */
 export async function checkStoredKey(
   redis: RedisClient,
@@ -36,7 +39,10 @@ export async function checkStoredKey(
   const stored = await run(ENCRYPTION_CHECK_KEY, () => redis.get(ENCRYPTION_CHECK_KEY));
   if (stored === null || !isSealed(stored)) {
     // NX: of two replicas starting with different keys, the first to write decides.
-    if (keyring) await markSealedWith(redis, keyring, stored === null ? 'NX' : undefined);
+    if (keyring) {
+      await markSealedWith(redis, keyring, stored === null ? 'NX' : undefined);
+      keyring.confirm({ bindingRequired: false });
+    }
     return;
   }
   const keyId = sealedKeyId(stored);
@@ -45,9 +51,11 @@ export async function checkStoredKey(
       `Redis holds secrets sealed with key id ${keyId}, but ${CURRENT_KEY_VARIABLE} is not set; set the key they were sealed with`,
     );
   }
+  // A canary bound to its own key is written by a rotation that bound every value.
+  const bound = sealedVersion(stored) !== '1';
   let opened: string | undefined;
   try {
-    opened = keyring.open(stored);
+    opened = keyring.openCanary(stored, bound ? ENCRYPTION_CHECK_KEY : undefined);
   } catch (error) {
     if (!(error instanceof KeyringError)) throw error;
   }
@@ -61,15 +69,23 @@ export async function checkStoredKey(
         `); set the key they were sealed with, or set it as ${PREVIOUS_KEY_VARIABLE} while rotating`,
     );
   }
+  keyring.confirm({ bindingRequired: bound });
 }
 
-/** Records that the secrets in Redis are sealed with the keyring's current key. */
+/**
+ * Records that the secrets in Redis are sealed with the keyring's current key; `bound` (the
+ * rotation, once every value is re-sealed): each bound to where it lives, too.
+ */
 export async function markSealedWith(
   redis: RedisClient,
   keyring: Keyring,
   mode?: 'NX',
+  bound = false,
 ): Promise<void> {
-  const sealed = keyring.seal(ENCRYPTION_CHECK_TEXT);
+  const sealed = keyring.sealCanary(
+    ENCRYPTION_CHECK_TEXT,
+    bound ? ENCRYPTION_CHECK_KEY : undefined,
+  );
   await run(ENCRYPTION_CHECK_KEY, () =>
     mode ? redis.set(ENCRYPTION_CHECK_KEY, sealed, mode) : redis.set(ENCRYPTION_CHECK_KEY, sealed),
   );

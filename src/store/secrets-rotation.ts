@@ -1,4 +1,5 @@
-import { run, scanKeys, type RedisClient } from './redis';
+import { tokenRefreshLockKey } from './keys';
+import { challengeKeyBinding, RedisLockStore, run, scanKeys, type RedisClient } from './redis';
 import { markSealedWith } from './secrets-check';
 import { KeyringError, type Keyring } from './secrets';
 
@@ -42,16 +43,74 @@ export interface RotationReport {
 
 type Outcome = 'resealed' | 'current' | 'gone';
 
-/** `raw` with its secret sealed with the current key, or undefined when it already is. */
-function resealed(raw: string, field: string | undefined, keyring: Keyring): string | undefined {
+/**
+ * `raw` (stored at `key`) with its secret sealed with the current key and bound to where it
+ * lives, or undefined when it already is. A value sealed before the binding opens as it was.
+ */
+function resealed(
+  key: string,
+  raw: string,
+  field: string | undefined,
+  keyring: Keyring,
+): string | undefined {
   if (field === undefined) {
-    return keyring.needsResealing(raw) ? keyring.seal(keyring.open(raw)) : undefined;
+    if (!keyring.needsResealing(raw)) return undefined;
+    const plaintext = keyring.open(raw, key);
+    assertServes(key, plaintext);
+    return keyring.seal(plaintext, key);
   }
   const value: unknown = JSON.parse(raw);
   const secret = (value as Record<string, unknown> | null)?.[field];
   if (typeof secret !== 'string') throw new Error(`the value has no ${field}`);
   if (!keyring.needsResealing(secret)) return undefined;
-  return JSON.stringify({ ...(value as object), [field]: keyring.seal(keyring.open(secret)) });
+  const binding = challengeKeyBinding(key);
+  const sealed = keyring.seal(keyring.open(secret, binding), binding);
+  return JSON.stringify({ ...(value as object), [field]: sealed });
+}
+
+/** An installation is bound to its key only if it serves the team the key names. */
+function assertServes(key: string, plaintext: string): void {
+  const id = /^s3d:\{([^{}]+)\}:installation$/.exec(key)?.[1];
+  const installation = JSON.parse(plaintext) as {
+    team?: { id?: string } | null;
+    enterprise?: { id?: string } | null;
+    isEnterpriseInstall?: boolean;
+  };
+  const serves = installation.isEnterpriseInstall
+    ? installation.enterprise?.id
+    : installation.team?.id;
+  if (serves !== id) throw new Error(`the installation stored there serves ${serves ?? 'no team'}`);
+}
+
+// Longer than a token refresh may hold the installation's lock (15 s).
+const REFRESH_LOCK_WAIT_MS = 20_000;
+const REFRESH_LOCK_TTL_MS = 15_000;
+
+/**
+ * Runs `reseal` holding the installation's token-refresh lock: a refresh spends Slack's refresh
+ * token, so its write must never race with a re-seal of the same installation.
+ */
+async function underRefreshLock<T>(
+  redis: RedisClient,
+  key: string,
+  reseal: () => Promise<T>,
+): Promise<T> {
+  const id = /^s3d:\{([^{}]+)\}:installation$/.exec(key)?.[1];
+  if (id === undefined) return reseal();
+  const locks = new RedisLockStore(redis);
+  const lockKey = tokenRefreshLockKey(id);
+  const until = Date.now() + REFRESH_LOCK_WAIT_MS;
+  let token = await locks.acquire(lockKey, REFRESH_LOCK_TTL_MS);
+  while (token === undefined) {
+    if (Date.now() > until) throw new Error('a token refresh held the installation too long');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    token = await locks.acquire(lockKey, REFRESH_LOCK_TTL_MS);
+  }
+  try {
+    return await reseal();
+  } finally {
+    await locks.release(lockKey, token).catch(() => undefined);
+  }
 }
 
 async function resealOne(
@@ -60,10 +119,19 @@ async function resealOne(
   field: string | undefined,
   keyring: Keyring,
 ): Promise<Outcome> {
+  return underRefreshLock(redis, key, () => resealUnlocked(redis, key, field, keyring));
+}
+
+async function resealUnlocked(
+  redis: RedisClient,
+  key: string,
+  field: string | undefined,
+  keyring: Keyring,
+): Promise<Outcome> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const raw = await run(key, () => redis.get(key));
     if (raw === null) return 'gone';
-    const replacement = resealed(raw, field, keyring);
+    const replacement = resealed(key, raw, field, keyring);
     if (replacement === undefined) return 'current';
     const replaced = await run(key, () => redis.eval(RESEAL_SCRIPT, 1, key, raw, replacement));
     if (replaced === 1) return 'resealed';
@@ -73,8 +141,9 @@ async function resealOne(
 
 /**
  * Re-seals every secret in Redis (challenge names of sessions and destinations, installations)
- * that is plain or sealed with another key than the keyring's current one, on every primary; then,
- * if none failed, marks Redis as sealed with the current key (the start-up check's canary).
+ * that is plain, unbound or sealed with another key than the keyring's current one, bound to
+ * where it lives, on every primary (an installation under its token-refresh lock); then, if none
+ * failed, marks Redis as sealed with the current key and bound (the start-up check's canary).
  */
 export async function rotateSecrets(redis: RedisClient, keyring: Keyring): Promise<RotationReport> {
   const counts = { resealed: 0, current: 0, gone: 0 };
@@ -93,7 +162,9 @@ export async function rotateSecrets(redis: RedisClient, keyring: Keyring): Promi
       );
     }
   }
-  if (failures.length === 0) await markSealedWith(redis, keyring);
+  // Every value is sealed with the current key and bound to where it lives: from now on, plain
+  // and unbound values are refused (the canary says so to every replica's start).
+  if (failures.length === 0) await markSealedWith(redis, keyring, undefined, true);
   return { ...counts, failures };
 }
 

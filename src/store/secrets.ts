@@ -2,7 +2,10 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 import { AppError } from '../errors';
 
 const PREFIX = 's3dsec:';
-const VERSION = '1';
+/** Sealed with only the key id as additional data: from before values were bound to their keys. */
+const UNBOUND_VERSION = '1';
+/** Sealed with the key id and where the value lives (its Redis key and field) as additional data. */
+const BOUND_VERSION = '2';
 const KEY_BYTES = 32;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -24,6 +27,11 @@ export class KeyringError extends AppError {
 /** True when `value` was sealed by a Keyring (whatever its key). */
 export function isSealed(value: string): boolean {
   return value.startsWith(PREFIX);
+}
+
+/** The form a sealed value is in ('1' unbound, '2' bound to where it lives), or undefined. */
+export function sealedVersion(value: string): string | undefined {
+  return isSealed(value) ? value.split(':')[1] : undefined;
 }
 
 /** The key id a sealed value names, or undefined for a plain value. */
@@ -53,24 +61,41 @@ function keyIdOf(key: Buffer): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 8);
 }
 
-/** AES-256-GCM sealing of secrets stored in Redis, with the key id beside each value. */
+export interface KeyringOptions {
+  /**
+   * The keys must first be checked against what Redis holds (`checkStoredKey`): until `confirm`,
+   * nothing is sealed or opened, so a wrong key never seals a value nor hides one it cannot open.
+   */
+  readonly unchecked?: boolean;
+}
+
+/**
+ * AES-256-GCM sealing of secrets stored in Redis, with the key id beside each value and, as
+ * additional data, where the value lives (its Redis key and field): a sealed value copied to
+ * another key does not open there.
+ */
 export class Keyring {
   /** Short stable id of the current key: the first 8 hex digits of SHA-256 of its bytes. */
   readonly currentKeyId: string;
   /** The previous key's id, while rotating. */
   readonly previousKeyId?: string;
+  private checked: boolean;
+  /** Set once a rotation has bound every value: plain and unbound values are then refused. */
+  private bindingRequired = false;
 
   private constructor(
     private readonly current: Buffer,
     private readonly keys: ReadonlyMap<string, Buffer>,
-    previousKeyId?: string,
+    previousKeyId: string | undefined,
+    options: KeyringOptions,
   ) {
     this.currentKeyId = keyIdOf(current);
     if (previousKeyId !== undefined) this.previousKeyId = previousKeyId;
+    this.checked = !options.unchecked;
   }
 
   /** From base64 keys (32 bytes each); throws KeyringError naming the variable when one is malformed. */
-  static fromKeys(current: string, previous?: string): Keyring {
+  static fromKeys(current: string, previous?: string, options: KeyringOptions = {}): Keyring {
     const currentKey = decodeKey(CURRENT_KEY_VARIABLE, current);
     const keys = new Map([[keyIdOf(currentKey), currentKey]]);
     let previousKeyId: string | undefined;
@@ -79,33 +104,97 @@ export class Keyring {
       previousKeyId = keyIdOf(previousKey);
       if (!keys.has(previousKeyId)) keys.set(previousKeyId, previousKey);
     }
-    return new Keyring(currentKey, keys, previousKeyId);
+    return new Keyring(currentKey, keys, previousKeyId, options);
   }
 
-  /** 's3dsec:1:<kid>:<iv b64url>:<tag b64url>:<ciphertext b64url>', a fresh random 12-byte IV each time. */
-  seal(plaintext: string): string {
-    const header = `${PREFIX}${VERSION}:${this.currentKeyId}`;
+  /** Whether the keys were checked against Redis (or need no check): values may be sealed and opened. */
+  get ready(): boolean {
+    return this.checked;
+  }
+
+  /** The keys open what Redis holds: sealing and opening may begin. */
+  confirm(options: { bindingRequired: boolean }): void {
+    this.bindingRequired = options.bindingRequired;
+    this.checked = true;
+  }
+
+  /** Whether plain and unbound values are refused (a rotation has bound every value). */
+  get requiresBinding(): boolean {
+    return this.bindingRequired;
+  }
+
+  private assertChecked(): void {
+    if (!this.checked) {
+      throw new KeyringError(
+        `${CURRENT_KEY_VARIABLE} has not been checked against the secrets in Redis yet (Redis did not answer): nothing is sealed or opened until it is`,
+      );
+    }
+  }
+
+  /**
+   * 's3dsec:2:<kid>:<iv b64url>:<tag b64url>:<ciphertext b64url>', a fresh random 12-byte IV each
+   * time, bound to `binding` (where the value lives: its Redis key, and field); without one, the
+   * unbound form 's3dsec:1:…' (the start-up canary's).
+   */
+  seal(plaintext: string, binding?: string): string {
+    this.assertChecked();
+    return this.sealWith(plaintext, binding);
+  }
+
+  private sealWith(plaintext: string, binding: string | undefined): string {
+    const version = binding === undefined ? UNBOUND_VERSION : BOUND_VERSION;
+    const header = `${PREFIX}${version}:${this.currentKeyId}`;
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.current, iv);
-    // The header is authenticated too, so a value cannot be relabelled with another key id.
-    cipher.setAAD(Buffer.from(header));
+    // The header is authenticated too, so a value cannot be relabelled with another key id; the
+    // binding too, so that it cannot be moved to another key.
+    cipher.setAAD(additionalData(header, binding));
     const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     const tag = cipher.getAuthTag();
     return [header, iv, tag, ciphertext].map(part64).join(':');
   }
 
   /**
-   * The plaintext; a value without the 's3dsec:' prefix is returned unchanged (stored before
-   * encryption was turned on). Throws KeyringError (naming the key id, never the value) for an
-   * unknown key id or a value that fails authentication.
+   * The plaintext of a value sealed for `binding`; a value without the 's3dsec:' prefix is
+   * returned unchanged (stored before encryption was turned on), and one sealed before values
+   * were bound opens anywhere, until a rotation has bound them all. Throws KeyringError (naming
+   * the key id, never the value) for an unknown key id, a value that fails authentication (altered,
+   * or moved from another key) or a value refused in its form.
    */
-  open(value: string): string {
-    if (!isSealed(value)) return value;
+  open(value: string, binding?: string): string {
+    this.assertChecked();
+    return this.openWith(value, binding);
+  }
+
+  /** The start-up check's own opening, before the keys are confirmed. */
+  openCanary(value: string, binding?: string): string {
+    return this.openWith(value, binding);
+  }
+
+  /** The start-up check's own sealing, before the keys are confirmed. */
+  sealCanary(plaintext: string, binding?: string): string {
+    return this.sealWith(plaintext, binding);
+  }
+
+  private openWith(value: string, binding: string | undefined): string {
+    if (!isSealed(value)) {
+      if (!this.bindingRequired) return value;
+      throw new KeyringError(
+        'A secret is stored in plain text, which is refused once every secret has been sealed (npm run rotate-encryption-key)',
+      );
+    }
     const parts = value.split(':');
     const [, version, keyId, iv, tag, ciphertext] = parts;
-    if (parts.length !== 6 || version !== VERSION || !keyId) {
+    const known = version === BOUND_VERSION || version === UNBOUND_VERSION;
+    if (parts.length !== 6 || !known || !keyId) {
       throw new KeyringError(
-        `A sealed secret is not in a form this version reads (s3dsec:${VERSION}:<key id>:…)`,
+        `A sealed secret is not in a form this version reads (s3dsec:${BOUND_VERSION}:<key id>:…)`,
+        keyId,
+      );
+    }
+    if (version === UNBOUND_VERSION && this.bindingRequired && binding !== undefined) {
+      throw new KeyringError(
+        `A secret sealed with key id ${keyId} is not bound to where it is stored, which is refused once a rotation has bound every secret`,
         keyId,
       );
     }
@@ -122,7 +211,8 @@ export class Keyring {
     }
     try {
       const decipher = createDecipheriv('aes-256-gcm', key, fromBase64Url(iv!));
-      decipher.setAAD(Buffer.from(`${PREFIX}${VERSION}:${keyId}`));
+      const header = `${PREFIX}${version}:${keyId}`;
+      decipher.setAAD(additionalData(header, version === BOUND_VERSION ? binding : undefined));
       const tagBytes = fromBase64Url(tag!);
       if (tagBytes.length !== TAG_BYTES) throw new Error('short tag');
       decipher.setAuthTag(tagBytes);
@@ -138,10 +228,18 @@ export class Keyring {
     }
   }
 
-  /** True when `value` is plain or sealed with a key other than the current one (rotation re-seals these). */
+  /**
+   * True when `value` is plain, unbound, or sealed with a key other than the current one (the
+   * rotation re-seals these).
+   */
   needsResealing(value: string): boolean {
-    return sealedKeyId(value) !== this.currentKeyId;
+    return sealedKeyId(value) !== this.currentKeyId || sealedVersion(value) !== BOUND_VERSION;
   }
+}
+
+/** The additional data: the header, and where the value lives when it is bound. */
+function additionalData(header: string, binding: string | undefined): Buffer {
+  return Buffer.from(binding === undefined ? header : `${header}\n${binding}`);
 }
 
 /** The header as text, binary parts as base64url. */
@@ -154,17 +252,21 @@ function fromBase64Url(text: string): Buffer {
   return Buffer.from(text, 'base64url');
 }
 
-/** `plaintext` sealed for storage, or as it is when no key is configured. */
-export function sealStored(plaintext: string, keyring: Keyring | undefined): string {
-  return keyring ? keyring.seal(plaintext) : plaintext;
+/** `plaintext` sealed for storage at `binding` (its key and field), or as it is without a key. */
+export function sealStored(
+  plaintext: string,
+  keyring: Keyring | undefined,
+  binding: string,
+): string {
+  return keyring ? keyring.seal(plaintext, binding) : plaintext;
 }
 
 /**
  * A stored secret opened: plain values as they are; a sealed one needs a keyring, and without one
  * throws a KeyringError saying which key it was sealed with.
  */
-export function openStored(value: string, keyring: Keyring | undefined): string {
-  if (keyring) return keyring.open(value);
+export function openStored(value: string, keyring: Keyring | undefined, binding: string): string {
+  if (keyring) return keyring.open(value, binding);
   const keyId = sealedKeyId(value);
   if (keyId === undefined) return value;
   throw new KeyringError(

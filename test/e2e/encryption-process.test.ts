@@ -102,7 +102,8 @@ describe('STORE_ENCRYPTION_KEY with the bot and the rotation command as processe
     const withA = createRedisStores(redis, 3600, { keyring: keyA });
     await withA.sessions.put(setupSession({ teamId: 'T1', id: 'S1' }));
     await withA.destinations.save(savedDestination('T1', 'bucket-one'));
-    await redis.set('s3d:{T1}:installation', keyA.seal('{"bot":{"token":"xoxb-1"}}'));
+    const installation = '{"team":{"id":"T1"},"bot":{"token":"xoxb-1"}}';
+    await redis.set('s3d:{T1}:installation', keyA.seal(installation));
 
     const { stdout } = await promisify(execFile)(process.execPath, [ROTATE], {
       env: {
@@ -119,8 +120,9 @@ describe('STORE_ENCRYPTION_KEY with the bot and the rotation command as processe
     );
     const withB = createRedisStores(redis, 3600, { keyring: keyB });
     expect((await withB.sessions.get('T1', 'S1'))?.challengeKey).toBe(setupSession().challengeKey);
-    expect(keyB.open((await redis.get('s3d:{T1}:installation'))!)).toBe(
-      '{"bot":{"token":"xoxb-1"}}',
+    // Re-sealed bound to where it lives.
+    expect(keyB.open((await redis.get('s3d:{T1}:installation'))!, 's3d:{T1}:installation')).toBe(
+      installation,
     );
     expect(sealedKeyId((await redis.get(ENCRYPTION_CHECK_KEY))!)).toBe(keyB.currentKeyId);
   });

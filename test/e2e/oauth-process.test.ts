@@ -96,10 +96,12 @@ describe('OAuth mode as a process (npm start)', () => {
       expect(await installed.text()).toContain(
         'is now installed in <strong>Team TPROCHTTP</strong>',
       );
-      expect(await redis.get(installationKey('TPROCHTTP'))).toMatch(/^s3dsec:1:/);
+      expect(await redis.get(installationKey('TPROCHTTP'))).toMatch(/^s3dsec:2:/);
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
       slack.reset();
       const actor = { ...DEFAULT_ACTOR, teamId: 'TPROCHTTP' };
+      // A workspace admin, as Slack's users.info says.
+      slack.setUser(actor.userId, { isAdmin: true });
       const body = slashCommandBody('setup', actor, slack.responseUrl('http'));
       const answered = await fetch(`${base}/slack/events`, {
         method: 'POST',
@@ -142,6 +144,8 @@ describe('OAuth mode as a process (npm start)', () => {
 
       slack.reset();
       const actor = { ...DEFAULT_ACTOR, teamId: 'TPROCSOCK' };
+      // A workspace admin, as Slack's users.info says.
+      slack.setUser(actor.userId, { isAdmin: true });
       const command = Object.fromEntries(
         new URLSearchParams(slashCommandBody('setup', actor, slack.responseUrl('sock'))),
       );
@@ -169,7 +173,7 @@ describe('OAuth mode as a process (npm start)', () => {
         `http://127.0.0.1:${portB}`,
       );
       expect(installed.status).toBe(200);
-      expect(await redis.get(installationKey('TPROCTWO'))).toMatch(/^s3dsec:1:/);
+      expect(await redis.get(installationKey('TPROCTWO'))).toMatch(/^s3dsec:2:/);
     } finally {
       await Promise.all(bots.map(stopBot));
     }

@@ -41,8 +41,8 @@ import { SIGNING_SECRET, startTestApp, type TestApp } from '../support/test-app'
 
 const ENCRYPTION_KEY = randomBytes(32).toString('base64');
 
-const ALPHA: StandInWorkspace = { teamId: 'TALPHA', teamName: 'Alpha Corp' };
-const BETA: StandInWorkspace = { teamId: 'TBETA', teamName: 'Beta Inc' };
+const ALPHA: StandInWorkspace = { teamId: 'TALPHA', teamName: 'Alpha Corp', installerId: 'UALICE' };
+const BETA: StandInWorkspace = { teamId: 'TBETA', teamName: 'Beta Inc', installerId: 'UBOB' };
 const alice: Actor = { teamId: 'TALPHA', userId: 'UALICE', channelId: 'CALPHA' };
 const bob: Actor = { teamId: 'TBETA', userId: 'UBOB', channelId: 'CBETA' };
 
@@ -226,7 +226,7 @@ describe('installing the app', () => {
     expect(begun.page).toContain('Add to Slack');
     const link = new URL(begun.href ?? '');
     expect(link.origin + link.pathname).toBe('https://slack.com/oauth/v2/authorize');
-    expect(link.searchParams.get('scope')).toBe('commands,chat:write,chat:write.public');
+    expect(link.searchParams.get('scope')).toBe('commands,chat:write,chat:write.public,users:read');
     expect(link.searchParams.get('client_id')).toBe('1111.2222');
     expect(begun.cookie).toBe(`slack-app-oauth-state=${begun.state}`);
   });
@@ -240,7 +240,7 @@ describe('installing the app', () => {
     expect(result.page).toContain('Alpha Corp');
 
     const stored = await redis.client.get(installationKey('TALPHA'));
-    expect(stored).toMatch(/^s3dsec:1:[0-9a-f]{8}:/);
+    expect(stored).toMatch(/^s3dsec:2:[0-9a-f]{8}:/);
     const [token] = slack.oauth.tokensOf('TALPHA');
     expect(stored).not.toContain(token);
     const installation = await second.deps.oauth?.installations.fresh({ teamId: 'TALPHA' });
@@ -248,7 +248,12 @@ describe('installing the app', () => {
     expect(installation?.bot?.userId).toBe('UBOTTALPHA');
     expect(installation?.bot?.id).toBe('BBOTTALPHA');
     expect(installation?.appId).toBe('A0S3DEST');
-    expect(installation?.bot?.scopes).toEqual(['commands', 'chat:write', 'chat:write.public']);
+    expect(installation?.bot?.scopes).toEqual([
+      'commands',
+      'chat:write',
+      'chat:write.public',
+      'users:read',
+    ]);
   });
 
   it('refuses a forged state without asking Slack for a token', async () => {
@@ -393,10 +398,11 @@ describe('an org-wide install', () => {
       teamId: 'TORGHOME',
       enterpriseId: 'EORG',
       isEnterpriseInstall: true,
+      installerId: 'UORG',
     };
     const result = await install(org, app);
     expect(result.status).toBe(200);
-    expect(await redis.client.get(installationKey('EORG'))).toMatch(/^s3dsec:1:/);
+    expect(await redis.client.get(installationKey('EORG'))).toMatch(/^s3dsec:2:/);
     expect(await redis.client.exists(installationKey('TORGHOME'))).toBe(0);
 
     slack.reset();

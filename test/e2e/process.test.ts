@@ -108,7 +108,13 @@ describe('the bot as a process', () => {
 
   it.each([
     ['Redis answers', { REDIS_URL }, 200, { redis: 'ok' }],
-    ['Redis does not answer', { REDIS_URL: 'redis://127.0.0.1:1' }, 503, { redis: 'down' }],
+    [
+      'Redis does not answer',
+      { REDIS_URL: 'redis://127.0.0.1:1' },
+      503,
+      // Nor could the encryption key be checked against it (here: that it holds no sealed secret).
+      { redis: 'down', encryptionKey: 'unchecked' },
+    ],
     ['no Redis is configured', {}, 200, { redis: 'memory' }],
   ])('answers /healthz when %s', async (_name, extra, status, body) => {
     const bot = spawnBot(baseEnv(slack, extra));

@@ -89,9 +89,11 @@ describe('Installations', () => {
     await store.save(saved);
 
     const raw = (await redis.client.get(installationKey('T1'))) ?? '';
-    expect(raw.startsWith(`s3dsec:1:${keyring.currentKeyId}:`)).toBe(true);
+    expect(raw.startsWith(`s3dsec:2:${keyring.currentKeyId}:`)).toBe(true);
     expect(raw).not.toContain('xoxb-secret-1');
-    expect(await store.fresh({ teamId: 'T1' })).toEqual(saved);
+    // Kept with when it was stored: a later uninstall event is compared with it.
+    const installedAt = new Date(NOW_SECONDS * 1000).toISOString();
+    expect(await store.fresh({ teamId: 'T1' })).toEqual({ ...saved, installedAt });
   });
 
   it('refreshes once for callers racing on two replicas, and both get the new token', async () => {

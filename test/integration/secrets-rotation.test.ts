@@ -64,7 +64,7 @@ async function expectAllSealedWithB(redis: RedisClient): Promise<void> {
   }
   const sealedInstallation = (await redis.get(installationKey('T1')))!;
   expect(sealedKeyId(sealedInstallation)).toBe(keyBOnly.currentKeyId);
-  expect(keyBOnly.open(sealedInstallation)).toBe(installation);
+  expect(keyBOnly.open(sealedInstallation, installationKey('T1'))).toBe(installation);
   await expect(checkStoredKey(redis, keyBOnly)).resolves.toBeUndefined();
 }
 

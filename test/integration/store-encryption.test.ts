@@ -41,8 +41,8 @@ describe('Redis stores with STORE_ENCRYPTION_KEY: challenge names sealed at rest
     expect(rawDestination).not.toContain(destination.challengeKey);
     expect(rawSession).not.toContain('challenge-file');
     expect(rawDestination).not.toContain('challenge-file');
-    expect(JSON.parse(rawSession).challengeKey).toMatch(`s3dsec:1:${keyA.currentKeyId}:`);
-    expect(JSON.parse(rawDestination).challengeKey).toMatch(`s3dsec:1:${keyA.currentKeyId}:`);
+    expect(JSON.parse(rawSession).challengeKey).toMatch(`s3dsec:2:${keyA.currentKeyId}:`);
+    expect(JSON.parse(rawDestination).challengeKey).toMatch(`s3dsec:2:${keyA.currentKeyId}:`);
   });
 
   it('reads sessions and destinations back as they were saved', async () => {

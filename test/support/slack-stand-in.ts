@@ -37,6 +37,11 @@ export interface SlackStandIn {
   homeView(userId: string): (Record<string, unknown> & { hash: string }) | undefined;
   /** Slack's side of OAuth: the codes it hands out, the tokens it issues and refreshes. */
   readonly oauth: OAuthStandIn;
+  /**
+   * The people `users.info` describes. Someone not set here is a plain member of the workspace the
+   * token was issued to (or T0TEST). `answer('users.info', …)` still overrides every answer.
+   */
+  setUser(userId: string, role: StandInUser): void;
   reset(): void;
   close(): Promise<void>;
 }
@@ -72,6 +77,14 @@ export interface StandInWorkspace {
   readonly installerId?: string;
   /** Token rotation: bot tokens expire this many seconds after they are issued. */
   readonly expiresInSeconds?: number;
+}
+
+/** A person's place in their workspace, as `users.info` tells it. */
+export interface StandInUser {
+  readonly teamId?: string;
+  readonly isOwner?: boolean;
+  readonly isAdmin?: boolean;
+  readonly isPrimaryOwner?: boolean;
 }
 
 /** The app's OAuth credentials the stand-in accepts. */
@@ -130,7 +143,7 @@ interface IssuedToken {
   revoked: boolean;
 }
 
-const BOT_SCOPE = 'commands,chat:write,chat:write.public';
+const BOT_SCOPE = 'commands,chat:write,chat:write.public,users:read';
 
 /** Slack's OAuth as the stand-in plays it: codes, tokens, refresh tokens, one use each. */
 function createOAuth() {
@@ -276,6 +289,22 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     waiters.forEach((wake) => wake());
   };
   let answers: Record<string, Answer> = {};
+  const users = new Map<string, StandInUser>();
+  const usersInfo = (body: Record<string, unknown>, token: string): Record<string, unknown> => {
+    const id = String(body.user);
+    const role = users.get(id) ?? {};
+    return {
+      user: {
+        id,
+        team_id: role.teamId ?? oauth.api.teamOf(token) ?? 'T0TEST',
+        name: id.toLowerCase(),
+        deleted: false,
+        is_owner: role.isOwner ?? false,
+        is_admin: role.isAdmin ?? false,
+        is_primary_owner: role.isPrimaryOwner ?? false,
+      },
+    };
+  };
   let responseUrlStatus = 0;
   const homeViews = new Map<string, Record<string, unknown> & { hash: string }>();
   let published = 0;
@@ -338,6 +367,9 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
         }
         const answer =
           answers[method] ??
+          (method === 'users.info'
+            ? (body: Record<string, unknown>) => usersInfo(body, token)
+            : undefined) ??
           defaultAnswers[method] ??
           (method === 'views.publish' ? publishHome : {});
         const payload = typeof answer === 'function' ? answer(body) : answer;
@@ -393,12 +425,16 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     },
     homeView: (userId) => homeViews.get(userId),
     oauth: oauth.api,
+    setUser(userId, role) {
+      users.set(userId, role);
+    },
     reset() {
       calls.length = 0;
       counts.clear();
       answers = {};
       responseUrlStatus = 0;
       homeViews.clear();
+      users.clear();
     },
     close: () =>
       new Promise<void>((resolve) => {

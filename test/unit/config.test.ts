@@ -348,6 +348,12 @@ describe('parseConfig: one workspace or many (OAuth)', () => {
     ]);
   });
 
+  it('refuses ADMIN_USER_IDS in OAuth mode, saying where each workspace’s admins are', () => {
+    expect(problemsOf({ ...oauth, ADMIN_USER_IDS: 'U012AB' })).toEqual([
+      'ADMIN_USER_IDS must be unset in OAuth mode: each workspace has its own admins (who installed the app, the workspace’s owners and admins, and the people they add in the App Home’s Admins section)',
+    ]);
+  });
+
   it('refuses a retention that is not a whole number of seconds', () => {
     expect(problemsOf({ ...oauth, UNINSTALL_RETENTION_SECONDS: '0' })).toEqual([
       'UNINSTALL_RETENTION_SECONDS must be a whole number from 1 to 31536000',

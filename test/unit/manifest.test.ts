@@ -109,6 +109,7 @@ const SCOPES_OF_METHOD: Readonly<Record<string, readonly string[]>> = {
   'chat.update': ['chat:write'],
   'chat.delete': ['chat:write'],
   'conversations.join': ['channels:join'],
+  'users.info': ['users:read'],
   // Modals and the App Home need no scope: the trigger_id, view id or user is the permission.
   'views.open': [],
   'views.publish': [],

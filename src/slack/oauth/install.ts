@@ -58,7 +58,8 @@ export function installerOptions(
       renderHtmlForInstallPath: installPage,
       callbackOptions: { success: installSucceeded, failure: installFailed },
       installPathOptions: {
-        // The state goes to Redis next: without it the install could never finish.
+        // The install cannot finish without Redis (its state is marked used there, the
+        // installation kept): say so before the person is sent to Slack. A PING writes nothing.
         beforeRedirection: async (_req, res) => {
           if (await deps.stores.health.ping()) return true;
           installUnavailable(res);

@@ -1,5 +1,5 @@
 import type { Installation, InstallationQuery, InstallationStore } from '@slack/bolt';
-import { StoreUnavailableError } from '../../errors';
+import { SealedValueError, StoreUnavailableError } from '../../errors';
 import type { Logger } from '../../log/logger';
 import {
   installationKey,
@@ -10,14 +10,31 @@ import {
 } from '../../store/keys';
 import { run, scanKeys, type RedisClient } from '../../store/redis';
 import type { LockStore } from '../../store/types';
+import { writeGrant, type StoredInstallation } from './grant-write';
+import { olderThan, unreadableInstallation, withoutRefreshToken } from './installation-views';
+import {
+  clearMarks,
+  deleteIfUnchanged,
+  KEEP_ANY_MARK,
+  markUninstalled,
+  REPLACE_ANY_MARK,
+  writeInstallation,
+  type UninstallMark,
+} from './uninstall-marks';
 
-/** A workspace's (or an organization's) installation, every field Slack returned kept. */
-export type AnyInstallation = Installation<'v1' | 'v2', boolean>;
+export type { UninstallMark } from './uninstall-marks';
+
+/**
+ * A workspace's (or an organization's) installation, every field Slack returned kept, and when it
+ * was stored (`installedAt`, ISO 8601; absent from installations stored before it was kept).
+ */
+export type AnyInstallation = Installation<'v1' | 'v2', boolean> & { installedAt?: string };
 
 /** What seals a secret for Redis and opens it again (src/store/secrets.ts `Keyring`). */
 export interface SecretSealer {
-  seal(plaintext: string): string;
-  open(value: string): string;
+  /** Seals `plaintext` bound to `binding`, where it is stored. */
+  seal(plaintext: string, binding?: string): string;
+  open(value: string, binding?: string): string;
 }
 
 /** What `oauth.v2.access` answers to a refresh grant. */
@@ -34,12 +51,6 @@ export interface InstallationOwner {
   readonly teamId?: string;
   readonly enterpriseId?: string;
   readonly isEnterpriseInstall?: boolean;
-}
-
-/** When a workspace's installation went away, and why: kept beside its saved destinations. */
-export interface UninstallMark {
-  readonly at: string;
-  readonly reason: 'app_uninstalled' | 'tokens_revoked';
 }
 
 export interface InstallationsOptions {
@@ -61,20 +72,7 @@ export function installationIdOf(owner: InstallationOwner): string | undefined {
 const REFRESH_LOCK_TTL_MS = 15000;
 const POLL_MS = 100;
 
-/** Writes the installation only if it is still the value read, so a refresh never revives a deleted one. */
-const REPLACE_IF_UNCHANGED_SCRIPT = `
-if redis.call('get', KEYS[1]) == ARGV[1] then
-  redis.call('set', KEYS[1], ARGV[2])
-  return 1
-end
-return 0
-`;
-
-interface Read {
-  readonly installation: AnyInstallation;
-  /** The stored value as read, for a compare-and-set. */
-  readonly raw: string;
-}
+type Read = StoredInstallation;
 
 /**
  * Installations in Redis (`s3d:{T}:installation`, or `s3d:{E}:installation` for an org-wide
@@ -97,7 +95,11 @@ export class Installations {
     this.waitForRefreshMs = options.waitForRefreshMs ?? 5000;
   }
 
-  /** Stores an installation (a new install or a re-install) and clears its uninstall mark. */
+  /**
+   * Stores an installation (a new install or a re-install), with when, and clears the uninstall
+   * marks of the workspaces it serves: a workspace's own in the same step, an organization's
+   * workspaces (those known to be served by it) after it.
+   */
   async save(installation: AnyInstallation): Promise<void> {
     const id = installationIdOf({
       teamId: installation.team?.id,
@@ -105,12 +107,17 @@ export class Installations {
       isEnterpriseInstall: installation.isEnterpriseInstall,
     });
     if (id === undefined) throw new Error('Slack returned an installation without a team id');
-    const key = installationKey(id);
-    const sealed = this.sealer.seal(JSON.stringify(installation));
-    await run(key, () => this.redis.set(key, sealed));
-    if (!installation.isEnterpriseInstall && installation.team?.id) {
-      const mark = uninstalledKey(installation.team.id);
-      await run(mark, () => this.redis.del(mark));
+    const stored: AnyInstallation = {
+      ...installation,
+      installedAt: this.options.now().toISOString(),
+    };
+    const sealed = this.seal(id, stored);
+    const orgWide = installation.isEnterpriseInstall === true;
+    await writeInstallation(this.redis, id, sealed, orgWide ? undefined : installation.team?.id);
+    if (orgWide) {
+      const teams = new Set(await this.teamsOf(id));
+      if (installation.team?.id) teams.add(installation.team.id);
+      await clearMarks(this.redis, teams);
     }
   }
 
@@ -155,26 +162,71 @@ export class Installations {
 
   /**
    * The app is gone from a workspace (or an organization): its installation and its setup
-   * sessions are deleted and the time is marked, once; its saved destinations stay for a re-install.
-   * Idempotent: `app_uninstalled` and `tokens_revoked` both come, in either order.
+   * sessions are deleted and the time is marked; its saved destinations stay for a re-install.
+   * Idempotent: `app_uninstalled` and `tokens_revoked` both come, in either order. An event older
+   * than the installation (`eventTime`: Slack retries undelivered events for minutes) is a late
+   * retry about an earlier installation: it changes nothing. True when an installation was deleted.
    */
-  async forget(owner: InstallationOwner, reason: UninstallMark['reason']): Promise<boolean> {
+  async forget(
+    owner: InstallationOwner,
+    reason: UninstallMark['reason'],
+    eventTime?: Date,
+  ): Promise<boolean> {
     const id = installationIdOf(owner);
     if (id === undefined) return false;
-    const key = installationKey(id);
-    const deleted = (await run(key, () => this.redis.del(key))) > 0;
+    const gone = await this.deleteUnlessNewer(id, eventTime);
+    if (gone === 'late') {
+      this.options.logger.info(
+        { installation: id, reason, eventTime: eventTime?.toISOString() },
+        'ignored an uninstall event older than the installation (a late retry)',
+      );
+      return false;
+    }
     const teams = new Set(owner.teamId ? [owner.teamId] : []);
     if (owner.isEnterpriseInstall && owner.enterpriseId) {
       for (const team of await this.teamsOf(owner.enterpriseId)) teams.add(team);
     }
     const mark: UninstallMark = { at: this.options.now().toISOString(), reason };
+    // A mark older than the installation that went away is an earlier uninstall's: replaced.
+    const replaceBefore =
+      gone === 'absent' ? KEEP_ANY_MARK : (gone.installedAt ?? REPLACE_ANY_MARK);
     for (const teamId of teams) {
       const sessions = await scanKeys(this.redis, teamSessionsPattern(teamId));
       for (const session of sessions) await run(session, () => this.redis.del(session));
-      const markKey = uninstalledKey(teamId);
-      await run(markKey, () => this.redis.set(markKey, JSON.stringify(mark), 'NX'));
+      await markUninstalled(this.redis, teamId, mark, replaceBefore);
     }
-    return deleted;
+    return gone !== 'absent';
+  }
+
+  /**
+   * Deletes the installation unless the event is older than it: what was deleted (its
+   * installedAt), 'absent' when there was none, 'late' when it is newer than the event.
+   */
+  private async deleteUnlessNewer(
+    id: string,
+    eventTime: Date | undefined,
+  ): Promise<{ installedAt?: string } | 'absent' | 'late'> {
+    // A refresh may rewrite the installation between the read and the delete: read again.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const key = installationKey(id);
+      const raw = await run(key, () => this.redis.get(key));
+      if (raw === null) return 'absent';
+      const installedAt = this.installedAtOf(id, raw);
+      if (eventTime && installedAt && olderThan(eventTime, installedAt)) return 'late';
+      const deleted = await deleteIfUnchanged(this.redis, id, raw);
+      if (deleted === false) return 'absent';
+      if (deleted === true) return installedAt ? { installedAt } : {};
+    }
+    throw new StoreUnavailableError(new Error(`${installationKey(id)} kept changing`));
+  }
+
+  /** When the stored installation was saved; undefined when it does not say or cannot be opened. */
+  private installedAtOf(id: string, raw: string): string | undefined {
+    try {
+      return this.open(id, raw).installedAt;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Bolt's view of the store: requests are authorized from it, installs saved through it. */
@@ -209,7 +261,33 @@ export class Installations {
     const key = installationKey(id);
     const raw = await run(key, () => this.redis.get(key));
     if (raw === null) return undefined;
-    return { installation: JSON.parse(this.sealer.open(raw)) as AnyInstallation, raw };
+    return { installation: this.open(id, raw), raw };
+  }
+
+  /**
+   * Opens the installation stored under `id`, sealed for that key; it must serve the team (or
+   * organization) it was read for, so a sealed installation copied under another key (sealed
+   * before values were bound to their keys) is refused too.
+   */
+  private open(id: string, raw: string): AnyInstallation {
+    const key = installationKey(id);
+    const installation = JSON.parse(this.sealer.open(raw, key)) as AnyInstallation;
+    const serves = installationIdOf({
+      teamId: installation.team?.id,
+      enterpriseId: installation.enterprise?.id,
+      isEnterpriseInstall: installation.isEnterpriseInstall,
+    });
+    if (serves !== id) {
+      throw new SealedValueError(
+        key,
+        new Error(`the installation stored there serves ${serves ?? 'no team'}, not ${id}`),
+      );
+    }
+    return installation;
+  }
+
+  private seal(id: string, installation: AnyInstallation): string {
+    return this.sealer.seal(JSON.stringify(installation), installationKey(id));
   }
 
   private expiring(installation: AnyInstallation): boolean {
@@ -252,26 +330,26 @@ export class Installations {
         );
         return latest.installation;
       }
-      const updated: AnyInstallation = {
-        ...latest.installation,
-        bot: {
-          ...bot,
-          token: grant.accessToken,
-          refreshToken: grant.refreshToken,
-          expiresAt: this.nowSeconds() + grant.expiresInSeconds,
+      return await writeGrant(
+        {
+          redis: this.redis,
+          logger: this.options.logger,
+          read: (installationId) => this.read(installationId),
+          seal: (installationId, installation) => this.seal(installationId, installation),
+          apply: (installation, granted) => ({
+            ...installation,
+            bot: {
+              ...installation.bot!,
+              token: granted.accessToken,
+              refreshToken: granted.refreshToken,
+              expiresAt: this.nowSeconds() + granted.expiresInSeconds,
+            },
+          }),
         },
-      };
-      const key = installationKey(id);
-      const sealed = this.sealer.seal(JSON.stringify(updated));
-      const replaced = await run(key, () =>
-        this.redis.eval(REPLACE_IF_UNCHANGED_SCRIPT, 1, key, latest.raw, sealed),
+        id,
+        latest,
+        grant,
       );
-      if (replaced !== 1) {
-        // Uninstalled (or installed again) meanwhile: the new token must not bring it back.
-        return (await this.read(id))?.installation;
-      }
-      this.options.logger.info({ installation: id }, 'refreshed the bot token');
-      return updated;
     } finally {
       await this.options.locks.release(lockKey, lock).catch(() => undefined);
     }
@@ -306,27 +384,4 @@ export class Installations {
     }
     return teams;
   }
-}
-
-/** Stands for an installation that could not be read: whom it serves, and no token. */
-function unreadableInstallation(query: InstallationQuery<boolean>): AnyInstallation {
-  return {
-    team: query.teamId ? { id: query.teamId } : undefined,
-    enterprise: query.enterpriseId ? { id: query.enterpriseId } : undefined,
-    isEnterpriseInstall: query.isEnterpriseInstall,
-    user: { id: '', token: undefined, scopes: undefined },
-    authVersion: 'v2',
-  } as AnyInstallation;
-}
-
-/**
- * The installation as Bolt sees it: without the refresh token, so that Bolt, which refreshes
- * without any lock, never does; this store refreshed it already when it was due.
- */
-function withoutRefreshToken(installation: AnyInstallation): AnyInstallation {
-  if (!installation.bot?.refreshToken) return installation;
-  const bot = { ...installation.bot };
-  delete bot.refreshToken;
-  delete bot.expiresAt;
-  return { ...installation, bot };
 }

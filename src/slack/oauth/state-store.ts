@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { InstallURLOptions, StateStore } from '@slack/bolt';
+import { z } from 'zod';
 import { oauthStateKey } from '../../store/keys';
 import { run, type RedisClient } from '../../store/redis';
 
@@ -13,10 +14,20 @@ export class InvalidOAuthStateError extends Error {
   readonly code = INVALID_STATE;
 }
 
+/** What a state carries: its id (marked used once), its expiry, and the install's options. */
+const statePayloadSchema = z.object({
+  id: z.string().min(16).max(64),
+  /** Epoch seconds after which the state is refused. */
+  exp: z.number().int().positive(),
+  options: z.object({ scopes: z.union([z.string(), z.array(z.string())]) }).passthrough(),
+});
+
 /**
- * OAuth state in Redis, so an install begun on one replica finishes on any other. The state is
- * `<id>.<HMAC-SHA256 of id under SLACK_STATE_SECRET>`: a forged one is refused before Redis is
- * asked; each is accepted once, within STATE_TTL_SECONDS. Bolt's state cookie check stays on.
+ * OAuth state that carries itself: `<base64url JSON {id, exp, options}>.<HMAC-SHA256 of it under
+ * SLACK_STATE_SECRET>`. `/slack/install` writes nothing anywhere (a loop of requests to the public
+ * page cannot fill Redis); any replica checks the signature and the expiry, and the callback marks
+ * the id used in Redis (`SET NX EX`, until the state would expire anyway), so each works once.
+ * Bolt's state cookie check stays on.
  */
 export class RedisStateStore implements StateStore {
   constructor(
@@ -24,35 +35,52 @@ export class RedisStateStore implements StateStore {
     private readonly stateSecret: string,
   ) {}
 
-  async generateStateParam(installOptions: InstallURLOptions): Promise<string> {
-    const id = randomBytes(18).toString('base64url');
-    const key = oauthStateKey(id);
-    await run(key, () =>
-      this.redis.set(key, JSON.stringify(installOptions), 'EX', STATE_TTL_SECONDS),
-    );
-    return `${id}.${this.sign(id)}`;
+  async generateStateParam(installOptions: InstallURLOptions, now: Date): Promise<string> {
+    const payload = Buffer.from(
+      JSON.stringify({
+        id: randomBytes(18).toString('base64url'),
+        exp: Math.floor(now.getTime() / 1000) + STATE_TTL_SECONDS,
+        options: installOptions,
+      }),
+    ).toString('base64url');
+    return `${payload}.${this.sign(payload)}`;
   }
 
-  async verifyStateParam(_now: Date, state: string): Promise<InstallURLOptions> {
-    const [id, signature, extra] = state.split('.');
-    if (!id || !signature || extra !== undefined || !this.signedBy(id, signature)) {
+  async verifyStateParam(now: Date, state: string): Promise<InstallURLOptions> {
+    const [payload, signature, extra] = state.split('.');
+    if (!payload || !signature || extra !== undefined || !this.signedBy(payload, signature)) {
       throw new InvalidOAuthStateError('The state parameter was not issued by this app.');
     }
-    const key = oauthStateKey(id);
-    const stored = await run(key, () => this.redis.getdel(key));
-    if (stored === null) {
-      throw new InvalidOAuthStateError('The state parameter has expired or was already used.');
+    const parsed = statePayloadSchema.safeParse(parseJson(payload));
+    if (!parsed.success) {
+      throw new InvalidOAuthStateError('The state parameter is not in a form this app issues.');
     }
-    return JSON.parse(stored) as InstallURLOptions;
+    const { id, exp, options } = parsed.data;
+    const left = exp - Math.floor(now.getTime() / 1000);
+    if (left <= 0) throw new InvalidOAuthStateError('The state parameter has expired.');
+    const key = oauthStateKey(id);
+    const marked = await run(key, () => this.redis.set(key, '1', 'EX', left, 'NX'));
+    if (marked === null) {
+      throw new InvalidOAuthStateError('The state parameter was already used.');
+    }
+    return options as InstallURLOptions;
   }
 
-  private sign(id: string): string {
-    return createHmac('sha256', this.stateSecret).update(id).digest('base64url');
+  private sign(payload: string): string {
+    return createHmac('sha256', this.stateSecret).update(payload).digest('base64url');
   }
 
-  private signedBy(id: string, signature: string): boolean {
-    const expected = Buffer.from(this.sign(id));
+  private signedBy(payload: string, signature: string): boolean {
+    const expected = Buffer.from(this.sign(payload));
     const given = Buffer.from(signature);
     return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+}
+
+function parseJson(payload: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
   }
 }

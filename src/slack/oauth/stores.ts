@@ -7,11 +7,14 @@ import type { LockStore } from '../../store/types';
 import type { OAuthCredentials } from './install';
 import { Installations, type SecretSealer, type TokenRefresher } from './installations';
 import { RedisStateStore } from './state-store';
+import { WorkspaceAdmins } from '../admins/workspace-admins';
 
 /** Installations and OAuth state in Redis, in OAuth mode. */
 export interface OAuthStores {
   readonly installations: Installations;
   readonly stateStore: StateStore;
+  /** Each workspace's added admins and Slack's word on its owners and admins. */
+  readonly admins: WorkspaceAdmins;
 }
 
 export interface OAuthStoresOptions {
@@ -72,5 +75,6 @@ export function createOAuthStores(options: OAuthStoresOptions): OAuthStores {
         : {}),
     }),
     stateStore: new RedisStateStore(options.redis, options.credentials.stateSecret),
+    admins: new WorkspaceAdmins(options.redis),
   };
 }

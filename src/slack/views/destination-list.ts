@@ -22,6 +22,8 @@ const ACTION_WORDS: Readonly<Record<AuditEntry['action'], string>> = {
   remove: 'removed',
   monitor_alert: 'alerted about',
   monitor_recovery: 'saw recover:',
+  admin_added: 'made an admin:',
+  admin_removed: 'removed from the admins:',
 };
 
 function statusLine(destination: SavedDestination): string {
@@ -47,6 +49,12 @@ function destinationBlocks(destination: SavedDestination): types.KnownBlock[] {
 /** One audit entry as a line: when, who, what, which bucket, how it ended. */
 export function activityLine(entry: AuditEntry): string {
   const who = entry.actor === 'monitor' ? 'The monitor' : `<@${entry.actor}>`;
+  if (entry.action === 'admin_added' || entry.action === 'admin_removed') {
+    const person = /^[UW][A-Z0-9]+$/.test(entry.outcome)
+      ? `<@${entry.outcome}>`
+      : escapeText(entry.outcome);
+    return `${slackDate(entry.at)} · ${who} ${ACTION_WORDS[entry.action]} ${person}`;
+  }
   return `${slackDate(entry.at)} · ${who} ${ACTION_WORDS[entry.action]} ${inlineCode(entry.bucket)}: ${escapeText(entry.outcome)}`;
 }
 

@@ -6,12 +6,14 @@ import type { SavedDestination } from '../../store/types';
 import { ACTION, HOME_CALLBACK_ID } from '../ids';
 import { settingsFields } from './check-result';
 import { activityLine } from './destination-list';
+import { adminsBlocks, type HomeAdmins } from './home-admins';
 import { escapeText, inlineCode, slackDate } from './mrkdwn';
 
 /**
  * Destinations per page. Each takes four blocks (divider, settings, status, buttons); the page
  * also holds the header, the summary, a note, a notice, the page buttons and the recent
- * activity: 7 + 4 × 20 = 87, within Slack's 100 blocks per view.
+ * activity, and a note for members or the Admins section (two blocks) for admins in OAuth
+ * mode: 8 + 4 × 20 = 88, within Slack's 100 blocks per view.
  */
 export const HOME_PAGE_SIZE = 20;
 
@@ -48,8 +50,10 @@ export interface HomeViewInput {
   /** The workspace's newest audit entries, newest first. */
   readonly recent: readonly AuditEntry[];
   readonly page: number;
-  /** Whether the viewer may set up and remove (false only when ADMIN_USER_IDS leaves them out). */
+  /** Whether the viewer may set up and remove (the workspace's admins, or ADMIN_USER_IDS). */
   readonly isAdmin: boolean;
+  /** The Admins section, for an admin in OAuth mode. */
+  readonly admins?: HomeAdmins;
   /** When the view is built: relative times are computed from it. */
   readonly now: Date;
   /** The viewer's direct-message channel with the bot, kept in private_metadata. */
@@ -312,6 +316,7 @@ export function buildHomeView(input: HomeViewInput): types.HomeView {
         ),
       ),
       ...pageButtons(page, pages),
+      ...(isAdmin && input.admins ? adminsBlocks(input.admins) : []),
       ...activityBlocks(input.recent),
     ],
   };

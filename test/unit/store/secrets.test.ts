@@ -123,7 +123,7 @@ describe('Keyring', () => {
 
     expect(rotating.needsResealing('plain')).toBe(true);
     expect(rotating.needsResealing(Keyring.fromKeys(keyA).seal('old'))).toBe(true);
-    expect(rotating.needsResealing(rotating.seal('new'))).toBe(false);
+    expect(rotating.needsResealing(rotating.seal('new', 's3d:{T1}:installation'))).toBe(false);
   });
 
   it.each([

@@ -9,7 +9,8 @@ import { withLock } from '../../../store/lock-watchdog';
 import type { Fence, SetupSession } from '../../../store/types';
 import { summarizeReport } from '../../../verify/summary';
 import { homeChanged } from '../../home-refresh';
-import { ADMINS_ONLY, isAllowedAdmin, requestLogger } from '../../context';
+import { adminRefusal, confirmAdmin } from '../../admins/rule';
+import { ADMINS_ONLY, requestLogger } from '../../context';
 import { ACTION, COMMAND } from '../../ids';
 import { postInChannel, postToResponseUrl } from '../../messaging';
 import { bucketRegionToUse } from '../../region-fix';
@@ -38,8 +39,17 @@ export function register(app: App, deps: Deps): void {
       return;
     }
 
-    if (!isAllowedAdmin(deps, userId)) {
-      await tell(ADMINS_ONLY);
+    const refused = adminRefusal(
+      await confirmAdmin(deps, {
+        teamId,
+        userId,
+        client: args.client,
+        token: args.context.botToken,
+      }),
+      ADMINS_ONLY,
+    );
+    if (refused) {
+      await tell(refused);
       return;
     }
 

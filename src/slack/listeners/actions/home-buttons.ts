@@ -2,7 +2,8 @@ import type { App } from '@slack/bolt';
 import type { Deps } from '../../../deps';
 import { bucketNameProblems } from '../../../domain/bucket-name';
 import type { Logger } from '../../../log/logger';
-import { isAllowedAdmin, requestLogger } from '../../context';
+import { adminRefusal, confirmAdmin, type AdminAnswer } from '../../admins/rule';
+import { requestLogger } from '../../context';
 import { publishHome } from '../../home-publisher';
 import { ACTION } from '../../ids';
 import { slackErrorCode } from '../../messaging';
@@ -17,15 +18,18 @@ import { actionTeamId, buttonValue, type BlockActionArgs } from './types';
 const MAX_PAGE = 10_000;
 
 /** A button of the App Home, as far as the App Home's own listeners need it. */
-interface HomeClick {
+export interface HomeClick {
   readonly teamId: string;
   readonly userId: string;
   readonly log: Logger;
   /** Publishes the user's App Home again (what the stores hold now), with a notice on top. */
   republish(notice?: string, page?: number): Promise<unknown>;
+  /** Whether the user is one of the workspace's admins. */
+  confirmAdmin(): Promise<AdminAnswer>;
 }
 
-function homeClick(deps: Deps, args: BlockActionArgs): HomeClick | undefined {
+/** What every App Home button's listener needs; undefined when the click names no workspace. */
+export function homeClick(deps: Deps, args: BlockActionArgs): HomeClick | undefined {
   const { body, client, context } = args;
   const teamId = actionTeamId(args);
   if (!teamId) return undefined;
@@ -37,6 +41,7 @@ function homeClick(deps: Deps, args: BlockActionArgs): HomeClick | undefined {
     teamId,
     userId,
     log,
+    confirmAdmin: () => confirmAdmin(deps, { teamId, userId, client, token: context.botToken }),
     republish: (notice, page) =>
       publishHome(
         deps,
@@ -74,8 +79,12 @@ export function register(app: App, deps: Deps): void {
     await args.ack();
     const click = homeClick(deps, args);
     if (!click) return;
-    if (!isAllowedAdmin(deps, click.userId)) {
-      await click.republish('Only the workspace’s S3 destination admins can run setup.');
+    const refused = adminRefusal(
+      await click.confirmAdmin(),
+      'Only the workspace’s S3 destination admins can run setup.',
+    );
+    if (refused) {
+      await click.republish(refused);
       return;
     }
     const view = args.body.view as { private_metadata?: string } | undefined;
@@ -150,8 +159,12 @@ export function register(app: App, deps: Deps): void {
       await click.republish(NOT_VALID);
       return;
     }
-    if (!isAllowedAdmin(deps, click.userId)) {
-      await click.republish('Only the workspace’s S3 destination admins can remove destinations.');
+    const refused = adminRefusal(
+      await click.confirmAdmin(),
+      'Only the workspace’s S3 destination admins can remove destinations.',
+    );
+    if (refused) {
+      await click.republish(refused);
       return;
     }
     let notice: string;

@@ -3,6 +3,7 @@ import type { Deps } from '../../../deps';
 import { ModalUpdates } from '../../modal-updates';
 import { register as registerCheckAndSave } from './check-and-save';
 import { register as registerFormatToggle } from './format-toggle';
+import { register as registerHomeAdmins } from './home-admins';
 import { register as registerHomeButtons } from './home-buttons';
 import { register as registerKeyPreview } from './key-preview';
 import { register as registerListPage } from './list-page';
@@ -11,7 +12,7 @@ import { register as registerUseBucketRegion } from './use-bucket-region';
 
 /**
  * Registers every block action: format toggle and key preview (which update the setup modal one
- * at a time), Check and Save, the region fix, Remove / Cancel, list pages, the App Home's buttons.
+ * at a time), Check and Save, the region fix, Remove / Cancel, list pages, the App Home's buttons and its Admins picker.
  */
 export function register(app: App, deps: Deps): void {
   const setupModals = new ModalUpdates();
@@ -22,4 +23,5 @@ export function register(app: App, deps: Deps): void {
   registerRemoveButtons(app, deps);
   registerListPage(app, deps);
   registerHomeButtons(app, deps);
+  registerHomeAdmins(app, deps);
 }

@@ -4,7 +4,8 @@ import type { Deps } from '../../../deps';
 import { removeDestination } from '../../../destinations/changes';
 import type { Logger } from '../../../log/logger';
 import { homeChanged } from '../../home-refresh';
-import { isAllowedAdmin, requestLogger } from '../../context';
+import { adminRefusal, confirmAdmin } from '../../admins/rule';
+import { requestLogger } from '../../context';
 import { ACTION } from '../../ids';
 import { postInChannel, postToResponseUrl } from '../../messaging';
 import { describeFailure } from '../../user-errors';
@@ -47,8 +48,17 @@ export function register(app: App, deps: Deps): void {
       );
       return;
     }
-    if (!isAllowedAdmin(deps, body.user.id)) {
-      await reply('Only the workspace’s S3 destination admins can remove destinations.');
+    const refused = adminRefusal(
+      await confirmAdmin(deps, {
+        teamId,
+        userId: body.user.id,
+        client,
+        token: args.context.botToken,
+      }),
+      'Only the workspace’s S3 destination admins can remove destinations.',
+    );
+    if (refused) {
+      await reply(refused);
       return;
     }
     try {

@@ -1,7 +1,8 @@
 import type { App, types } from '@slack/bolt';
 import type { Deps } from '../../../deps';
 import { regionLabel } from '../../../domain/regions';
-import { ADMINS_ONLY, isAllowedAdmin, requestLogger } from '../../context';
+import { adminRefusal, confirmAdmin } from '../../admins/rule';
+import { ADMINS_ONLY, requestLogger } from '../../context';
 import { ACTION, COMMAND } from '../../ids';
 import { postToResponseUrl } from '../../messaging';
 import { isServedRegion, parseRegionFix } from '../../region-fix';
@@ -28,8 +29,17 @@ export function register(app: App, deps: Deps): void {
       await tell(`This button is not valid any more: run \`${COMMAND} setup\` again.`);
       return;
     }
-    if (!isAllowedAdmin(deps, userId)) {
-      await tell(ADMINS_ONLY);
+    const refused = adminRefusal(
+      await confirmAdmin(deps, {
+        teamId,
+        userId,
+        client: args.client,
+        token: args.context.botToken,
+      }),
+      ADMINS_ONLY,
+    );
+    if (refused) {
+      await tell(refused);
       return;
     }
     await runCheckAndSave(

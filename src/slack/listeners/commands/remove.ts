@@ -1,6 +1,6 @@
 import type { Deps } from '../../../deps';
 import { bucketNameProblems } from '../../../domain/bucket-name';
-import { isAllowedAdmin } from '../../context';
+import { adminRefusal, confirmAdmin } from '../../admins/rule';
 import { describeFailure } from '../../user-errors';
 import { buildRemoveConfirmation } from '../../views/remove-confirmation';
 import { noSuchDestination, notABucketName } from '../../views/bucket-replies';
@@ -9,14 +9,20 @@ import type { CommandArgs } from './types';
 /** `/s3-destination remove <bucket>`: asks for confirmation; the buttons do the removing. */
 export async function remove(
   deps: Deps,
-  { command, ack, respond, log }: CommandArgs,
+  { command, ack, respond, client, context, log }: CommandArgs,
   bucket: string,
 ): Promise<void> {
-  if (!isAllowedAdmin(deps, command.user_id)) {
-    await ack({
-      response_type: 'ephemeral',
-      text: 'Only the workspace’s S3 destination admins can remove destinations.',
-    });
+  const refused = adminRefusal(
+    await confirmAdmin(deps, {
+      teamId: command.team_id,
+      userId: command.user_id,
+      client,
+      token: context.botToken,
+    }),
+    'Only the workspace’s S3 destination admins can remove destinations.',
+  );
+  if (refused) {
+    await ack({ response_type: 'ephemeral', text: refused });
     return;
   }
   if (bucketNameProblems(bucket).length > 0) {

@@ -1,7 +1,7 @@
 import type { webApi } from '@slack/bolt';
 import type { Deps } from '../../../deps';
 import { servedPartitions } from '../../../domain/principal';
-import { isAllowedAdmin } from '../../context';
+import { adminRefusal, confirmAdmin } from '../../admins/rule';
 import { postToResponseUrl } from '../../messaging';
 import type { SetupMetadata } from '../../metadata';
 import { notice } from '../../views/check-result';
@@ -41,11 +41,17 @@ export async function setup(
   deps: Deps,
   { command, ack, client, context, log }: CommandArgs,
 ): Promise<void> {
-  if (!isAllowedAdmin(deps, command.user_id)) {
-    await ack({
-      response_type: 'ephemeral',
-      text: 'Only the workspace’s S3 destination admins can run setup. Ask one of them to connect the bucket.',
-    });
+  const refused = adminRefusal(
+    await confirmAdmin(deps, {
+      teamId: command.team_id,
+      userId: command.user_id,
+      client,
+      token: context.botToken,
+    }),
+    'Only the workspace’s S3 destination admins can run setup. Ask one of them to connect the bucket.',
+  );
+  if (refused) {
+    await ack({ response_type: 'ephemeral', text: refused });
     return;
   }
   await ack();

@@ -5,13 +5,16 @@ import type { UninstallMark } from '../../oauth/installations';
 interface EnvelopeIds {
   readonly team_id?: string;
   readonly enterprise_id?: string;
+  /** When Slack says the event happened (epoch seconds): a retry keeps the first time. */
+  readonly event_time?: number;
 }
 
 /**
  * `app_uninstalled` and `tokens_revoked` (for the bot's token): the workspace's installation and
  * setup sessions go, its saved destinations stay for a re-install until the retention is over
  * (src/slack/oauth/purge.ts). Idempotent, in either order: Slack sends both, and may resend.
- * Bolt calls these listeners without authorizing them: the installation may be gone already.
+ * Bolt calls these listeners without authorizing them: the installation may be gone already. An
+ * event older than the workspace's installation is a retry about an earlier one: ignored.
  */
 export function register(app: App, deps: Deps): void {
   const forget = async (
@@ -29,12 +32,14 @@ export function register(app: App, deps: Deps): void {
       deps.logger.info({ ...owner, reason }, 'the app was uninstalled from the workspace');
       return;
     }
-    const deleted = await installations.forget(owner, reason);
+    const eventTime =
+      typeof body.event_time === 'number' ? new Date(body.event_time * 1000) : undefined;
+    const deleted = await installations.forget(owner, reason, eventTime);
     deps.logger.info(
       { ...owner, reason, deleted },
       deleted
         ? 'the app was uninstalled: installation and setup sessions deleted, saved destinations kept for a re-install'
-        : 'the app was uninstalled: nothing left to delete',
+        : 'the app was uninstalled: nothing left to delete (or a late retry)',
     );
   };
 

@@ -2,7 +2,8 @@ import type { types, App } from '@slack/bolt';
 import type { Deps } from '../../../deps';
 import { principalForRegion } from '../../../domain/principal';
 import { validateSettings } from '../../../domain/validate-settings';
-import { isAllowedAdmin, requestLogger } from '../../context';
+import { adminRefusal, confirmAdmin } from '../../admins/rule';
+import { requestLogger } from '../../context';
 import { COMMAND, RESETUP_CALLBACK_ID } from '../../ids';
 import { parseResetupMetadata } from '../../views/resetup-confirmation';
 import { buildStorageUnavailableView } from '../../views/storage-unavailable';
@@ -37,11 +38,14 @@ export function register(app: App, deps: Deps): void {
     }
     const userId = body.user.id;
     const teamId = submitTeamId(args);
-    if (!teamId || !isAllowedAdmin(deps, userId)) {
-      await ack({
-        response_action: 'update',
-        view: refusal('Only the workspace’s S3 destination admins can run setup.'),
-      });
+    const refused = adminRefusal(
+      teamId
+        ? await confirmAdmin(deps, { teamId, userId, client, token: context.botToken })
+        : 'not_admin',
+      'Only the workspace’s S3 destination admins can run setup.',
+    );
+    if (!teamId || refused) {
+      await ack({ response_action: 'update', view: refusal(refused ?? '') });
       return;
     }
     const { settings, ...metadata } = confirmed;

@@ -13,7 +13,8 @@ import type { DestinationSettings } from '../../../domain/destination';
 import type { Logger } from '../../../log/logger';
 import type { SetupSession } from '../../../store/types';
 import { audit } from '../../../destinations/audit';
-import { isAllowedAdmin, requestLogger } from '../../context';
+import { adminRefusal, confirmAdmin } from '../../admins/rule';
+import { requestLogger } from '../../context';
 import { FIELD, SETUP_CALLBACK_ID } from '../../ids';
 import { sendEphemeral } from '../../messaging';
 import { parseSetupMetadata, type SetupMetadata } from '../../metadata';
@@ -115,11 +116,14 @@ export function register(app: App, deps: Deps): void {
     }
     const userId = body.user.id;
     const teamId = submitTeamId(args);
-    if (!teamId || !isAllowedAdmin(deps, userId)) {
-      await ack({
-        response_action: 'errors',
-        errors: { [FIELD.bucket]: 'Only the workspace’s S3 destination admins can run setup.' },
-      });
+    const refused = adminRefusal(
+      teamId
+        ? await confirmAdmin(deps, { teamId, userId, client, token: context.botToken })
+        : 'not_admin',
+      'Only the workspace’s S3 destination admins can run setup.',
+    );
+    if (!teamId || refused) {
+      await ack({ response_action: 'errors', errors: { [FIELD.bucket]: refused ?? '' } });
       return;
     }
     const submission = parseSetupSubmission(view.state?.values, deps.settings.principals);

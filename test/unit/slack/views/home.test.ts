@@ -16,6 +16,11 @@ import { blockKitViolations } from '../../../support/block-kit-limits';
 import { visibleText } from '../../../support/message-text';
 
 const NOW = new Date('2025-03-01T12:00:00.000Z');
+/** The Admins section at its fullest: the installer and as many added admins as it holds. */
+const MANY_ADMINS = {
+  installerId: 'UINSTALL',
+  added: Array.from({ length: 100 }, (_, i) => `U${String(i).padStart(10, '0')}`),
+};
 const CHALLENGE_PREFIX = 's3-destination-challenge-file-';
 
 function minutesAgo(minutes: number): string {
@@ -138,7 +143,9 @@ describe('the App Home view', () => {
       'stays within Slack’s limits on page %i, for admins and members',
       (page) => {
         for (const isAdmin of [true, false]) {
-          const view = buildHomeView(input({ destinations, histories, recent, page, isAdmin }));
+          const view = buildHomeView(
+            input({ destinations, histories, recent, page, isAdmin, admins: MANY_ADMINS }),
+          );
 
           expect(blockKitViolations(view, 'home')).toEqual([]);
           expect(view.type).toBe('home');
@@ -168,6 +175,34 @@ describe('the App Home view', () => {
 
     expect(view.blocks).toHaveLength(87);
     expect(Buffer.byteLength(JSON.stringify(view))).toBeLessThan(100_000);
+  });
+
+  it('fills an admin’s whole page with 88 blocks, the Admins section included', () => {
+    const destinations = Array.from({ length: 45 }, (_, i) => largest(i));
+    const recent = Array.from({ length: HOME_RECENT_ACTIVITY }, (_, i) => longAuditEntry(i));
+
+    const view = buildHomeView(
+      input({ destinations, recent, notice: 'Done.', admins: MANY_ADMINS }),
+    );
+
+    expect(view.blocks).toHaveLength(88);
+    expect(blockKitViolations(view, 'home')).toEqual([]);
+  });
+
+  it('shows admins the Admins section with the people added, members nothing of it', () => {
+    const admins = { installerId: 'UINSTALL', added: ['U0BOB', 'U0CAROL'] };
+    const forAdmin = buildHomeView(input({ isAdmin: true, admins }));
+    const picker = forAdmin.blocks
+      .map((block) => (block as { accessory?: Record<string, unknown> }).accessory)
+      .find((accessory) => accessory?.action_id === ACTION.homeAdmins);
+
+    expect(picker).toMatchObject({
+      type: 'multi_users_select',
+      initial_users: ['U0BOB', 'U0CAROL'],
+    });
+    expect(visibleText(forAdmin)).toContain('<@UINSTALL> (who installed the app)');
+    const forMember = buildHomeView(input({ isAdmin: false, admins }));
+    expect(JSON.stringify(forMember)).not.toContain(ACTION.homeAdmins);
   });
 
   it('welcomes an empty workspace with the Set up button', () => {

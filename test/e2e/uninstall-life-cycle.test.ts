@@ -1,0 +1,182 @@
+import { randomBytes } from 'node:crypto';
+import { purgeIfDue } from '../../src/slack/oauth/purge';
+import { createRedisStores, uninstalledKey } from '../../src/store';
+import { Keyring } from '../../src/store/secrets';
+import { installThrough } from '../support/oauth-flow';
+import { testRedis, type TestRedis } from '../support/redis';
+import { slackSignatureHeaders } from '../support/slack-signer';
+import {
+  startSlackStandIn,
+  type SlackStandIn,
+  type StandInWorkspace,
+} from '../support/slack-stand-in';
+import { SIGNING_SECRET, startTestApp, type TestApp } from '../support/test-app';
+
+const ENCRYPTION_KEY = randomBytes(32).toString('base64');
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+const RETENTION_MS = 30 * DAY_MS;
+
+const WORKSPACE: StandInWorkspace = { teamId: 'TLATE', installerId: 'UINSTALL' };
+const ORG: StandInWorkspace = {
+  teamId: 'TORGHOME',
+  enterpriseId: 'EORG',
+  isEnterpriseInstall: true,
+  installerId: 'UORG',
+};
+
+let redis: TestRedis;
+let slack: SlackStandIn;
+let t: TestApp;
+/** The app's clock, still unless the tests move it forward. */
+let startMs = Date.now();
+let offsetMs = 0;
+const now = () => new Date(startMs + offsetMs);
+
+beforeAll(async () => {
+  redis = await testRedis();
+  slack = await startSlackStandIn();
+});
+afterAll(async () => {
+  await slack.close();
+  await redis.cleanup();
+});
+beforeEach(async () => {
+  startMs = Date.now();
+  offsetMs = 0;
+  t = await startTestApp({
+    slack,
+    stores: createRedisStores(redis.client, 3600, { keyring: Keyring.fromKeys(ENCRYPTION_KEY) }),
+    settings: { uninstallRetentionMs: RETENTION_MS },
+    oauth: { redis: redis.client, encryptionKey: ENCRYPTION_KEY, now },
+  });
+});
+afterEach(async () => {
+  await t.stop();
+  await redis.flush();
+  slack.reset();
+  slack.oauth.clear();
+});
+
+/** An uninstall event as Slack signs and sends it, happening at the app's `now`. */
+function uninstallEvent(
+  type: 'app_uninstalled' | 'tokens_revoked',
+  owner: { teamId: string; enterpriseId?: string },
+): string {
+  const orgWide = owner.enterpriseId !== undefined;
+  return JSON.stringify({
+    token: 'legacy-verification-token',
+    team_id: owner.teamId,
+    ...(orgWide ? { enterprise_id: owner.enterpriseId, is_enterprise_install: true } : {}),
+    api_app_id: 'A0S3DEST',
+    event: {
+      type,
+      ...(type === 'tokens_revoked' ? { tokens: { oauth: [], bot: ['UBOT'] } } : {}),
+      event_ts: String(now().getTime() / 1000),
+    },
+    type: 'event_callback',
+    event_id: `Ev${randomBytes(6).toString('hex')}`,
+    event_time: Math.floor(now().getTime() / 1000),
+    authorizations: [
+      {
+        team_id: owner.teamId,
+        ...(orgWide ? { enterprise_id: owner.enterpriseId } : {}),
+        user_id: 'UBOT',
+        is_bot: true,
+        is_enterprise_install: orgWide,
+      },
+    ],
+  });
+}
+
+async function deliver(body: string): Promise<void> {
+  const response = await fetch(t.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...slackSignatureHeaders(body, SIGNING_SECRET) },
+    body,
+  });
+  expect(response.status).toBe(200);
+  // The listener runs after the acknowledgement: wait for its log line.
+  const until = Date.now() + 10_000;
+  const seen = t.logs.length;
+  while (!t.logs.slice(seen).some((line) => line.includes('uninstall'))) {
+    if (Date.now() > until) throw new Error('the uninstall event was not handled');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+const installations = () => {
+  const found = t.deps.oauth?.installations;
+  if (!found) throw new Error('no installations');
+  return found;
+};
+
+describe('uninstalls and re-installs', () => {
+  it('ignores a late app_uninstalled or tokens_revoked about an earlier installation', async () => {
+    expect((await installThrough(t.base, slack, WORKSPACE)).status).toBe(200);
+    offsetMs = HOUR_MS;
+    const lateUninstall = uninstallEvent('app_uninstalled', WORKSPACE);
+    const lateRevoke = uninstallEvent('tokens_revoked', WORKSPACE);
+    await deliver(lateUninstall);
+    expect(await installations().forTeam('TLATE')).toBeUndefined();
+
+    offsetMs = 2 * HOUR_MS;
+    expect((await installThrough(t.base, slack, WORKSPACE)).status).toBe(200);
+    offsetMs = 2 * HOUR_MS + 60_000;
+    // Slack retries what it thinks was not delivered, with the first event_time.
+    await deliver(lateUninstall);
+    await deliver(lateRevoke);
+
+    expect((await installations().forTeam('TLATE'))?.bot?.token).toBe(
+      slack.oauth.tokensOf('TLATE')[1],
+    );
+    expect(await installations().uninstalled('TLATE')).toBeUndefined();
+  });
+
+  it('keeps the grace period after an org-wide re-install and a second uninstall', async () => {
+    expect((await installThrough(t.base, slack, ORG)).status).toBe(200);
+    // A request from one of the organization's workspaces: it is now known to be served.
+    await installations()
+      .boltStore()
+      .fetchInstallation({ teamId: 'TORGONE', enterpriseId: 'EORG', isEnterpriseInstall: true });
+
+    offsetMs = DAY_MS;
+    await deliver(uninstallEvent('app_uninstalled', ORG));
+    expect(await installations().uninstalled('TORGONE')).toMatchObject({
+      at: now().toISOString(),
+    });
+
+    offsetMs = 2 * DAY_MS;
+    expect((await installThrough(t.base, slack, ORG)).status).toBe(200);
+    expect(await installations().uninstalled('TORGONE')).toBeUndefined();
+
+    offsetMs = 20 * DAY_MS;
+    await deliver(uninstallEvent('app_uninstalled', ORG));
+    const secondUninstall = now().toISOString();
+    expect(await installations().uninstalled('TORGONE')).toMatchObject({ at: secondUninstall });
+
+    // 34 days after the first uninstall, 14 after the second: the destinations wait.
+    const at35 = new Date(startMs + 35 * DAY_MS);
+    expect(await purgeIfDue({ ...t.deps, now: () => at35 }, 'TORGONE')).toBe('kept');
+  });
+
+  it('replaces a mark older than the installation (left by a crash) when the app is uninstalled', async () => {
+    expect((await installThrough(t.base, slack, WORKSPACE)).status).toBe(200);
+    const stale = {
+      at: new Date(startMs - 40 * DAY_MS).toISOString(),
+      reason: 'app_uninstalled',
+    };
+    await redis.client.set(uninstalledKey('TLATE'), JSON.stringify(stale));
+
+    offsetMs = DAY_MS;
+    await deliver(uninstallEvent('tokens_revoked', WORKSPACE));
+    expect(await installations().uninstalled('TLATE')).toEqual({
+      at: now().toISOString(),
+      reason: 'tokens_revoked',
+    });
+    // The other event of the pair keeps the fresh mark.
+    offsetMs = DAY_MS + 1000;
+    await deliver(uninstallEvent('app_uninstalled', WORKSPACE));
+    expect(await installations().uninstalled('TLATE')).toMatchObject({ reason: 'tokens_revoked' });
+  });
+});
