@@ -50,6 +50,10 @@ export interface AppSettings {
   readonly uninstallRetentionMs?: number;
   /** The loader API's bearer tokens; none (or unset): the API is off. */
   readonly loaderApiTokens?: readonly string[];
+  /** S3_ENDPOINT is set: role ARNs of that engine's form are accepted (unset: false). */
+  readonly s3Compatible?: boolean;
+  /** False when no STS can assume customers' roles (S3_ENDPOINT without STS_ENDPOINT). */
+  readonly stsAvailable?: boolean;
 }
 
 /** Everything listeners and the monitor receive; built once per process by `buildDeps`. */
@@ -87,6 +91,8 @@ export function appSettingsFrom(config: Config, identityProven: boolean): AppSet
     verifyLockTtlMs: config.S3_TIMEOUT_MS * 4 + 10000,
     loaderApiTokens: config.LOADER_API_TOKENS,
     uninstallRetentionMs: config.UNINSTALL_RETENTION_SECONDS * 1000,
+    s3Compatible: config.S3_ENDPOINT !== undefined,
+    stsAvailable: config.S3_ENDPOINT === undefined || config.STS_ENDPOINT !== undefined,
   };
 }
 

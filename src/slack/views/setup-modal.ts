@@ -21,6 +21,8 @@ import type { Partition } from '../../domain/partition';
 import { DEFAULT_REGION, regionLabel, regionsIn } from '../../domain/regions';
 import { FIELD, FORCE_QUOTE_OPTION, SETUP_CALLBACK_ID } from '../ids';
 import type { SetupMetadata } from '../metadata';
+import type { SetupDraft } from '../setup-draft';
+import { accessBlocks } from './access-blocks';
 import { inlineCode } from './mrkdwn';
 
 /** The modal's defaults: what a user sees before touching anything. */
@@ -88,7 +90,7 @@ export function keyPreview(
 export function buildSetupModal(
   metadata: SetupMetadata,
   partitions: readonly Partition[],
-  values: Partial<DestinationSettings> = {},
+  values: SetupDraft = {},
 ): types.ModalView {
   const regionOptions = regionOptionsFor(partitions);
   const settings = { ...DEFAULT_SETTINGS, ...values };
@@ -99,7 +101,7 @@ export function buildSetupModal(
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: 'Connect an Amazon S3 bucket as a load destination. Next you get a bucket policy and a challenge file to upload, then *Check and Save*.',
+        text: 'Connect an Amazon S3 bucket as a load destination. Next you get a bucket policy (or a role to create) and a challenge file to upload, then *Check and Save*.',
       },
     },
     {
@@ -126,6 +128,7 @@ export function buildSetupModal(
         initial_option: regionOptions.find((o) => o.value === settings.region) ?? regionOptions[0],
       },
     },
+    ...accessBlocks(values),
     {
       type: 'input',
       block_id: FIELD.format,
