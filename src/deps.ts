@@ -28,6 +28,8 @@ import { checkStoredKey } from './store/secrets-check';
 import { MemorySessionIndex, RedisSessionIndex, type SessionIndex } from './store/session-index';
 import { TaskTracker } from './tasks';
 import { createStsIdentitySource, proveIdentity, type ExpectedPrincipal } from './verify/identity';
+import { createBucketAccess } from './verify/bucket-access';
+import { createRoleCredentialsSource } from './verify/role-credentials';
 import { createS3ClientFactory } from './verify/s3-clients';
 import { S3Verifier } from './verify/verifier';
 import type { Verifier } from './verify/report';
@@ -185,12 +187,21 @@ export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps 
     timeoutMs: config.S3_TIMEOUT_MS,
     partitionCredentials: partitionCredentials(config),
   });
+  // Customers' roles are assumed through AWS STS, or the engine's own STS_ENDPOINT; an
+  // S3-compatible engine without one has no STS, and setup refuses roles there.
+  const roles = appSettingsFrom(config, options.identityProven).stsAvailable
+    ? createRoleCredentialsSource({
+        endpoint: config.STS_ENDPOINT,
+        timeoutMs: config.S3_TIMEOUT_MS,
+        credentials: partitionCredentials(config),
+      })
+    : undefined;
 
   return {
     logger: log,
     stores,
     sessionIndex,
-    verifier: new S3Verifier(s3, { timeoutMs: config.S3_TIMEOUT_MS }),
+    verifier: new S3Verifier(createBucketAccess(s3, roles), { timeoutMs: config.S3_TIMEOUT_MS }),
     tasks: new TaskTracker(),
     settings: appSettingsFrom(config, options.identityProven),
     ...(outbox ? { outbox } : {}),
@@ -202,6 +213,7 @@ export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps 
       home.stop();
       await closeStore();
       s3.destroy();
+      roles?.destroy();
     },
   };
 }

@@ -1,0 +1,207 @@
+import { randomUUID } from 'node:crypto';
+import type { DestinationSettings } from '../../src/domain/destination';
+import { ACTION } from '../../src/slack/ids';
+import { createBucketAccess } from '../../src/verify/bucket-access';
+import { WRITE_CHECK_KEY } from '../../src/verify/report';
+import { createRoleCredentialsSource } from '../../src/verify/role-credentials';
+import { createS3ClientFactory } from '../../src/verify/s3-clients';
+import { S3Verifier } from '../../src/verify/verifier';
+import { visibleText } from '../support/message-text';
+import {
+  LOCAL_S3_CREDENTIALS,
+  LOCAL_S3_REGION,
+  startLocalS3,
+  type LocalS3,
+} from '../support/s3-local';
+import {
+  DEFAULT_ACTOR,
+  blockActionPayload,
+  buttonAction,
+  setupStateValues,
+  setupSubmissionPayload,
+} from '../support/slack-payloads';
+import type { RecordedCall } from '../support/slack-stand-in';
+import { startStsStandIn, type StsStandIn } from '../support/sts-stand-in';
+import { PRINCIPAL_ARN, startTestApp, type TestApp } from '../support/test-app';
+
+const TEAM = DEFAULT_ACTOR.teamId;
+const ROLE_ARN = 'arn:aws:iam::222222222222:role/s3-destination';
+const CHALLENGE = /s3-destination-challenge-file-[0-9a-f-]{36}/;
+const TIMEOUT_MS = 3000;
+
+let s3: LocalS3;
+let sts: StsStandIn;
+let t: TestApp;
+let closeClients: () => void;
+
+beforeAll(async () => {
+  s3 = await startLocalS3();
+  sts = await startStsStandIn(PRINCIPAL_ARN);
+  // The role's credentials must work on the local S3 server, which knows one key pair.
+  sts.issueCredentials(LOCAL_S3_CREDENTIALS);
+  const clients = createS3ClientFactory({
+    endpoint: s3.endpoint,
+    forcePathStyle: true,
+    timeoutMs: TIMEOUT_MS,
+    credentials: LOCAL_S3_CREDENTIALS,
+  });
+  const roles = createRoleCredentialsSource({
+    endpoint: sts.endpoint,
+    timeoutMs: TIMEOUT_MS,
+    credentials: { aws: LOCAL_S3_CREDENTIALS },
+  });
+  closeClients = () => {
+    clients.destroy();
+    roles.destroy();
+  };
+  const verifier = new S3Verifier(createBucketAccess(clients, roles), { timeoutMs: TIMEOUT_MS });
+  t = await startTestApp({ verifier });
+}, 30_000);
+
+afterAll(async () => {
+  await t?.stop();
+  closeClients?.();
+  await sts?.close();
+  await s3?.stop();
+});
+
+beforeEach(() => {
+  sts.reset();
+  sts.issueCredentials(LOCAL_S3_CREDENTIALS);
+  t.slack.reset();
+});
+
+function settingsFor(bucket: string): DestinationSettings {
+  return {
+    bucket,
+    region: LOCAL_S3_REGION,
+    format: 'jsonl',
+    csvDelimiter: 'comma',
+    csvForceQuote: false,
+    keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
+  };
+}
+
+interface RoleSetup {
+  readonly bucket: string;
+  readonly sessionId: string;
+  readonly challenge: string;
+  /** The trust policy exactly as the setup message shows it. */
+  readonly trustPolicy: string;
+  readonly instructions: RecordedCall;
+}
+
+/** `/s3-destination setup` with the IAM role chosen, as the user would; the message it left. */
+async function setUpWithRole(): Promise<RoleSetup> {
+  const bucket = `role-${randomUUID().slice(0, 8)}`;
+  await s3.createBucket(bucket);
+  await t.command('setup');
+  const open = await t.slack.waitForCall('views.open');
+  const privateMetadata = (open.body.view as { private_metadata: string }).private_metadata;
+  const values = setupStateValues(settingsFor(bucket), { type: 'iam_role', roleArn: ROLE_ARN });
+  const submitted = await t.interact(
+    setupSubmissionPayload(DEFAULT_ACTOR, values, privateMetadata),
+  );
+  expect(submitted.status).toBe(200);
+  const instructions = await t.slack.waitForCall('response_url');
+  const text = visibleText(instructions.body.blocks);
+  const trustPolicy = /The trust policy:\n```([\s\S]*?)```/.exec(text)?.[1];
+  const challenge = CHALLENGE.exec(text)?.[0];
+  const button = (
+    instructions.body.blocks as { elements?: { action_id: string; value: string }[] }[]
+  )
+    .flatMap((block) => block.elements ?? [])
+    .find((element) => element.action_id === ACTION.checkAndSave);
+  if (!trustPolicy || !challenge || !button)
+    throw new Error('the role instructions are incomplete');
+  return { bucket, sessionId: button.value, challenge, trustPolicy, instructions };
+}
+
+/** Presses Check and Save and waits for everything it does. */
+async function checkAndSave(setup: RoleSetup): Promise<string> {
+  await t.interact(
+    blockActionPayload(DEFAULT_ACTOR, buttonAction(ACTION.checkAndSave, setup.sessionId), {
+      responseUrl: t.slack.responseUrl('check'),
+    }),
+  );
+  if (!(await t.deps.tasks.drain(20_000))) throw new Error('background work did not finish');
+  const posted = t.slack.callsTo('chat.postMessage');
+  return visibleText(posted.at(-1)?.body.blocks);
+}
+
+describe('a destination reached through an IAM role, on a stand-in STS that enforces the ExternalId', () => {
+  it('passes without the warning when the role trusts our principal with its ExternalId', async () => {
+    const setup = await setUpWithRole();
+    sts.putRole(ROLE_ARN, setup.trustPolicy);
+    await s3.putObject(setup.bucket, setup.challenge);
+
+    const result = await checkAndSave(setup);
+
+    expect(result).toContain('connected');
+    expect(result).toContain(`The bot assumed the role \`${ROLE_ARN}\``);
+    expect(result).not.toContain(':warning:');
+    const saved = await t.deps.stores.destinations.get(TEAM, setup.bucket);
+    expect(saved?.settings.access).toEqual({
+      type: 'iam_role',
+      roleArn: ROLE_ARN,
+      externalId: expect.stringMatching(/^[A-Za-z0-9]{32,}$/),
+    });
+    const externalId =
+      saved?.settings.access?.type === 'iam_role' && saved.settings.access.externalId;
+    expect(setup.trustPolicy).toContain(`"sts:ExternalId": "${externalId}"`);
+    // Assumed with the ExternalId, in a session named for the workspace; then probed without it.
+    const assumed = sts.requests.filter((request) => request.action === 'AssumeRole');
+    expect(assumed[0]).toMatchObject({
+      roleArn: ROLE_ARN,
+      externalId,
+      roleSessionName: `s3-destination-${TEAM}`,
+    });
+    expect(assumed.at(-1)?.externalId).toBeUndefined();
+    expect(await s3.objectExists(setup.bucket, WRITE_CHECK_KEY)).toBe(true);
+    // The ExternalId goes to the person setting up only: never to the channel, never to the logs.
+    const teamVisible = t.slack
+      .callsTo('chat.postMessage')
+      .map((call) => JSON.stringify(call.body));
+    expect(teamVisible.join('\n')).not.toContain(String(externalId));
+    expect(t.logs.join('\n')).not.toContain(String(externalId));
+  });
+
+  it('refuses a wrong ExternalId with the trust policy explanation and writes nothing', async () => {
+    const setup = await setUpWithRole();
+    const wrong = setup.trustPolicy.replace(
+      /"sts:ExternalId": "\w+"/,
+      '"sts:ExternalId": "SomeOtherCustomersId0123456789abcdefXYZ"',
+    );
+    sts.putRole(ROLE_ARN, wrong);
+    await s3.putObject(setup.bucket, setup.challenge);
+
+    const result = await checkAndSave(setup);
+
+    expect(result).toContain('failed');
+    expect(result).toContain(
+      `STS refused to let the bot assume \`${ROLE_ARN}\` (AccessDenied, HTTP 403)`,
+    );
+    expect(result).toContain(
+      'its `sts:ExternalId` condition does not match this destination’s ExternalId',
+    );
+    expect(result).toContain('Not checked: the bot must first assume the role');
+    expect(await t.deps.stores.destinations.get(TEAM, setup.bucket)).toBeUndefined();
+    expect(await s3.objectExists(setup.bucket, WRITE_CHECK_KEY)).toBe(false);
+  });
+
+  it('saves with a warning when the trust policy does not require the ExternalId', async () => {
+    const setup = await setUpWithRole();
+    const open = JSON.parse(setup.trustPolicy) as { Statement: Record<string, unknown>[] };
+    delete open.Statement[0].Condition;
+    sts.putRole(ROLE_ARN, JSON.stringify(open));
+    await s3.putObject(setup.bucket, setup.challenge);
+
+    const result = await checkAndSave(setup);
+
+    expect(result).toContain('connected');
+    expect(result).toContain('with a warning');
+    expect(result).toContain('could be assumed without the ExternalId too');
+    const saved = await t.deps.stores.destinations.get(TEAM, setup.bucket);
+    expect(saved?.lastCheck.summary).toContain('warning: Assume the role');
+  });
+});
