@@ -142,6 +142,9 @@ memstore_device_bytes = 1073741824
 
 [client]
 ms_mon_client_mode = crc
+# STS (AssumeRole) for the role-access tests: RGW signs its session tokens with this 16-character key.
+rgw_sts_key = s3destinationsts
+rgw_s3_auth_use_sts = true
 
 [client.rgw]
 rgw_frontends = beast endpoint=127.0.0.1:$rgw_port

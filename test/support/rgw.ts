@@ -37,6 +37,17 @@ export interface Rgw {
   createUser(uid: string): Promise<RgwUser>;
   /** A client that signs as `user`; destroyed by `stop()`. */
   client(user: RgwUser): S3Client;
+  /**
+   * Creates a role (tenant-less: `arn:aws:iam:::role/<name>`) with `trustPolicy`, and gives it
+   * `permissionsPolicy` as its inline policy `policyName`, as its owner would with the IAM API.
+   */
+  createRole(
+    name: string,
+    trustPolicy: string,
+    permissions: { policyName: string; policy: string },
+  ): Promise<string>;
+  /** Grants `user` the admin caps it needs to manage roles through the IAM API. */
+  allowRoles(user: RgwUser): Promise<void>;
   /** Kills the daemons by PID and deletes the cluster's directory; safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -82,9 +93,29 @@ export async function startRgw(): Promise<Rgw> {
   const clients: S3Client[] = [];
   let stopped: Promise<void> | undefined;
 
+  const admin = (args: string[]) =>
+    run('radosgw-admin', ['--conf', conf, ...args], { timeout: ADMIN_TIMEOUT_MS });
+
   return {
     endpoint,
     region: RGW_REGION,
+    async createRole(name, trustPolicy, permissions) {
+      await admin(['role', 'create', '--role-name', name, '--assume-role-policy-doc', trustPolicy]);
+      await admin([
+        'role-policy',
+        'put',
+        '--role-name',
+        name,
+        '--policy-name',
+        permissions.policyName,
+        '--policy-doc',
+        permissions.policy,
+      ]);
+      return `arn:aws:iam:::role/${name}`;
+    },
+    async allowRoles(user) {
+      await admin(['caps', 'add', '--uid', user.uid, '--caps', 'roles=*']);
+    },
     async createUser(uid) {
       const { stdout } = await run(
         'radosgw-admin',
