@@ -12,7 +12,7 @@ type ModalBlock = {
 const ROLE_ARN = 'arn:aws:iam::222222222222:role/s3-destination';
 
 /** A click on the access radio: the action Slack dispatches, with the modal as it was. */
-function choose(t: TestApp, accessType: 'bucket_policy' | 'iam_role', roleArn?: string): unknown {
+function choose(accessType: 'bucket_policy' | 'iam_role', roleArn?: string): unknown {
   const view = {
     id: 'V0002',
     hash: 'hash-1',
