@@ -204,4 +204,54 @@ describe('a destination reached through an IAM role, on a stand-in STS that enfo
     const saved = await t.deps.stores.destinations.get(TEAM, setup.bucket);
     expect(saved?.lastCheck.summary).toContain('warning: Assume the role');
   });
+
+  it('verify assumes the role again from the cached credentials, and tells the team', async () => {
+    const setup = await setUpWithRole();
+    sts.putRole(ROLE_ARN, setup.trustPolicy);
+    await s3.putObject(setup.bucket, setup.challenge);
+    await checkAndSave(setup);
+    const assumedBefore = sts.requests.filter((request) => request.externalId !== undefined);
+
+    await t.command(`verify ${setup.bucket}`);
+    if (!(await t.deps.tasks.drain(20_000))) throw new Error('verify did not finish');
+
+    const result = visibleText(t.slack.callsTo('chat.postMessage').at(-1)?.body.blocks);
+    expect(result).toContain(`verified \`${setup.bucket}\`: all checks passed.`);
+    expect(result).toContain(`The bot assumed the role \`${ROLE_ARN}\``);
+    // Cached until shortly before they expire: no second AssumeRole with the ExternalId.
+    expect(sts.requests.filter((request) => request.externalId !== undefined)).toEqual(
+      assumedBefore,
+    );
+  });
+
+  it('explains STS not being activated in the region, keeping its code', async () => {
+    const setup = await setUpWithRole();
+    await s3.putObject(setup.bucket, setup.challenge);
+    sts.answerError({
+      status: 403,
+      code: 'RegionDisabledException',
+      message: 'STS is not activated in this region for account:222222222222.',
+    });
+
+    const result = await checkAndSave(setup);
+
+    expect(result).toContain(
+      `STS is not activated in ${LOCAL_S3_REGION} for the role’s account (RegionDisabledException, HTTP 403)`,
+    );
+    expect(await s3.objectExists(setup.bucket, WRITE_CHECK_KEY)).toBe(false);
+  });
+
+  it('calls STS not answering no one’s fault at the role', async () => {
+    const setup = await setUpWithRole();
+    sts.answerError({
+      status: 503,
+      code: 'ServiceUnavailable',
+      message: 'Service is unavailable.',
+    });
+
+    const result = await checkAndSave(setup);
+
+    expect(result).toContain('STS did not answer properly');
+    expect(result).toContain('Nothing to fix on your side');
+  });
 });
