@@ -16,6 +16,7 @@ import {
 import {
   DEFAULT_ACTOR,
   blockActionPayload,
+  resetupConfirmationPayload,
   buttonAction,
   setupStateValues,
   setupSubmissionPayload,
@@ -91,29 +92,45 @@ interface RoleSetup {
   readonly instructions: RecordedCall;
 }
 
-/** `/s3-destination setup` with the IAM role chosen, as the user would; the message it left. */
-async function setUpWithRole(): Promise<RoleSetup> {
-  const bucket = `role-${randomUUID().slice(0, 8)}`;
-  await s3.createBucket(bucket);
+/**
+ * `/s3-destination setup` as the user would, the IAM role chosen unless told otherwise (a
+ * connected bucket: "Set up again" confirmed); the message it left.
+ */
+async function setUpWithRole(
+  bucket = `role-${randomUUID().slice(0, 8)}`,
+  access: { type: 'bucket_policy' } | { type: 'iam_role'; roleArn: string } = {
+    type: 'iam_role',
+    roleArn: ROLE_ARN,
+  },
+): Promise<RoleSetup> {
+  await s3.createBucket(bucket).catch(() => undefined);
+  const opened = t.slack.callsTo('views.open').length;
+  const posted = t.slack.callsTo('response_url').length;
   await t.command('setup');
-  const open = await t.slack.waitForCall('views.open');
+  const open = await t.slack.waitForCall('views.open', opened + 1);
   const privateMetadata = (open.body.view as { private_metadata: string }).private_metadata;
-  const values = setupStateValues(settingsFor(bucket), { type: 'iam_role', roleArn: ROLE_ARN });
+  const values = setupStateValues(settingsFor(bucket), access);
   const submitted = await t.interact(
     setupSubmissionPayload(DEFAULT_ACTOR, values, privateMetadata),
   );
   expect(submitted.status).toBe(200);
-  const instructions = await t.slack.waitForCall('response_url');
+  const body = await submitted.text();
+  // A connected bucket: the app pushes its confirmation, and the user sets it up again.
+  const pushed = body
+    ? (JSON.parse(body) as { view?: { private_metadata: string } }).view
+    : undefined;
+  if (pushed) await t.interact(resetupConfirmationPayload(DEFAULT_ACTOR, pushed.private_metadata));
+  const instructions = await t.slack.waitForCall('response_url', posted + 1);
   const text = visibleText(instructions.body.blocks);
-  const trustPolicy = /The trust policy:\n```([\s\S]*?)```/.exec(text)?.[1];
+  const trustPolicy = /The trust policy:\n```([\s\S]*?)```/.exec(text)?.[1] ?? '';
   const challenge = CHALLENGE.exec(text)?.[0];
   const button = (
     instructions.body.blocks as { elements?: { action_id: string; value: string }[] }[]
   )
     .flatMap((block) => block.elements ?? [])
     .find((element) => element.action_id === ACTION.checkAndSave);
-  if (!trustPolicy || !challenge || !button)
-    throw new Error('the role instructions are incomplete');
+  if (!challenge || !button) throw new Error('the setup instructions are incomplete');
+  if (access.type === 'iam_role' && !trustPolicy) throw new Error('no trust policy was given');
   return { bucket, sessionId: button.value, challenge, trustPolicy, instructions };
 }
 
@@ -253,5 +270,29 @@ describe('a destination reached through an IAM role, on a stand-in STS that enfo
 
     expect(result).toContain('STS did not answer properly');
     expect(result).toContain('Nothing to fix on your side');
+  });
+
+  it('switches a connected bucket from the bucket policy to the role once the new check passes', async () => {
+    const first = await setUpWithRole(undefined, { type: 'bucket_policy' });
+    await s3.putObject(first.bucket, first.challenge);
+    await checkAndSave(first);
+    expect((await t.deps.stores.destinations.get(TEAM, first.bucket))?.settings.access).toBe(
+      undefined,
+    );
+
+    const again = await setUpWithRole(first.bucket);
+    // The saved destination stays as it was until the new setup's check passes.
+    expect((await t.deps.stores.destinations.get(TEAM, first.bucket))?.challengeKey).toBe(
+      first.challenge,
+    );
+    sts.putRole(ROLE_ARN, again.trustPolicy);
+    await s3.putObject(again.bucket, again.challenge);
+    const result = await checkAndSave(again);
+
+    expect(result).toContain('set up');
+    expect(result).toContain('the destination is updated');
+    const saved = await t.deps.stores.destinations.get(TEAM, first.bucket);
+    expect(saved?.challengeKey).toBe(again.challenge);
+    expect(saved?.settings.access).toMatchObject({ type: 'iam_role', roleArn: ROLE_ARN });
   });
 });
