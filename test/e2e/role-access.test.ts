@@ -23,6 +23,7 @@ import {
 } from '../support/slack-payloads';
 import type { RecordedCall } from '../support/slack-stand-in';
 import { startStsStandIn, type StsStandIn } from '../support/sts-stand-in';
+import { EXTERNAL_ID_WITHHELD } from '../../src/slack/views/role-steps';
 import { PRINCIPAL_ARN, startTestApp, type TestApp } from '../support/test-app';
 
 const TEAM = DEFAULT_ACTOR.teamId;
@@ -294,5 +295,31 @@ describe('a destination reached through an IAM role, on a stand-in STS that enfo
     const saved = await t.deps.stores.destinations.get(TEAM, first.bucket);
     expect(saved?.challengeKey).toBe(again.challenge);
     expect(saved?.settings.access).toMatchObject({ type: 'iam_role', roleArn: ROLE_ARN });
+  });
+
+  it('`policy` shows the role’s policies, the ExternalId only to whoever connected the bucket', async () => {
+    const setup = await setUpWithRole();
+    sts.putRole(ROLE_ARN, setup.trustPolicy);
+    await s3.putObject(setup.bucket, setup.challenge);
+    await checkAndSave(setup);
+    const saved = await t.deps.stores.destinations.get(TEAM, setup.bucket);
+    const externalId =
+      saved?.settings.access?.type === 'iam_role' ? saved.settings.access.externalId : '';
+
+    const answers: string[] = [];
+    for (const userId of [DEFAULT_ACTOR.userId, 'U0BOB']) {
+      const before = t.slack.callsTo('response_url').length;
+      await t.command(`policy ${setup.bucket}`, { userId });
+      const answer = await t.slack.waitForCall('response_url', before + 1);
+      answers.push(visibleText(answer.body.blocks));
+    }
+
+    const [connector, colleague] = answers;
+    expect(connector).toContain('The trust policy:');
+    expect(connector).toContain(`"sts:ExternalId": "${externalId}"`);
+    expect(connector).toContain('aws iam put-role-policy');
+    expect(colleague).toContain(`"sts:ExternalId": "${EXTERNAL_ID_WITHHELD}"`);
+    expect(colleague).not.toContain(externalId);
+    expect(`${connector}${colleague}`).not.toContain(setup.challenge);
   });
 });
