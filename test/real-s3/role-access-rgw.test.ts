@@ -40,7 +40,7 @@ let closeBot: () => void;
 let t: TestApp;
 
 beforeAll(async () => {
-  rgw = await startRgw();
+  rgw = await startRgw({ sts: true });
   owner = await rgw.createUser('owner');
   loader = await rgw.createUser('loader');
   await rgw.allowRoles(owner);

@@ -64,8 +64,9 @@ const createdUser = z.object({
 /**
  * Starts a single-node Ceph cluster (monitor, memstore OSD, radosgw) in a fresh temporary
  * directory and resolves once radosgw answers HTTP; throws with the script's reasons if it cannot.
+ * With `sts`, radosgw also serves STS (AssumeRole) and accepts its temporary credentials.
  */
-export async function startRgw(): Promise<Rgw> {
+export async function startRgw(options: { sts?: boolean } = {}): Promise<Rgw> {
   const directory = await mkdtemp(join(tmpdir(), 'rgw-'));
   const stopCluster = () =>
     run(CLUSTER_SCRIPT, ['stop', directory], { timeout: STOP_TIMEOUT_MS }).then(() => undefined);
@@ -75,6 +76,7 @@ export async function startRgw(): Promise<Rgw> {
   try {
     const { stdout } = await run(CLUSTER_SCRIPT, ['start', directory], {
       timeout: START_TIMEOUT_MS,
+      env: { ...process.env, RGW_STS: options.sts ? '1' : '' },
     });
     const started = startedCluster.parse(JSON.parse(stdout));
     endpoint = started.endpoint;
