@@ -31,6 +31,9 @@ export function countS3Calls(factory: S3ClientFactory): S3CallCounter {
         }
         return client;
       },
+      // Role-reached buckets are not part of the bench's sweep.
+      forCredentials: (region, key, credentials) =>
+        factory.forCredentials(region, key, credentials),
       destroy: () => factory.destroy(),
     },
     snapshot: () => new Map(counts),

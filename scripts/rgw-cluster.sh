@@ -7,6 +7,10 @@
 #                                until radosgw answers HTTP, prints {"endpoint":…,"dir":…} on stdout
 #   rgw-cluster.sh stop <dir>    kills the daemons recorded in <dir> and deletes <dir>
 #
+# With RGW_STS=1 at start, radosgw also serves STS (AssumeRole) for the role-access tests. It is
+# off otherwise: with STS auth on, RGW answers a wrong secret key with AccessDenied instead of
+# SignatureDoesNotMatch, which the other tests tell apart.
+#
 # Everything (config, data, admin sockets, logs) lives in <dir>; /etc/ceph and /var/lib/ceph are
 # never read or written, and systemd is not involved. Daemons run in the foreground of a
 # background job so their PIDs are known from the start, and a failed start kills them again.
@@ -97,6 +101,13 @@ kill_daemons() {
   return "$status"
 }
 
+# STS for the role-access tests: RGW signs its session tokens with this 16-character key.
+sts_config() {
+  if [ "${RGW_STS:-}" = 1 ]; then
+    printf '%s\n' 'rgw_sts_key = s3destinationsts' 'rgw_s3_auth_use_sts = true'
+  fi
+}
+
 write_config() {
   local dir=$1 fsid=$2 mon_port=$3 rgw_port=$4
   # Every path option that defaults to /var or /etc is pointed into <dir>.
@@ -142,6 +153,7 @@ memstore_device_bytes = 1073741824
 
 [client]
 ms_mon_client_mode = crc
+$(sts_config)
 
 [client.rgw]
 rgw_frontends = beast endpoint=127.0.0.1:$rgw_port

@@ -22,6 +22,8 @@ import { Keyring, type KeyringOptions } from './store/secrets';
 import { MemorySessionIndex, RedisSessionIndex, type SessionIndex } from './store/session-index';
 import { TaskTracker } from './tasks';
 import { createStsIdentitySource, proveIdentity, type ExpectedPrincipal } from './verify/identity';
+import { createBucketAccess } from './verify/bucket-access';
+import { createRoleCredentialsSource } from './verify/role-credentials';
 import { createS3ClientFactory } from './verify/s3-clients';
 import { S3Verifier } from './verify/verifier';
 import type { Verifier } from './verify/report';
@@ -44,6 +46,10 @@ export interface AppSettings {
   readonly uninstallRetentionMs?: number;
   /** The loader API's bearer tokens; none (or unset): the API is off. */
   readonly loaderApiTokens?: readonly string[];
+  /** S3_ENDPOINT is set: role ARNs of that engine's form are accepted (unset: false). */
+  readonly s3Compatible?: boolean;
+  /** False when no STS can assume customers' roles (S3_ENDPOINT without STS_ENDPOINT). */
+  readonly stsAvailable?: boolean;
 }
 
 /** Everything listeners and the monitor receive; built once per process by `buildDeps`. */
@@ -97,6 +103,8 @@ export function appSettingsFrom(config: Config, identityProven: boolean): AppSet
     verifyLockTtlMs: config.S3_TIMEOUT_MS * 4 + 10000,
     loaderApiTokens: config.LOADER_API_TOKENS,
     uninstallRetentionMs: config.UNINSTALL_RETENTION_SECONDS * 1000,
+    s3Compatible: config.S3_ENDPOINT !== undefined,
+    stsAvailable: config.S3_ENDPOINT === undefined || config.STS_ENDPOINT !== undefined,
   };
 }
 
@@ -207,12 +215,21 @@ export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps 
     timeoutMs: config.S3_TIMEOUT_MS,
     partitionCredentials: partitionCredentials(config),
   });
+  // Customers' roles are assumed through AWS STS, or the engine's own STS_ENDPOINT; an
+  // S3-compatible engine without one has no STS, and setup refuses roles there.
+  const roles = appSettingsFrom(config, options.identityProven).stsAvailable
+    ? createRoleCredentialsSource({
+        endpoint: config.STS_ENDPOINT,
+        timeoutMs: config.S3_TIMEOUT_MS,
+        credentials: partitionCredentials(config),
+      })
+    : undefined;
 
   return {
     logger: log,
     stores,
     sessionIndex,
-    verifier: new S3Verifier(s3, { timeoutMs: config.S3_TIMEOUT_MS }),
+    verifier: new S3Verifier(createBucketAccess(s3, roles), { timeoutMs: config.S3_TIMEOUT_MS }),
     tasks: new TaskTracker(),
     settings: appSettingsFrom(config, options.identityProven),
     ...(outbox ? { outbox } : {}),
@@ -227,6 +244,7 @@ export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps 
       home.stop();
       await closeStore();
       s3.destroy();
+      roles?.destroy();
     },
   };
 }
@@ -294,7 +312,12 @@ export async function proveAwsIdentity(config: Config, logger: Logger): Promise<
     credentials: partitionCredentials(config),
   });
   try {
-    return await proveIdentity({ expected, source, logger });
+    return await proveIdentity({
+      expected,
+      source,
+      logger,
+      unimplementedIsUnproven: config.S3_ENDPOINT !== undefined,
+    });
   } finally {
     source.destroy();
   }

@@ -4,7 +4,8 @@
  * rendered from the destination's template, the file in its format) and verifies the bot's change
  * events with the Standard Webhooks library. Small on purpose: copy what you need.
  */
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { Webhook } from 'standardwebhooks';
 
 /** A destination as `GET /api/v1/destinations` gives it. */
@@ -16,10 +17,52 @@ export interface Destination {
   csv_delimiter: ',' | '|' | '\t';
   csv_force_quote: boolean;
   s3_key_format_string: string;
+  /** How to reach the bucket: as yourself (the bucket policy), or by assuming the customer's role. */
+  access: { type: 'bucket_policy' } | { type: 'iam_role'; role_arn: string; external_id: string };
   connected_by: string;
   connected_at: string | null;
   verified_at: string;
   last_check: { at: string; ok: boolean; summary: string };
+}
+
+/** Where and as whom the loader talks to S3 and STS; unset fields: AWS and the default chain. */
+export interface LoaderAws {
+  /** The loader's own credentials (the principal of the bucket policies and trust policies). */
+  readonly credentials?: S3ClientConfig['credentials'];
+  /** An S3-compatible engine, e.g. Ceph RGW; it serves STS on the same endpoint. */
+  readonly endpoint?: string;
+  readonly forcePathStyle?: boolean;
+}
+
+/**
+ * The S3 client for a destination, reached the way it was connected: with the loader's own
+ * credentials (bucket policy), or with the customer's role, assumed with the destination's
+ * ExternalId (the SDK assumes it again before the credentials expire). Everything else in the
+ * loader is the same either way.
+ */
+export function s3ClientFor(destination: Destination, aws: LoaderAws = {}): S3Client {
+  const { access, region } = destination;
+  const where = {
+    region,
+    ...(aws.endpoint === undefined ? {} : { endpoint: aws.endpoint }),
+  };
+  const credentials =
+    access.type === 'iam_role'
+      ? fromTemporaryCredentials({
+          params: {
+            RoleArn: access.role_arn,
+            ExternalId: access.external_id,
+            RoleSessionName: `s3-destination-loader-${destination.team_id}`.slice(0, 64),
+          },
+          ...(aws.credentials === undefined ? {} : { masterCredentials: aws.credentials }),
+          clientConfig: where,
+        })
+      : aws.credentials;
+  return new S3Client({
+    ...where,
+    ...(credentials === undefined ? {} : { credentials }),
+    forcePathStyle: aws.forcePathStyle ?? false,
+  });
 }
 
 /** One table load: what fills in the key template, and the rows. */
@@ -151,7 +194,7 @@ async function main(): Promise<void> {
   const token = process.env.LOADER_API_TOKEN ?? '';
   for await (const destination of listDestinations(apiBase, token)) {
     if (!destination.last_check.ok) continue;
-    const s3 = new S3Client({ region: destination.region });
+    const s3 = s3ClientFor(destination);
     const key = await loadTable(s3, destination, {
       integrationName: 'example',
       tableName: 'accounts',

@@ -1,9 +1,32 @@
 import { z } from 'zod';
+import { accessOf } from '../domain/access';
 import { CSV_DELIMITER_CHARACTERS, OUTPUT_FORMATS } from '../domain/destination';
 import type { SavedDestination } from '../store/types';
 
 /** The schemas the OpenAPI document names as components, by id. */
 export const apiSchemas = z.registry<{ id: string }>();
+
+/** How the loader reaches the bucket: as our principal (bucket policy), or by assuming a role. */
+export const apiAccessSchema = z
+  .discriminatedUnion('type', [
+    z.object({ type: z.literal('bucket_policy') }).meta({
+      description: 'The bucket policy grants our principal: use its own credentials.',
+    }),
+    z
+      .object({
+        type: z.literal('iam_role'),
+        role_arn: z.string().meta({ description: 'The role in the customer’s account.' }),
+        external_id: z.string().meta({
+          description: 'Pass as ExternalId to sts:AssumeRole; the role’s trust policy requires it.',
+        }),
+      })
+      .meta({
+        description:
+          'Assume role_arn with external_id (sts:AssumeRole, as our principal), then use the role’s credentials.',
+      }),
+  ])
+  .register(apiSchemas, { id: 'Access' });
+export type ApiAccess = z.infer<typeof apiAccessSchema>;
 
 /**
  * The loader's view of one destination, in the reference product's field names (DESIGN.md
@@ -26,6 +49,7 @@ export const apiDestinationSchema = z
       description:
         'The object key template, e.g. [integration_name]/[table_name]/[table_version]_[timestamp_loaded]; the format’s extension follows the rendered key.',
     }),
+    access: apiAccessSchema,
     connected_by: z.string().meta({ description: 'The Slack user who connected it.' }),
     connected_at: z.string().nullable().meta({
       description:
@@ -81,6 +105,7 @@ export function toApiDestination(saved: SavedDestination): ApiDestination {
     csv_delimiter: CSV_DELIMITER_CHARACTERS[settings.csvDelimiter],
     csv_force_quote: settings.csvForceQuote,
     s3_key_format_string: settings.keyTemplate,
+    access: toApiAccess(accessOf(settings)),
     connected_by: saved.connectedBy,
     connected_at: saved.connectedAt ?? null,
     verified_at: saved.verifiedAt,
@@ -90,4 +115,10 @@ export function toApiDestination(saved: SavedDestination): ApiDestination {
       summary: saved.lastCheck.summary,
     },
   });
+}
+
+function toApiAccess(access: ReturnType<typeof accessOf>): ApiAccess {
+  return access.type === 'bucket_policy'
+    ? { type: 'bucket_policy' }
+    : { type: 'iam_role', role_arn: access.roleArn, external_id: access.externalId };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { accessSchema } from './access';
 
 export const OUTPUT_FORMATS = ['jsonl', 'csv'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -38,6 +39,8 @@ export const destinationSettingsSchema = z.object({
   csvDelimiter: z.enum(CSV_DELIMITERS),
   csvForceQuote: z.boolean(),
   keyTemplate: z.string(),
+  /** How the bucket is reached; absent (values saved before roles existed): the bucket policy. */
+  access: accessSchema.optional(),
 });
 
 export type DestinationSettings = z.infer<typeof destinationSettingsSchema>;

@@ -18,6 +18,10 @@ export const FIELD = {
   csvDelimiter: 'csv_delimiter',
   csvForceQuote: 'csv_force_quote',
   keyTemplate: 's3_key_format_string',
+  /** How the bucket is reached: `bucket_policy` (the default) or `iam_role`. */
+  accessType: 'access_type',
+  /** The role's ARN; shown only while `iam_role` is selected. */
+  roleArn: 'role_arn',
 } as const;
 export type FieldId = (typeof FIELD)[keyof typeof FIELD];
 

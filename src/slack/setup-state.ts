@@ -1,9 +1,11 @@
 import { z } from 'zod';
+import { ACCESS_TYPES, newExternalId, roleArnProblems } from '../domain/access';
 import { CSV_DELIMITERS, OUTPUT_FORMATS, type DestinationSettings } from '../domain/destination';
 import { PARTITION_NAMES, partitionForRegion } from '../domain/partition';
 import { principalForRegion, type Principals } from '../domain/principal';
 import { validateSettings } from '../domain/validate-settings';
 import { FIELD, FORCE_QUOTE_OPTION, type FieldId } from './ids';
+import type { SetupDraft } from './setup-draft';
 
 // One schema per element shape Slack sends in view.state.values; anything else reads as "not set".
 const plainText = z.object({ value: z.string().nullish() });
@@ -29,8 +31,8 @@ function oneOf<T extends string>(allowed: readonly T[], value: string | undefine
 }
 
 /** Whatever the user has entered so far, field by field; unreadable fields are left out. */
-export function readSetupDraft(values: unknown): Partial<DestinationSettings> {
-  const draft: Partial<DestinationSettings> = {};
+export function readSetupDraft(values: unknown): SetupDraft {
+  const draft: SetupDraft = {};
   const bucket = element(values, FIELD.bucket, plainText)?.value;
   if (typeof bucket === 'string') draft.bucket = bucket;
   const region = element(values, FIELD.region, selected)?.selected_option?.value;
@@ -53,6 +55,13 @@ export function readSetupDraft(values: unknown): Partial<DestinationSettings> {
   }
   const keyTemplate = element(values, FIELD.keyTemplate, plainText)?.value;
   if (typeof keyTemplate === 'string') draft.keyTemplate = keyTemplate;
+  const accessType = oneOf(
+    ACCESS_TYPES,
+    element(values, FIELD.accessType, selected)?.selected_option?.value,
+  );
+  if (accessType) draft.accessType = accessType;
+  const roleArn = element(values, FIELD.roleArn, plainText)?.value;
+  if (typeof roleArn === 'string') draft.roleArn = roleArn;
   return draft;
 }
 
@@ -62,11 +71,26 @@ export type SetupSubmission =
   | { ok: true; settings: DestinationSettings; principalArn: string }
   | { ok: false; problems: SetupProblems };
 
+/** What the bot can offer for reaching a bucket through a role in the customer's account. */
+export interface RoleAccessRules {
+  /** S3_ENDPOINT is set: the engine's own role ARNs are accepted. */
+  readonly s3Compatible?: boolean;
+  /** False when no STS can assume roles (S3_ENDPOINT without STS_ENDPOINT). */
+  readonly stsAvailable?: boolean;
+  /** Draws the new destination's ExternalId (a fresh random one unless a test says otherwise). */
+  readonly newExternalId?: () => string;
+}
+
 /**
  * Parses a submitted setup modal and applies every domain rule, including that the bot has a
- * principal in the region's partition (which it names); all problems at once.
+ * principal in the region's partition (which it names); all problems at once. With `iam_role`,
+ * the settings carry the role and a new ExternalId, drawn for this submission only.
  */
-export function parseSetupSubmission(values: unknown, principals: Principals): SetupSubmission {
+export function parseSetupSubmission(
+  values: unknown,
+  principals: Principals,
+  roles: RoleAccessRules = {},
+): SetupSubmission {
   const draft = readSetupDraft(values);
   const problems: SetupProblems = {};
   if (!draft.bucket?.trim()) problems[FIELD.bucket] = ['Enter the name of your S3 bucket.'];
@@ -98,10 +122,36 @@ export function parseSetupSubmission(values: unknown, principals: Principals): S
       `This bot is not set up for ${partition} regions, so it cannot connect a bucket in ${settings.region}. Choose another region, or ask whoever runs the bot to add an ${partition} principal.`,
     ];
   }
+  const roleArn = draft.accessType === 'iam_role' ? (draft.roleArn ?? '').trim() : undefined;
+  if (roleArn !== undefined) {
+    const roleProblems =
+      roles.stsAvailable === false
+        ? [
+            'This bot has no STS to assume roles with (S3_ENDPOINT is set without STS_ENDPOINT): choose the bucket policy, or ask whoever runs the bot to set STS_ENDPOINT.',
+          ]
+        : roleArnProblems(roleArn, settings.region, { s3Compatible: roles.s3Compatible ?? false });
+    if (roleProblems.length > 0) problems[FIELD.roleArn] = roleProblems;
+  }
   if (Object.keys(problems).length > 0 || principalArn === undefined) {
     return { ok: false, problems };
   }
-  return { ok: true, settings: validation.ok ? validation.settings : settings, principalArn };
+  const valid = validation.ok ? validation.settings : settings;
+  return {
+    ok: true,
+    // Bucket policy access is left implicit, as on every destination saved before roles existed.
+    settings:
+      roleArn === undefined
+        ? valid
+        : {
+            ...valid,
+            access: {
+              type: 'iam_role',
+              roleArn,
+              externalId: (roles.newExternalId ?? newExternalId)(),
+            },
+          },
+    principalArn,
+  };
 }
 
 /** Slack shows one string per block; several problems become one line each. */

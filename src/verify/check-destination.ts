@@ -28,6 +28,8 @@ export async function checkDestination(
     challengeKey: destination.challengeKey,
     ...(destination.ownerId === undefined ? {} : { expectedOwnerId: destination.ownerId }),
     ...(principalArn === undefined ? {} : { principalArn }),
+    ...(destination.settings.access === undefined ? {} : { access: destination.settings.access }),
+    teamId: destination.teamId,
   };
   const started = now();
   const report =

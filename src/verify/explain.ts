@@ -1,3 +1,5 @@
+import type { Access } from '../domain/access';
+import { explainAccess } from './explain-access';
 import { WRITE_CHECK_KEY, type CheckName, type CheckOutcome } from './report';
 
 /** The reference product's own words for a missing challenge file (DESIGN.md section 2). */
@@ -23,7 +25,9 @@ export interface ExplainContext {
   /** The principal of the bucket's partition: the one to grant in a KMS key policy. */
   readonly principalArn?: string;
   /** For `not_run`: what had to pass first (the challenge file, unless said otherwise). */
-  readonly waitedFor?: 'challenge' | 'write' | 'owner';
+  readonly waitedFor?: 'access' | 'challenge' | 'write' | 'owner';
+  /** How the bucket is reached; absent: the bucket policy. Role access words the fixes for the role. */
+  readonly access?: Access;
 }
 
 // Nothing reached S3: the bot's endpoint or network.
@@ -125,12 +129,17 @@ export function explainCheck(
 ): string {
   const bucket = `\`${context.bucket}\``;
   const code = context.detail ? ` (${context.detail})` : '';
+  if (check === 'access') return explainAccess(outcome, context);
+  const roleArn = context.access?.type === 'iam_role' ? context.access.roleArn : undefined;
   switch (outcome) {
     case 'ok':
       return OK_TEXT[check](context);
     case 'skipped':
       return SKIPPED_TEXT[check](context);
     case 'not_run':
+      if (context.waitedFor === 'access') {
+        return 'Not checked: the bot must first assume the role, so that it checks what the role may do.\nFix the role, then check again.';
+      }
       if (context.waitedFor === 'owner') {
         return 'Not checked: the listing must first confirm that the bucket still has the owner it had when it was saved, so that nothing is written into a bucket that changed hands.\nFix what failed above, then check again.';
       }
@@ -142,11 +151,13 @@ export function explainCheck(
         ? `${CHALLENGE_NOT_FOUND_TEXT}\nCreate a blank file with no extension, named exactly as shown in your setup message, upload it to the top level of ${bucket}, and keep it there for as long as the destination exists. (Lost the name? Run \`/s3-destination setup\` for this bucket again: the saved destination stays until the new setup's Check and Save passes.)`
         : `S3 answered 404 Not Found for ${bucket}.\nCheck the bucket name, then check again.`;
     case 'access_denied':
-      return `${ACCESS_DENIED_PROBLEM[check](bucket, code)}\n${addPolicy(context.bucket)} ${OTHER_DENIALS}`;
+      return roleArn === undefined
+        ? `${ACCESS_DENIED_PROBLEM[check](bucket, code)}\n${addPolicy(context.bucket)} ${OTHER_DENIALS}`
+        : `${roleDeniedProblem(check, bucket, code)}\n${addRolePolicy(context.bucket, roleArn)}`;
     case 'kms_denied':
       return (
         `S3 refused${code} because the bucket's default encryption uses an AWS KMS key that the bot's principal may not use.\n` +
-        `Add this statement to that key's key policy, then check again: ${kmsStatement(context.principalArn)}`
+        `Add this statement to that key's key policy, then check again: ${kmsStatement(roleArn ?? context.principalArn)}`
       );
     case 'no_such_bucket':
       return `The bucket ${bucket} does not exist (NoSuchBucket).\nCheck the spelling of the name and that the bucket is in the AWS account you meant, then run setup again with the right name.`;
@@ -169,6 +180,12 @@ export function explainCheck(
       return "The bot could not connect to S3. This is a problem on the bot's side (its S3 endpoint or network), not your bucket.\nAsk whoever runs the bot to check its S3 endpoint and network, then check again.";
     case 'timeout':
       return 'S3 did not answer in time, so this check could not finish. Nothing to fix on your side.\nCheck again in a minute; if it keeps happening, ask whoever runs the bot to look at its connection to S3.';
+    case 'role_denied':
+    case 'role_not_found':
+    case 'sts_region_disabled':
+    case 'external_id_not_required':
+      // Only the access check meets these; worded for it wherever they turn up.
+      return explainAccess(outcome, context);
     case 'unexpected':
       return `S3 answered with an unexpected error${code}.\nCheck again in a minute; if it keeps happening, ask whoever runs the bot.`;
   }
@@ -178,6 +195,25 @@ export function explainCheck(
 function addPolicy(bucket: string): string {
   return `Add our two statements (\`/s3-destination policy ${bucket}\` shows them) to the bucket's policy, keeping its other statements, then check again.`;
 }
+/** Where the user finds the role's permissions, and what else can deny the role. */
+function addRolePolicy(bucket: string, roleArn: string): string {
+  return (
+    `Give the role \`${roleArn}\` our permissions policy (\`/s3-destination policy ${bucket}\` shows it), then check again. ` +
+    'If it is in place as generated, something else denies: an explicit Deny in the bucket policy, a permissions boundary on the role, an organization SCP or RCP, or Requester Pays on the bucket.'
+  );
+}
+
+/** The problem of a 403 when the bot acts as the customer's role: its permissions policy. */
+function roleDeniedProblem(check: CheckName, bucket: string, code: string): string {
+  if (check === 'challenge') {
+    return `Access denied${code} when the bot, as the role, read the challenge file in ${bucket}: the role’s permissions policy does not allow \`s3:GetObject\` on the bucket’s objects, or names another bucket. (S3 also answers 403 for a missing file when the role lacks \`s3:ListBucket\`.)`;
+  }
+  return ACCESS_DENIED_PROBLEM[check](bucket, code).replace(
+    'the bucket policy is missing',
+    'the role’s permissions policy is missing',
+  );
+}
+
 const OTHER_DENIALS =
   'If they are in place as generated, something else denies: an explicit Deny in the bucket policy, an organization SCP or RCP, or Requester Pays on the bucket.';
 
@@ -194,6 +230,7 @@ function kmsStatement(principalArn: string | undefined): string {
 }
 
 const OK_TEXT: Readonly<Record<CheckName, (context: ExplainContext) => string>> = {
+  access: (context) => explainAccess('ok', context),
   challenge: () => 'The challenge file is in the bucket.',
   list: () => 'The bot can list the bucket.',
   write: () =>
@@ -203,6 +240,7 @@ const OK_TEXT: Readonly<Record<CheckName, (context: ExplainContext) => string>> 
 };
 
 const SKIPPED_TEXT: Readonly<Record<CheckName, (context: ExplainContext) => string>> = {
+  access: () => 'Skipped.',
   challenge: () => 'Skipped.',
   list: () => 'Skipped.',
   write: () => 'Skipped.',
@@ -214,6 +252,7 @@ const SKIPPED_TEXT: Readonly<Record<CheckName, (context: ExplainContext) => stri
 
 const ACCESS_DENIED_PROBLEM: Readonly<Record<CheckName, (bucket: string, code: string) => string>> =
   {
+    access: (bucket, code) => `Access denied${code} when the bot reached ${bucket}.`,
     challenge: (bucket, code) =>
       `Access denied${code} when the bot read the challenge file in ${bucket}: the bucket policy is missing, or it was written for another principal. (S3 also answers 403 for a missing file when the policy lacks \`s3:ListBucket\`.)`,
     list: (bucket, code) =>
@@ -292,4 +331,16 @@ function safeCode(value: string | undefined): string | undefined {
   return value && value !== 'Unknown' && value !== 'Error' && /^[A-Za-z][\w.]{0,63}$/.test(value)
     ? value
     : undefined;
+}
+
+/** An AWS error's code and HTTP status, safe to show (e.g. "AccessDenied, HTTP 403"). */
+export function errorDetail(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const fields = error as Record<string, unknown>;
+  const { name, codes } = describeError(fields);
+  const status = httpStatus(fields);
+  const detail = [safeCode(name) ?? safeCode(codes[0]), status && `HTTP ${status}`]
+    .filter(Boolean)
+    .join(', ');
+  return detail || undefined;
 }

@@ -75,6 +75,12 @@ export interface ProveIdentityInput {
   readonly attempts?: number;
   /** Pause between tries; default 1000 ms. */
   readonly retryDelayMs?: number;
+  /**
+   * An S3-compatible engine's STS (STS_ENDPOINT with S3_ENDPOINT) may serve AssumeRole but not
+   * GetCallerIdentity (Ceph RGW 16 answers 405): then the identity is left unproven, with the
+   * warning, instead of stopping the start.
+   */
+  readonly unimplementedIsUnproven?: boolean;
 }
 
 /**
@@ -92,7 +98,17 @@ export async function proveIdentity(input: ProveIdentityInput): Promise<boolean>
     return false;
   }
   for (const expected of input.expected) {
-    const callerArn = await askWithRetries(source, expected, input);
+    let callerArn: string;
+    try {
+      callerArn = await askWithRetries(source, expected, input);
+    } catch (error) {
+      if (!input.unimplementedIsUnproven || !answersNotImplemented(error)) throw error;
+      logger.warn(
+        { where: source.where(expected.partition), principal: expected.arn },
+        'The STS endpoint does not implement GetCallerIdentity: no STS can prove that the bot is the principal written into bucket policies. Starting anyway; every check result says that the identity was not proven.',
+      );
+      return false;
+    }
     if (!callerIsPrincipal(callerArn, expected.arn)) {
       throw new IdentityMismatchError(callerArn, expected);
     }
@@ -133,6 +149,14 @@ async function askWithRetries(
       await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
   }
+}
+
+/** STS answered that it does not serve GetCallerIdentity at all (HTTP 405 or 501, InvalidAction). */
+function answersNotImplemented(error: unknown): boolean {
+  const cause = error instanceof IdentityUnavailableError ? error.cause : error;
+  const name = (cause as { name?: string }).name;
+  const status = (cause as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return status === 405 || status === 501 || name === 'InvalidAction' || name === 'NotImplemented';
 }
 
 function failureOf(error: unknown): IdentityFailure {

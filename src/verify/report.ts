@@ -1,6 +1,12 @@
-/** The checks of Check and Save, in the order they are shown. */
+import type { Access } from '../domain/access';
+
+/** The checks of Check and Save on every bucket, in the order they are shown. */
 export const CHECK_NAMES = ['challenge', 'list', 'write', 'ownership', 'region'] as const;
-export type CheckName = (typeof CHECK_NAMES)[number];
+/**
+ * A check's name. `access` (reaching the bucket the destination's way: assuming its role) comes
+ * first, and only where that way has something to prove.
+ */
+export type CheckName = 'access' | (typeof CHECK_NAMES)[number];
 
 /** Where the write check puts its zero-byte object; the loader's own keys never look like this. */
 export const WRITE_CHECK_KEY = '_s3_destination_write_check';
@@ -26,6 +32,14 @@ export type CheckOutcome =
   | 'timeout'
   | 'unreachable'
   | 'no_credentials'
+  /** STS refused AssumeRole: the trust policy does not let our principal in with this ExternalId. */
+  | 'role_denied'
+  /** STS says the role does not exist. */
+  | 'role_not_found'
+  /** STS is not activated in the region for the role's account. */
+  | 'sts_region_disabled'
+  /** The role could be assumed without the ExternalId too: its trust policy does not require it. A warning. */
+  | 'external_id_not_required'
   | 'unexpected';
 
 /** How a check counts: `warning` still lets the destination be saved. */
@@ -67,6 +81,10 @@ export interface VerifyTarget {
   readonly expectedOwnerId?: string;
   /** The principal of the bucket's partition, named in texts that must show it (KMS). */
   readonly principalArn?: string;
+  /** How the bucket is reached; absent: the bucket policy. */
+  readonly access?: Access;
+  /** The workspace the bucket belongs to: names the role session, so the customer's logs show whose it is. */
+  readonly teamId?: string;
 }
 
 export interface WatchTarget extends VerifyTarget {
@@ -87,6 +105,7 @@ const TRANSIENT_OUTCOMES: ReadonlySet<CheckOutcome> = new Set(['transient', 'tim
 const STATUS_OF: Partial<Record<CheckOutcome, CheckStatus>> = {
   ok: 'passed',
   owner_differs: 'warning',
+  external_id_not_required: 'warning',
   skipped: 'skipped',
   not_run: 'not_run',
 };

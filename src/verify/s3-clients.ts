@@ -18,13 +18,26 @@ export interface S3ClientFactoryOptions {
 export interface S3ClientFactory {
   /** The one client for `region`, created on first use and reused afterwards. */
   forRegion(region: string): S3Client;
+  /**
+   * A client for `region` signing with `credentials` (an assumed role's), kept under `key` for
+   * reuse; the least recently used are closed beyond a bound.
+   */
+  forCredentials(
+    region: string,
+    key: string,
+    credentials: NonNullable<S3ClientConfig['credentials']>,
+  ): S3Client;
   /** Closes every client's sockets; the factory must not be used afterwards. */
   destroy(): void;
 }
 
 /** Builds S3 clients that fail fast and show S3's own answer instead of hiding it. */
+// Enough for every role-reached destination a replica checks in a round, without a socket pool each forever.
+const MAX_ROLE_CLIENTS = 500;
+
 export function createS3ClientFactory(options: S3ClientFactoryOptions): S3ClientFactory {
   const clients = new Map<string, S3Client>();
+  const roleClients = new Map<string, S3Client>();
 
   const credentialsFor = (region: string) =>
     options.partitionCredentials?.[partitionForRegion(region)] ?? options.credentials;
@@ -60,9 +73,23 @@ export function createS3ClientFactory(options: S3ClientFactoryOptions): S3Client
       }
       return client;
     },
+    forCredentials(region, key, credentials) {
+      const id = `${region}\n${key}`;
+      const client = roleClients.get(id) ?? build(region, credentials);
+      // Re-inserted: the map's first entry is always the least recently used.
+      roleClients.delete(id);
+      roleClients.set(id, client);
+      if (roleClients.size > MAX_ROLE_CLIENTS) {
+        const [oldestId, oldest] = roleClients.entries().next().value ?? [];
+        if (oldestId !== undefined) roleClients.delete(oldestId);
+        oldest?.destroy();
+      }
+      return client;
+    },
     destroy() {
-      for (const client of clients.values()) client.destroy();
+      for (const client of [...clients.values(), ...roleClients.values()]) client.destroy();
       clients.clear();
+      roleClients.clear();
     },
   };
 }

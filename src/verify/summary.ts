@@ -1,6 +1,7 @@
 import type { CheckName, VerificationReport } from './report';
 
 export const CHECK_LABELS: Readonly<Record<CheckName, string>> = {
+  access: 'Assume the role',
   challenge: 'Challenge file',
   list: 'List the bucket',
   write: 'Write an object',

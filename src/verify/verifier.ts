@@ -19,6 +19,8 @@ import {
   type WatchTarget,
   WRITE_CHECK_KEY,
 } from './report';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { bucketPolicyAccess, type BucketAccess, type BucketReach } from './bucket-access';
 import type { S3ClientFactory } from './s3-clients';
 
 export interface S3VerifierOptions {
@@ -43,7 +45,7 @@ interface Observation {
   readonly actualRegion?: string;
   readonly detail?: string;
   /** For `not_run`: what had to pass first. */
-  readonly waitedFor?: 'write' | 'owner';
+  readonly waitedFor?: 'access' | 'write' | 'owner';
   /** For listings: whether the object was listed. */
   readonly listed?: boolean;
   /** For listings: the owner of the object listed, when the engine reported one. */
@@ -63,12 +65,15 @@ type Probe = (signal: AbortSignal) => Promise<Omit<Observation, 'check'>>;
  */
 export class S3Verifier implements Verifier {
   private readonly turns: ConcurrencyLimit;
+  private readonly access: BucketAccess;
 
+  /** `access` yields each bucket's client; a bare client factory reaches every bucket by bucket policy. */
   constructor(
-    private readonly clients: Pick<S3ClientFactory, 'forRegion'>,
+    access: BucketAccess | Pick<S3ClientFactory, 'forRegion'>,
     private readonly options: S3VerifierOptions,
   ) {
     this.turns = new ConcurrencyLimit(options.maxConcurrent ?? DEFAULT_MAX_CONCURRENT);
+    this.access = 'reach' in access ? access : bucketPolicyAccess(access);
   }
 
   verify(target: VerifyTarget): Promise<VerificationReport> {
@@ -80,7 +85,10 @@ export class S3Verifier implements Verifier {
   }
 
   private async verifyNow(target: VerifyTarget): Promise<VerificationReport> {
-    const s3 = this.calls(target);
+    const reached = await this.reach(target);
+    if (!reached.ok)
+      return this.unreached(reached, target, ['list', 'write', 'ownership', 'region']);
+    const s3 = this.calls(target, reached.client);
     // The region only reads, so it runs alongside the challenge.
     const [headed, region] = await Promise.all([
       this.observe('challenge', s3.headChallenge, target),
@@ -116,10 +124,51 @@ export class S3Verifier implements Verifier {
     }
     const notRun = (check: 'list' | 'write' | 'ownership'): Observation =>
       rest[check] ?? { check, outcome: 'not_run' };
+    // After the checks: what else the way in shows (a role that does not require its ExternalId).
+    const access = reached.probe
+      ? await this.observe('access', reached.probe, target)
+      : reached.proven && { check: 'access' as const, ...reached.proven };
     return this.report(
-      [challenge, notRun('list'), notRun('write'), notRun('ownership'), region],
+      [
+        ...(access ? [access] : []),
+        challenge,
+        notRun('list'),
+        notRun('write'),
+        notRun('ownership'),
+        region,
+      ],
       target,
       compared(region),
+    );
+  }
+
+  /** Reaches the bucket the destination's way, within the call deadline. */
+  private async reach(target: VerifyTarget): Promise<BucketReach> {
+    try {
+      return await withDeadline(
+        (signal) => this.access.reach(target, signal),
+        this.options.timeoutMs,
+      );
+    } catch (error) {
+      return { ok: false, failure: { outcome: classifyS3Error(error).outcome } };
+    }
+  }
+
+  /** The report when the bucket could not be reached: nothing else was tried. */
+  private unreached(
+    reached: Extract<BucketReach, { ok: false }>,
+    target: VerifyTarget,
+    others: readonly CheckName[],
+  ): VerificationReport {
+    const waiting = (check: CheckName): Observation => ({
+      check,
+      outcome: 'not_run',
+      waitedFor: 'access',
+    });
+    return this.report(
+      [{ check: 'access', ...reached.failure }, waiting('challenge'), ...others.map(waiting)],
+      target,
+      false,
     );
   }
 
@@ -129,7 +178,9 @@ export class S3Verifier implements Verifier {
    * answer about it. Writes nothing.
    */
   private async watchNow(target: WatchTarget): Promise<VerificationReport> {
-    const s3 = this.calls(target);
+    const reached = await this.reach(target);
+    if (!reached.ok) return this.unreached(reached, target, ['list']);
+    const s3 = this.calls(target, reached.client);
     const [list, region] = await Promise.all([
       this.observe('list', s3.listOwner(target.challengeKey), target),
       target.checkRegion ? this.observe('region', s3.region, target) : undefined,
@@ -141,8 +192,9 @@ export class S3Verifier implements Verifier {
           ? await this.observe('challenge', s3.headChallenge, target)
           : { ...list, check: 'challenge' };
     challenge = pinOwner(challenge, list, target.expectedOwnerId);
+    const access = reached.proven ? [{ check: 'access' as const, ...reached.proven }] : [];
     return this.report(
-      region ? [challenge, list, region] : [challenge, list],
+      [...access, challenge, list, ...(region ? [region] : [])],
       target,
       region !== undefined && compared(region),
     );
@@ -163,8 +215,7 @@ export class S3Verifier implements Verifier {
     );
   }
 
-  private calls(target: VerifyTarget) {
-    const client = this.clients.forRegion(target.region);
+  private calls(target: VerifyTarget, client: S3Client) {
     const { bucket, challengeKey } = target;
     const ok = { outcome: 'ok' } as const;
     return {
@@ -297,6 +348,7 @@ function toResult(observation: Observation, target: VerifyTarget): CheckResult {
     ...(observation.detail === undefined ? {} : { detail: observation.detail }),
     ...(target.principalArn === undefined ? {} : { principalArn: target.principalArn }),
     ...(observation.waitedFor === undefined ? {} : { waitedFor: observation.waitedFor }),
+    ...(target.access === undefined ? {} : { access: target.access }),
   });
   // The challenge name is a credential: whatever S3 echoed back, it never reaches the user's text.
   const safeText = target.challengeKey

@@ -7,6 +7,11 @@ import { startTestApp, type TestApp } from '../support/test-app';
 import { savedDestination } from '../unit/store/fixtures';
 
 const TOKENS = ['loader-token-one-0123456789', 'loader-token-two-0123456789'];
+const ROLE_ACCESS = {
+  type: 'iam_role',
+  roleArn: 'arn:aws:iam::222222222222:role/s3-destination',
+  externalId: 'Zx81kq0PLmA7vR3tYc5uW9eN2bH4jD6fG8sK1oQa',
+} as const;
 /** 1,000 destinations over 3 workspaces, unevenly. */
 const WORKSPACES: Record<string, number> = { TALPHA: 500, TBRAVO: 1, TCHARLIE: 499 };
 
@@ -31,6 +36,9 @@ beforeAll(async () => {
         };
         if (index % 2 === 1) {
           destination.settings = { ...destination.settings, format: 'csv', csvDelimiter: 'tab' };
+        }
+        if (teamId === 'TALPHA' && index === 4) {
+          destination.settings = { ...destination.settings, access: ROLE_ACCESS };
         }
         await stores.destinations.save(destination);
       }),
@@ -110,6 +118,7 @@ describe('authentication', () => {
     };
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.components.schemas).sort()).toEqual([
+      'Access',
       'ChangeEvent',
       'Destination',
       'DestinationPage',
@@ -132,12 +141,24 @@ describe('GET /api/v1/destinations/<team_id>/<bucket>', () => {
       csv_delimiter: '\t',
       csv_force_quote: false,
       s3_key_format_string: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
+      access: { type: 'bucket_policy' },
       connected_by: 'U1',
       connected_at: '2025-01-01T00:00:00.000Z',
       verified_at: '2025-01-01T00:00:00.000Z',
       last_check: { at: '2025-01-01T00:00:00.000Z', ok: true, summary: 'All checks passed' },
     });
     expect(JSON.stringify(body)).not.toContain('challenge');
+  });
+
+  test('gives a destination reached through a role its role ARN and ExternalId', async () => {
+    const response = await get('/api/v1/destinations/TALPHA/bucket-0004');
+    expect(response.status).toBe(200);
+    const body = await validBody<ApiDestination>(response, 'getDestination');
+    expect(body.access).toEqual({
+      type: 'iam_role',
+      role_arn: ROLE_ACCESS.roleArn,
+      external_id: ROLE_ACCESS.externalId,
+    });
   });
 
   test('the document is strict: a destination with a field more does not validate', async () => {

@@ -65,6 +65,7 @@ describe('the setup conversation, end to end over signed HTTP', () => {
     expect(inputs).toEqual([
       ['s3_bucket', 's3_bucket'],
       ['region', 'region'],
+      ['access_type', 'access_type'],
       ['output_file_format', 'output_file_format'],
       ['s3_key_format_string', 's3_key_format_string'],
     ]);

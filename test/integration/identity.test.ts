@@ -72,6 +72,28 @@ describe('proving the bot’s AWS identity with STS over HTTP', () => {
     expect(lines.filter((line) => line.includes('AWS identity proven'))).toHaveLength(1);
   });
 
+  it('leaves the identity unproven, with a warning, where an S3-compatible engine’s STS does not implement GetCallerIdentity', async () => {
+    sts.answerError({ status: 405, code: 'MethodNotAllowed', message: 'Method Not Allowed' });
+
+    const proven = await proveIdentity({
+      expected: [expected()],
+      source: source(),
+      logger: logger(),
+      unimplementedIsUnproven: true,
+    });
+
+    expect(proven).toBe(false);
+    expect(lines.join('\n')).toContain('does not implement GetCallerIdentity');
+  });
+
+  it('still refuses to start on that answer from AWS’s own STS', async () => {
+    sts.answerError({ status: 405, code: 'MethodNotAllowed', message: 'Method Not Allowed' });
+
+    const proving = proveIdentity({ expected: [expected()], source: source(), logger: logger() });
+
+    await expect(proving).rejects.toBeInstanceOf(IdentityUnavailableError);
+  });
+
   it('refuses another identity, naming both ARNs and what to do', async () => {
     sts.answerCaller(ADMIN);
 

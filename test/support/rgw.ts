@@ -37,6 +37,17 @@ export interface Rgw {
   createUser(uid: string): Promise<RgwUser>;
   /** A client that signs as `user`; destroyed by `stop()`. */
   client(user: RgwUser): S3Client;
+  /**
+   * Creates a role (tenant-less: `arn:aws:iam:::role/<name>`) with `trustPolicy`, and gives it
+   * `permissionsPolicy` as its inline policy `policyName`, as its owner would with the IAM API.
+   */
+  createRole(
+    name: string,
+    trustPolicy: string,
+    permissions: { policyName: string; policy: string },
+  ): Promise<string>;
+  /** Grants `user` the admin caps it needs to manage roles through the IAM API. */
+  allowRoles(user: RgwUser): Promise<void>;
   /** Kills the daemons by PID and deletes the cluster's directory; safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -53,8 +64,9 @@ const createdUser = z.object({
 /**
  * Starts a single-node Ceph cluster (monitor, memstore OSD, radosgw) in a fresh temporary
  * directory and resolves once radosgw answers HTTP; throws with the script's reasons if it cannot.
+ * With `sts`, radosgw also serves STS (AssumeRole) and accepts its temporary credentials.
  */
-export async function startRgw(): Promise<Rgw> {
+export async function startRgw(options: { sts?: boolean } = {}): Promise<Rgw> {
   const directory = await mkdtemp(join(tmpdir(), 'rgw-'));
   const stopCluster = () =>
     run(CLUSTER_SCRIPT, ['stop', directory], { timeout: STOP_TIMEOUT_MS }).then(() => undefined);
@@ -64,6 +76,7 @@ export async function startRgw(): Promise<Rgw> {
   try {
     const { stdout } = await run(CLUSTER_SCRIPT, ['start', directory], {
       timeout: START_TIMEOUT_MS,
+      env: { ...process.env, RGW_STS: options.sts ? '1' : '' },
     });
     const started = startedCluster.parse(JSON.parse(stdout));
     endpoint = started.endpoint;
@@ -82,9 +95,29 @@ export async function startRgw(): Promise<Rgw> {
   const clients: S3Client[] = [];
   let stopped: Promise<void> | undefined;
 
+  const admin = (args: string[]) =>
+    run('radosgw-admin', ['--conf', conf, ...args], { timeout: ADMIN_TIMEOUT_MS });
+
   return {
     endpoint,
     region: RGW_REGION,
+    async createRole(name, trustPolicy, permissions) {
+      await admin(['role', 'create', '--role-name', name, '--assume-role-policy-doc', trustPolicy]);
+      await admin([
+        'role-policy',
+        'put',
+        '--role-name',
+        name,
+        '--policy-name',
+        permissions.policyName,
+        '--policy-doc',
+        permissions.policy,
+      ]);
+      return `arn:aws:iam:::role/${name}`;
+    },
+    async allowRoles(user) {
+      await admin(['caps', 'add', '--uid', user.uid, '--caps', 'roles=*']);
+    },
     async createUser(uid) {
       const { stdout } = await run(
         'radosgw-admin',

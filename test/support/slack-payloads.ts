@@ -39,9 +39,22 @@ export function interactionBody(payload: unknown): string {
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
 
-/** view.state.values as Slack sends them for the setup modal, from settings. */
-export function setupStateValues(settings: Partial<DestinationSettings>): Record<string, unknown> {
+/** view.state.values as Slack sends them for the setup modal, from settings (and the access chosen). */
+export function setupStateValues(
+  settings: Partial<DestinationSettings>,
+  access?: { type: 'bucket_policy' } | { type: 'iam_role'; roleArn?: string },
+): Record<string, unknown> {
   const values: Record<string, Record<string, unknown>> = {};
+  if (access !== undefined) {
+    values[FIELD.accessType] = {
+      [FIELD.accessType]: { type: 'radio_buttons', selected_option: { value: access.type } },
+    };
+    if (access.type === 'iam_role' && access.roleArn !== undefined) {
+      values[FIELD.roleArn] = {
+        [FIELD.roleArn]: { type: 'plain_text_input', value: access.roleArn },
+      };
+    }
+  }
   if (settings.bucket !== undefined) {
     values[FIELD.bucket] = { [FIELD.bucket]: { type: 'plain_text_input', value: settings.bucket } };
   }

@@ -1,4 +1,5 @@
 import type { types } from '@slack/bolt';
+import { accessOf } from '../../domain/access';
 import { describeFormat, type DestinationSettings } from '../../domain/destination';
 import { regionLabel } from '../../domain/regions';
 import type { CheckResult, CheckStatus, VerificationReport } from '../../verify/report';
@@ -26,11 +27,16 @@ export const IDENTITY_NOT_PROVEN =
 
 /** The fields every team-visible message about a destination shows; user text escaped, whole. */
 export function settingsFields(settings: DestinationSettings): types.MrkdwnElement[] {
+  const access = accessOf(settings);
   return [
     { type: 'mrkdwn', text: `*Bucket*\n${inlineCode(settings.bucket)}` },
     { type: 'mrkdwn', text: `*Region*\n${regionLabel(settings.region)}` },
     { type: 'mrkdwn', text: `*Format*\n${describeFormat(settings)}` },
     { type: 'mrkdwn', text: `*Object key*\n${inlineCode(settings.keyTemplate)}` },
+    // The role ARN is no secret; the ExternalId never shows where the team can see it.
+    ...(access.type === 'iam_role'
+      ? [{ type: 'mrkdwn' as const, text: `*Access*\nIAM role ${inlineCode(access.roleArn)}` }]
+      : []),
   ];
 }
 

@@ -1,10 +1,12 @@
 import type { types } from '@slack/bolt';
 import { describeFormat, type DestinationSettings } from '../../domain/destination';
+import type { RoleAccess } from '../../domain/access';
 import type { BucketPolicy } from '../../domain/bucket-policy';
 import { regionLabel } from '../../domain/regions';
 import { WRITE_CHECK_KEY } from '../../verify/report';
 import { ACTION, COMMAND } from '../ids';
 import { bucketPolicySteps } from './bucket-policy';
+import { roleSteps } from './role-steps';
 import { escapeText, inlineCode } from './mrkdwn';
 
 export interface SetupInstructionsInput {
@@ -12,6 +14,8 @@ export interface SetupInstructionsInput {
   readonly settings: DestinationSettings;
   readonly challengeKey: string;
   readonly bucketPolicy: BucketPolicy;
+  /** Access through a role: its steps replace the bucket policy's. */
+  readonly role?: { readonly access: RoleAccess; readonly principalArn: string };
   readonly sessionTtlSeconds: number;
   /** The bucket is connected already: this setup replaces it once its Check and Save passes. */
   readonly replacing?: boolean;
@@ -59,10 +63,15 @@ export function buildSetupInstructions(input: SetupInstructionsInput): SlackMess
           `When it checks, the bot writes an empty object named \`${WRITE_CHECK_KEY}\` at the top of the bucket, to prove it can write; you may delete it.` +
           replacing,
       ),
-      ...bucketPolicySteps(
-        { bucket: input.settings.bucket, region, policy: input.bucketPolicy },
-        '*1. Add our statements to the bucket policy.*',
-      ),
+      ...(input.role
+        ? roleSteps(
+            { bucket: input.settings.bucket, region, ...input.role, showExternalId: true },
+            '*1. Create the role.*',
+          )
+        : bucketPolicySteps(
+            { bucket: input.settings.bucket, region, policy: input.bucketPolicy },
+            '*1. Add our statements to the bucket policy.*',
+          )),
       mrkdwn(
         `*2. Create a blank file* named exactly \`${input.challengeKey}\`, with no extension.`,
       ),
@@ -92,7 +101,7 @@ export function buildSetupInstructions(input: SetupInstructionsInput): SlackMess
             type: 'mrkdwn',
             text:
               `The result is posted in this channel for your team. This setup expires in ${describeDuration(input.sessionTtlSeconds)}. ` +
-              `${inlineCode(`${COMMAND} policy ${input.settings.bucket}`)} shows the bucket policy again.`,
+              `${inlineCode(`${COMMAND} policy ${input.settings.bucket}`)} shows ${input.role ? 'the role’s policies' : 'the bucket policy'} again.`,
           },
         ],
       },

@@ -21,6 +21,8 @@ import type { Partition } from '../../domain/partition';
 import { DEFAULT_REGION, regionLabel, regionsIn } from '../../domain/regions';
 import { FIELD, FORCE_QUOTE_OPTION, SETUP_CALLBACK_ID } from '../ids';
 import type { SetupMetadata } from '../metadata';
+import type { SetupDraft } from '../setup-draft';
+import { accessBlocks } from './access-blocks';
 import { inlineCode } from './mrkdwn';
 
 /** The modal's defaults: what a user sees before touching anything. */
@@ -124,7 +126,7 @@ function deepFreeze<T>(value: T): T {
 export function buildSetupModal(
   metadata: SetupMetadata,
   partitions: readonly Partition[],
-  values: Partial<DestinationSettings> = {},
+  values: SetupDraft = {},
 ): types.ModalView {
   return { ...setupForm(partitions, values).form, private_metadata: JSON.stringify(metadata) };
 }
@@ -160,7 +162,7 @@ function buildSetupForm(
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: 'Connect an Amazon S3 bucket as a load destination. Next you get a bucket policy and a challenge file to upload, then *Check and Save*.',
+        text: 'Connect an Amazon S3 bucket as a load destination. Next you get a bucket policy (or a role to create) and a challenge file to upload, then *Check and Save*.',
       },
     },
     {
@@ -187,6 +189,7 @@ function buildSetupForm(
         initial_option: regionOptions.find((o) => o.value === settings.region) ?? regionOptions[0],
       },
     },
+    ...accessBlocks(values),
     {
       type: 'input',
       block_id: FIELD.format,

@@ -163,6 +163,8 @@ async function checkAndSave(
     region: settings.region,
     challengeKey: session.challengeKey,
     principalArn: principalForRegion(deps.settings, settings.region),
+    ...(settings.access === undefined ? {} : { access: settings.access }),
+    teamId: session.teamId,
   });
 
   const summary = summarizeReport(report);

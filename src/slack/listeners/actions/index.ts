@@ -1,6 +1,7 @@
 import type { App } from '@slack/bolt';
 import type { Deps } from '../../../deps';
 import { ModalUpdates } from '../../modal-updates';
+import { register as registerAccessToggle } from './access-toggle';
 import { register as registerCheckAndSave } from './check-and-save';
 import { register as registerFormatToggle } from './format-toggle';
 import { register as registerHomeAdmins } from './home-admins';
@@ -11,12 +12,14 @@ import { register as registerRemoveButtons } from './remove-buttons';
 import { register as registerUseBucketRegion } from './use-bucket-region';
 
 /**
- * Registers every block action: format toggle and key preview (which update the setup modal one
- * at a time), Check and Save, the region fix, Remove / Cancel, list pages, the App Home's buttons and its Admins picker.
+ * Registers every block action: format and access toggles and key preview (which update the setup
+ * modal one at a time), Check and Save, the region fix, Remove / Cancel, list pages, the App Home's
+ * buttons and its Admins picker.
  */
 export function register(app: App, deps: Deps): void {
   const setupModals = new ModalUpdates();
   registerFormatToggle(app, deps, setupModals);
+  registerAccessToggle(app, deps, setupModals);
   registerKeyPreview(app, deps, setupModals);
   registerCheckAndSave(app, deps);
   registerUseBucketRegion(app, deps);

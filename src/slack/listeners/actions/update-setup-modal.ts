@@ -1,10 +1,10 @@
-import type { DestinationSettings } from '../../../domain/destination';
 import type { Deps } from '../../../deps';
 import { servedPartitions } from '../../../domain/principal';
 import { requestLogger } from '../../context';
 import { slackErrorCode } from '../../messaging';
 import { parseSetupMetadata } from '../../metadata';
 import type { ModalUpdates } from '../../modal-updates';
+import type { SetupDraft } from '../../setup-draft';
 import { readSetupDraft } from '../../setup-state';
 import { buildSetupModal } from '../../views/setup-modal';
 import type { BlockActionArgs } from './types';
@@ -18,7 +18,7 @@ export async function updateSetupModal(
   deps: Deps,
   args: BlockActionArgs,
   modals: ModalUpdates,
-  change: (draft: Partial<DestinationSettings>) => void = () => undefined,
+  change: (draft: SetupDraft) => void = () => undefined,
 ): Promise<void> {
   const { body, client } = args;
   const log = requestLogger(deps, args.context);

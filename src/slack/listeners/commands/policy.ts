@@ -1,4 +1,5 @@
 import type { Deps } from '../../../deps';
+import { accessOf } from '../../../domain/access';
 import { bucketNameProblems } from '../../../domain/bucket-name';
 import { buildBucketPolicy } from '../../../domain/bucket-policy';
 import { PARTITION_NAMES, partitionForRegion } from '../../../domain/partition';
@@ -8,6 +9,7 @@ import { COMMAND } from '../../ids';
 import { describeFailure } from '../../user-errors';
 import { notABucketName } from '../../views/bucket-replies';
 import { buildPolicyMessage } from '../../views/bucket-policy';
+import { buildRolePolicyMessage } from '../../views/role-steps';
 import { inlineCode } from '../../views/mrkdwn';
 import type { CommandArgs } from './types';
 
@@ -45,10 +47,10 @@ export async function policy(
     const teamId = command.team_id;
     // A setup in progress comes first: its region is the one the user is about to connect.
     const session = await openSetupOf(deps, teamId, command.user_id, bucket);
-    const region =
-      session?.settings.region ??
-      (await deps.stores.destinations.get(teamId, bucket))?.settings.region;
-    if (region === undefined) {
+    const saved = session ? undefined : await deps.stores.destinations.get(teamId, bucket);
+    const settings = session?.settings ?? saved?.settings;
+    const region = settings?.region;
+    if (settings === undefined || region === undefined) {
       await say(
         `No saved destination and no setup of yours is called ${inlineCode(bucket)} in this workspace. See \`${COMMAND} list\`, or run \`${COMMAND} setup\` to connect it.`,
       );
@@ -60,6 +62,23 @@ export async function policy(
       await say(
         `This bot no longer serves ${partition} regions, so it has no bucket policy for ${inlineCode(bucket)}. Ask whoever runs the bot.`,
       );
+      return;
+    }
+    const access = accessOf(settings);
+    if (access.type === 'iam_role') {
+      // The ExternalId goes only to whoever set the destination up, as in the setup message.
+      const showExternalId = session !== undefined || saved?.connectedBy === command.user_id;
+      await respond({
+        response_type: 'ephemeral',
+        ...buildRolePolicyMessage({
+          bucket,
+          region,
+          principalArn,
+          access,
+          showExternalId,
+          source: session ? 'session' : 'destination',
+        }),
+      });
       return;
     }
     await respond({

@@ -7,6 +7,7 @@ import type {
   webApi,
 } from '@slack/bolt';
 import type { Deps } from '../../../deps';
+import { accessOf } from '../../../domain/access';
 import { buildBucketPolicy } from '../../../domain/bucket-policy';
 import { newChallengeKey } from '../../../domain/challenge';
 import type { DestinationSettings } from '../../../domain/destination';
@@ -61,6 +62,7 @@ export async function deliverInstructions(
   replacing: boolean,
 ): Promise<void> {
   const { bucket, region } = session.settings;
+  const access = accessOf(session.settings);
   await deps.sessionIndex
     .remember(session.teamId, session.userId, bucket, session.id)
     .catch((error: unknown) =>
@@ -71,6 +73,7 @@ export async function deliverInstructions(
     settings: session.settings,
     challengeKey: session.challengeKey,
     bucketPolicy: buildBucketPolicy(bucket, region, principalArn),
+    ...(access.type === 'iam_role' ? { role: { access, principalArn } } : {}),
     sessionTtlSeconds: deps.settings.sessionTtlSeconds,
     replacing,
   });
@@ -126,7 +129,10 @@ export function register(app: App, deps: Deps): void {
       await ack({ response_action: 'errors', errors: { [FIELD.bucket]: refused ?? '' } });
       return;
     }
-    const submission = parseSetupSubmission(view.state?.values, deps.settings.principals);
+    const submission = parseSetupSubmission(view.state?.values, deps.settings.principals, {
+      s3Compatible: deps.settings.s3Compatible,
+      stsAvailable: deps.settings.stsAvailable,
+    });
     if (!submission.ok) {
       await ack({ response_action: 'errors', errors: toModalErrors(submission.problems) });
       return;
