@@ -15,6 +15,7 @@ import {
 } from '../src/store';
 import { RedisSessionIndex } from '../src/store/session-index';
 import { TaskTracker } from '../src/tasks';
+import { noMetrics } from '../src/metrics/metrics';
 import { createS3ClientFactory } from '../src/verify/s3-clients';
 import { assembleReport, checkResult, CHECK_NAMES, type Verifier } from '../src/verify/report';
 import { S3Verifier } from '../src/verify/verifier';
@@ -147,6 +148,7 @@ export async function measureSweeps(
     sessionIndex: new RedisSessionIndex(redis, 86400),
     verifier: new S3Verifier(s3.clients, { timeoutMs: S3_TIMEOUT_MS }),
     tasks: new TaskTracker(),
+    metrics: noMetrics,
     settings: {
       principals: { aws: PRINCIPAL_ARN },
       identityProven: true,

@@ -16,6 +16,7 @@ import { createRedisClient, createRedisStores, waitForRedis } from '../src/store
 import { Keyring } from '../src/store/secrets';
 import { RedisSessionIndex } from '../src/store/session-index';
 import { TaskTracker } from '../src/tasks';
+import { noMetrics } from '../src/metrics/metrics';
 import { createS3ClientFactory } from '../src/verify/s3-clients';
 import { S3Verifier } from '../src/verify/verifier';
 import { LOCAL_S3_CREDENTIALS } from '../test/support/s3-local';
@@ -113,6 +114,7 @@ async function startRealApp(
     sessionIndex: new RedisSessionIndex(redis, SESSION_TTL_SECONDS),
     verifier: new S3Verifier(s3, { timeoutMs: S3_TIMEOUT_MS }),
     tasks: new TaskTracker(),
+    metrics: noMetrics,
     settings: {
       principals: { aws: PRINCIPAL_ARN },
       identityProven: true,

@@ -12,7 +12,7 @@ import type { RedisClient } from './store/redis';
 import type { LockStore } from './store/types';
 import { PARTITIONS, type Partition } from './domain/partition';
 import type { Principals } from './domain/principal';
-import { RedisOutbox } from './events/outbox';
+import { OUTBOX_KEYS, RedisOutbox } from './events/outbox';
 import { createLogger, toSlackLogger, type Logger } from './log/logger';
 import { HomeRefresher } from './slack/home-refresh';
 import { StoreUnavailableError } from './errors';
@@ -26,6 +26,7 @@ import {
 import { Keyring } from './store/secrets';
 import { checkStoredKey } from './store/secrets-check';
 import { MemorySessionIndex, RedisSessionIndex, type SessionIndex } from './store/session-index';
+import { noMetrics, type Metrics } from './metrics/metrics';
 import { TaskTracker } from './tasks';
 import { createStsIdentitySource, proveIdentity, type ExpectedPrincipal } from './verify/identity';
 import { createS3ClientFactory } from './verify/s3-clients';
@@ -68,6 +69,8 @@ export interface Deps {
   readonly oauth?: OAuthStores;
   /** Refreshes the App Homes people are looking at when a destination changes; none in tools. */
   readonly home?: HomeRefresher;
+  /** What the operator can watch (Prometheus with METRICS_PORT; nothing otherwise). */
+  readonly metrics: Metrics;
 }
 
 export interface OwnedDeps extends Deps {
@@ -75,6 +78,8 @@ export interface OwnedDeps extends Deps {
   close(): Promise<void>;
   /** Rejects (StoredKeyError) when the configured keys cannot open the secrets stored in Redis. */
   checkStoredKey(): Promise<void>;
+  /** The outbox's backlog (events waiting, dead letters), when there is an outbox. */
+  outboxDepth?(): Promise<{ pending: number; deadLetters: number }>;
 }
 
 /** The settings the Slack layer reads, from a Config and what start-up proved. */
@@ -123,6 +128,8 @@ export interface BuildDepsOptions {
   /** What `proveAwsIdentity` found at start-up. */
   readonly identityProven: boolean;
   readonly logger?: Logger;
+  /** Where the app's metrics go; none collected when unset. */
+  readonly metrics?: Metrics;
 }
 
 /** Builds the process's clients from Config: the only place that constructs them. */
@@ -134,6 +141,7 @@ export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps 
   let closeStore: () => Promise<void>;
   let checkKey: () => Promise<void> = async () => undefined;
   let outbox: RedisOutbox | undefined;
+  let outboxDepth: OwnedDeps['outboxDepth'];
   let oauth: OAuthStores | undefined;
   if (config.REDIS_URL) {
     const redis = connectRedis(config.REDIS_URL, {
@@ -146,7 +154,16 @@ export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps 
       onCorrupt: (error) => log.error({ err: error }, 'skipped a corrupt saved destination'),
     });
     sessionIndex = new RedisSessionIndex(redis, config.SESSION_TTL_SECONDS);
-    if (config.LOADER_WEBHOOK_URL) outbox = new RedisOutbox(redis);
+    if (config.LOADER_WEBHOOK_URL) {
+      outbox = new RedisOutbox(redis);
+      outboxDepth = async () => {
+        const [pending, deadLetters] = await Promise.all([
+          redis.xlen(OUTBOX_KEYS.stream),
+          redis.xlen(OUTBOX_KEYS.dead),
+        ]);
+        return { pending, deadLetters };
+      };
+    }
     oauth = oauthStoresFrom(config, redis, stores.locks, log);
     closeStore = async () => {
       await redis.quit().catch(() => redis.disconnect());
@@ -191,7 +208,9 @@ export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps 
     ...(oauth ? { oauth } : {}),
     now: () => new Date(),
     home,
+    metrics: options.metrics ?? noMetrics,
     checkStoredKey: checkKey,
+    ...(outboxDepth ? { outboxDepth } : {}),
     async close() {
       home.stop();
       await closeStore();

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { webApi } from '@slack/bolt';
 import type { Redis } from 'ioredis';
 import type { Deps } from '../../src/deps';
-import { startMonitor, type Monitor } from '../../src/monitor/monitor';
+import type { Monitor, MonitorOptions } from '../../src/monitor/monitor';
 import {
   createRedisClient,
   createRedisStores,
@@ -23,6 +23,7 @@ import { REDIS_URL, testRedis, type TestRedis } from '../support/redis';
 import { localVerifier, LOCAL_S3_REGION, startLocalS3, type LocalS3 } from '../support/s3-local';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
 import { testDeps } from '../support/test-app';
+import { roundCounts, startTestMonitor, testQueuePrefix } from '../support/monitor';
 
 const TEAM = 'T0MONITOR';
 const CHANNEL = 'C0ALERTS';
@@ -93,13 +94,9 @@ function slackClient(): webApi.WebClient {
   });
 }
 
-function monitorFor(deps: Deps, intervalSeconds = 0): Monitor {
-  // No pause before a confirming check: these tests assert what is confirmed, not when.
-  const monitor = startMonitor(deps, slackClient(), intervalSeconds, { confirmDelayMs: 0 });
-  cleanups.push(async () => {
-    monitor.stop();
-    await monitor.done();
-  });
+function monitorFor(deps: Deps, options: Partial<MonitorOptions> = {}): Monitor {
+  const monitor = startTestMonitor(deps, slackClient(), options);
+  cleanups.push(() => monitor.stop());
   return monitor;
 }
 
@@ -130,10 +127,6 @@ async function connectedDestination(stores: Stores, teamId = TEAM): Promise<Save
   return saved.destination;
 }
 
-/** One sweep per interval is the design: end this interval so the next sweep may run. */
-async function nextInterval(): Promise<void> {
-  await redis.client.del(MONITOR_LOCK_KEY);
-}
 
 describe('the monitor against a real S3 server and Redis', () => {
   it('alerts once when the challenge file disappears and once when it is back', async () => {
@@ -141,17 +134,13 @@ describe('the monitor against a real S3 server and Redis', () => {
     const monitor = monitorFor(depsWith(stores, new S3Verifier(s3Clients, { timeoutMs: 5000 })));
     const destination = await connectedDestination(stores);
     const { bucket } = destination.settings;
-    const sweep = async () => {
-      await nextInterval();
-      return monitor.sweepOnce();
-    };
+    const sweep = () => roundCounts(monitor);
 
     expect(await sweep()).toEqual({
       checked: 1,
       alerts: 0,
       recoveries: 0,
       failures: 0,
-      aborted: false,
     });
     expect(slack.callsTo('chat.postMessage')).toHaveLength(0);
 
@@ -161,7 +150,6 @@ describe('the monitor against a real S3 server and Redis', () => {
       alerts: 1,
       recoveries: 0,
       failures: 0,
-      aborted: false,
     });
     const [alert] = slack.callsTo('chat.postMessage');
     expect(alert.body.channel).toBe(CHANNEL);
@@ -175,7 +163,6 @@ describe('the monitor against a real S3 server and Redis', () => {
       alerts: 0,
       recoveries: 0,
       failures: 0,
-      aborted: false,
     });
     expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
 
@@ -185,7 +172,6 @@ describe('the monitor against a real S3 server and Redis', () => {
       alerts: 0,
       recoveries: 1,
       failures: 0,
-      aborted: false,
     });
     const recovery = slack.callsTo('chat.postMessage')[1];
     expect(recovery.body.channel).toBe(CHANNEL);
@@ -197,12 +183,11 @@ describe('the monitor against a real S3 server and Redis', () => {
       alerts: 0,
       recoveries: 0,
       failures: 0,
-      aborted: false,
     });
     expect(slack.callsTo('chat.postMessage')).toHaveLength(2);
     expect((await stores.destinations.get(TEAM, bucket))?.lastCheck.ok).toBe(true);
     expect(logs.join('\n')).not.toContain(destination.challengeKey);
-    expect(logs.filter((line) => line.includes('monitor: sweep finished'))).toHaveLength(5);
+    expect(logs.filter((line) => line.includes('monitor: round finished'))).toHaveLength(5);
     // The routine check never writes: no write-check object ever appeared.
     expect(await s3.objectExists(bucket, WRITE_CHECK_KEY)).toBe(false);
   });
@@ -217,8 +202,7 @@ describe('the monitor against a real S3 server and Redis', () => {
       new HeadObjectCommand({ Bucket: bucket, Key: WRITE_CHECK_KEY }),
     );
 
-    await nextInterval();
-    await monitor.sweepOnce();
+    await monitor.runRound();
 
     const after = await s3.client.send(
       new HeadObjectCommand({ Bucket: bucket, Key: WRITE_CHECK_KEY }),
@@ -247,7 +231,6 @@ describe('the monitor against a real S3 server and Redis', () => {
       alerts: 0,
       recoveries: 0,
       failures: 0,
-      aborted: false,
     });
     expect(Object.fromEntries(verifier.checks)).toEqual(
       Object.fromEntries(buckets.map((bucket) => [bucket, 1])),
@@ -273,7 +256,7 @@ describe('the monitor against a real S3 server and Redis', () => {
     await Promise.all([a.done(), b.done()]);
     const intervalsBegun = Math.ceil((Date.now() - started) / intervalMs);
 
-    const sweeps = logs.filter((line) => line.includes('monitor: sweep finished')).length;
+    const sweeps = logs.filter((line) => line.includes('monitor: round finished')).length;
     expect(sweeps).toBeGreaterThanOrEqual(2);
     expect(sweeps).toBeLessThanOrEqual(intervalsBegun);
     // Every sweep checked every destination exactly once.
@@ -298,7 +281,6 @@ describe('the monitor against a real S3 server and Redis', () => {
       alerts: 0,
       recoveries: 0,
       failures: 0,
-      aborted: false,
     });
   });
 });

@@ -1,0 +1,130 @@
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import { AppError } from '../errors';
+import {
+  checkWatched,
+  confirmFailure,
+  noCounts,
+  type CheckCounts,
+} from './check-destination-job';
+import { jobId, type MonitorContext } from './context';
+import { checkJobSchema, destinationJobSchema, JOB_NAMES, type DestinationJob } from './jobs';
+
+/** A check proved nothing about the bucket (S3 or the bot's side): the job engine tries again. */
+export class InconclusiveCheckError extends AppError {
+  constructor() {
+    super('inconclusive_check', 'The check proved nothing about the bucket; trying again later');
+  }
+}
+
+/** Job data that does not parse: trying again would not help. */
+function parsed<T>(schema: { parse(data: unknown): T }, job: Job): T {
+  try {
+    return schema.parse(job.data);
+  } catch (error) {
+    throw new UnrecoverableError(
+      `monitor job ${job.name} ${job.id ?? ''} has invalid data: ${(error as Error).message}`,
+    );
+  }
+}
+
+/** The first checks of a batch of one team's destinations, one after the other. */
+export async function checkBatch(context: MonitorContext, job: Job, token?: string) {
+  const { deps, clients, stopping } = context;
+  const data = parsed(checkJobSchema, job);
+  const { roundId, teamId, buckets } = data;
+  const counts: CheckCounts = { ...noCounts(), ...data.counts };
+  const client = await clients.forTeam(teamId);
+  for (const [index, bucket] of buckets.entries()) {
+    if (!client) break;
+    if (stopping.aborted) {
+      // Shutting down: the checks not begun go back to the queue, for any replica to run.
+      await job.updateData({ ...data, buckets: buckets.slice(index), counts });
+      await job.moveToDelayed(Date.now(), token);
+      throw new DelayedError();
+    }
+    let destination;
+    try {
+      destination = await deps.stores.destinations.get(teamId, bucket);
+    } catch (error) {
+      deps.logger.error({ err: error, teamId, bucket }, 'monitor: reading a destination failed');
+      counts.failures += 1;
+      continue;
+    }
+    if (!destination) continue;
+    const lastTry = context.pacing.attempts <= 1;
+    const look = await checkWatched(deps, { destination, client }, counts, lastTry);
+    const next = { roundId, teamId, bucket, version: destination.version };
+    if (look === 'confirm') await enqueueConfirmation(context, next);
+    if (look === 'inconclusive') await enqueueRecheck(context, next);
+  }
+  await finishJob(context, roundId, job, counts);
+}
+
+/** A destination's check tried again after it proved nothing (S3 or the bot's side). */
+export async function recheck(context: MonitorContext, job: Job) {
+  const { deps, clients } = context;
+  const data = parsed(destinationJobSchema, job);
+  const counts = noCounts();
+  const client = await clients.forTeam(data.teamId);
+  const destination = client && (await deps.stores.destinations.get(data.teamId, data.bucket));
+  if (client && destination && destination.version === data.version) {
+    const lastTry = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    const look = await checkWatched(deps, { destination, client }, counts, lastTry);
+    if (look === 'inconclusive') throw new InconclusiveCheckError();
+    if (look === 'confirm') await enqueueConfirmation(context, data);
+  }
+  await finishJob(context, data.roundId, job, counts);
+}
+
+/** The second look at a newly failing destination: alerted only when it still fails. */
+export async function confirm(context: MonitorContext, job: Job) {
+  const data = parsed(destinationJobSchema, job);
+  const counts = noCounts();
+  const client = await context.clients.forTeam(data.teamId);
+  if (client) {
+    await confirmFailure(context.deps, client, data.teamId, data.bucket, data.version, counts);
+  }
+  await finishJob(context, data.roundId, job, counts);
+}
+
+/** A job the engine gave up on (its tries are spent, or its data is invalid) still ends its part of the round. */
+export async function jobGaveUp(context: MonitorContext, job: Job) {
+  const roundId = (job.data as { roundId?: unknown }).roundId;
+  if (typeof roundId !== 'string' || !job.id) return;
+  await finishJob(context, roundId, job, { ...noCounts(), failures: 1 });
+}
+
+/** Marks the job finished in its round; the replica whose job was the round's last says so. */
+async function finishJob(context: MonitorContext, roundId: string, job: Job, counts: CheckCounts) {
+  const totals = await context.ledger.finishJob(roundId, job.id ?? '', counts, context.deps.now());
+  if (totals) context.roundFinished(totals);
+}
+
+/** Follow-up jobs are registered in the round before they are enqueued: it waits for them. */
+async function enqueueFollowUp(
+  context: MonitorContext,
+  name: string,
+  data: DestinationJob,
+  options: { delay: number; attempts?: number; backoff?: { type: 'exponential'; delay: number } },
+) {
+  const id = jobId(name, data.roundId, data.teamId, data.bucket, data.version);
+  const fresh = await context.ledger.expect(data.roundId, [id]);
+  if (fresh.length > 0) await context.queue.add(name, data, { jobId: id, ...options });
+}
+
+/** The confirmation is a delayed job: any replica takes it once the pause is over. */
+function enqueueConfirmation(context: MonitorContext, data: DestinationJob) {
+  return enqueueFollowUp(context, JOB_NAMES.confirm, data, {
+    delay: context.pacing.confirmDelayMs,
+  });
+}
+
+/** Tried again with back-off, by the job engine's own retries. */
+function enqueueRecheck(context: MonitorContext, data: DestinationJob) {
+  const { retryDelayMs, attempts } = context.pacing;
+  return enqueueFollowUp(context, JOB_NAMES.recheck, data, {
+    delay: retryDelayMs,
+    attempts: Math.max(1, attempts - 1),
+    backoff: { type: 'exponential', delay: retryDelayMs },
+  });
+}
