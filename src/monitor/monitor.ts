@@ -9,7 +9,7 @@ import type { MonitorContext, MonitorPacing } from './context';
 import { JOB_NAMES } from './jobs';
 import { createMonitorQueue, MONITOR_QUEUE_PREFIX, queueDepth, type QueueDepth } from './queue';
 import { RoundLedger, type RoundTotals } from './round-ledger';
-import { scheduleRounds } from './scheduler';
+import { roundJobOptions, scheduleRounds } from './scheduler';
 import { startMonitorWorker } from './worker';
 
 export type { RoundTotals } from './round-ledger';
@@ -97,7 +97,7 @@ export function startMonitor(
   };
   if (options.intervalSeconds > 0) {
     // Not awaited: while Redis is away the call waits for it, and start-up must not.
-    scheduleRounds(queue, options.intervalSeconds * 1000).catch((error: unknown) =>
+    scheduleRounds(queue, options.intervalSeconds * 1000, pacing.retryDelayMs).catch((error: unknown) =>
       logger.error({ err: error }, 'monitor: could not schedule the rounds'),
     );
   }
@@ -106,9 +106,14 @@ export function startMonitor(
     lockDurationMs: options.lockDurationMs ?? DEFAULTS.lockDurationMs,
   });
 
+  let stopped: Promise<void> | undefined;
   return {
     async runRound() {
-      const job = await queue.add(JOB_NAMES.round, {}, { jobId: `round-${randomUUID()}` });
+      const job = await queue.add(
+        JOB_NAMES.round,
+        {},
+        { jobId: `round-${randomUUID()}`, ...roundJobOptions(pacing.retryDelayMs) },
+      );
       const roundId = job.id ?? '';
       for (;;) {
         const totals = await ledger.totals(roundId);
@@ -117,11 +122,14 @@ export function startMonitor(
       }
     },
     depth: () => queueDepth(queue),
-    async stop() {
-      stopping.abort();
-      await worker.close();
-      await queue.close();
-      await connection.quit().catch(() => connection.disconnect());
+    stop() {
+      stopped ??= (async () => {
+        stopping.abort();
+        await worker.close();
+        await queue.close();
+        await connection.quit().catch(() => connection.disconnect());
+      })();
+      return stopped;
     },
   };
 }

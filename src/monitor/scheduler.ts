@@ -9,10 +9,19 @@ export const ROUND_SCHEDULER_ID = 'monitor-round';
  * record in Redis, upserted with the same settings, so there is still one round per interval
  * however many replicas run (and a changed interval simply replaces it).
  */
-export async function scheduleRounds(queue: Queue, intervalMs: number): Promise<void> {
+export async function scheduleRounds(
+  queue: Queue,
+  intervalMs: number,
+  retryDelayMs: number,
+): Promise<void> {
   await queue.upsertJobScheduler(
     ROUND_SCHEDULER_ID,
     { every: intervalMs },
-    { name: JOB_NAMES.round, data: {} },
+    { name: JOB_NAMES.round, data: {}, opts: roundJobOptions(retryDelayMs) },
   );
+}
+
+/** A round that could not list the destinations (Redis away) is tried again, after a pause. */
+export function roundJobOptions(retryDelayMs: number) {
+  return { attempts: 5, backoff: { type: 'exponential' as const, delay: retryDelayMs } };
 }
