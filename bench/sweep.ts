@@ -4,7 +4,7 @@ import { webApi } from '@slack/bolt';
 import type { Deps } from '../src/deps';
 import { createLogger } from '../src/log/logger';
 import { startMonitor, type Monitor } from '../src/monitor/monitor';
-import { forEachConcurrently } from '../src/monitor/worker-pool';
+import { forEachConcurrently } from '../test/support/worker-pool';
 import {
   MONITOR_LOCK_KEY,
   createRedisClient,

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { createRedisStores, MONITOR_LOCK_KEY, waitForRedis } from '../../src/store';
-import { forEachConcurrently } from '../../src/monitor/worker-pool';
+import { forEachConcurrently } from '../support/worker-pool';
 import { spawnBot, type BotProcess } from '../support/bot-process';
 import { REDIS_URL } from '../support/redis';
 import { startFaultServer, type FaultServer } from '../support/s3-fault-server';
