@@ -252,7 +252,12 @@ function crossProblems(env: Record<string, string | undefined>): string[] {
     problems.push('LOADER_WEBHOOK_URL needs REDIS_URL: the change events wait in a Redis stream');
   }
   const metricsPort = env.METRICS_PORT;
-  if (metricsPort && metricsPort !== '0' && metricsPort === (env.PORT ?? '3000') && !env.SLACK_APP_TOKEN) {
+  if (
+    metricsPort &&
+    metricsPort !== '0' &&
+    metricsPort === (env.PORT ?? '3000') &&
+    !env.SLACK_APP_TOKEN
+  ) {
     problems.push('METRICS_PORT must differ from PORT: the metrics are never served to Slack');
   }
   if (env.STORE_ENCRYPTION_KEY_PREVIOUS && !env.STORE_ENCRYPTION_KEY) {

@@ -6,13 +6,7 @@ import {
   singleWorkspaceClients,
   type TeamClients,
 } from './slack/team-clients';
-import {
-  buildDeps,
-  createBotLogger,
-  identifyBot,
-  proveAwsIdentity,
-  type OwnedDeps,
-} from './deps';
+import { buildDeps, createBotLogger, identifyBot, proveAwsIdentity, type OwnedDeps } from './deps';
 import type { Logger } from './log/logger';
 import { PrometheusMetrics } from './metrics/prometheus';
 import { startMetricsServer, type MetricsServer } from './metrics/server';
@@ -137,9 +131,7 @@ function startMonitorIfOn(
 ): Monitor | undefined {
   if (config.MONITOR_INTERVAL_SECONDS === 0) return undefined;
   if (!config.REDIS_URL) {
-    deps.logger.warn(
-      'the monitor is off: its rounds are jobs in Redis, and REDIS_URL is not set',
-    );
+    deps.logger.warn('the monitor is off: its rounds are jobs in Redis, and REDIS_URL is not set');
     return undefined;
   }
   return startMonitor(deps, clients, {
@@ -163,7 +155,10 @@ async function serveMetrics(
   const server = await startMetricsServer(metrics.registry, config.METRICS_PORT ?? 0, (error) =>
     deps.logger.warn({ err: error }, 'collecting the metrics failed'),
   );
-  deps.logger.info({ metricsPort: server.port }, `metrics: http://localhost:${server.port}/metrics`);
+  deps.logger.info(
+    { metricsPort: server.port },
+    `metrics: http://localhost:${server.port}/metrics`,
+  );
   return server;
 }
 

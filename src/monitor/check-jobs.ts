@@ -1,11 +1,6 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { AppError } from '../errors';
-import {
-  checkWatched,
-  confirmFailure,
-  noCounts,
-  type CheckCounts,
-} from './check-destination-job';
+import { checkWatched, confirmFailure, noCounts, type CheckCounts } from './check-destination-job';
 import { jobId, type MonitorContext } from './context';
 import { checkJobSchema, destinationJobSchema, JOB_NAMES, type DestinationJob } from './jobs';
 

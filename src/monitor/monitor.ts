@@ -97,8 +97,8 @@ export function startMonitor(
   };
   if (options.intervalSeconds > 0) {
     // Not awaited: while Redis is away the call waits for it, and start-up must not.
-    scheduleRounds(queue, options.intervalSeconds * 1000, pacing.retryDelayMs).catch((error: unknown) =>
-      logger.error({ err: error }, 'monitor: could not schedule the rounds'),
+    scheduleRounds(queue, options.intervalSeconds * 1000, pacing.retryDelayMs).catch(
+      (error: unknown) => logger.error({ err: error }, 'monitor: could not schedule the rounds'),
     );
   }
   const worker: Worker = startMonitorWorker(context, connection, prefix, {

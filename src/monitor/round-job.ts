@@ -67,7 +67,12 @@ async function enqueueTeam(context: MonitorContext, roundId: string, teamId: str
         opts: { jobId: jobId('check', roundId, teamId, page, start), ...CHECK_JOB_OPTIONS },
       });
     }
-    const fresh = new Set(await context.ledger.expect(roundId, jobs.map((j) => j.opts.jobId)));
+    const fresh = new Set(
+      await context.ledger.expect(
+        roundId,
+        jobs.map((j) => j.opts.jobId),
+      ),
+    );
     await context.queue.addBulk(jobs.filter((j) => fresh.has(j.opts.jobId)));
     if (slice.examined < pageSize || slice.through === undefined) return;
     after = slice.through;
@@ -91,6 +96,9 @@ async function readPage(
     (d) => after === undefined || d.settings.bucket > after,
   );
   const destinations = all.slice(0, limit);
-  return { destinations, examined: destinations.length, through: destinations.at(-1)?.settings.bucket };
+  return {
+    destinations,
+    examined: destinations.length,
+    through: destinations.at(-1)?.settings.bucket,
+  };
 }
-

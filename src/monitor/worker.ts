@@ -43,7 +43,8 @@ export function startMonitorWorker(
     if (error instanceof InconclusiveCheckError && job.attemptsMade < (job.opts.attempts ?? 1)) {
       return;
     }
-    const spent = job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === 'UnrecoverableError';
+    const spent =
+      job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === 'UnrecoverableError';
     logger[spent ? 'error' : 'warn'](
       { err: error, job: job.name, attempts: job.attemptsMade },
       spent ? 'monitor: a job failed for good' : 'monitor: a job failed; it will be tried again',
@@ -54,7 +55,9 @@ export function startMonitorWorker(
       );
     }
   });
-  worker.on('error', (error) => logger.warn({ err: error }, 'monitor: the job worker had a problem'));
+  worker.on('error', (error) =>
+    logger.warn({ err: error }, 'monitor: the job worker had a problem'),
+  );
   return worker;
 }
 

@@ -256,7 +256,7 @@ describe('the monitor’s rules', () => {
 
       slack.reset();
       slack.answer('chat.postMessage', { ok: false, error: slackError });
-        expect(await roundCounts(monitor)).toEqual(
+      expect(await roundCounts(monitor)).toEqual(
         swept({ checked: 1, alerts: 0, recoveries: 0, failures: 0 }),
       );
       expect(slack.callsTo('chat.postMessage')).toHaveLength(0);
