@@ -190,11 +190,13 @@ export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps 
   }
 
   const home = new HomeRefresher();
+  const metrics = options.metrics ?? noMetrics;
   const s3 = createS3ClientFactory({
     endpoint: config.S3_ENDPOINT,
     forcePathStyle: config.S3_FORCE_PATH_STYLE,
     timeoutMs: config.S3_TIMEOUT_MS,
     partitionCredentials: partitionCredentials(config),
+    onCall: (operation, seconds) => metrics.s3Call(operation, seconds),
   });
 
   return {
@@ -208,7 +210,7 @@ export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps 
     ...(oauth ? { oauth } : {}),
     now: () => new Date(),
     home,
-    metrics: options.metrics ?? noMetrics,
+    metrics,
     checkStoredKey: checkKey,
     ...(outboxDepth ? { outboxDepth } : {}),
     async close() {

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { VerificationReport } from '../verify/report';
 
 /** Which path ran a check of a destination: the labels' closed set. */
@@ -35,4 +36,16 @@ export const noMetrics: Metrics = {
 export function checkOutcome(report: VerificationReport): CheckOutcome {
   if (report.inconclusive) return 'inconclusive';
   return report.ok ? 'ok' : 'failing';
+}
+
+/** Runs a check of a destination and counts it, with its duration, under `source`. */
+export async function countedCheck<T extends { readonly report: VerificationReport }>(
+  metrics: Metrics,
+  source: CheckSource,
+  check: () => Promise<T>,
+): Promise<T> {
+  const started = performance.now();
+  const result = await check();
+  metrics.checkFinished(source, checkOutcome(result.report), (performance.now() - started) / 1000);
+  return result;
 }

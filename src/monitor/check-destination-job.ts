@@ -1,7 +1,6 @@
-import { performance } from 'node:perf_hooks';
 import type { webApi } from '@slack/bolt';
 import type { Deps } from '../deps';
-import { checkOutcome } from '../metrics/metrics';
+import { countedCheck } from '../metrics/metrics';
 import { whileAnnouncing } from '../slack/announce';
 import { audit } from '../slack/audit';
 import { homeChanged } from '../slack/home-refresh';
@@ -58,12 +57,8 @@ async function watch(
   destination: SavedDestination,
   quiet: boolean,
 ): Promise<DestinationCheck> {
-  const started = performance.now();
-  const check = await checkDestination(deps.verifier, destination, 'watch', deps.now);
-  deps.metrics.checkFinished(
-    'monitor',
-    checkOutcome(check.report),
-    (performance.now() - started) / 1000,
+  const check = await countedCheck(deps.metrics, 'monitor', () =>
+    checkDestination(deps.verifier, destination, 'watch', deps.now),
   );
   if (!check.report.inconclusive || quiet) return check;
   // Our credentials or S3 itself, not this bucket: every channel would get the same false

@@ -68,7 +68,7 @@ async function monitorChecks(metricsPort: number): Promise<Record<string, number
 
 /** Confirmations waiting for their pause to end. */
 async function confirmationsWaiting(redis: Redis): Promise<number> {
-  const ids = await redis.zrange(DELAYED_KEY, 0, -1);
+  const ids = await redis.zrange(DELAYED_KEY, '0', '-1');
   return ids.filter((id) => id.startsWith('confirm-')).length;
 }
 

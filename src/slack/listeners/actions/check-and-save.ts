@@ -1,6 +1,7 @@
 import { principalForRegion } from '../../../domain/principal';
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
+import { countedCheck } from '../../../metrics/metrics';
 import type { Deps } from '../../../deps';
 import { verifyLockKey } from '../../../store/keys';
 import { withLock } from '../../../store/lock-watchdog';
@@ -148,12 +149,14 @@ async function checkAndSave(
 ): Promise<void> {
   const { settings } = session;
   const started = deps.now().toISOString();
-  const report = await deps.verifier.verify({
-    bucket: settings.bucket,
-    region: settings.region,
-    challengeKey: session.challengeKey,
-    principalArn: principalForRegion(deps.settings, settings.region),
-  });
+  const { report } = await countedCheck(deps.metrics, 'check_and_save', async () => ({
+    report: await deps.verifier.verify({
+      bucket: settings.bucket,
+      region: settings.region,
+      challengeKey: session.challengeKey,
+      principalArn: principalForRegion(deps.settings, settings.region),
+    }),
+  }));
 
   const summary = summarizeReport(report);
   const channel = { client, channelId: session.channelId, responseUrl: body.response_url };
