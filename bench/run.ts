@@ -140,7 +140,7 @@ async function main(): Promise<void> {
     }
     footprint = await measureFootprint(env);
     if (options.sweepSizes.length > 0) {
-      sweep = await measureSweeps(env, options.sweepSizes, progress);
+      sweep = await measureSweeps(env, options.sweepSizes, options.replicas, progress);
       sweepLines(sweep).forEach((line) => out(line));
       out();
     }
