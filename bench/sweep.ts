@@ -50,6 +50,7 @@ export async function measureSweeps(
   sizes: readonly number[],
   replicaCounts: readonly number[],
   progress: (line: string) => void,
+  execArgv: readonly string[] = [],
 ): Promise<SweepReport> {
   // Keys of their own, so the round finds only what it seeded and not what the load saved.
   const keyPrefix = `${env.keyPrefix}sweep:`;
@@ -77,7 +78,11 @@ export async function measureSweeps(
           slackApiUrl: env.slack.apiUrl,
           concurrency: CONCURRENCY,
         };
-        sweeps.push({ destinations: size, replicas, ...(await round(config, replicas, size)) });
+        sweeps.push({
+          destinations: size,
+          replicas,
+          ...(await round(config, replicas, size, execArgv)),
+        });
       }
     }
     return { sweeps, s3DelayMs: S3_DELAY_MS, concurrency: CONCURRENCY, seedSeconds };
@@ -99,8 +104,15 @@ async function seed(stores: Stores, from: number, to: number, bucketPrefix: stri
   });
 }
 
-async function round(config: ReplicaConfig, count: number, size: number) {
-  const replicas = await Promise.all(Array.from({ length: count }, () => startReplica(config)));
+async function round(
+  config: ReplicaConfig,
+  count: number,
+  size: number,
+  execArgv: readonly string[],
+) {
+  const replicas = await Promise.all(
+    Array.from({ length: count }, () => startReplica(config, execArgv)),
+  );
   try {
     const before = await Promise.all(replicas.map((replica) => replica.ask('usage')));
     const started = performance.now();
@@ -127,12 +139,13 @@ async function round(config: ReplicaConfig, count: number, size: number) {
 
 type Reply = ReplicaReply & { type: 'reply' };
 
-function startReplica(config: ReplicaConfig) {
+function startReplica(config: ReplicaConfig, execArgv: readonly string[]) {
   const child: ChildProcess = fork(
     join(__dirname, 'monitor-replica.js'),
     [JSON.stringify(config)],
     {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv: [...execArgv],
     },
   );
   const pending = new Map<number, (reply: Reply) => void>();

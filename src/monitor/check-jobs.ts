@@ -2,7 +2,14 @@ import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { AppError } from '../errors';
 import { checkWatched, confirmFailure, noCounts, type CheckCounts } from './check-destination-job';
 import { jobId, type MonitorContext } from './context';
-import { checkJobSchema, destinationJobSchema, JOB_NAMES, type DestinationJob } from './jobs';
+import type { SavedDestination } from '../store/types';
+import {
+  checkJobSchema,
+  destinationJobSchema,
+  JOB_NAMES,
+  type CheckJob,
+  type DestinationJob,
+} from './jobs';
 
 /** A check proved nothing about the bucket (S3 or the bot's side): the job engine tries again. */
 export class InconclusiveCheckError extends AppError {
@@ -29,17 +36,19 @@ export async function checkBatch(context: MonitorContext, job: Job, token?: stri
   const { roundId, teamId, buckets } = data;
   const counts: CheckCounts = { ...noCounts(), ...data.counts };
   const client = await clients.forTeam(teamId);
+  const read = client ? await readBatch(context, data) : new Map<string, SavedDestination>();
   for (const [index, bucket] of buckets.entries()) {
     if (!client) break;
     if (stopping.aborted) {
       // Shutting down: the checks not begun go back to the queue, for any replica to run.
-      await job.updateData({ ...data, buckets: buckets.slice(index), counts });
+      const rest = { buckets: buckets.slice(index), after: buckets[index - 1] ?? data.after };
+      await job.updateData({ ...data, ...rest, counts });
       await job.moveToDelayed(Date.now(), token);
       throw new DelayedError();
     }
     let destination;
     try {
-      destination = await deps.stores.destinations.get(teamId, bucket);
+      destination = read.get(bucket) ?? (await deps.stores.destinations.get(teamId, bucket));
     } catch (error) {
       deps.logger.error({ err: error, teamId, bucket }, 'monitor: reading a destination failed');
       counts.failures += 1;
@@ -53,6 +62,25 @@ export async function checkBatch(context: MonitorContext, job: Job, token?: stri
     if (look === 'inconclusive') await enqueueRecheck(context, next);
   }
   await finishJob(context, roundId, job, counts);
+}
+
+/**
+ * The batch's destinations as saved now, read in one step when the team's order still puts them
+ * right after `after`; any the read missed (set up or removed meanwhile) are read one by one.
+ */
+async function readBatch(
+  { deps }: MonitorContext,
+  { teamId, buckets, after }: CheckJob,
+): Promise<Map<string, SavedDestination>> {
+  const store = deps.stores.destinations;
+  if (!store.listAfter || after === undefined) return new Map();
+  try {
+    const slice = await store.listAfter(teamId, after ?? undefined, buckets.length);
+    return new Map(slice.destinations.map((d) => [d.settings.bucket, d]));
+  } catch {
+    // Read one by one instead, each failure counted there.
+    return new Map();
+  }
 }
 
 /** A destination's check tried again after it proved nothing (S3 or the bot's side). */

@@ -28,6 +28,11 @@ export const checkJobSchema = z.object({
   roundId: z.string().min(1),
   teamId: z.string().min(1),
   buckets: z.array(z.string().min(1)).min(1),
+  /**
+   * The bucket just before the first one in the team's order (null: the first is the team's
+   * first), so the batch is read in one step while the order has not changed.
+   */
+  after: z.string().nullable().optional(),
   /** What the replica that began the batch counted before it shut down and handed the rest back. */
   counts: countsSchema.optional(),
 });

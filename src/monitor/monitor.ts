@@ -29,7 +29,7 @@ export interface MonitorOptions {
   readonly retryDelayMs?: number;
   /** How many times a check that proved nothing is tried in all; default 3. */
   readonly attempts?: number;
-  /** Destinations per check job; default 20. */
+  /** Destinations per check job; default 50. */
   readonly batchSize?: number;
   /** How long a killed replica's running jobs wait before another takes them; default 30 s. */
   readonly lockDurationMs?: number;
@@ -52,7 +52,7 @@ const DEFAULTS = {
   confirmDelayMs: 60_000,
   retryDelayMs: 5_000,
   attempts: 3,
-  batchSize: 20,
+  batchSize: 50,
   lockDurationMs: 30_000,
 };
 const ROUND_POLL_MS = 100;

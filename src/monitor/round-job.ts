@@ -61,9 +61,10 @@ async function enqueueTeam(context: MonitorContext, roundId: string, teamId: str
     const buckets = slice.destinations.map((destination) => destination.settings.bucket);
     const jobs: { name: string; data: CheckJob; opts: { jobId: string } }[] = [];
     for (let start = 0; start < buckets.length; start += batchSize) {
+      const before = start === 0 ? (after ?? null) : buckets[start - 1];
       jobs.push({
         name: JOB_NAMES.check,
-        data: { roundId, teamId, buckets: buckets.slice(start, start + batchSize) },
+        data: { roundId, teamId, buckets: buckets.slice(start, start + batchSize), after: before },
         opts: { jobId: jobId('check', roundId, teamId, page, start), ...CHECK_JOB_OPTIONS },
       });
     }
