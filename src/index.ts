@@ -83,7 +83,10 @@ export async function startBot(config: Config): Promise<RunningBot> {
     log.warn('the store does not answer yet: the monitor will try again shortly');
   }
   const clients = deps.oauth
-    ? installedWorkspaceClients(deps.oauth.installations, slackClientOptions(config.SLACK_API_URL, deps.metrics))
+    ? installedWorkspaceClients(
+        deps.oauth.installations,
+        slackClientOptions(config.SLACK_API_URL, deps.metrics),
+      )
     : singleWorkspaceClients(app.client);
   const monitor = startMonitorIfOn(config, deps, clients);
   const metricsServer = metrics && (await serveMetrics(config, metrics, deps, monitor));
