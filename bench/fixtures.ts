@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { newChallengeKey } from '../src/domain/challenge';
 import type { DestinationSettings } from '../src/domain/destination';
 import { DEFAULT_KEY_TEMPLATE } from '../src/domain/key-template';
-import { forEachConcurrently } from '../src/monitor/worker-pool';
+import { forEachConcurrently } from '../test/support/worker-pool';
 import type { DestinationDraft, SetupSession, Stores } from '../src/store';
 import type { LocalS3 } from '../test/support/s3-local';
 import { DEFAULT_ACTOR } from '../test/support/slack-payloads';

@@ -15,6 +15,7 @@ import {
 } from '../src/store';
 import { RedisSessionIndex } from '../src/store/session-index';
 import { TaskTracker } from '../src/tasks';
+import { noMetrics } from '../src/metrics/metrics';
 import type { Verifier } from '../src/verify/report';
 import type { BenchEnvironment } from './environment';
 import { percentile, type Verdict } from './report';
@@ -126,6 +127,7 @@ export async function measureHome(
     sessionIndex: new RedisSessionIndex(redis, 86400),
     verifier: NO_VERIFIER,
     tasks: new TaskTracker(),
+    metrics: noMetrics,
     settings: {
       principals: { aws: PRINCIPAL_ARN },
       identityProven: true,

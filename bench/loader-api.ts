@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { forEachConcurrently } from '../src/monitor/worker-pool';
+import { forEachConcurrently } from '../test/support/worker-pool';
 import { createRedisClient, createRedisStores, waitForRedis } from '../src/store';
 import type { BenchEnvironment } from './environment';
 import { benchDestination } from './fixtures';

@@ -19,6 +19,8 @@ export interface BenchOptions {
   readonly checkSessions: number;
   /** Saved-destination counts to sweep, ascending; empty skips the sweep. */
   readonly sweepSizes: readonly number[];
+  /** How many monitor processes share each round of the sweep, in turn. */
+  readonly replicas: readonly number[];
   /** Saved-destination counts to walk the loader API's pages over, ascending; empty skips it. */
   readonly apiSizes: readonly number[];
   /** Change events to deliver from the outbox to a local webhook; 0 skips it. */
@@ -33,11 +35,13 @@ export interface BenchOptions {
 export type BenchMode = 'single' | 'oauth' | 'both';
 
 const USAGE = `npm run bench -- [--rounds N] [--duration S] [--connections N] [--warmup S]
-  [--scenarios a,b,c | --scenarios none] [--mode single|oauth|both] [--check-sessions N] [--sweep 1000,10000 | --sweep none]
+  [--scenarios a,b,c | --scenarios none] [--mode single|oauth|both] [--check-sessions N] [--sweep 10000 | --sweep none] [--replicas 1,2]
   [--api 10000 | --api none] [--events 5000 | --events none] [--cpu-prof DIR] [--rgw]
 --mode: the app for one workspace (bot token), in OAuth mode (installation in Redis, read and
 opened on every request), or both (default), OAuth figures beside the others (target: within 10%);
 --api: destinations the loader API's pages are walked over (pages of 100, p99 target at 10000);
+--sweep: saved destinations a monitor round checks (100000 for the README's figures), on an S3
+stand-in answering after 20 ms, once with each count of monitor processes in --replicas;
 --events: change events delivered from the Redis outbox to a local webhook (events/s, latency
 with a healthy receiver and with one hanging on another destination); a bare --events is 5000.
 Each flag also reads BENCH_<NAME> from the environment (BENCH_ROUNDS=5, BENCH_SWEEP=none,
@@ -84,6 +88,7 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOption
       mode: { type: 'string' },
       'check-sessions': { type: 'string' },
       sweep: { type: 'string' },
+      replicas: { type: 'string' },
       api: { type: 'string' },
       events: { type: 'string' },
       'cpu-prof': { type: 'string' },
@@ -122,7 +127,8 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOption
       5000,
       1,
     ),
-    sweepSizes: sizes('sweep', pick(values.sweep, 'BENCH_SWEEP') ?? '1000,10000'),
+    sweepSizes: sizes('sweep', pick(values.sweep, 'BENCH_SWEEP') ?? '10000'),
+    replicas: sizes('replicas', pick(values.replicas, 'BENCH_REPLICAS') ?? '1,2'),
     apiSizes: sizes('api', pick(values.api, 'BENCH_API') ?? '10000'),
     events: events === 'none' ? 0 : whole('events', events, 5000, 1),
     cpuProfDir: pick(values['cpu-prof'], 'BENCH_CPU_PROF') || undefined,

@@ -52,13 +52,16 @@ async function machine(env: BenchEnvironment): Promise<string[]> {
   ];
 }
 
+/** Node flags that write a CPU profile of each child process, with --cpu-prof. */
+function profileArgs(options: BenchOptions): string[] {
+  if (!options.cpuProfDir) return [];
+  const dir = resolve(options.cpuProfDir);
+  mkdirSync(dir, { recursive: true });
+  return ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+}
+
 async function startTargets(env: BenchEnvironment, options: BenchOptions): Promise<Targets> {
-  const execArgv: string[] = [];
-  if (options.cpuProfDir) {
-    const dir = resolve(options.cpuProfDir);
-    mkdirSync(dir, { recursive: true });
-    execArgv.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
-  }
+  const execArgv = profileArgs(options);
   const config = (kind: TargetKind): TargetConfig => ({
     kind,
     redisUrl: env.redisUrl,
@@ -140,7 +143,13 @@ async function main(): Promise<void> {
     }
     footprint = await measureFootprint(env);
     if (options.sweepSizes.length > 0) {
-      sweep = await measureSweeps(env, options.sweepSizes, progress);
+      sweep = await measureSweeps(
+        env,
+        options.sweepSizes,
+        options.replicas,
+        progress,
+        profileArgs(options),
+      );
       sweepLines(sweep).forEach((line) => out(line));
       out();
     }

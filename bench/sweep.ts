@@ -1,251 +1,178 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { webApi } from '@slack/bolt';
-import type { Deps } from '../src/deps';
-import { createLogger } from '../src/log/logger';
-import { startMonitor, type Monitor } from '../src/monitor/monitor';
-import { forEachConcurrently } from '../src/monitor/worker-pool';
-import {
-  MONITOR_LOCK_KEY,
-  createRedisClient,
-  createRedisStores,
-  waitForRedis,
-  type SavedDestination,
-  type Stores,
-} from '../src/store';
-import { RedisSessionIndex } from '../src/store/session-index';
-import { TaskTracker } from '../src/tasks';
-import { createS3ClientFactory } from '../src/verify/s3-clients';
-import { assembleReport, checkResult, CHECK_NAMES, type Verifier } from '../src/verify/report';
-import { S3Verifier } from '../src/verify/verifier';
-import { LOCAL_S3_CREDENTIALS } from '../test/support/s3-local';
+import { createRedisClient, createRedisStores, waitForRedis, type Stores } from '../src/store';
+import { forEachConcurrently } from '../test/support/worker-pool';
 import type { BenchEnvironment } from './environment';
-import { seedDestinations } from './fixtures';
-import { callsSince, countS3Calls } from './s3-calls';
-import { BOT_TOKEN, PRINCIPAL_ARN } from './target-protocol';
+import { benchDestination } from './fixtures';
+import type { ReplicaConfig, ReplicaReply, ReplicaRequest } from './monitor-replica';
+import { startS3StandIn } from './s3-stand-in';
 
-const S3_TIMEOUT_MS = 5000;
-/** The monitor's default: how many destinations one sweep checks at once. */
-const SWEEP_CONCURRENCY = 8;
-/** Destinations the verifier checks on its own, without the monitor, Redis or Slack. */
-const VERIFIER_SAMPLE = 500;
+/** How long the S3 stand-in takes to answer, as real S3 does. */
+const S3_DELAY_MS = 20;
+/** The monitor's default: checks one replica runs at once. */
+const CONCURRENCY = 16;
+const SEED_CONCURRENCY = 32;
+const DESTINATIONS_PER_TEAM = 10;
+
+/** One process's share of a round. */
+export interface ReplicaFigure {
+  readonly cpuSeconds: number;
+  readonly peakRssBytes: number;
+}
 
 export interface SweepFigure {
   readonly destinations: number;
+  readonly replicas: number;
+  /** Wall time of the round, from its opening to its last job's end. */
   readonly seconds: number;
   readonly checked: number;
   readonly failures: number;
-  readonly alerts: number;
-  /** CPU time of this process (monitor, verifier, SDK) as a share of one core. */
-  readonly monitorCpuShare: number;
-  /** CPU time of the s3rver process as a share of one core; undefined where /proc is missing. */
-  readonly s3CpuShare?: number;
-  /** CPU time of this process (monitor, verifier, SDK, Redis client) per destination, in ms. */
-  readonly monitorCpuMsPerDestination: number;
-  /** S3 calls the sweep sent, by command. */
-  readonly s3Calls: ReadonlyMap<string, number>;
+  /** CPU time of every replica together per destination, in ms. */
+  readonly cpuMsPerDestination: number;
+  readonly perReplica: readonly ReplicaFigure[];
 }
 
 export interface SweepReport {
   readonly sweeps: SweepFigure[];
-  /** The monitor's routine check alone (`watch`, no region) against the same server: destinations per second. */
-  readonly verifierPerSecond: number;
-  /** CPU time of this process per destination, in milliseconds, for the routine check alone. */
-  readonly verifierCpuMsPerDestination: number;
-  readonly verifierS3CpuShare?: number;
-  readonly verifierDestinations: number;
-  /** S3 calls the routine check alone sent, by command. */
-  readonly verifierS3Calls: ReadonlyMap<string, number>;
-  /** The monitor's own CPU per destination (store reads and writes), with a verifier that answers at once. */
-  readonly bookkeepingCpuMsPerDestination: number;
+  readonly s3DelayMs: number;
+  readonly concurrency: number;
   readonly seedSeconds: number;
 }
 
-/** Every check passed, at once: what the sweep costs without S3. */
-const instantPass = async () =>
-  assembleReport(
-    CHECK_NAMES.map((check) => checkResult(check, 'ok', 'ok')),
-    { regionChecked: false },
-  );
-const INSTANT_PASS: Verifier = { verify: instantPass, watch: instantPass };
-
-/** CPU seconds a child process of this one, found by its command line, has used (Linux /proc). */
-function childCpuSeconds(commandPart: string): number | undefined {
-  try {
-    // USER_HZ: /proc counts CPU time in ticks of 1/100 s on Linux.
-    const ticksPerSecond = 100;
-    for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-      let stat: string;
-      let command: string;
-      try {
-        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        command = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      } catch {
-        continue;
-      }
-      // The fields after the command name, which is in parentheses and may hold spaces.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[1]) !== process.pid || !command.includes(commandPart)) continue;
-      return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
-    }
-  } catch {
-    return undefined;
-  }
-  return undefined;
-}
-
-/** Runs `work`, returning its wall time, this process's CPU time, and the CPU shares of both. */
-async function timed<T>(work: () => Promise<T>) {
-  const s3Before = childCpuSeconds('s3rver-child');
-  const cpuBefore = process.cpuUsage();
-  const started = performance.now();
-  const value = await work();
-  const seconds = (performance.now() - started) / 1000;
-  const cpu = process.cpuUsage(cpuBefore);
-  const s3After = childCpuSeconds('s3rver-child');
-  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  return {
-    value,
-    seconds,
-    cpuSeconds,
-    cpuShare: cpuSeconds / seconds,
-    s3CpuShare:
-      s3Before === undefined || s3After === undefined ? undefined : (s3After - s3Before) / seconds,
-  };
-}
-
 /**
- * Seeds saved destinations up to each size in `sizes` and times one sweep of all of them, with
- * the monitor's own sweepOnce and default concurrency, against the local S3 server, after one
- * untimed sweep of the first size; then the routine check alone, and the monitor alone.
+ * Seeds saved destinations up to each size in `sizes` and times one monitor round over all of
+ * them with each count of replica processes in `replicaCounts`, on an S3 stand-in that answers
+ * after 20 ms: wall time, CPU per destination over every replica, each replica's peak memory.
  */
 export async function measureSweeps(
   env: BenchEnvironment,
   sizes: readonly number[],
+  replicaCounts: readonly number[],
   progress: (line: string) => void,
+  execArgv: readonly string[] = [],
 ): Promise<SweepReport> {
-  // Keys of their own, so the sweep finds only what it seeded and not what the load saved.
+  // Keys of their own, so the round finds only what it seeded and not what the load saved.
   const keyPrefix = `${env.keyPrefix}sweep:`;
   const redis = createRedisClient(env.redisUrl, { keyPrefix });
   await waitForRedis(redis, 5000);
   const stores = createRedisStores(redis, 86400);
-  const s3 = countS3Calls(
-    createS3ClientFactory({
-      endpoint: env.s3.endpoint,
-      forcePathStyle: true,
-      timeoutMs: S3_TIMEOUT_MS,
-      credentials: LOCAL_S3_CREDENTIALS,
-    }),
-  );
-  const problems: string[] = [];
-  const deps: Deps = {
-    logger: createLogger({
-      level: 'warn',
-      destination: { write: (line: string) => problems.push(line) },
-    }),
-    stores,
-    sessionIndex: new RedisSessionIndex(redis, 86400),
-    verifier: new S3Verifier(s3.clients, { timeoutMs: S3_TIMEOUT_MS }),
-    tasks: new TaskTracker(),
-    settings: {
-      principals: { aws: PRINCIPAL_ARN },
-      identityProven: true,
-      adminUserIds: [],
-      sessionTtlSeconds: 86400,
-      verifyLockTtlMs: S3_TIMEOUT_MS * 4 + 10000,
-    },
-    now: () => new Date(),
-  };
-  const client = new webApi.WebClient(BOT_TOKEN, { slackApiUrl: env.slack.apiUrl });
-  const monitor = startMonitor(deps, client, 0);
-  const bucketPrefix = `${env.bucketTag}-d`;
+  const s3 = await startS3StandIn(S3_DELAY_MS);
   const sweeps: SweepFigure[] = [];
   let seeded = 0;
   let seedSeconds = 0;
   try {
     for (const size of sizes) {
-      progress(`sweep: seeding ${size - seeded} more saved destinations in local S3 and Redis`);
-      const seed = await timed(() => seedDestinations(stores, env.s3, seeded, size, bucketPrefix));
-      seedSeconds += seed.seconds;
-      if (seeded === 0) {
-        // A running monitor compiled its code and pinned its buckets' owners long ago; the first
-        // sweep of a fresh process would charge both to the destinations it times.
-        progress(`sweep: warming up with an untimed sweep of ${size} destinations`);
-        await sweepNow(env, keyPrefix, monitor);
-      }
+      progress(`sweep: seeding ${size - seeded} more saved destinations in Redis`);
+      const started = performance.now();
+      await seed(stores, seeded, size, `${env.bucketTag}-d`);
+      seedSeconds += (performance.now() - started) / 1000;
       seeded = size;
-      progress(`sweep: ${size} destinations`);
-      const callsBefore = s3.snapshot();
-      const sweep = await timed(() => sweepNow(env, keyPrefix, monitor));
-      const s3Calls = callsSince(callsBefore, s3.snapshot());
-      const result = sweep.value;
-      sweeps.push({
-        destinations: size,
-        seconds: sweep.seconds,
-        checked: result.checked,
-        failures: result.failures,
-        alerts: result.alerts,
-        monitorCpuShare: sweep.cpuShare,
-        s3CpuShare: sweep.s3CpuShare,
-        monitorCpuMsPerDestination: (sweep.cpuSeconds * 1000) / size,
-        s3Calls,
-      });
-    }
-    const sample = await sampleDestinations(stores, VERIFIER_SAMPLE);
-    progress(`sweep: the routine check alone (watch) on ${sample.length} destinations`);
-    const verifierCallsBefore = s3.snapshot();
-    // What the monitor asks of the verifier on all but one sweep a day: no region comparison.
-    const verifierAlone = await timed(() =>
-      forEachConcurrently(sample, SWEEP_CONCURRENCY, async (destination) => {
-        await deps.verifier.watch({
-          bucket: destination.settings.bucket,
-          region: destination.settings.region,
-          challengeKey: destination.challengeKey,
-          ...(destination.ownerId === undefined ? {} : { expectedOwnerId: destination.ownerId }),
-          checkRegion: false,
+      for (const replicas of replicaCounts) {
+        progress(`sweep: a round of ${size} destinations with ${replicas} replica process(es)`);
+        const config: ReplicaConfig = {
+          redisUrl: env.redisUrl,
+          keyPrefix,
+          queuePrefix: `${env.keyPrefix}r${replicas}-${size}:{s3d-monitor}`,
+          s3Endpoint: s3.endpoint,
+          slackApiUrl: env.slack.apiUrl,
+          concurrency: CONCURRENCY,
+        };
+        sweeps.push({
+          destinations: size,
+          replicas,
+          ...(await round(config, replicas, size, execArgv)),
         });
-      }),
-    );
-    const verifierS3Calls = callsSince(verifierCallsBefore, s3.snapshot());
-    progress(
-      `sweep: the monitor alone on ${seeded} destinations, with a verifier that answers at once`,
-    );
-    const bookkeeping = startMonitor({ ...deps, verifier: INSTANT_PASS }, client, 0);
-    const bookkeepingSweep = await timed(() => sweepNow(env, keyPrefix, bookkeeping));
-    await bookkeeping.done();
-    if (problems.length > 0) progress(`sweep logged ${problems.length} problems: ${problems[0]}`);
-    return {
-      sweeps,
-      verifierPerSecond: sample.length / verifierAlone.seconds,
-      verifierCpuMsPerDestination: (verifierAlone.cpuSeconds * 1000) / sample.length,
-      verifierS3CpuShare: verifierAlone.s3CpuShare,
-      verifierDestinations: sample.length,
-      verifierS3Calls,
-      bookkeepingCpuMsPerDestination: (bookkeepingSweep.cpuSeconds * 1000) / seeded,
-      seedSeconds,
-    };
+      }
+    }
+    return { sweeps, s3DelayMs: S3_DELAY_MS, concurrency: CONCURRENCY, seedSeconds };
   } finally {
-    monitor.stop();
-    await monitor.done();
-    s3.clients.destroy();
+    await s3.stop();
     await redis.quit().catch(() => redis.disconnect());
   }
 }
 
-/** One sweep now, although the lock of the last one has not expired yet. */
-async function sweepNow(env: BenchEnvironment, keyPrefix: string, monitor: Monitor) {
-  // One sweep per lock TTL; the benchmark wants another one now.
-  await env.admin.del(`${keyPrefix}${MONITOR_LOCK_KEY}`);
-  const result = await monitor.sweepOnce();
-  if (!result) throw new Error('the sweep did not run: the monitor lock was held');
-  return result;
+/** Saved destinations `from` to `to` (exclusive), in teams of ten, last seen passing. */
+async function seed(stores: Stores, from: number, to: number, bucketPrefix: string) {
+  const indexes = Array.from({ length: to - from }, (_, offset) => from + offset);
+  const at = new Date().toISOString();
+  await forEachConcurrently(indexes, SEED_CONCURRENCY, async (index) => {
+    const teamId = `TBENCH${Math.floor(index / DESTINATIONS_PER_TEAM)}`;
+    await stores.destinations.save(
+      benchDestination(teamId, `${bucketPrefix}-${index}`, undefined, at),
+    );
+  });
 }
 
-async function sampleDestinations(stores: Stores, count: number) {
-  const sample: SavedDestination[] = [];
-  for (const teamId of await stores.destinations.teams()) {
-    if (sample.length >= count) break;
-    sample.push(...(await stores.destinations.list(teamId)));
+async function round(
+  config: ReplicaConfig,
+  count: number,
+  size: number,
+  execArgv: readonly string[],
+) {
+  const replicas = await Promise.all(
+    Array.from({ length: count }, () => startReplica(config, execArgv)),
+  );
+  try {
+    const before = await Promise.all(replicas.map((replica) => replica.ask('usage')));
+    const started = performance.now();
+    const [first] = replicas;
+    const done = await first.ask('round');
+    const seconds = (performance.now() - started) / 1000;
+    const after = await Promise.all(replicas.map((replica) => replica.ask('usage')));
+    const perReplica = after.map((usage, index) => ({
+      cpuSeconds: (usage.cpuMicros - before[index].cpuMicros) / 1e6,
+      peakRssBytes: usage.maxRssBytes,
+    }));
+    const cpuSeconds = perReplica.reduce((sum, replica) => sum + replica.cpuSeconds, 0);
+    return {
+      seconds,
+      checked: done.round?.checked ?? 0,
+      failures: done.round?.failures ?? 0,
+      cpuMsPerDestination: (cpuSeconds * 1000) / size,
+      perReplica,
+    };
+  } finally {
+    await Promise.all(replicas.map((replica) => replica.stop()));
   }
-  return sample.slice(0, count);
+}
+
+type Reply = ReplicaReply & { type: 'reply' };
+
+function startReplica(config: ReplicaConfig, execArgv: readonly string[]) {
+  const child: ChildProcess = fork(
+    join(__dirname, 'monitor-replica.js'),
+    [JSON.stringify(config)],
+    {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv: [...execArgv],
+    },
+  );
+  const pending = new Map<number, (reply: Reply) => void>();
+  let nextId = 0;
+  const ask = (op: ReplicaRequest['op']) =>
+    new Promise<Reply>((resolve, reject) => {
+      if (!child.connected) return reject(new Error('the monitor replica is gone'));
+      const id = ++nextId;
+      pending.set(id, resolve);
+      child.send({ id, op } satisfies ReplicaRequest);
+    });
+  return new Promise<{ ask: typeof ask; stop: () => Promise<void> }>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`a monitor replica exited (${code})`)));
+    child.on('message', (message: ReplicaReply) => {
+      if (message.type === 'ready') {
+        resolve({
+          ask,
+          stop: async () => {
+            const exited = new Promise((done) => child.once('exit', done));
+            await ask('stop').catch(() => child.kill('SIGKILL'));
+            await exited;
+          },
+        });
+      } else {
+        pending.get(message.id)?.(message);
+        pending.delete(message.id);
+      }
+    });
+  });
 }

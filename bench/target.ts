@@ -12,6 +12,7 @@ import type { Deps } from '../src/deps';
 import { createLogger } from '../src/log/logger';
 import type { OAuthCredentials } from '../src/slack/oauth/install';
 import { startMonitor, type Monitor } from '../src/monitor/monitor';
+import { createMonitorAnnouncer } from '../src/slack/monitor-announcer';
 import { HomeRefresher } from '../src/slack/home-refresh';
 import { createOAuthStores } from '../src/slack/oauth/stores';
 import { installedWorkspaceClients, singleWorkspaceClients } from '../src/slack/team-clients';
@@ -19,6 +20,7 @@ import { createRedisClient, createRedisStores, waitForRedis } from '../src/store
 import { Keyring } from '../src/store/secrets';
 import { RedisSessionIndex } from '../src/store/session-index';
 import { TaskTracker } from '../src/tasks';
+import { noMetrics } from '../src/metrics/metrics';
 import { createS3ClientFactory } from '../src/verify/s3-clients';
 import { S3Verifier } from '../src/verify/verifier';
 import { LOCAL_S3_CREDENTIALS } from '../test/support/s3-local';
@@ -42,7 +44,7 @@ import {
 
 const S3_TIMEOUT_MS = 5000;
 const SESSION_TTL_SECONDS = 86400;
-/** MONITOR_INTERVAL_SECONDS's default: the monitor sweeps at start, then hourly, as in production. */
+/** MONITOR_INTERVAL_SECONDS's default: the monitor's rounds open hourly, as in production. */
 const MONITOR_INTERVAL_SECONDS = 3600;
 
 interface Target {
@@ -120,6 +122,7 @@ async function startRealApp(
     sessionIndex: new RedisSessionIndex(redis, SESSION_TTL_SECONDS),
     verifier: new S3Verifier(s3, { timeoutMs: S3_TIMEOUT_MS }),
     tasks: new TaskTracker(),
+    metrics: noMetrics,
     settings: {
       principals: { aws: PRINCIPAL_ARN },
       identityProven: true,
@@ -145,14 +148,17 @@ async function startRealApp(
   const clients = oauthStores
     ? installedWorkspaceClients(oauthStores.installations, slackClientOptions(config.slackApiUrl))
     : singleWorkspaceClients(app.client);
-  const monitor: Monitor = startMonitor(deps, clients, MONITOR_INTERVAL_SECONDS);
+  const monitor: Monitor = startMonitor(deps, createMonitorAnnouncer(deps, clients), {
+    redisUrl: config.redisUrl,
+    intervalSeconds: MONITOR_INTERVAL_SECONDS,
+  });
   return {
     app,
     tasks: deps.tasks,
     async close() {
-      monitor.stop();
+      const monitorStopped = monitor.stop();
       await deps.tasks.drain(10000);
-      await monitor.done();
+      await monitorStopped;
       home.stop();
       await redis.quit().catch(() => redis.disconnect());
       s3.destroy();

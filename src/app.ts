@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { App, ErrorCode } from '@slack/bolt';
+import { performance } from 'node:perf_hooks';
+import { App, ErrorCode, type webApi } from '@slack/bolt';
 import type { ExtendedErrorHandler } from '@slack/bolt/dist/App';
 import {
   installerOptions,
@@ -8,6 +9,7 @@ import {
 } from './slack/oauth/install';
 import { loaderApiRoutes } from './api/routes';
 import type { Deps } from './deps';
+import { noMetrics, type Metrics } from './metrics/metrics';
 import { toSlackLogger } from './log/logger';
 import { requestIdMiddleware } from './slack/context';
 import { storeUnavailableMiddleware } from './slack/oauth/store-unavailable';
@@ -21,7 +23,7 @@ import { register as registerViews } from './slack/listeners/views';
 export interface SlackConnection {
   /** One workspace: its bot token. Unset with `oauth`: each workspace's comes from its installation. */
   readonly botToken?: string;
-  /** Many workspaces: the app's OAuth credentials (DESIGN.md section 8); needs `deps.oauth`. */
+  /** Many workspaces: the app's OAuth credentials; needs `deps.oauth`. */
   readonly oauth?: OAuthCredentials;
   readonly signingSecret?: string;
   readonly appToken?: string;
@@ -38,12 +40,26 @@ export interface SlackConnection {
 }
 
 /** How every Web API client of the app is built, the app's own and each workspace's. */
-export function slackClientOptions(apiUrl: string | undefined) {
+export function slackClientOptions(apiUrl: string | undefined, metrics: Metrics = noMetrics) {
   return {
     ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
+    fetch: timedFetch(metrics),
     // A trigger_id lives 3 seconds: a slow retry is worth less than a clear failure.
     retryConfig: { retries: 1, factor: 1, minTimeout: 200, maxTimeout: 500 },
     timeout: 5000,
+  };
+}
+
+/** The Web API client's requests, each timed by its method (the last part of its URL). */
+function timedFetch(metrics: Metrics): webApi.FetchFunction {
+  return async (url, init) => {
+    const started = performance.now();
+    try {
+      return await fetch(url, init as RequestInit);
+    } finally {
+      const method = String(url).split('?')[0].split('/').pop() ?? 'other';
+      metrics.slackCall(method, (performance.now() - started) / 1000);
+    }
   };
 }
 
@@ -84,7 +100,7 @@ export function createApp(deps: Deps, connection: SlackConnection): App {
   const logger = toSlackLogger(deps.logger);
   const apiTokens = deps.settings.loaderApiTokens ?? [];
   const apiRoutes = apiTokens.length > 0 ? loaderApiRoutes(deps, apiTokens) : [];
-  const clientOptions = slackClientOptions(connection.apiUrl);
+  const clientOptions = slackClientOptions(connection.apiUrl, deps.metrics);
   const installer = connection.oauth
     ? installerOptions(deps, connection.oauth, clientOptions.slackApiUrl)
     : undefined;

@@ -103,7 +103,26 @@ const envSchema = z.object({
           .filter(Boolean),
   ),
   MONITOR_INTERVAL_SECONDS: envInteger(3600, 0, 7 * 86400),
-  // The loader API's bearer tokens (DESIGN.md section 10); none: the API is off.
+  // Checks one replica's monitor runs at once; every replica takes its share of a round.
+  MONITOR_CONCURRENCY: envInteger(16, 1, 1000),
+  // The pause before a newly failing destination is checked again, before anyone is alerted.
+  MONITOR_CONFIRM_DELAY_SECONDS: envInteger(60, 0, 3600),
+  // How long a killed replica's running checks wait before another replica takes them over.
+  MONITOR_STALL_SECONDS: envInteger(30, 1, 600),
+  // Prometheus metrics at GET /metrics on this port only; unset: no metrics.
+  METRICS_PORT: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === '') return undefined;
+      const port = /^\d+$/.test(value) ? Number(value) : NaN;
+      if (!Number.isSafeInteger(port) || port > 65535) {
+        ctx.addIssue({ code: 'custom', message: 'must be a port number from 0 to 65535' });
+        return z.NEVER;
+      }
+      return port;
+    }),
+  // The loader API's bearer tokens; none: the API is off.
   LOADER_API_TOKENS: optionalString.transform((value) =>
     (value ?? '')
       .split(',')
@@ -162,7 +181,7 @@ function principalProblem(
   return parsed.ok ? undefined : `${variable} ${parsed.problem}`;
 }
 
-/** The variables that together select many workspaces with OAuth (DESIGN.md section 8). */
+/** The variables that together select many workspaces with OAuth (README: Many workspaces). */
 export const OAUTH_VARIABLES = [
   'SLACK_CLIENT_ID',
   'SLACK_CLIENT_SECRET',
@@ -250,6 +269,15 @@ function crossProblems(env: Record<string, string | undefined>): string[] {
   }
   if (env.LOADER_WEBHOOK_URL && !env.REDIS_URL) {
     problems.push('LOADER_WEBHOOK_URL needs REDIS_URL: the change events wait in a Redis stream');
+  }
+  const metricsPort = env.METRICS_PORT;
+  if (
+    metricsPort &&
+    metricsPort !== '0' &&
+    metricsPort === (env.PORT ?? '3000') &&
+    !env.SLACK_APP_TOKEN
+  ) {
+    problems.push('METRICS_PORT must differ from PORT: the metrics are never served to Slack');
   }
   if (env.STORE_ENCRYPTION_KEY_PREVIOUS && !env.STORE_ENCRYPTION_KEY) {
     problems.push(

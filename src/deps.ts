@@ -12,7 +12,7 @@ import { RedisDestinationStore, type RedisClient } from './store/redis';
 import type { DestinationStore, LockStore } from './store/types';
 import { PARTITIONS, type Partition } from './domain/partition';
 import type { Principals } from './domain/principal';
-import { RedisOutbox } from './events/outbox';
+import { OUTBOX_KEYS, RedisOutbox } from './events/outbox';
 import { EventRelay } from './events/relay';
 import { createLogger, toSlackLogger, type Logger } from './log/logger';
 import { HomeRefresher } from './slack/home-refresh';
@@ -20,6 +20,7 @@ import { createMemoryStores, connectRedis, createRedisStores, type Stores } from
 import { StoredKeyCheck } from './store/key-check';
 import { Keyring, type KeyringOptions } from './store/secrets';
 import { MemorySessionIndex, RedisSessionIndex, type SessionIndex } from './store/session-index';
+import { noMetrics, type Metrics } from './metrics/metrics';
 import { TaskTracker } from './tasks';
 import { createStsIdentitySource, proveIdentity, type ExpectedPrincipal } from './verify/identity';
 import { createBucketAccess } from './verify/bucket-access';
@@ -80,6 +81,8 @@ export interface Deps {
   readonly loaderDestinations?: DestinationStore;
   /** Whether the encryption key was checked against Redis: `/healthz` answers 503 until it was. */
   readonly keyCheck?: { readonly passed: boolean };
+  /** What the operator can watch (Prometheus with METRICS_PORT; nothing otherwise). */
+  readonly metrics: Metrics;
 }
 
 export interface OwnedDeps extends Deps {
@@ -91,6 +94,8 @@ export interface OwnedDeps extends Deps {
    * with the check going on in the background.
    */
   checkStoredKey(): Promise<void>;
+  /** The outbox's backlog (events waiting, dead letters), when there is an outbox. */
+  outboxDepth?(): Promise<{ pending: number; deadLetters: number }>;
 }
 
 /** The settings the Slack layer reads, from a Config and what start-up proved. */
@@ -148,6 +153,8 @@ export interface BuildDepsOptions {
   readonly storeCheckWaitMs?: number;
   /** How often the key check is tried again while Redis does not answer; 2 s by default. */
   readonly storeCheckRetryMs?: number;
+  /** Where the app's metrics go; none collected when unset. */
+  readonly metrics?: Metrics;
 }
 
 /** Builds the process's clients from Config: the only place that constructs them. */
@@ -162,6 +169,7 @@ export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps 
   let loaderDestinations: DestinationStore | undefined;
   let outbox: RedisOutbox | undefined;
   let relay: EventRelay | undefined;
+  let outboxDepth: OwnedDeps['outboxDepth'];
   let oauth: OAuthStores | undefined;
   if (config.REDIS_URL) {
     const redis = connectRedis(config.REDIS_URL, {
@@ -182,8 +190,16 @@ export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps 
       onCorrupt: (error) => log.error({ err: error }, 'skipped a corrupt saved destination'),
     });
     if (config.LOADER_WEBHOOK_URL) {
-      outbox = new RedisOutbox(redis);
-      relay = new EventRelay(redis, outbox, log);
+      const deliveryOutbox = new RedisOutbox(redis);
+      outbox = deliveryOutbox;
+      relay = new EventRelay(redis, deliveryOutbox, log);
+      outboxDepth = async () => {
+        const [pending, deadLetters] = await Promise.all([
+          redis.xlen(OUTBOX_KEYS.stream),
+          redis.xlen(OUTBOX_KEYS.dead),
+        ]);
+        return { pending, deadLetters };
+      };
     }
     oauth = oauthStoresFrom(config, redis, stores.locks, log, keyring);
     const check = new StoredKeyCheck(redis, keyring, log, {
@@ -209,11 +225,13 @@ export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps 
   }
 
   const home = new HomeRefresher();
+  const metrics = options.metrics ?? noMetrics;
   const s3 = createS3ClientFactory({
     endpoint: config.S3_ENDPOINT,
     forcePathStyle: config.S3_FORCE_PATH_STYLE,
     timeoutMs: config.S3_TIMEOUT_MS,
     partitionCredentials: partitionCredentials(config),
+    onCall: (operation, seconds) => metrics.s3Call(operation, seconds),
   });
   // Customers' roles are assumed through AWS STS, or the engine's own STS_ENDPOINT; an
   // S3-compatible engine without one has no STS, and setup refuses roles there.
@@ -239,7 +257,9 @@ export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps 
     home,
     ...(keyCheck ? { keyCheck } : {}),
     ...(loaderDestinations ? { loaderDestinations } : {}),
+    metrics,
     checkStoredKey: checkKey,
+    ...(outboxDepth ? { outboxDepth } : {}),
     async close() {
       home.stop();
       await closeStore();

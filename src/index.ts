@@ -1,10 +1,17 @@
 import type { Server } from 'node:http';
 import { createApp, slackClientOptions } from './app';
 import { ConfigError, loadConfig, oauthSettingsFrom, type Config } from './config';
-import { installedWorkspaceClients, singleWorkspaceClients } from './slack/team-clients';
-import { buildDeps, createBotLogger, identifyBot, proveAwsIdentity } from './deps';
+import {
+  installedWorkspaceClients,
+  singleWorkspaceClients,
+  type TeamClients,
+} from './slack/team-clients';
+import { buildDeps, createBotLogger, identifyBot, proveAwsIdentity, type OwnedDeps } from './deps';
 import type { Logger } from './log/logger';
-import { startMonitor } from './monitor/monitor';
+import { PrometheusMetrics } from './metrics/prometheus';
+import { startMetricsServer, type MetricsServer } from './metrics/server';
+import { startMonitor, type Monitor } from './monitor/monitor';
+import { createMonitorAnnouncer } from './slack/monitor-announcer';
 import { startDelivery } from './events/delivery';
 
 const DRAIN_BUDGET_MS = 7000;
@@ -37,7 +44,8 @@ export async function startBot(config: Config): Promise<RunningBot> {
   const log = createBotLogger(config);
   // Before anything is opened: a bot that is not its bucket policies' principal proves nothing.
   const identityProven = await proveAwsIdentity(config, log);
-  const deps = buildDeps(config, { logger: log, identityProven });
+  const metrics = config.METRICS_PORT === undefined ? undefined : new PrometheusMetrics();
+  const deps = buildDeps(config, { logger: log, identityProven, metrics });
   const oauth = oauthSettingsFrom(config);
   // Many workspaces: each request's bot comes from its installation, not from one token.
   let identity;
@@ -76,9 +84,13 @@ export async function startBot(config: Config): Promise<RunningBot> {
     log.warn('the store does not answer yet: the monitor will try again shortly');
   }
   const clients = deps.oauth
-    ? installedWorkspaceClients(deps.oauth.installations, slackClientOptions(config.SLACK_API_URL))
+    ? installedWorkspaceClients(
+        deps.oauth.installations,
+        slackClientOptions(config.SLACK_API_URL, deps.metrics),
+      )
     : singleWorkspaceClients(app.client);
-  const monitor = startMonitor(deps, clients, config.MONITOR_INTERVAL_SECONDS);
+  const monitor = startMonitorIfOn(config, deps, clients);
+  const metricsServer = metrics && (await serveMetrics(config, metrics, deps, monitor));
   // Events a crashed replica appended but did not relay go out now, then every 30 s.
   deps.changeFeed?.start();
   const delivery =
@@ -98,13 +110,17 @@ export async function startBot(config: Config): Promise<RunningBot> {
         { running: deps.tasks.size },
         'shutting down: no new requests, finishing running checks',
       );
-      monitor.stop();
+      // Running checks finish; the rest of the round stays queued for the other replicas.
+      const monitorStopped = monitor
+        ?.stop()
+        .catch((error: unknown) => log.warn({ err: error }, 'stopping the monitor failed'));
       await app
         .stop()
         .catch((error: unknown) => log.warn({ err: error }, 'stopping the receiver failed'));
       const drained = await deps.tasks.drain(DRAIN_BUDGET_MS);
       if (!drained) log.warn({ running: deps.tasks.size }, 'gave up waiting for running checks');
-      await monitor.done();
+      await monitorStopped;
+      await metricsServer?.close();
       // Undelivered events stay in the outbox for the next start or another replica.
       await deps.changeFeed?.stop();
       await delivery?.stop();
@@ -112,6 +128,45 @@ export async function startBot(config: Config): Promise<RunningBot> {
       log.info('stopped');
     },
   };
+}
+
+/** The monitor, unless it is off (MONITOR_INTERVAL_SECONDS=0) or has no Redis for its jobs. */
+function startMonitorIfOn(
+  config: Config,
+  deps: OwnedDeps,
+  clients: TeamClients,
+): Monitor | undefined {
+  if (config.MONITOR_INTERVAL_SECONDS === 0) return undefined;
+  if (!config.REDIS_URL) {
+    deps.logger.warn('the monitor is off: its rounds are jobs in Redis, and REDIS_URL is not set');
+    return undefined;
+  }
+  return startMonitor(deps, createMonitorAnnouncer(deps, clients), {
+    redisUrl: config.REDIS_URL,
+    intervalSeconds: config.MONITOR_INTERVAL_SECONDS,
+    concurrency: config.MONITOR_CONCURRENCY,
+    confirmDelayMs: config.MONITOR_CONFIRM_DELAY_SECONDS * 1000,
+    lockDurationMs: config.MONITOR_STALL_SECONDS * 1000,
+  });
+}
+
+/** GET /metrics on METRICS_PORT, reading the monitor's queue and the outbox when scraped. */
+async function serveMetrics(
+  config: Config,
+  metrics: PrometheusMetrics,
+  deps: OwnedDeps,
+  monitor: Monitor | undefined,
+): Promise<MetricsServer> {
+  if (monitor) metrics.watchQueue(() => monitor.depth());
+  if (deps.outboxDepth) metrics.watchOutbox(() => deps.outboxDepth?.() ?? Promise.reject());
+  const server = await startMetricsServer(metrics.registry, config.METRICS_PORT ?? 0, (error) =>
+    deps.logger.warn({ err: error }, 'collecting the metrics failed'),
+  );
+  deps.logger.info(
+    { metricsPort: server.port },
+    `metrics: http://localhost:${server.port}/metrics`,
+  );
+  return server;
 }
 
 /**

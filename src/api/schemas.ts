@@ -29,8 +29,8 @@ export const apiAccessSchema = z
 export type ApiAccess = z.infer<typeof apiAccessSchema>;
 
 /**
- * The loader's view of one destination, in the reference product's field names (DESIGN.md
- * section 10). The one source of truth for the responses and the OpenAPI document; never the
+ * The loader's view of one destination, in the reference product's field names (see "Contracts
+ * with the loader" in docs/ARCHITECTURE.md). The one source of truth for the responses and the OpenAPI document; never the
  * challenge name.
  */
 export const apiDestinationSchema = z

@@ -18,7 +18,7 @@ export type SettingsProblems = Partial<Record<SettingsField, string[]>>;
 export type SettingsValidation =
   { ok: true; settings: DestinationSettings } | { ok: false; problems: SettingsProblems };
 
-/** Applies every rule of section 2 to the settings; all problems at once, keyed by block_id. */
+/** Applies every rule of domain/ to the settings; all problems at once, keyed by block_id. */
 export function validateSettings(settings: DestinationSettings): SettingsValidation {
   const normalized: DestinationSettings = { ...settings, bucket: settings.bucket.trim() };
   const problems: SettingsProblems = {};

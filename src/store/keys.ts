@@ -5,9 +5,6 @@
 
 const NAMESPACE = 's3d';
 
-/** The lock that lets one replica at a time run the monitor's sweep. */
-export const MONITOR_LOCK_KEY = `${NAMESPACE}:lock:monitor`;
-
 /** Throws unless `teamId` can sit inside a hash tag without changing which part is hashed. */
 export function assertTeamId(teamId: string): void {
   if (teamId.length === 0 || teamId.includes('{') || teamId.includes('}')) {

@@ -24,7 +24,7 @@ export const lastCheckSchema = z.object({
 });
 export type LastCheck = z.infer<typeof lastCheckSchema>;
 
-/** Where a destination's channel could not be posted to, and since when (DESIGN.md section 4). */
+/** Where a destination's channel could not be posted to, and since when: the monitor then tells the connector. */
 export const channelUnreachableSchema = z.object({
   since: z.string(),
   /** Slack's error code, e.g. `not_in_channel`, `is_archived`. */

@@ -2,7 +2,7 @@ import type { Access } from '../domain/access';
 import { explainAccess } from './explain-access';
 import { WRITE_CHECK_KEY, type CheckName, type CheckOutcome } from './report';
 
-/** The reference product's own words for a missing challenge file (DESIGN.md section 2). */
+/** The reference product's own words for a missing challenge file, kept exactly. */
 export const CHALLENGE_NOT_FOUND_TEXT =
   'An error occurred (404) when calling the HeadObject operation: Not Found';
 
@@ -41,7 +41,7 @@ const UNREACHABLE_CODES = new Set([
 ]);
 // S3 was reached but its answer broke off: a passing fault, no one's at the bucket.
 const DROPPED_CODES = new Set(['ECONNRESET', 'ECONNABORTED', 'EPIPE']);
-// S3's own ways of saying "not now" (DESIGN.md section 4: transient is not failing).
+// S3's own ways of saying "not now": transient, never the bucket failing.
 const TRANSIENT_NAMES = new Set([
   'InternalError',
   'ServiceUnavailable',

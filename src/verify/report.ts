@@ -92,7 +92,7 @@ export interface WatchTarget extends VerifyTarget {
   readonly checkRegion: boolean;
 }
 
-/** Runs the checks of DESIGN.md section 4 against one bucket. */
+/** Runs the checks (challenge, region, list, write, ownership) against one bucket. */
 export interface Verifier {
   /** Everything, in order: challenge (and region), then list, write and ownership. */
   verify(target: VerifyTarget): Promise<VerificationReport>;

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { partitionForRegion, type Partition } from '../domain/partition';
 
@@ -13,6 +14,8 @@ export interface S3ClientFactoryOptions {
   readonly partitionCredentials?: Readonly<
     Partial<Record<Partition, S3ClientConfig['credentials']>>
   >;
+  /** Told how long each S3 call took, by its operation (`HeadBucket`, …), answered or not. */
+  readonly onCall?: (operation: string, seconds: number) => void;
 }
 
 export interface S3ClientFactory {
@@ -43,26 +46,46 @@ export function createS3ClientFactory(options: S3ClientFactoryOptions): S3Client
     options.partitionCredentials?.[partitionForRegion(region)] ?? options.credentials;
 
   const build = (region: string, credentials = credentialsFor(region)) =>
-    new S3Client({
-      region,
-      ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-      ...(credentials === undefined ? {} : { credentials }),
-      forcePathStyle: options.forcePathStyle,
-      // The options object is handed to the SDK's own NodeHttpHandler; importing that class would
-      // mean depending on @smithy/node-http-handler, which package.json does not list.
-      requestHandler: {
-        connectionTimeout: options.timeoutMs,
-        requestTimeout: options.timeoutMs,
-        throwOnRequestTimeout: true,
+    timed(
+      new S3Client({
+        region,
+        ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+        ...(credentials === undefined ? {} : { credentials }),
+        forcePathStyle: options.forcePathStyle,
+        // The options object is handed to the SDK's own NodeHttpHandler; importing that class would
+        // mean depending on @smithy/node-http-handler, which package.json does not list.
+        requestHandler: {
+          connectionTimeout: options.timeoutMs,
+          requestTimeout: options.timeoutMs,
+          throwOnRequestTimeout: true,
+        },
+        // One retry for a dropped connection; the abort signal still bounds the whole call.
+        maxAttempts: 2,
+        // A zero-byte PutObject needs no checksum, and S3-compatible servers often reject the trailer.
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
+        // A 301 means the user chose the wrong region: we want to see it, not have it followed.
+        followRegionRedirects: false,
+      }),
+    );
+
+  const timed = (client: S3Client): S3Client => {
+    const { onCall } = options;
+    if (!onCall) return client;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const started = performance.now();
+        try {
+          return await next(args);
+        } finally {
+          const operation = (context.commandName ?? 'Other').replace(/Command$/, '');
+          onCall(operation, (performance.now() - started) / 1000);
+        }
       },
-      // One retry for a dropped connection; the abort signal still bounds the whole call.
-      maxAttempts: 2,
-      // A zero-byte PutObject needs no checksum, and S3-compatible servers often reject the trailer.
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-      // A 301 means the user chose the wrong region: we want to see it, not have it followed.
-      followRegionRedirects: false,
-    });
+      { step: 'initialize', name: 'callTiming' },
+    );
+    return client;
+  };
 
   return {
     forRegion(region) {

@@ -55,7 +55,7 @@ interface Observation {
 type Probe = (signal: AbortSignal) => Promise<Omit<Observation, 'check'>>;
 
 /**
- * Runs the checks of DESIGN.md section 4 with the bot's own credentials, in an order that never
+ * Runs the checks (README: Check and Save) with the bot's own credentials, in an order that never
  * writes into a bucket before its challenge file proves it is the user's. Never throws for an S3
  * problem, never creates the challenge object, never logs anything.
  *

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { webApi } from '@slack/bolt';
-import { startMonitor } from '../../src/monitor/monitor';
+import { startTestMonitor } from '../support/monitor';
 import { homeChanged } from '../../src/slack/home-refresh';
 import { ACTION, SETUP_CALLBACK_ID } from '../../src/slack/ids';
 import { parseHomeMetadata } from '../../src/slack/views/home';
@@ -371,17 +371,16 @@ describe('the App Home', () => {
     const publishedBefore = t.slack.callsTo('views.publish').length;
     await s3.deleteObject(bucket, saved.challengeKey);
     const client = new webApi.WebClient(BOT_TOKEN, { slackApiUrl: t.slack.apiUrl });
-    const monitor = startMonitor(t.deps, client, 0, { confirmDelayMs: 0 });
+    const monitor = startTestMonitor(t.deps, client);
 
     try {
-      const swept = await monitor.sweepOnce();
+      const swept = await monitor.runRound();
       expect(swept?.alerts).toBe(1);
       await until('both views to show the failure', () =>
         [ADMIN, MEMBER].every((user) => shown(user).includes('*last check failed*')),
       );
     } finally {
-      monitor.stop();
-      await monitor.done();
+      await monitor.stop();
     }
 
     const refreshes = t.slack.callsTo('views.publish').slice(publishedBefore);

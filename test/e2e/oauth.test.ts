@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { startMonitor } from '../../src/monitor/monitor';
+import { startTestMonitor } from '../support/monitor';
 import { installedWorkspaceClients } from '../../src/slack/team-clients';
 import type { Redis } from 'ioredis';
 import { INSTALLATION_UNREADABLE } from '../../src/slack/oauth/store-unavailable';
@@ -7,7 +7,6 @@ import {
   createRedisClient,
   createRedisStores,
   installationKey,
-  MONITOR_LOCK_KEY,
   uninstalledKey,
   waitForRedis,
 } from '../../src/store';
@@ -493,10 +492,9 @@ describe('uninstalling', () => {
     const installations = app.deps.oauth?.installations;
     if (!installations) throw new Error('no installations');
     const clients = installedWorkspaceClients(installations, { slackApiUrl: slack.apiUrl });
-    const monitor = startMonitor(app.deps, clients, 0, { confirmDelayMs: 0 });
-    const result = await monitor.sweepOnce();
-    monitor.stop();
-    await monitor.done();
+    const monitor = startTestMonitor(app.deps, clients);
+    const result = await monitor.runRound();
+    await monitor.stop();
 
     expect(result?.checked).toBe(1);
     expect(await app.deps.stores.destinations.list('TALPHA')).toEqual([]);
@@ -521,9 +519,9 @@ describe('uninstalling', () => {
     const installations = app.deps.oauth?.installations;
     if (!installations) throw new Error('no installations');
     const clients = installedWorkspaceClients(installations, { slackApiUrl: slack.apiUrl });
-    const monitor = startMonitor(app.deps, clients, 0, { confirmDelayMs: 0 });
-    const result = await monitor.sweepOnce();
-    monitor.stop();
+    const monitor = startTestMonitor(app.deps, clients);
+    const result = await monitor.runRound();
+    await monitor.stop();
     expect(result?.checked).toBe(0);
     expect(await app.deps.stores.destinations.get('TALPHA', bucket)).toBeDefined();
   });
@@ -536,22 +534,19 @@ describe('a workspace that never installed the app', () => {
     const installations = app.deps.oauth?.installations;
     if (!installations) throw new Error('no installations');
     const clients = installedWorkspaceClients(installations, { slackApiUrl: slack.apiUrl });
-    const monitor = startMonitor(app.deps, clients, 0, { confirmDelayMs: 0 });
+    const monitor = startTestMonitor(app.deps, clients);
     try {
-      expect((await monitor.sweepOnce())?.checked).toBe(0);
-      await redis.client.del(MONITOR_LOCK_KEY);
-      expect((await monitor.sweepOnce())?.checked).toBe(0);
+      expect((await monitor.runRound())?.checked).toBe(0);
+      expect((await monitor.runRound())?.checked).toBe(0);
       const said = app.logs.filter((line) => line.includes('has no installation'));
       expect(said).toHaveLength(1);
       expect(said[0]).toContain('TALPHA');
       expect(await app.deps.stores.destinations.get('TALPHA', 'alpha-before-oauth')).toBeDefined();
 
       await install(ALPHA, app);
-      await redis.client.del(MONITOR_LOCK_KEY);
-      expect((await monitor.sweepOnce())?.checked).toBe(1);
+      expect((await monitor.runRound())?.checked).toBe(1);
     } finally {
-      monitor.stop();
-      await monitor.done();
+      await monitor.stop();
     }
   });
 });

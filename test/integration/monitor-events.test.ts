@@ -3,8 +3,8 @@ import { webApi } from '@slack/bolt';
 import { OUTBOX_KEYS, RedisOutbox } from '../../src/events/outbox';
 import { EventRelay } from '../../src/events/relay';
 import { changeEventSchema } from '../../src/events/types';
-import { startMonitor } from '../../src/monitor/monitor';
-import { createRedisStores, MONITOR_LOCK_KEY } from '../../src/store';
+import { createRedisStores } from '../../src/store';
+import { startTestMonitor } from '../support/monitor';
 import { S3Verifier } from '../../src/verify/verifier';
 import type { S3ClientFactory } from '../../src/verify/s3-clients';
 import { testRedis, type TestRedis } from '../support/redis';
@@ -43,7 +43,7 @@ test('a confirmed failure and the recovery are put in the outbox, in order, once
     slackApiUrl: slack.apiUrl,
     retryConfig: { retries: 0 },
   });
-  const monitor = startMonitor(deps, client, 0, { confirmDelayMs: 0 });
+  const monitor = startTestMonitor(deps, client);
   const bucket = `events-${randomUUID().slice(0, 8)}`;
   const challengeKey = `s3-destination-challenge-file-${randomUUID()}`;
   await s3.createBucket(bucket);
@@ -65,21 +65,17 @@ test('a confirmed failure and the recovery are put in the outbox, in order, once
     verifiedAt: now,
     lastCheck: { at: now, ok: true, summary: 'All checks passed' },
   });
-  const sweep = async () => {
-    await redis.client.del(MONITOR_LOCK_KEY);
-    return monitor.sweepOnce();
-  };
+  const sweep = () => monitor.runRound();
   try {
     await sweep();
     await s3.deleteObject(bucket, challengeKey);
-    expect((await sweep())?.alerts).toBe(1);
+    expect((await sweep()).alerts).toBe(1);
     await sweep();
     await s3.putObject(bucket, challengeKey);
-    expect((await sweep())?.recoveries).toBe(1);
+    expect((await sweep()).recoveries).toBe(1);
     await sweep();
   } finally {
-    monitor.stop();
-    await monitor.done();
+    await monitor.stop();
   }
   await relay.relayAll();
 

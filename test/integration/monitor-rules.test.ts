@@ -1,9 +1,10 @@
 import { webApi } from '@slack/bolt';
-import { startMonitor, type Monitor, type MonitorOptions } from '../../src/monitor/monitor';
+import type { Monitor, MonitorOptions } from '../../src/monitor/monitor';
 import { createMemoryStores, type SavedDestination, type Stores } from '../../src/store';
 import { CHALLENGE_NOT_FOUND_TEXT } from '../../src/verify/explain';
 import type { VerificationReport, Verifier, VerifyTarget } from '../../src/verify/report';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
+import { roundCounts, startTestMonitor } from '../support/monitor';
 import { testDeps } from '../support/test-app';
 import { CHALLENGE_KEY, passingDestination, reportWith } from '../unit/monitor/fixtures';
 
@@ -44,14 +45,11 @@ beforeEach(() => {
   monitors = [];
 });
 afterEach(async () => {
-  for (const monitor of monitors) {
-    monitor.stop();
-    await monitor.done();
-  }
+  for (const monitor of monitors) await monitor.stop();
   slack.reset();
 });
 
-function startTestMonitor(intervalSeconds = 0, options: MonitorOptions = {}): Monitor {
+function monitorWith(options: Partial<MonitorOptions> = {}): Monitor {
   const deps = testDeps({
     logs,
     stores,
@@ -62,19 +60,17 @@ function startTestMonitor(intervalSeconds = 0, options: MonitorOptions = {}): Mo
     slackApiUrl: slack.apiUrl,
     retryConfig: { retries: 0 },
   });
-  // A tiny lock TTL: these tests sweep again at once, which one sweep per interval would refuse.
-  // No pause before confirming a failure: these tests assert what is confirmed, not when.
-  const monitor = startMonitor(deps, client, intervalSeconds, {
-    lockTtlMs: 1,
-    confirmDelayMs: 0,
-    ...options,
-  });
+  const monitor = startTestMonitor(deps, client, options);
   monitors.push(monitor);
   return monitor;
 }
 
-/** Resolves once `ms` have passed, so a 1 ms lock has certainly expired. */
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Resolves once `condition` holds, checking every 10 ms. */
+async function until(condition: () => Promise<boolean>): Promise<void> {
+  while (!(await condition())) await pause(10);
+}
 
 async function save(
   bucket: string,
@@ -89,9 +85,9 @@ async function save(
   return saved.destination;
 }
 
-/** What a sweep that ran to its end counted. */
+/** What a round counted. */
 function swept(counts: { checked: number; alerts: number; recoveries: number; failures: number }) {
-  return { ...counts, aborted: false };
+  return counts;
 }
 
 describe('the monitor’s rules', () => {
@@ -101,9 +97,9 @@ describe('the monitor’s rules', () => {
       'acme-data-lake',
       reportWith({ challenge: 'no_credentials', list: 'no_credentials', write: 'no_credentials' }),
     );
-    const monitor = startTestMonitor();
+    const monitor = monitorWith();
 
-    const result = await monitor.sweepOnce();
+    const result = await roundCounts(monitor);
 
     expect(result).toEqual(swept({ checked: 1, alerts: 0, recoveries: 0, failures: 1 }));
     expect(slack.callsTo('chat.postMessage')).toHaveLength(0);
@@ -119,9 +115,9 @@ describe('the monitor’s rules', () => {
       lastCheck: { at: '2025-05-01T00:00:00.000Z', ok: false, summary: 'Failed: Challenge file' },
     });
     verifier.answer('acme-data-lake', reportWith({ challenge: 'not_found' }));
-    const monitor = startTestMonitor();
+    const monitor = monitorWith();
 
-    const result = await monitor.sweepOnce();
+    const result = await roundCounts(monitor);
 
     expect(result).toEqual(swept({ checked: 1, alerts: 0, recoveries: 0, failures: 0 }));
     expect(slack.callsTo('chat.postMessage')).toHaveLength(0);
@@ -139,9 +135,9 @@ describe('the monitor’s rules', () => {
       await stores.destinations.remove('T1', 'acme-data-lake');
       return reportWith({ challenge: 'not_found' }, target.bucket);
     });
-    const monitor = startTestMonitor();
+    const monitor = monitorWith();
 
-    await monitor.sweepOnce();
+    await roundCounts(monitor);
 
     expect(await stores.destinations.get('T1', 'acme-data-lake')).toBeUndefined();
     expect(slack.callsTo('chat.postMessage')).toHaveLength(0);
@@ -150,9 +146,9 @@ describe('the monitor’s rules', () => {
   it('neither alerts nor records S3 answering 503 or timing out: nothing to fix at the bucket', async () => {
     const saved = await save('acme-data-lake');
     verifier.answer('acme-data-lake', reportWith({ challenge: 'transient', list: 'timeout' }));
-    const monitor = startTestMonitor();
+    const monitor = monitorWith();
 
-    const result = await monitor.sweepOnce();
+    const result = await roundCounts(monitor);
 
     expect(result).toEqual(swept({ checked: 1, alerts: 0, recoveries: 0, failures: 1 }));
     expect(slack.callsTo('chat.postMessage')).toHaveLength(0);
@@ -167,9 +163,9 @@ describe('the monitor’s rules', () => {
       // One bad minute: the first look fails, the confirming one passes.
       return reportWith(calls === 1 ? { challenge: 'not_found' } : {}, target.bucket);
     });
-    const monitor = startTestMonitor();
+    const monitor = monitorWith();
 
-    const result = await monitor.sweepOnce();
+    const result = await roundCounts(monitor);
 
     expect(calls).toBe(2);
     expect(result).toEqual(swept({ checked: 1, alerts: 0, recoveries: 0, failures: 0 }));
@@ -177,23 +173,16 @@ describe('the monitor’s rules', () => {
     expect((await stores.destinations.get('T1', 'acme-data-lake'))?.lastCheck.ok).toBe(true);
   });
 
-  it('waits the pause before confirming, and a stop cuts the pause short', async () => {
+  it('waits the pause before confirming, and a stop leaves the confirmation queued', async () => {
     await save('acme-data-lake');
     verifier.answer('acme-data-lake', reportWith({ challenge: 'not_found' }));
-    const monitor = startTestMonitor(0, { confirmDelayMs: 60_000 });
+    const monitor = monitorWith({ confirmDelayMs: 60_000 });
 
-    const sweeping = monitor.sweepOnce();
-    await pause(50);
+    void monitor.runRound().catch(() => undefined);
+    await until(async () => (await monitor.depth()).delayed === 1);
+    await monitor.stop();
+
     expect(slack.callsTo('chat.postMessage')).toHaveLength(0);
-    monitor.stop();
-
-    expect(await sweeping).toEqual({
-      checked: 1,
-      alerts: 0,
-      recoveries: 0,
-      failures: 0,
-      aborted: true,
-    });
     expect((await stores.destinations.get('T1', 'acme-data-lake'))?.lastCheck.ok).toBe(true);
   });
 
@@ -203,9 +192,9 @@ describe('the monitor’s rules', () => {
       await stores.destinations.save(passingDestination({ challengeKey: `${CHALLENGE_KEY}-new` }));
       return reportWith({ challenge: 'not_found' }, target.bucket);
     });
-    const monitor = startTestMonitor();
+    const monitor = monitorWith();
 
-    await monitor.sweepOnce();
+    await roundCounts(monitor);
 
     expect(slack.callsTo('chat.postMessage')).toHaveLength(0);
     expect(await stores.destinations.get('T1', 'acme-data-lake')).toMatchObject({
@@ -218,9 +207,9 @@ describe('the monitor’s rules', () => {
     await save('acme-data-lake');
     verifier.answer('acme-data-lake', reportWith({ challenge: 'not_found' }));
     slack.answer('chat.postMessage', { ok: false, error: 'fatal_error' });
-    const monitor = startTestMonitor();
+    const monitor = monitorWith();
 
-    expect(await monitor.sweepOnce()).toEqual(
+    expect(await roundCounts(monitor)).toEqual(
       swept({ checked: 1, alerts: 0, recoveries: 0, failures: 1 }),
     );
     expect(await stores.destinations.get('T1', 'acme-data-lake')).toMatchObject({
@@ -229,8 +218,7 @@ describe('the monitor’s rules', () => {
     });
 
     slack.reset();
-    await pause(5);
-    expect(await monitor.sweepOnce()).toEqual(
+    expect(await roundCounts(monitor)).toEqual(
       swept({ checked: 1, alerts: 1, recoveries: 0, failures: 0 }),
     );
     const [alert] = slack.callsTo('chat.postMessage');
@@ -239,8 +227,7 @@ describe('the monitor’s rules', () => {
     expect(await stores.destinations.get('T1', 'acme-data-lake')).not.toHaveProperty('unannounced');
 
     slack.reset();
-    await pause(5);
-    await monitor.sweepOnce();
+    await roundCounts(monitor);
     expect(slack.callsTo('chat.postMessage')).toHaveLength(0);
   });
 
@@ -252,9 +239,9 @@ describe('the monitor’s rules', () => {
       slack.answer('chat.postMessage', (body) =>
         body.channel === 'C0ALERTS' ? { ok: false, error: slackError } : { ok: true },
       );
-      const monitor = startTestMonitor();
+      const monitor = monitorWith();
 
-      expect(await monitor.sweepOnce()).toEqual(
+      expect(await roundCounts(monitor)).toEqual(
         swept({ checked: 1, alerts: 1, recoveries: 0, failures: 0 }),
       );
       const direct = slack.callsTo('chat.postMessage').filter((c) => c.body.channel === 'U0ALICE');
@@ -269,8 +256,7 @@ describe('the monitor’s rules', () => {
 
       slack.reset();
       slack.answer('chat.postMessage', { ok: false, error: slackError });
-      await pause(5);
-      expect(await monitor.sweepOnce()).toEqual(
+      expect(await roundCounts(monitor)).toEqual(
         swept({ checked: 1, alerts: 0, recoveries: 0, failures: 0 }),
       );
       expect(slack.callsTo('chat.postMessage')).toHaveLength(0);
@@ -282,9 +268,9 @@ describe('the monitor’s rules', () => {
       lastCheck: { at: '2025-05-01T00:00:00.000Z', ok: false, summary: 'Failed: Challenge file' },
       channelUnreachable: { since: '2025-05-01T00:00:00.000Z', error: 'not_in_channel' },
     });
-    const monitor = startTestMonitor();
+    const monitor = monitorWith();
 
-    expect(await monitor.sweepOnce()).toEqual(
+    expect(await roundCounts(monitor)).toEqual(
       swept({ checked: 1, alerts: 0, recoveries: 1, failures: 0 }),
     );
     expect(slack.callsTo('chat.postMessage').map((c) => c.body.channel)).toEqual(['C0ALERTS']);
@@ -296,11 +282,10 @@ describe('the monitor’s rules', () => {
   it('appends alerts and recoveries to the workspace’s audit trail', async () => {
     await save('acme-data-lake');
     verifier.answer('acme-data-lake', reportWith({ challenge: 'not_found' }));
-    const monitor = startTestMonitor();
-    await monitor.sweepOnce();
+    const monitor = monitorWith();
+    await roundCounts(monitor);
     verifier.answers.clear();
-    await pause(5);
-    await monitor.sweepOnce();
+    await roundCounts(monitor);
 
     expect(await stores.audit.recent('T1', 10)).toEqual([
       expect.objectContaining({ actor: 'monitor', action: 'monitor_recovery' }),
@@ -313,19 +298,20 @@ describe('the monitor’s rules', () => {
     ]);
   });
 
-  it('tries again within the retry delay, not an interval later, when the lock cannot be read', async () => {
+  it('tries the round again, after a pause, when the teams cannot be listed', async () => {
     await save('acme-data-lake');
     verifier.answer('acme-data-lake', reportWith({ challenge: 'not_found' }));
-    const acquire = stores.locks.acquire.bind(stores.locks);
+    const teams = stores.destinations.teams.bind(stores.destinations);
     let failures = 1;
-    stores.locks.acquire = async (key, ttl) => {
+    stores.destinations.teams = async () => {
       if (failures-- > 0) throw new Error('Redis is away');
-      return acquire(key, ttl);
+      return teams();
     };
+    const monitor = monitorWith({ retryDelayMs: 20 });
 
-    startTestMonitor(3600, { retryDelayMs: 20 });
-
-    await slack.waitForCall('chat.postMessage');
+    expect(await roundCounts(monitor)).toEqual(
+      swept({ checked: 1, alerts: 1, recoveries: 0, failures: 0 }),
+    );
     expect(logs.some((line) => line.includes('Redis is away'))).toBe(true);
   });
 
@@ -335,9 +321,9 @@ describe('the monitor’s rules', () => {
     await save('bucket-c', { teamId: 'T2' });
     verifier.answers.set('bucket-b', () => Promise.reject(new Error('boom')));
     verifier.answer('bucket-c', reportWith({ challenge: 'not_found' }, 'bucket-c'));
-    const monitor = startTestMonitor();
+    const monitor = monitorWith();
 
-    const result = await monitor.sweepOnce();
+    const result = await roundCounts(monitor);
 
     expect(result).toEqual(swept({ checked: 2, alerts: 1, recoveries: 0, failures: 1 }));
     expect(logs.some((line) => line.includes('boom'))).toBe(true);
@@ -350,69 +336,72 @@ describe('the monitor’s rules', () => {
     const slow = async (target: VerifyTarget) => {
       running += 1;
       peak = Math.max(peak, running);
-      await pause(5);
+      await pause(20);
       running -= 1;
       return reportWith({}, target.bucket);
     };
     for (let i = 0; i < 12; i += 1)
       verifier.answers.set(`bucket-${String(i).padStart(2, '0')}`, slow);
-    const monitor = startTestMonitor(0, { concurrency: 3 });
+    const monitor = monitorWith({ concurrency: 3, batchSize: 1 });
 
-    const result = await monitor.sweepOnce();
+    const result = await roundCounts(monitor);
 
-    expect(result?.checked).toBe(12);
+    expect(result.checked).toBe(12);
     expect(peak).toBe(3);
   });
 
-  it('runs one sweep at a time, and done() waits for the one running', async () => {
+  it('lets a running check finish when it stops', async () => {
     await save('acme-data-lake');
     let release: () => void = () => undefined;
     const held = new Promise<void>((resolve) => {
       release = resolve;
     });
+    let begun = false;
     verifier.answers.set('acme-data-lake', async (target) => {
+      begun = true;
       await held;
-      return reportWith({}, target.bucket);
+      return reportWith({ challenge: 'not_found' }, target.bucket);
     });
-    const monitor = startTestMonitor();
+    const monitor = monitorWith({ confirmDelayMs: 60_000 });
 
-    const first = monitor.sweepOnce();
-    await pause(5);
-    expect(await monitor.sweepOnce()).toBeUndefined();
-    let finished = false;
-    const done = monitor.done().then(() => {
-      finished = true;
+    void monitor.runRound().catch(() => undefined);
+    await until(async () => begun);
+    let stopped = false;
+    const stopping = monitor.stop().then(() => {
+      stopped = true;
     });
-    await pause(5);
-    expect(finished).toBe(false);
+    await pause(50);
+    expect(stopped).toBe(false);
 
     release();
-    await done;
-    expect(await first).toEqual(swept({ checked: 1, alerts: 0, recoveries: 0, failures: 0 }));
+    await stopping;
+    // The check was recorded as the newly failing state's first look: confirmed later.
+    expect((await stores.destinations.get('T1', 'acme-data-lake'))?.lastCheck.ok).toBe(true);
+    expect(logs.some((line) => line.includes('checking a destination failed'))).toBe(false);
   });
 
-  it('sweeps by itself at start when given an interval, and not at all with 0', async () => {
+  it('opens a round by itself at start when given an interval, and not at all with 0', async () => {
     await save('acme-data-lake');
     verifier.answer('acme-data-lake', reportWith({ challenge: 'not_found' }));
 
-    startTestMonitor(0);
+    monitorWith({ intervalSeconds: 0 });
     await pause(50);
     expect(slack.callsTo('chat.postMessage')).toHaveLength(0);
 
-    startTestMonitor(3600);
+    monitorWith({ intervalSeconds: 3600 });
     await slack.waitForCall('chat.postMessage');
   });
 
   it('never writes a challenge name into its logs', async () => {
     await save('acme-data-lake');
     verifier.answer('acme-data-lake', reportWith({ challenge: 'not_found' }));
-    const monitor = startTestMonitor();
+    const monitor = monitorWith();
 
-    await monitor.sweepOnce();
+    await roundCounts(monitor);
 
     const sweepLog = logs
       .map((line) => JSON.parse(line))
-      .find((e) => e.msg === 'monitor: sweep finished');
+      .find((e) => e.msg === 'monitor: round finished');
     expect(sweepLog).toMatchObject({
       level: 30,
       checked: 1,

@@ -2,12 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { webApi } from '@slack/bolt';
 import type { Redis } from 'ioredis';
 import type { Deps } from '../../src/deps';
-import { startMonitor, type Monitor } from '../../src/monitor/monitor';
+import type { Monitor, MonitorOptions } from '../../src/monitor/monitor';
 import {
   createRedisClient,
   createRedisStores,
-  MONITOR_LOCK_KEY,
-  RedisLockStore,
   waitForRedis,
   type DestinationDraft,
   type SavedDestination,
@@ -23,6 +21,7 @@ import { REDIS_URL, testRedis, type TestRedis } from '../support/redis';
 import { localVerifier, LOCAL_S3_REGION, startLocalS3, type LocalS3 } from '../support/s3-local';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
 import { testDeps } from '../support/test-app';
+import { roundCounts, startTestMonitor, testQueuePrefix } from '../support/monitor';
 
 const TEAM = 'T0MONITOR';
 const CHANNEL = 'C0ALERTS';
@@ -93,13 +92,9 @@ function slackClient(): webApi.WebClient {
   });
 }
 
-function monitorFor(deps: Deps, intervalSeconds = 0): Monitor {
-  // No pause before a confirming check: these tests assert what is confirmed, not when.
-  const monitor = startMonitor(deps, slackClient(), intervalSeconds, { confirmDelayMs: 0 });
-  cleanups.push(async () => {
-    monitor.stop();
-    await monitor.done();
-  });
+function monitorFor(deps: Deps, options: Partial<MonitorOptions> = {}): Monitor {
+  const monitor = startTestMonitor(deps, slackClient(), options);
+  cleanups.push(() => monitor.stop());
   return monitor;
 }
 
@@ -130,28 +125,19 @@ async function connectedDestination(stores: Stores, teamId = TEAM): Promise<Save
   return saved.destination;
 }
 
-/** One sweep per interval is the design: end this interval so the next sweep may run. */
-async function nextInterval(): Promise<void> {
-  await redis.client.del(MONITOR_LOCK_KEY);
-}
-
 describe('the monitor against a real S3 server and Redis', () => {
   it('alerts once when the challenge file disappears and once when it is back', async () => {
     const stores = createRedisStores(redis.client, 3600);
     const monitor = monitorFor(depsWith(stores, new S3Verifier(s3Clients, { timeoutMs: 5000 })));
     const destination = await connectedDestination(stores);
     const { bucket } = destination.settings;
-    const sweep = async () => {
-      await nextInterval();
-      return monitor.sweepOnce();
-    };
+    const sweep = () => roundCounts(monitor);
 
     expect(await sweep()).toEqual({
       checked: 1,
       alerts: 0,
       recoveries: 0,
       failures: 0,
-      aborted: false,
     });
     expect(slack.callsTo('chat.postMessage')).toHaveLength(0);
 
@@ -161,7 +147,6 @@ describe('the monitor against a real S3 server and Redis', () => {
       alerts: 1,
       recoveries: 0,
       failures: 0,
-      aborted: false,
     });
     const [alert] = slack.callsTo('chat.postMessage');
     expect(alert.body.channel).toBe(CHANNEL);
@@ -175,7 +160,6 @@ describe('the monitor against a real S3 server and Redis', () => {
       alerts: 0,
       recoveries: 0,
       failures: 0,
-      aborted: false,
     });
     expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
 
@@ -185,7 +169,6 @@ describe('the monitor against a real S3 server and Redis', () => {
       alerts: 0,
       recoveries: 1,
       failures: 0,
-      aborted: false,
     });
     const recovery = slack.callsTo('chat.postMessage')[1];
     expect(recovery.body.channel).toBe(CHANNEL);
@@ -197,12 +180,11 @@ describe('the monitor against a real S3 server and Redis', () => {
       alerts: 0,
       recoveries: 0,
       failures: 0,
-      aborted: false,
     });
     expect(slack.callsTo('chat.postMessage')).toHaveLength(2);
     expect((await stores.destinations.get(TEAM, bucket))?.lastCheck.ok).toBe(true);
     expect(logs.join('\n')).not.toContain(destination.challengeKey);
-    expect(logs.filter((line) => line.includes('monitor: sweep finished'))).toHaveLength(5);
+    expect(logs.filter((line) => line.includes('monitor: round finished'))).toHaveLength(5);
     // The routine check never writes: no write-check object ever appeared.
     expect(await s3.objectExists(bucket, WRITE_CHECK_KEY)).toBe(false);
   });
@@ -217,8 +199,7 @@ describe('the monitor against a real S3 server and Redis', () => {
       new HeadObjectCommand({ Bucket: bucket, Key: WRITE_CHECK_KEY }),
     );
 
-    await nextInterval();
-    await monitor.sweepOnce();
+    await monitor.runRound();
 
     const after = await s3.client.send(
       new HeadObjectCommand({ Bucket: bucket, Key: WRITE_CHECK_KEY }),
@@ -227,34 +208,47 @@ describe('the monitor against a real S3 server and Redis', () => {
     expect(after.LastModified).toEqual(before.LastModified);
   });
 
-  it('has two replicas sweeping at the same moment check each destination once', async () => {
-    const verifier = new CountingVerifier(new S3Verifier(s3Clients, { timeoutMs: 5000 }));
+  it('has two replicas share one round and check each destination once', async () => {
+    // Each replica's checks take a while, so that the other takes jobs meanwhile.
+    const slow = (inner: Verifier) => ({
+      verify: (target: VerifyTarget) => inner.verify(target),
+      watch: async (target: WatchTarget) => {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        return inner.watch(target);
+      },
+    });
+    const real = new S3Verifier(s3Clients, { timeoutMs: 5000 });
+    const [countedA, countedB] = [
+      new CountingVerifier(slow(real)),
+      new CountingVerifier(slow(real)),
+    ];
     const storesA = createRedisStores(redis.client, 3600);
     const storesB = createRedisStores(await secondRedisClient(), 3600);
-    const a = monitorFor(depsWith(storesA, verifier));
-    const b = monitorFor(depsWith(storesB, verifier));
-    const buckets = [
-      (await connectedDestination(storesA, 'T0ONE')).settings.bucket,
-      (await connectedDestination(storesA, 'T0ONE')).settings.bucket,
-      (await connectedDestination(storesB, 'T0TWO')).settings.bucket,
-    ];
+    const prefix = testQueuePrefix();
+    const shared = { prefix, batchSize: 1, concurrency: 2 };
+    const a = monitorFor(depsWith(storesA, countedA), shared);
+    monitorFor(depsWith(storesB, countedB), shared);
+    const buckets: string[] = [];
+    for (let i = 0; i < 12; i += 1) {
+      buckets.push(
+        (await connectedDestination(storesA, i % 2 ? 'T0ONE' : 'T0TWO')).settings.bucket,
+      );
+    }
 
-    const results = await Promise.all([a.sweepOnce(), b.sweepOnce()]);
+    const totals = await roundCounts(a);
 
-    expect(results.filter((result) => result === undefined)).toHaveLength(1);
-    expect(results.find((result) => result !== undefined)).toEqual({
-      checked: 3,
-      alerts: 0,
-      recoveries: 0,
-      failures: 0,
-      aborted: false,
-    });
-    expect(Object.fromEntries(verifier.checks)).toEqual(
-      Object.fromEntries(buckets.map((bucket) => [bucket, 1])),
-    );
+    expect(totals).toEqual({ checked: 12, alerts: 0, recoveries: 0, failures: 0 });
+    expect(countedA.total).toBeGreaterThan(0);
+    expect(countedB.total).toBeGreaterThan(0);
+    const both = new Map(buckets.map((bucket) => [bucket, 0]));
+    for (const counted of [countedA, countedB]) {
+      for (const [bucket, count] of counted.checks)
+        both.set(bucket, (both.get(bucket) ?? 0) + count);
+    }
+    expect(Object.fromEntries(both)).toEqual(Object.fromEntries(buckets.map((b) => [b, 1])));
   });
 
-  it('has two replicas on a timer sweep once per interval between them', async () => {
+  it('has two replicas on a timer open one round per interval between them', async () => {
     const verifier = new CountingVerifier(new S3Verifier(s3Clients, { timeoutMs: 5000 }));
     const storesA = createRedisStores(redis.client, 3600);
     const storesB = createRedisStores(await secondRedisClient(), 3600);
@@ -264,41 +258,69 @@ describe('the monitor against a real S3 server and Redis', () => {
     ];
     const intervalMs = 1000;
     const started = Date.now();
+    const prefix = testQueuePrefix();
 
-    const a = monitorFor(depsWith(storesA, verifier), intervalMs / 1000);
-    const b = monitorFor(depsWith(storesB, verifier), intervalMs / 1000);
+    const a = monitorFor(depsWith(storesA, verifier), { prefix, intervalSeconds: 1 });
+    const b = monitorFor(depsWith(storesB, verifier), { prefix, intervalSeconds: 1 });
     await new Promise((resolve) => setTimeout(resolve, 2500));
-    a.stop();
-    b.stop();
-    await Promise.all([a.done(), b.done()]);
+    await Promise.all([a.stop(), b.stop()]);
     const intervalsBegun = Math.ceil((Date.now() - started) / intervalMs);
 
-    const sweeps = logs.filter((line) => line.includes('monitor: sweep finished')).length;
-    expect(sweeps).toBeGreaterThanOrEqual(2);
-    expect(sweeps).toBeLessThanOrEqual(intervalsBegun);
-    // Every sweep checked every destination exactly once.
-    expect(verifier.total).toBe(sweeps * buckets.length);
-    for (const bucket of buckets) expect(verifier.checks.get(bucket)).toBe(sweeps);
+    const rounds = logs.filter((line) => line.includes('monitor: round finished')).length;
+    expect(rounds).toBeGreaterThanOrEqual(2);
+    expect(rounds).toBeLessThanOrEqual(intervalsBegun);
+    // Every round checked every destination exactly once.
+    expect(verifier.total).toBe(rounds * buckets.length);
+    for (const bucket of buckets) expect(verifier.checks.get(bucket)).toBe(rounds);
   });
 
-  it('waits out a crashed holder: its lock expires by itself', async () => {
+  it('does not alert on a failure that is gone by the confirming check', async () => {
     const stores = createRedisStores(redis.client, 3600);
-    const monitor = monitorFor(depsWith(stores, new S3Verifier(s3Clients, { timeoutMs: 5000 })));
-    await connectedDestination(stores);
-    const crashed = await secondRedisClient();
-    const lockTtlMs = 400;
-    expect(await new RedisLockStore(crashed).acquire(MONITOR_LOCK_KEY, lockTtlMs)).toBeDefined();
-    crashed.disconnect();
-
-    expect(await monitor.sweepOnce()).toBeUndefined();
-
-    await new Promise((resolve) => setTimeout(resolve, lockTtlMs + 200));
-    expect(await monitor.sweepOnce()).toEqual({
-      checked: 1,
-      alerts: 0,
-      recoveries: 0,
-      failures: 0,
-      aborted: false,
+    const monitor = monitorFor(depsWith(stores, new S3Verifier(s3Clients, { timeoutMs: 5000 })), {
+      confirmDelayMs: 1000,
     });
+    const destination = await connectedDestination(stores);
+    const { bucket } = destination.settings;
+    await s3.deleteObject(bucket, destination.challengeKey);
+
+    const round = roundCounts(monitor);
+    await until(async () => (await monitor.depth()).delayed === 1);
+    await s3.putObject(bucket, destination.challengeKey);
+
+    expect(await round).toEqual({ checked: 1, alerts: 0, recoveries: 0, failures: 0 });
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(0);
+    expect((await stores.destinations.get(TEAM, bucket))?.lastCheck.ok).toBe(true);
+  });
+
+  it('alerts once on a failure confirmed by another replica after the first one stopped', async () => {
+    const verifier = new S3Verifier(s3Clients, { timeoutMs: 5000 });
+    const stores = createRedisStores(redis.client, 3600);
+    const shared = { prefix: testQueuePrefix(), confirmDelayMs: 1000 };
+    const first = startTestMonitor(depsWith(stores, verifier), slackClient(), shared);
+    const destination = await connectedDestination(stores);
+    const { bucket } = destination.settings;
+    await s3.deleteObject(bucket, destination.challengeKey);
+
+    void first.runRound().catch(() => undefined);
+    await until(async () => (await first.depth()).delayed === 1);
+    await first.stop();
+    const second = monitorFor(
+      depsWith(createRedisStores(await secondRedisClient(), 3600), verifier),
+      shared,
+    );
+    await until(async () => logs.some((line) => line.includes('monitor: round finished')));
+
+    const finished = JSON.parse(
+      logs.find((line) => line.includes('monitor: round finished')) ?? '{}',
+    );
+    expect(finished).toMatchObject({ checked: 1, alerts: 1, failures: 0 });
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
+    expect((await stores.destinations.get(TEAM, bucket))?.lastCheck.ok).toBe(false);
+    expect((await second.depth()).delayed).toBe(0);
   });
 });
+
+/** Resolves once `condition` holds, checking every 20 ms. */
+async function until(condition: () => Promise<boolean>): Promise<void> {
+  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 20));
+}

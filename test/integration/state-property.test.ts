@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { webApi } from '@slack/bolt';
 import fc from 'fast-check';
-import { startMonitor } from '../../src/monitor/monitor';
+import { startTestMonitor } from '../support/monitor';
 import { createMemoryStores, type SavedDestination } from '../../src/store';
 import { explainCheck } from '../../src/verify/explain';
 import {
@@ -120,7 +120,7 @@ test('what is saved is always what the team was told last', async () => {
           slackApiUrl: slack.apiUrl,
           retryConfig: { retries: 0 },
         });
-        const monitor = startMonitor(t.deps, client, 0, { confirmDelayMs: 0, lockTtlMs: 1 });
+        const monitor = startTestMonitor(t.deps, client);
         const sweeps: Promise<unknown>[] = [];
         try {
           const run = async (op: Operation) => {
@@ -134,7 +134,7 @@ test('what is saved is always what the team was told last', async () => {
                 bucket.healthy = true;
                 return;
               case 'sweep':
-                sweeps.push(monitor.sweepOnce());
+                sweeps.push(monitor.runRound());
                 return;
               case 'verify':
                 await t.post(slashCommandBody(`verify ${BUCKET}`, DEFAULT_ACTOR, responseUrl));
@@ -188,8 +188,7 @@ test('what is saved is always what the team was told last', async () => {
           if (claims.length === 0) expect(saved).toBe('removed');
           else expect(saved).toBe(claims.at(-1));
         } finally {
-          monitor.stop();
-          await monitor.done();
+          await monitor.stop();
           await t.stop();
         }
       },

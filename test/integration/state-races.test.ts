@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { webApi } from '@slack/bolt';
-import { startMonitor } from '../../src/monitor/monitor';
+import { startTestMonitor } from '../support/monitor';
 import {
   connectRedis,
   createRedisStores,
@@ -220,14 +220,14 @@ describe.each(['standalone', 'cluster'] as const)('races on Redis (%s)', (topolo
       slackApiUrl: t.slack.apiUrl,
       retryConfig: { retries: 0 },
     });
-    const monitor = startMonitor(t.deps, client, 0, { confirmDelayMs: 0 });
+    const monitor = startTestMonitor(t.deps, client);
 
-    const sweeping = monitor.sweepOnce();
+    const sweeping = monitor.runRound();
     await waitUntil(() => gated.entered === 1, 'the sweep to reach S3');
     await stores.destinations.remove(TEAM, bucket);
     gated.release();
     await sweeping;
-    monitor.stop();
+    await monitor.stop();
 
     expect(await stores.destinations.get(TEAM, bucket)).toBeUndefined();
     expect(channelPosts()).toEqual([]);

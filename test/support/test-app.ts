@@ -8,6 +8,7 @@ import { HomeRefresher, type HomeRefreshOptions } from '../../src/slack/home-ref
 import { createMemoryStores, type Stores } from '../../src/store';
 import { MemorySessionIndex, type SessionIndex } from '../../src/store/session-index';
 import { TaskTracker } from '../../src/tasks';
+import { noMetrics } from '../../src/metrics/metrics';
 import type { Verifier } from '../../src/verify/report';
 import { DEFAULT_ACTOR, interactionBody, slashCommandBody, type Actor } from './slack-payloads';
 import { slackSignatureHeaders } from './slack-signer';
@@ -101,6 +102,7 @@ export function testDeps(options: TestDepsOptions): Deps {
     sessionIndex: options.sessionIndex ?? new MemorySessionIndex(3600),
     verifier: options.verifier,
     tasks: new TaskTracker(),
+    metrics: noMetrics,
     settings: {
       principals: { aws: PRINCIPAL_ARN },
       identityProven: true,

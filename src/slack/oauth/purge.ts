@@ -1,7 +1,7 @@
 import type { Deps } from '../../deps';
 import { removeDestination } from '../../destinations/changes';
 
-/** DESIGN.md section 8: an uninstalled workspace's saved destinations wait 30 days for a re-install. */
+/** An uninstalled workspace's saved destinations wait 30 days for a re-install. */
 export const DEFAULT_UNINSTALL_RETENTION_MS = 30 * 86_400_000;
 
 /** What became of a workspace that has saved destinations but no installation. */

@@ -49,7 +49,7 @@ export interface CheckResultInput {
    * destination (setup run again), or a manual verify.
    */
   readonly occasion: 'setup' | 'update' | 'verify';
-  /** False: say that no STS proved the bot's identity (DESIGN.md section 4). */
+  /** False: say that no STS proved at start-up that the bot's identity is the principal. */
   readonly identityProven: boolean;
   /**
    * A failed setup whose only fault is the region: offer to switch the setup to the bucket's

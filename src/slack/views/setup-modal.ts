@@ -42,7 +42,7 @@ const option = (value: string, label: string): types.PlainTextOption => ({
   value,
 });
 
-// The refused characters of section 2, in the order the rules list them.
+// The refused characters, in the order the key template rules (domain/key-template.ts) list them.
 const KEY_TEMPLATE_REFUSED = `No whitespace, no ${[
   ...FORBIDDEN_CHARACTERS,
   ...SLACK_UNSAFE_CHARACTERS,

@@ -1,4 +1,4 @@
-import { forEachConcurrently } from '../../../src/monitor/worker-pool';
+import { forEachConcurrently } from '../../support/worker-pool';
 
 describe('forEachConcurrently', () => {
   it('handles every item once, never more than the limit at a time', async () => {

@@ -1,7 +1,6 @@
 import {
   destinationKey,
   destinationsKey,
-  MONITOR_LOCK_KEY,
   sessionKey,
   auditKey,
   destinationVersionKey,
@@ -23,10 +22,6 @@ describe('store keys', () => {
     expect(teamOfDestinationsKey('s3d:{T123}:destinations')).toBe('T123');
     expect(teamOfDestinationsKey('s3d:{T123}:destination:b')).toBeUndefined();
     expect(teamOfDestinationsKey('s3d:{T1}:x:{T2}:destinations')).toBeUndefined();
-  });
-
-  it('names the global keys', () => {
-    expect(MONITOR_LOCK_KEY).toBe('s3d:lock:monitor');
   });
 
   it.each(['T{1', 'T}1', '{T1}', ''])('refuses the team id %j', (teamId) => {

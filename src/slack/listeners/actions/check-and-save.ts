@@ -3,6 +3,7 @@ import { saveDestination } from '../../../destinations/changes';
 import { principalForRegion } from '../../../domain/principal';
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
+import { countedCheck } from '../../../metrics/metrics';
 import type { Deps } from '../../../deps';
 import { verifyLockKey } from '../../../store/keys';
 import { withLock } from '../../../store/lock-watchdog';
@@ -158,14 +159,16 @@ async function checkAndSave(
 ): Promise<void> {
   const { settings } = session;
   const started = deps.now().toISOString();
-  const report = await deps.verifier.verify({
-    bucket: settings.bucket,
-    region: settings.region,
-    challengeKey: session.challengeKey,
-    principalArn: principalForRegion(deps.settings, settings.region),
-    ...(settings.access === undefined ? {} : { access: settings.access }),
-    teamId: session.teamId,
-  });
+  const { report } = await countedCheck(deps.metrics, 'check_and_save', async () => ({
+    report: await deps.verifier.verify({
+      bucket: settings.bucket,
+      region: settings.region,
+      challengeKey: session.challengeKey,
+      principalArn: principalForRegion(deps.settings, settings.region),
+      ...(settings.access === undefined ? {} : { access: settings.access }),
+      teamId: session.teamId,
+    }),
+  }));
 
   const summary = summarizeReport(report);
   const channel = { client, channelId: session.channelId, responseUrl: body.response_url };

@@ -1,4 +1,5 @@
 import type { webApi } from '@slack/bolt';
+import { countedCheck } from '../../../metrics/metrics';
 import type { Deps } from '../../../deps';
 import { recordCheck } from '../../../destinations/changes';
 import { principalForRegion } from '../../../domain/principal';
@@ -71,12 +72,14 @@ export async function verifyDestination(
           await say(`Checking ${inlineCode(bucket)}…`).catch((error: unknown) =>
             log.warn({ err: error }, 'could not say the check has started'),
           );
-          const { report, record } = await checkDestination(
-            deps.verifier,
-            destination,
-            'verify',
-            deps.now,
-            principalForRegion(deps.settings, destination.settings.region),
+          const { report, record } = await countedCheck(deps.metrics, 'verify', () =>
+            checkDestination(
+              deps.verifier,
+              destination,
+              'verify',
+              deps.now,
+              principalForRegion(deps.settings, destination.settings.region),
+            ),
           );
           const message = buildCheckResult({
             userId,

@@ -1,0 +1,51 @@
+import { performance } from 'node:perf_hooks';
+import type { VerificationReport } from '../verify/report';
+
+/** Which path ran a check of a destination: the labels' closed set. */
+export type CheckSource = 'check_and_save' | 'verify' | 'monitor';
+/** What a check found: passing, failing (the bucket's side), or proving nothing (S3 or the bot). */
+export type CheckOutcome = 'ok' | 'failing' | 'inconclusive';
+
+/**
+ * What the app tells its operator, through Prometheus metrics when METRICS_PORT is set. Every
+ * label comes from a closed set: never a team, a bucket or a user.
+ */
+export interface Metrics {
+  /** A check of a destination finished after `seconds`. */
+  checkFinished(source: CheckSource, outcome: CheckOutcome, seconds: number): void;
+  /** A change event reached the loader's webhook `seconds` after it was recorded. */
+  eventDelivered(seconds: number): void;
+  /** A Slack Web API call (`chat.postMessage`, …) took `seconds`. */
+  slackCall(method: string, seconds: number): void;
+  /** An S3 call (`HeadBucket`, …) took `seconds`. */
+  s3Call(operation: string, seconds: number): void;
+  /** The monitor's round finished `seconds` after it opened. */
+  roundFinished(seconds: number): void;
+}
+
+/** Metrics nobody collects: METRICS_PORT is unset. */
+export const noMetrics: Metrics = {
+  checkFinished: () => undefined,
+  eventDelivered: () => undefined,
+  slackCall: () => undefined,
+  s3Call: () => undefined,
+  roundFinished: () => undefined,
+};
+
+/** The outcome label of a check's report. */
+export function checkOutcome(report: VerificationReport): CheckOutcome {
+  if (report.inconclusive) return 'inconclusive';
+  return report.ok ? 'ok' : 'failing';
+}
+
+/** Runs a check of a destination and counts it, with its duration, under `source`. */
+export async function countedCheck<T extends { readonly report: VerificationReport }>(
+  metrics: Metrics,
+  source: CheckSource,
+  check: () => Promise<T>,
+): Promise<T> {
+  const started = performance.now();
+  const result = await check();
+  metrics.checkFinished(source, checkOutcome(result.report), (performance.now() - started) / 1000);
+  return result;
+}

@@ -1,0 +1,159 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CheckOutcome, CheckSource, Metrics } from './metrics';
+
+/** Seconds a check, an S3 call or a Slack call typically takes: 5 ms to 30 s. */
+const CALL_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+/** Seconds from a change to its delivery, or a round's length: up to a few hours. */
+const LONG_BUCKETS = [0.1, 0.5, 1, 5, 15, 60, 300, 900, 1800, 3600, 7200, 14400];
+
+/** The monitor's queue by job state, read when Prometheus scrapes. */
+export type QueueDepthSource = () => Promise<{
+  waiting: number;
+  active: number;
+  delayed: number;
+  failed: number;
+}>;
+
+/** The outbox's backlog, read when Prometheus scrapes. */
+export type OutboxDepthSource = () => Promise<{ pending: number; deadLetters: number }>;
+
+/** The app's metrics in one Prometheus registry: the only module that knows prom-client. */
+export class PrometheusMetrics implements Metrics {
+  readonly registry = new Registry();
+  private readonly checks: Counter<'source' | 'outcome'>;
+  private readonly checkSeconds: Histogram<'source'>;
+  private readonly deliverySeconds: Histogram;
+  private readonly slackSeconds: Histogram<'method'>;
+  private readonly s3Seconds: Histogram<'operation'>;
+  private readonly roundSeconds: Gauge;
+  private readonly roundFinishedAt: Gauge;
+  private queueSource?: QueueDepthSource;
+  private outboxSource?: OutboxDepthSource;
+
+  constructor() {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.checks = new Counter({
+      name: 's3d_checks_total',
+      help: 'Checks of saved destinations, by the path that ran them and what they found',
+      labelNames: ['source', 'outcome'],
+      registers,
+    });
+    this.checkSeconds = new Histogram({
+      name: 's3d_check_duration_seconds',
+      help: 'How long a check of a destination took',
+      labelNames: ['source'],
+      buckets: CALL_BUCKETS,
+      registers,
+    });
+    this.deliverySeconds = new Histogram({
+      name: 's3d_outbox_delivery_latency_seconds',
+      help: 'From a change event recorded to the loader’s webhook accepting it',
+      buckets: LONG_BUCKETS,
+      registers,
+    });
+    this.slackSeconds = new Histogram({
+      name: 's3d_slack_call_duration_seconds',
+      help: 'Slack Web API calls by method',
+      labelNames: ['method'],
+      buckets: CALL_BUCKETS,
+      registers,
+    });
+    this.s3Seconds = new Histogram({
+      name: 's3d_s3_call_duration_seconds',
+      help: 'S3 calls by operation',
+      labelNames: ['operation'],
+      buckets: CALL_BUCKETS,
+      registers,
+    });
+    this.roundSeconds = new Gauge({
+      name: 's3d_monitor_last_round_duration_seconds',
+      help: 'How long the last monitor round this replica finished took, from its opening',
+      registers,
+    });
+    this.roundFinishedAt = new Gauge({
+      name: 's3d_monitor_last_round_finished_timestamp_seconds',
+      help: 'When this replica last finished a monitor round (Unix time)',
+      registers,
+    });
+    this.queueGauges();
+    this.outboxGauges();
+  }
+
+  /** Where the monitor's queue depth is read from (this replica runs the monitor). */
+  watchQueue(source: QueueDepthSource): void {
+    this.queueSource = source;
+  }
+
+  /** Where the outbox's backlog is read from (the app has an outbox). */
+  watchOutbox(source: OutboxDepthSource): void {
+    this.outboxSource = source;
+  }
+
+  checkFinished(source: CheckSource, outcome: CheckOutcome, seconds: number): void {
+    this.checks.inc({ source, outcome });
+    this.checkSeconds.observe({ source }, seconds);
+  }
+
+  eventDelivered(seconds: number): void {
+    this.deliverySeconds.observe(seconds);
+  }
+
+  slackCall(method: string, seconds: number): void {
+    this.slackSeconds.observe({ method: closedName(method) }, seconds);
+  }
+
+  s3Call(operation: string, seconds: number): void {
+    this.s3Seconds.observe({ operation: closedName(operation) }, seconds);
+  }
+
+  roundFinished(seconds: number): void {
+    this.roundSeconds.set(seconds);
+    this.roundFinishedAt.set(Date.now() / 1000);
+  }
+
+  private queueGauges(): void {
+    const gauge = new Gauge({
+      name: 's3d_monitor_jobs',
+      help: 'The monitor’s jobs in the shared queue, by state (every replica reports the same queue)',
+      labelNames: ['state'],
+      registers: [this.registry],
+      collect: async () => {
+        if (!this.queueSource) return;
+        const depth = await this.queueSource().catch(() => undefined);
+        if (!depth) return;
+        for (const [state, count] of Object.entries(depth)) gauge.set({ state }, count);
+      },
+    });
+  }
+
+  private outboxGauges(): void {
+    const read = async () => this.outboxSource?.().catch(() => undefined);
+    const pending = new Gauge({
+      name: 's3d_outbox_pending_events',
+      help: 'Change events waiting in the outbox for the loader’s webhook',
+      registers: [this.registry],
+      collect: async () => {
+        const depth = await read();
+        if (depth) pending.set(depth.pending);
+      },
+    });
+    const dead = new Gauge({
+      name: 's3d_outbox_dead_letters',
+      help: 'Change events the webhook never accepted, kept as dead letters',
+      registers: [this.registry],
+      collect: async () => {
+        const depth = await read();
+        if (depth) dead.set(depth.deadLetters);
+      },
+    });
+  }
+}
+
+/**
+ * A method or operation name as a label: only the characters such names have, and bounded, so a
+ * label can never carry anything else.
+ */
+function closedName(name: string): string {
+  return /^[A-Za-z][A-Za-z0-9_.]{0,63}$/.test(name) ? name : 'other';
+}

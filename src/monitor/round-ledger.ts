@@ -1,0 +1,142 @@
+import type { CheckCounts } from './check-destination-job';
+import type { JobConnection } from './connection';
+
+/** How long a round's totals are kept after it was last touched. */
+const ROUND_TTL_SECONDS = 24 * 60 * 60;
+
+/** What a finished round did, over every replica that worked on it. */
+export interface RoundTotals extends CheckCounts {
+  readonly roundId: string;
+  /** Milliseconds from the round's opening to its last job's end. */
+  readonly durationMs: number;
+}
+
+/**
+ * Registers jobs of the round as outstanding, unless a job of that id already finished (a round
+ * job taken over from a killed replica lists its destinations again). Returns the ids to enqueue.
+ */
+const EXPECT_SCRIPT = `
+local fresh = {}
+for i, id in ipairs(ARGV) do
+  if i > 1 and redis.call('sismember', KEYS[2], id) == 0 then
+    redis.call('sadd', KEYS[1], id)
+    fresh[#fresh + 1] = id
+  end
+end
+for _, key in ipairs(KEYS) do redis.call('expire', key, ARGV[1]) end
+return fresh
+`;
+
+/**
+ * Marks one job finished, adding its counts only the first time (a job run again after its
+ * replica was killed does not count twice); finishes the round when it was the last. Returns the
+ * totals' fields when this call finished the round.
+ */
+const FINISH_SCRIPT = `
+local pending, done, totals = KEYS[1], KEYS[2], KEYS[3]
+local id = ARGV[1]
+if redis.call('sadd', done, id) == 1 then
+  redis.call('srem', pending, id)
+  redis.call('hincrby', totals, 'checked', ARGV[2])
+  redis.call('hincrby', totals, 'alerts', ARGV[3])
+  redis.call('hincrby', totals, 'recoveries', ARGV[4])
+  redis.call('hincrby', totals, 'failures', ARGV[5])
+end
+redis.call('expire', totals, ARGV[6])
+if redis.call('scard', pending) > 0 then return nil end
+if redis.call('hsetnx', totals, 'finishedAt', ARGV[7]) == 0 then return nil end
+redis.call('del', pending, done)
+return redis.call('hgetall', totals)
+`;
+
+/**
+ * A round's progress in Redis, shared by every replica: the jobs still outstanding, the ones
+ * finished, and the totals. The keys carry the queue's prefix, hash tag included, so one round's
+ * keys share a Redis Cluster slot and each step is one script.
+ */
+export class RoundLedger {
+  constructor(
+    private readonly redis: JobConnection,
+    private readonly prefix: string,
+  ) {}
+
+  private keys(roundId: string): [string, string, string] {
+    const base = `${this.prefix}:monitor-round:${roundId}`;
+    return [`${base}:pending`, `${base}:done`, `${base}:totals`];
+  }
+
+  /** Notes when the round opened (the first time only). */
+  async open(roundId: string, now: Date): Promise<void> {
+    const totals = this.keys(roundId)[2];
+    await this.redis
+      .multi()
+      .hsetnx(totals, 'openedAt', String(now.getTime()))
+      .expire(totals, ROUND_TTL_SECONDS)
+      .exec();
+  }
+
+  /** Registers these jobs as outstanding; returns those not finished already, to enqueue. */
+  async expect(roundId: string, jobIds: readonly string[]): Promise<string[]> {
+    if (jobIds.length === 0) return [];
+    const [pending, done] = this.keys(roundId);
+    return (await this.redis.eval(
+      EXPECT_SCRIPT,
+      2,
+      pending,
+      done,
+      ROUND_TTL_SECONDS,
+      ...jobIds,
+    )) as string[];
+  }
+
+  /**
+   * One job of the round finished with these counts; the totals when it was the round's last.
+   * The round's listing is one of its jobs, so a round never finishes before it is all enqueued.
+   */
+  async finishJob(
+    roundId: string,
+    jobId: string,
+    counts: CheckCounts,
+    now: Date,
+  ): Promise<RoundTotals | undefined> {
+    const reply = (await this.redis.eval(
+      FINISH_SCRIPT,
+      3,
+      ...this.keys(roundId),
+      jobId,
+      counts.checked,
+      counts.alerts,
+      counts.recoveries,
+      counts.failures,
+      ROUND_TTL_SECONDS,
+      String(now.getTime()),
+    )) as string[] | null;
+    if (!reply) return undefined;
+    const fields = new Map<string, string>();
+    for (let i = 0; i + 1 < reply.length; i += 2) fields.set(reply[i], reply[i + 1]);
+    const number = (name: string) => Number(fields.get(name) ?? 0);
+    return {
+      roundId,
+      checked: number('checked'),
+      alerts: number('alerts'),
+      recoveries: number('recoveries'),
+      failures: number('failures'),
+      durationMs: now.getTime() - number('openedAt'),
+    };
+  }
+
+  /** The totals of a finished round, or undefined while it runs (or was never opened). */
+  async totals(roundId: string): Promise<RoundTotals | undefined> {
+    const fields = await this.redis.hgetall(this.keys(roundId)[2]);
+    if (!fields.finishedAt) return undefined;
+    const number = (name: string) => Number(fields[name] ?? 0);
+    return {
+      roundId,
+      checked: number('checked'),
+      alerts: number('alerts'),
+      recoveries: number('recoveries'),
+      failures: number('failures'),
+      durationMs: number('finishedAt') - number('openedAt'),
+    };
+  }
+}

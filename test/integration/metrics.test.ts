@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { webApi } from '@slack/bolt';
+import { slackClientOptions } from '../../src/app';
+import { PrometheusMetrics } from '../../src/metrics/prometheus';
+import { startMetricsServer, type MetricsServer } from '../../src/metrics/server';
+import { createS3ClientFactory } from '../../src/verify/s3-clients';
+import { S3Verifier } from '../../src/verify/verifier';
+import {
+  LOCAL_S3_CREDENTIALS,
+  LOCAL_S3_REGION,
+  startLocalS3,
+  type LocalS3,
+} from '../support/s3-local';
+import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
+
+let s3: LocalS3;
+let slack: SlackStandIn;
+let metrics: PrometheusMetrics;
+let server: MetricsServer;
+
+beforeAll(async () => {
+  [s3, slack] = await Promise.all([startLocalS3(), startSlackStandIn()]);
+  metrics = new PrometheusMetrics();
+  server = await startMetricsServer(metrics.registry, 0, () => undefined);
+});
+
+afterAll(async () => {
+  await Promise.all([server?.close(), s3?.stop(), slack?.close()]);
+});
+
+const scrape = async () => (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
+
+/** The value of one series, 0 when it has not appeared yet. */
+function valueOf(text: string, series: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : 0;
+}
+
+it('counts checks by source and outcome, and times them', async () => {
+  const before = await scrape();
+  metrics.checkFinished('monitor', 'failing', 0.2);
+  metrics.checkFinished('check_and_save', 'ok', 0.1);
+
+  const after = await scrape();
+  const failing = 's3d_checks_total{source="monitor",outcome="failing"}';
+  expect(valueOf(after, failing)).toBe(valueOf(before, failing) + 1);
+  expect(valueOf(after, 's3d_check_duration_seconds_count{source="check_and_save"}')).toBe(
+    valueOf(before, 's3d_check_duration_seconds_count{source="check_and_save"}') + 1,
+  );
+  expect(after).toContain('process_cpu_seconds_total');
+});
+
+it('times the S3 calls of a check by operation, never naming the bucket', async () => {
+  const bucket = `metrics-${randomUUID().slice(0, 8)}`;
+  const challengeKey = `s3-destination-challenge-file-${randomUUID()}`;
+  await s3.createBucket(bucket);
+  await s3.putObject(bucket, challengeKey);
+  const clients = createS3ClientFactory({
+    endpoint: s3.endpoint,
+    forcePathStyle: true,
+    timeoutMs: 5000,
+    credentials: LOCAL_S3_CREDENTIALS,
+    onCall: (operation, seconds) => metrics.s3Call(operation, seconds),
+  });
+  try {
+    await new S3Verifier(clients, { timeoutMs: 5000 }).watch({
+      bucket,
+      region: LOCAL_S3_REGION,
+      challengeKey,
+      checkRegion: false,
+    });
+  } finally {
+    clients.destroy();
+  }
+
+  const text = await scrape();
+  expect(valueOf(text, 's3d_s3_call_duration_seconds_count{operation="ListObjectsV2"}')).toBe(1);
+  expect(text).not.toContain(bucket);
+  expect(text).not.toContain(challengeKey);
+});
+
+it('times the Slack calls of the app’s clients by method', async () => {
+  const client = new webApi.WebClient('xoxb-test', slackClientOptions(slack.apiUrl, metrics));
+  await client.chat.postMessage({ channel: 'C0METRICS', text: 'hello' });
+
+  const text = await scrape();
+  expect(valueOf(text, 's3d_slack_call_duration_seconds_count{method="chat.postMessage"}')).toBe(1);
+  expect(text).not.toContain('C0METRICS');
+});
+
+it('reads the monitor’s queue and the outbox when scraped', async () => {
+  metrics.watchQueue(async () => ({ waiting: 3, active: 2, delayed: 1, failed: 0 }));
+  metrics.watchOutbox(async () => ({ pending: 7, deadLetters: 2 }));
+
+  const text = await scrape();
+  expect(valueOf(text, 's3d_monitor_jobs{state="waiting"}')).toBe(3);
+  expect(valueOf(text, 's3d_monitor_jobs{state="delayed"}')).toBe(1);
+  expect(valueOf(text, 's3d_outbox_pending_events')).toBe(7);
+  expect(valueOf(text, 's3d_outbox_dead_letters')).toBe(2);
+});
+
+it('answers nothing but GET /metrics', async () => {
+  const other = await fetch(`http://127.0.0.1:${server.port}/slack/events`, { method: 'POST' });
+  expect(other.status).toBe(404);
+});
