@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CustomRoute } from '@slack/bolt';
-import type { Deps } from '../deps';
+import type { Logger } from '../log/logger';
 import { StoreUnavailableError } from '../errors';
 import { bearerChecker } from './auth';
 import { decodeCursor, encodeCursor, type PagePosition } from './cursor';
@@ -13,6 +13,14 @@ import {
   type ApiError,
   type DestinationPage,
 } from './schemas';
+
+/** What the loader API reads: the saved destinations, and where its failures are logged. */
+export interface LoaderApiDeps {
+  readonly logger: Logger;
+  readonly stores: { readonly destinations: DestinationStore };
+  /** The saved destinations with their challenge names left sealed; `stores`' own when unset. */
+  readonly loaderDestinations?: DestinationStore;
+}
 
 export const API_PREFIX = '/api/v1';
 const DEFAULT_LIMIT = 100;
@@ -89,7 +97,7 @@ export function withRecentTeams(
 }
 
 /** `GET /api/v1/destinations?limit=&cursor=`: one page of every workspace's destinations. */
-function listDestinations(deps: Deps): Handler {
+function listDestinations(deps: LoaderApiDeps): Handler {
   const store = withRecentTeams(
     deps.loaderDestinations ?? deps.stores.destinations,
     TEAMS_FRESH_MS,
@@ -118,7 +126,7 @@ function listDestinations(deps: Deps): Handler {
 }
 
 /** `GET /api/v1/destinations/<team_id>/<bucket>`. */
-function getDestination(deps: Deps): Handler {
+function getDestination(deps: LoaderApiDeps): Handler {
   return async (_req, params) => {
     const { teamId = '', bucket = '' } = params;
     const notFound = failure('not_found', `No destination ${bucket} in workspace ${teamId}`);
@@ -133,7 +141,7 @@ function getDestination(deps: Deps): Handler {
  * The loader API's routes for Bolt's receivers (HTTP and Socket Mode alike): bearer tokens on the
  * destination routes, JSON `{error, message}` for every failure. The OpenAPI document is public.
  */
-export function loaderApiRoutes(deps: Deps, tokens: readonly string[]): CustomRoute[] {
+export function loaderApiRoutes(deps: LoaderApiDeps, tokens: readonly string[]): CustomRoute[] {
   const authorized = bearerChecker(tokens);
   const openApi = buildOpenApiDocument();
 

@@ -2,7 +2,7 @@ import { StoreUnavailableError } from '../../errors';
 import type { Logger } from '../../log/logger';
 import { installationKey } from '../../store/keys';
 import { run, type RedisClient } from '../../store/redis';
-import type { AnyInstallation, RefreshedToken } from './installations';
+import type { AnyInstallation, RefreshedToken } from '../../store/installation-types';
 
 /** Writes the installation only if it is still the value read, so a refresh never revives a deleted one. */
 const REPLACE_IF_UNCHANGED_SCRIPT = `

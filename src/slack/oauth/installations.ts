@@ -1,4 +1,4 @@
-import type { Installation, InstallationQuery, InstallationStore } from '@slack/bolt';
+import type { InstallationQuery, InstallationStore } from '@slack/bolt';
 import { SealedValueError, StoreUnavailableError } from '../../errors';
 import type { Logger } from '../../log/logger';
 import {
@@ -19,39 +19,24 @@ import {
   markUninstalled,
   REPLACE_ANY_MARK,
   writeInstallation,
-  type UninstallMark,
 } from './uninstall-marks';
+import type {
+  AnyInstallation,
+  InstallationOwner,
+  RefreshedToken,
+  SecretSealer,
+  TokenRefresher,
+  UninstallMark,
+} from '../../store/installation-types';
 
-export type { UninstallMark } from './uninstall-marks';
-
-/**
- * A workspace's (or an organization's) installation, every field Slack returned kept, and when it
- * was stored (`installedAt`, ISO 8601; absent from installations stored before it was kept).
- */
-export type AnyInstallation = Installation<'v1' | 'v2', boolean> & { installedAt?: string };
-
-/** What seals a secret for Redis and opens it again (src/store/secrets.ts `Keyring`). */
-export interface SecretSealer {
-  /** Seals `plaintext` bound to `binding`, where it is stored. */
-  seal(plaintext: string, binding?: string): string;
-  open(value: string, binding?: string): string;
-}
-
-/** What `oauth.v2.access` answers to a refresh grant. */
-export interface RefreshedToken {
-  readonly accessToken: string;
-  readonly refreshToken: string;
-  readonly expiresInSeconds: number;
-}
-
-export type TokenRefresher = (refreshToken: string) => Promise<RefreshedToken>;
-
-/** Who an installation serves: an organization for an org-wide install, else a workspace. */
-export interface InstallationOwner {
-  readonly teamId?: string;
-  readonly enterpriseId?: string;
-  readonly isEnterpriseInstall?: boolean;
-}
+export type {
+  AnyInstallation,
+  InstallationOwner,
+  RefreshedToken,
+  SecretSealer,
+  TokenRefresher,
+  UninstallMark,
+} from '../../store/installation-types';
 
 export interface InstallationsOptions {
   readonly locks: LockStore;

@@ -1,11 +1,9 @@
 import { installationKey, uninstalledKey } from '../../store/keys';
 import { run, type RedisClient } from '../../store/redis';
 
-/** When a workspace's installation went away, and why: kept beside its saved destinations. */
-export interface UninstallMark {
-  readonly at: string;
-  readonly reason: 'app_uninstalled' | 'tokens_revoked';
-}
+import type { UninstallMark } from '../../store/installation-types';
+
+export type { UninstallMark };
 
 /**
  * KEYS: the installation, and for a workspace's own install its uninstall mark (the same slot).
