@@ -1,7 +1,7 @@
 import type { webApi } from '@slack/bolt';
 import type { Logger } from '../log/logger';
 import { postJson } from './http-post';
-import type { SlackMessage } from './views/setup-instructions';
+import type { SlackMessage } from './views/types';
 
 const RESPONSE_URL_TIMEOUT_MS = 3000;
 

@@ -8,7 +8,7 @@ import { consoleOrigin } from '../../domain/partition';
 import { regionLabel } from '../../domain/regions';
 import { COMMAND } from '../ids';
 import { escapeText, inlineCode } from './mrkdwn';
-import type { SlackMessage } from './setup-instructions';
+import type { SlackMessage } from './types';
 
 /** The file the AWS CLI reads the policy from: `file://` works the same in every shell. */
 export const POLICY_FILE = 's3-destination-policy.json';

@@ -7,7 +7,7 @@ import { CHECK_LABELS, summarizeReport } from '../../verify/summary';
 import { ACTION } from '../ids';
 import type { RegionFix } from '../region-fix';
 import { escapeText, inlineCode } from './mrkdwn';
-import type { SlackMessage } from './setup-instructions';
+import type { SlackMessage } from './types';
 
 const STATUS_ICONS: Readonly<Record<CheckStatus, string>> = {
   passed: ':white_check_mark:',

@@ -4,7 +4,7 @@ import type { SavedDestination } from '../../store/types';
 import { ACTION, COMMAND } from '../ids';
 import { settingsFields } from './check-result';
 import { escapeText, inlineCode, slackDate } from './mrkdwn';
-import type { SlackMessage } from './setup-instructions';
+import type { SlackMessage } from './types';
 
 /**
  * Destinations per page: each takes three blocks, and a page also holds its title, the recent

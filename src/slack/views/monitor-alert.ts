@@ -5,7 +5,7 @@ import { CHECK_LABELS, summarizeReport } from '../../verify/summary';
 import { COMMAND } from '../ids';
 import { IDENTITY_NOT_PROVEN, settingsFields } from './check-result';
 import { escapeText, inlineCode } from './mrkdwn';
-import type { SlackMessage } from './setup-instructions';
+import type { SlackMessage } from './types';
 
 /** Slack's limit on a section's text. */
 export const MAX_SECTION_TEXT = 3000;

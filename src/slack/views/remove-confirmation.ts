@@ -3,7 +3,7 @@ import { LIST_BUCKET_SID, READ_WRITE_OBJECTS_SID } from '../../domain/bucket-pol
 import { WRITE_CHECK_KEY } from '../../verify/report';
 import { ACTION } from '../ids';
 import { escapeText, inlineCode } from './mrkdwn';
-import type { SlackMessage } from './setup-instructions';
+import type { SlackMessage } from './types';
 
 /** The value carried by the Remove and Cancel buttons. */
 export const removeButtonValueSchema = z.object({ bucket: z.string().min(3).max(63) });

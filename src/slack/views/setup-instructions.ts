@@ -8,6 +8,7 @@ import { ACTION, COMMAND } from '../ids';
 import { bucketPolicySteps } from './bucket-policy';
 import { roleSteps } from './role-steps';
 import { escapeText, inlineCode } from './mrkdwn';
+import type { SlackMessage } from './types';
 
 export interface SetupInstructionsInput {
   readonly sessionId: string;
@@ -19,11 +20,6 @@ export interface SetupInstructionsInput {
   readonly sessionTtlSeconds: number;
   /** The bucket is connected already: this setup replaces it once its Check and Save passes. */
   readonly replacing?: boolean;
-}
-
-export interface SlackMessage {
-  readonly text: string;
-  readonly blocks: types.KnownBlock[];
 }
 
 const mrkdwn = (text: string): types.KnownBlock => ({

@@ -1,5 +1,5 @@
 import { COMMAND } from '../ids';
-import type { SlackMessage } from './setup-instructions';
+import type { SlackMessage } from './types';
 
 const USAGE_LINES = [
   `\`${COMMAND} setup\`: connect an S3 bucket as a load destination (opens a form)`,

@@ -17,7 +17,7 @@ import { describeFailure } from '../../user-errors';
 import { buildCheckResult } from '../../views/check-result';
 import { noSuchDestination, notABucketName } from '../../views/bucket-replies';
 import { inlineCode } from '../../views/mrkdwn';
-import type { SlackMessage } from '../../views/setup-instructions';
+import type { SlackMessage } from '../../views/types';
 import type { CommandArgs } from './types';
 
 /** Who asked for a check of a saved destination, and how to answer them. */
