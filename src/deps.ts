@@ -1,20 +1,12 @@
-import { fromIni } from '@aws-sdk/credential-providers';
-import { webApi } from '@slack/bolt';
-import {
-  PRINCIPAL_VARIABLES,
-  PROFILE_VARIABLES,
-  oauthSettingsFrom,
-  principalsFrom,
-  type Config,
-} from './config';
-import { createOAuthStores, type OAuthStores } from './slack/oauth/stores';
+import { oauthSettingsFrom, principalsFrom, type Config } from './config';
+import type { AppSettings, Deps, OAuthStores } from './deps-types';
+import { createOAuthStores } from './slack/oauth/stores';
 import { RedisDestinationStore, type RedisClient } from './store/redis';
 import type { DestinationStore, LockStore } from './store/types';
-import { PARTITIONS, type Partition } from './domain/partition';
-import type { Principals } from './domain/principal';
 import { OUTBOX_KEYS, RedisOutbox } from './events/outbox';
 import { EventRelay } from './events/relay';
-import { createLogger, toSlackLogger, type Logger } from './log/logger';
+import { createLogger, type Logger } from './log/logger';
+import { partitionCredentials } from './partition-credentials';
 import { HomeRefresher } from './slack/home-refresh';
 import { createMemoryStores, connectRedis, createRedisStores, type Stores } from './store';
 import { StoredKeyCheck } from './store/key-check';
@@ -22,68 +14,12 @@ import { Keyring, type KeyringOptions } from './store/secrets';
 import { MemorySessionIndex, RedisSessionIndex, type SessionIndex } from './store/session-index';
 import { noMetrics, type Metrics } from './metrics/metrics';
 import { TaskTracker } from './tasks';
-import { createStsIdentitySource, proveIdentity, type ExpectedPrincipal } from './verify/identity';
 import { createBucketAccess } from './verify/bucket-access';
 import { createRoleCredentialsSource } from './verify/role-credentials';
 import { createS3ClientFactory } from './verify/s3-clients';
 import { S3Verifier } from './verify/verifier';
-import type { Verifier } from './verify/report';
 
-/** What the Slack layer needs from configuration, beyond its dependencies. */
-export interface AppSettings {
-  /** The principal written into bucket policies, per partition; only these partitions are served. */
-  readonly principals: Principals;
-  /**
-   * False when no STS could prove at start-up that the bot's AWS identity is the principal (an
-   * S3-compatible endpoint without STS_ENDPOINT): every check result must then say so.
-   */
-  readonly identityProven: boolean;
-  /** Empty: everyone may run setup and remove. */
-  readonly adminUserIds: readonly string[];
-  readonly sessionTtlSeconds: number;
-  /** How long a verification lock lives if its holder dies: longer than any verification. */
-  readonly verifyLockTtlMs: number;
-  /** How long an uninstalled workspace's saved destinations wait for a re-install; 30 days if unset. */
-  readonly uninstallRetentionMs?: number;
-  /** The loader API's bearer tokens; none (or unset): the API is off. */
-  readonly loaderApiTokens?: readonly string[];
-  /** S3_ENDPOINT is set: role ARNs of that engine's form are accepted (unset: false). */
-  readonly s3Compatible?: boolean;
-  /** False when no STS can assume customers' roles (S3_ENDPOINT without STS_ENDPOINT). */
-  readonly stsAvailable?: boolean;
-}
-
-/** Everything listeners and the monitor receive; built once per process by `buildDeps`. */
-export interface Deps {
-  readonly logger: Logger;
-  readonly stores: Stores;
-  /** Each user's latest setup session per bucket, for `policy <bucket>`. */
-  readonly sessionIndex: SessionIndex;
-  readonly verifier: Verifier;
-  readonly tasks: TaskTracker;
-  readonly settings: AppSettings;
-  readonly now: () => Date;
-  /** Where changes wait for the loader's webhook; none without LOADER_WEBHOOK_URL. */
-  readonly outbox?: RedisOutbox;
-  /**
-   * Moves the change events the store appends with each change to the outbox; told of each
-   * change so its event leaves at once. None without LOADER_WEBHOOK_URL.
-   */
-  readonly changeFeed?: EventRelay;
-  /** Many workspaces (OAuth mode): their installations and the install flow's state. */
-  readonly oauth?: OAuthStores;
-  /** Refreshes the App Homes people are looking at when a destination changes; none in tools. */
-  readonly home?: HomeRefresher;
-  /**
-   * The saved destinations as the loader API reads them: their challenge names left sealed, as
-   * the API never returns them; the stores' own when unset.
-   */
-  readonly loaderDestinations?: DestinationStore;
-  /** Whether the encryption key was checked against Redis: `/healthz` answers 503 until it was. */
-  readonly keyCheck?: { readonly passed: boolean };
-  /** What the operator can watch (Prometheus with METRICS_PORT; nothing otherwise). */
-  readonly metrics: Metrics;
-}
+export type { AppSettings, Deps } from './deps-types';
 
 export interface OwnedDeps extends Deps {
   /** Closes what buildDeps opened (Redis, S3 clients). */
@@ -146,7 +82,7 @@ export function keyringFrom(config: Config, options: KeyringOptions = {}): Keyri
 const STORE_CHECK_WAIT_MS = 5000;
 
 export interface BuildDepsOptions {
-  /** What `proveAwsIdentity` found at start-up. */
+  /** What `proveAwsIdentity` (startup-checks.ts) found at start-up. */
   readonly identityProven: boolean;
   readonly logger?: Logger;
   /** How long start-up waits for the key check; 5 s by default. */
@@ -286,91 +222,4 @@ function oauthStoresFrom(
     apiUrl: config.SLACK_API_URL,
     logger,
   });
-}
-
-// Long enough for a distant region, short enough that three tries stay within seconds.
-const STS_TIMEOUT_MS = 3000;
-
-/** The named profile whose credentials check a partition's buckets, if one is set. */
-function profileOf(config: Config, partition: Partition): string | undefined {
-  return partition === 'aws' ? undefined : config[PROFILE_VARIABLES[partition]];
-}
-
-/** Each partition's credentials: its named profile when one is set, else the default chain. */
-function partitionCredentials(
-  config: Config,
-): Partial<Record<Partition, ReturnType<typeof fromIni>>> {
-  return Object.fromEntries(
-    PARTITIONS.flatMap((partition) => {
-      const profile = profileOf(config, partition);
-      return profile ? [[partition, fromIni({ profile })]] : [];
-    }),
-  );
-}
-
-/**
- * Proves, before the bot serves anyone, that its AWS identity is the principal of every partition
- * it serves (sts:GetCallerIdentity). Resolves false when no STS can be asked (an S3-compatible
- * endpoint without STS_ENDPOINT); rejects, naming both ARNs or the cause, otherwise.
- */
-export async function proveAwsIdentity(config: Config, logger: Logger): Promise<boolean> {
-  const principals = principalsFrom(config);
-  const expected: ExpectedPrincipal[] = PARTITIONS.flatMap((partition) => {
-    const arn = principals[partition];
-    if (arn === undefined) return [];
-    const profile = profileOf(config, partition);
-    const credentialsFrom = profile ? `the AWS profile ${profile}` : 'the default credential chain';
-    return [{ partition, arn, variable: PRINCIPAL_VARIABLES[partition], credentialsFrom }];
-  });
-  if (config.S3_ENDPOINT !== undefined && config.STS_ENDPOINT === undefined) {
-    return proveIdentity({ expected, logger });
-  }
-  const source = createStsIdentitySource({
-    endpoint: config.STS_ENDPOINT,
-    region: config.AWS_REGION,
-    timeoutMs: STS_TIMEOUT_MS,
-    credentials: partitionCredentials(config),
-  });
-  try {
-    return await proveIdentity({
-      expected,
-      source,
-      logger,
-      unimplementedIsUnproven: config.S3_ENDPOINT !== undefined,
-    });
-  } finally {
-    source.destroy();
-  }
-}
-
-/** The bot's own ids, which Bolt needs to tell its own messages from others'. */
-export interface BotIdentity {
-  readonly botId: string;
-  readonly botUserId: string;
-}
-
-/**
- * Asks Slack who the bot token belongs to, once, before the app starts. A refused token or an
- * unreachable Slack stops start-up with a clear reason instead of failing every later request.
- */
-export async function identifyBot(config: Config, logger: Logger): Promise<BotIdentity> {
-  const client = new webApi.WebClient(config.SLACK_BOT_TOKEN, {
-    ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}),
-    retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 2000 },
-    timeout: 5000,
-    logger: toSlackLogger(logger),
-  });
-  let result;
-  try {
-    result = await client.auth.test();
-  } catch (error) {
-    const code = (error as { data?: { error?: string } }).data?.error;
-    if (code) throw new Error(`Slack refused SLACK_BOT_TOKEN (${code}).`);
-    const where = config.SLACK_API_URL ?? 'https://slack.com/api/';
-    throw new Error(`Slack could not be reached at ${where} to check SLACK_BOT_TOKEN.`);
-  }
-  if (!result.bot_id || !result.user_id) {
-    throw new Error('SLACK_BOT_TOKEN is not a bot token (xoxb-…): auth.test returned no bot id.');
-  }
-  return { botId: result.bot_id, botUserId: result.user_id };
 }

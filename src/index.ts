@@ -6,7 +6,8 @@ import {
   singleWorkspaceClients,
   type TeamClients,
 } from './slack/team-clients';
-import { buildDeps, createBotLogger, identifyBot, proveAwsIdentity, type OwnedDeps } from './deps';
+import { buildDeps, createBotLogger, type OwnedDeps } from './deps';
+import { identifyBot, proveAwsIdentity } from './startup-checks';
 import type { Logger } from './log/logger';
 import { PrometheusMetrics } from './metrics/prometheus';
 import { startMetricsServer, type MetricsServer } from './metrics/server';

@@ -1,4 +1,4 @@
-import type { Deps } from '../deps';
+import type { Deps } from '../deps-types';
 import { audit } from '../destinations/audit';
 import { recordCheck } from '../destinations/changes';
 import { countedCheck } from '../metrics/metrics';

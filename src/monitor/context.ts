@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Queue } from 'bullmq';
-import type { Deps } from '../deps';
+import type { Deps } from '../deps-types';
 import type { MonitorAnnouncer } from './announcer';
 import type { RoundLedger, RoundTotals } from './round-ledger';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Queue, Worker } from 'bullmq';
-import type { Deps } from '../deps';
+import type { Deps } from '../deps-types';
 import type { MonitorAnnouncer } from './announcer';
 import { connectJobRedis } from './connection';
 import type { MonitorContext, MonitorPacing } from './context';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, Middleware, AnyMiddlewareArgs } from '@slack/bolt';
-import type { Deps } from '../deps';
+import type { Deps } from '../deps-types';
 import type { Logger } from '../log/logger';
 
 /** Tags every incoming Slack request with a request id and logs its arrival at debug level. */

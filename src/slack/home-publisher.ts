@@ -1,5 +1,5 @@
 import type { types, webApi } from '@slack/bolt';
-import type { Deps } from '../deps';
+import type { Deps } from '../deps-types';
 import type { Logger } from '../log/logger';
 import type { HomeViewer } from '../store/home-viewers';
 import { confirmAdmin } from './admins/rule';

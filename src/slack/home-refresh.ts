@@ -1,20 +1,9 @@
 import type { webApi } from '@slack/bolt';
-import type { Deps } from '../deps';
+import type { Deps, HomeChanges, RefreshRound, RoundResult } from '../deps-types';
 import { homeRefreshLockKey } from '../store/keys';
 import { publishHome } from './home-publisher';
 
-/** What a refresh round did: whether it ran, and how long before the team's next round may. */
-export interface RoundResult {
-  /** False: it could not run (another replica has the window, Slack said slow down): run again. */
-  readonly complete: boolean;
-  readonly waitMs: number;
-}
-
-/**
- * One refresh of a team's App Homes, for the changes up to `changedAt` (epoch ms), leaving out
- * the users in `skip` (whose own action republishes their view after every one of those changes).
- */
-export type RefreshRound = (changedAt: number, skip: ReadonlySet<string>) => Promise<RoundResult>;
+export type { RefreshRound, RoundResult };
 
 export interface HomeRefreshOptions {
   /** The least time between two refresh rounds of one team; default 5 s. */
@@ -48,7 +37,7 @@ interface TeamRefresh {
  * no sooner than the last one's window, and every change in between folded into it. A change
  * never waits for Slack: `request` returns at once.
  */
-export class HomeRefresher {
+export class HomeRefresher implements HomeChanges {
   readonly minIntervalMs: number;
   readonly perViewMs: number;
   readonly maxViewers: number;
@@ -148,7 +137,7 @@ const FRESH_MARGIN_MS = 1000;
  */
 export async function refreshRound(
   deps: Deps,
-  refresher: HomeRefresher,
+  refresher: HomeChanges,
   teamId: string,
   client: webApi.WebClient,
   changedAt: number,

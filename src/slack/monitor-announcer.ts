@@ -1,5 +1,5 @@
 import type { webApi } from '@slack/bolt';
-import type { Deps } from '../deps';
+import type { Deps } from '../deps-types';
 import type { MonitorAnnouncer, Told, WorkspaceVoice } from '../monitor/announcer';
 import type { SavedDestination } from '../store/types';
 import type { VerificationReport } from '../verify/report';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromIni } from '@aws-sdk/credential-providers';
 import { parseConfig } from '../../src/config';
-import { proveAwsIdentity } from '../../src/deps';
+import { proveAwsIdentity } from '../../src/startup-checks';
 import type { Partition } from '../../src/domain/partition';
 import { createLogger } from '../../src/log/logger';
 import {

@@ -18,7 +18,7 @@ import {
   startSlackStandIn,
   type SlackStandIn,
 } from './slack-stand-in';
-import { createOAuthStores } from '../../src/slack/oauth/stores';
+import { createOAuthStores, type RedisOAuthStores } from '../../src/slack/oauth/stores';
 import type { RedisClient } from '../../src/store/redis';
 import { Keyring } from '../../src/store/secrets';
 
@@ -61,7 +61,7 @@ export const OAUTH_CREDENTIALS = {
 /** The real app on a loopback port, with a Slack stand-in and every log line captured. */
 export interface TestApp {
   readonly app: App;
-  readonly deps: Deps;
+  readonly deps: TestDeps;
   readonly slack: SlackStandIn;
   readonly url: string;
   /** `http://127.0.0.1:<port>`: the install pages and custom routes live under it. */
@@ -90,8 +90,14 @@ export interface TestDepsOptions {
   readonly homeRefresh?: HomeRefreshOptions;
 }
 
+/** Deps with the App Home refresher and the OAuth stores as built, for tests to look inside. */
+export interface TestDeps extends Deps {
+  readonly home?: HomeRefresher;
+  readonly oauth?: RedisOAuthStores;
+}
+
 /** Deps as `buildDeps` makes them, over the given stores and verifier, logging at trace. */
-export function testDeps(options: TestDepsOptions): Deps {
+export function testDeps(options: TestDepsOptions): TestDeps {
   return {
     logger: createLogger({
       level: 'trace',
@@ -127,7 +133,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     settings: options.settings,
     homeRefresh: options.homeRefresh,
   });
-  const deps: Deps = options.oauth
+  const deps: TestDeps = options.oauth
     ? {
         ...plainDeps,
         oauth: createOAuthStores({

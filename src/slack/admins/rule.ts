@@ -1,6 +1,6 @@
 import type { webApi } from '@slack/bolt';
 import { z } from 'zod';
-import type { Deps } from '../../deps';
+import type { Deps } from '../../deps-types';
 
 /**
  * `admin`; `not_admin`; `unconfirmed`: Slack (or Redis) could not say, and the person is not let

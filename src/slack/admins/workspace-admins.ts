@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { AddedAdmins, AdminChange } from '../../deps-types';
 import { assertTeamId } from '../../store/keys';
 import { run, type RedisClient } from '../../store/redis';
 
@@ -37,11 +38,7 @@ if #ARGV > 0 then redis.call('sadd', KEYS[1], unpack(ARGV)) end
 return {added, removed}
 `;
 
-/** Who was added to, and removed from, a workspace's added admins by one change. */
-export interface AdminChange {
-  readonly added: string[];
-  readonly removed: string[];
-}
+export type { AdminChange };
 
 // Slack's own roles change rarely; an answer is trusted this long, and no longer.
 const ROLE_CACHE_MS = 5 * 60_000;
@@ -51,7 +48,7 @@ const ROLE_CACHE_MAX = 10_000;
  * Each workspace's added admins (in Redis) and what `users.info` said about people's workspace
  * roles (in this process, for at most 5 minutes).
  */
-export class WorkspaceAdmins {
+export class WorkspaceAdmins implements AddedAdmins {
   private readonly roles = new Map<string, { owner: boolean; until: number }>();
 
   constructor(

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { InstallationStore, InstallProviderOptions } from '@slack/bolt';
-import type { Deps } from '../../deps';
+import type { Deps } from '../../deps-types';
 import { BOT_SCOPES } from '../scopes';
 import { installFailed, installPage, installSucceeded, installUnavailable } from './pages';
 

@@ -1,4 +1,5 @@
 import type { InstallationQuery, InstallationStore } from '@slack/bolt';
+import type { InstallationRecords } from '../../deps-types';
 import { SealedValueError, StoreUnavailableError } from '../../errors';
 import type { Logger } from '../../log/logger';
 import {
@@ -65,7 +66,7 @@ type Read = StoredInstallation;
  * here before it expires, by one replica at a time, for requests (through Bolt's installation
  * store) and for the monitor's posts alike.
  */
-export class Installations {
+export class Installations implements InstallationRecords {
   private readonly refreshBeforeSeconds: number;
   private readonly waitForRefreshMs: number;
   /** Workspaces of org-wide installs whose pointer to their organization is known written. */

@@ -1,4 +1,4 @@
-import type { Deps } from '../../deps';
+import type { Deps } from '../../deps-types';
 import { removeDestination } from '../../destinations/changes';
 
 /** An uninstalled workspace's saved destinations wait 30 days for a re-install. */

@@ -1,5 +1,5 @@
 import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
-import type { Deps } from '../../deps';
+import type { Deps } from '../../deps-types';
 
 /** What the person hears when their workspace's installation could not be read. */
 export const INSTALLATION_UNREADABLE =

@@ -1,4 +1,4 @@
-import type { StateStore } from '@slack/bolt';
+import type { OAuthStores } from '../../deps-types';
 import { webApi } from '@slack/bolt';
 import type { Logger } from '../../log/logger';
 import { toSlackLogger } from '../../log/logger';
@@ -9,11 +9,9 @@ import { Installations, type SecretSealer, type TokenRefresher } from './install
 import { RedisStateStore } from './state-store';
 import { WorkspaceAdmins } from '../admins/workspace-admins';
 
-/** Installations and OAuth state in Redis, in OAuth mode. */
-export interface OAuthStores {
+/** Installations and OAuth state in Redis, in OAuth mode: the `OAuthStores` the app receives. */
+export interface RedisOAuthStores extends OAuthStores {
   readonly installations: Installations;
-  readonly stateStore: StateStore;
-  /** Each workspace's added admins and Slack's word on its owners and admins. */
   readonly admins: WorkspaceAdmins;
 }
 
@@ -63,7 +61,7 @@ export function slackTokenRefresher(
   };
 }
 
-export function createOAuthStores(options: OAuthStoresOptions): OAuthStores {
+export function createOAuthStores(options: OAuthStoresOptions): RedisOAuthStores {
   return {
     installations: new Installations(options.redis, options.keyring, {
       locks: options.locks,

@@ -4,7 +4,7 @@ import { principalForRegion } from '../../../domain/principal';
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import { countedCheck } from '../../../metrics/metrics';
-import type { Deps } from '../../../deps';
+import type { Deps } from '../../../deps-types';
 import { verifyLockKey } from '../../../store/keys';
 import { withLock } from '../../../store/lock-watchdog';
 import type { Fence, SetupSession } from '../../../store/types';

@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
-import type { Deps } from '../../../deps';
+import type { Deps } from '../../../deps-types';
 import { adminRefusal } from '../../admins/rule';
 import { MAX_ADDED_ADMINS, userIdSchema } from '../../admins/workspace-admins';
 import { audit } from '../../../destinations/audit';

@@ -1,5 +1,5 @@
 import type { App } from '@slack/bolt';
-import type { Deps } from '../../../deps';
+import type { Deps } from '../../../deps-types';
 import { bucketNameProblems } from '../../../domain/bucket-name';
 import type { Logger } from '../../../log/logger';
 import { adminRefusal, confirmAdmin, type AdminAnswer } from '../../admins/rule';

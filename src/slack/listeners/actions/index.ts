@@ -1,5 +1,5 @@
 import type { App } from '@slack/bolt';
-import type { Deps } from '../../../deps';
+import type { Deps } from '../../../deps-types';
 import { ModalUpdates } from '../../modal-updates';
 import { register as registerAccessToggle } from './access-toggle';
 import { register as registerCheckAndSave } from './check-and-save';

@@ -1,5 +1,5 @@
 import type { App } from '@slack/bolt';
-import type { Deps } from '../../../deps';
+import type { Deps } from '../../../deps-types';
 import { FIELD } from '../../ids';
 import type { ModalUpdates } from '../../modal-updates';
 import type { BlockActionArgs } from './types';

@@ -1,5 +1,5 @@
 import type { App } from '@slack/bolt';
-import type { Deps } from '../../../deps';
+import type { Deps } from '../../../deps-types';
 import { requestLogger } from '../../context';
 import { ACTION } from '../../ids';
 import { postToResponseUrl } from '../../messaging';

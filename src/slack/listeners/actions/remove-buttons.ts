@@ -1,6 +1,6 @@
 import { inlineCode } from '../../views/mrkdwn';
 import type { App, webApi } from '@slack/bolt';
-import type { Deps } from '../../../deps';
+import type { Deps } from '../../../deps-types';
 import { removeDestination } from '../../../destinations/changes';
 import type { Logger } from '../../../log/logger';
 import { homeChanged } from '../../home-refresh';

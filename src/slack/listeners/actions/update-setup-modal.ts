@@ -1,4 +1,4 @@
-import type { Deps } from '../../../deps';
+import type { Deps } from '../../../deps-types';
 import { servedPartitions } from '../../../domain/principal';
 import { requestLogger } from '../../context';
 import { slackErrorCode } from '../../messaging';

@@ -1,5 +1,5 @@
 import type { App, types } from '@slack/bolt';
-import type { Deps } from '../../../deps';
+import type { Deps } from '../../../deps-types';
 import { regionLabel } from '../../../domain/regions';
 import { adminRefusal, confirmAdmin } from '../../admins/rule';
 import { ADMINS_ONLY, requestLogger } from '../../context';

@@ -4,7 +4,7 @@ import type {
   App,
   SlackCommandMiddlewareArgs,
 } from '@slack/bolt';
-import type { Deps } from '../../../deps';
+import type { Deps } from '../../../deps-types';
 import { parseCommandText } from '../../command-text';
 import { requestLogger } from '../../context';
 import { COMMAND } from '../../ids';

@@ -1,4 +1,4 @@
-import type { Deps } from '../../../deps';
+import type { Deps } from '../../../deps-types';
 import { describeFailure } from '../../user-errors';
 import { RECENT_ACTIVITY, buildDestinationList } from '../../views/destination-list';
 import type { CommandArgs } from './types';

@@ -1,4 +1,4 @@
-import type { Deps } from '../../../deps';
+import type { Deps } from '../../../deps-types';
 import { accessOf } from '../../../domain/access';
 import { bucketNameProblems } from '../../../domain/bucket-name';
 import { buildBucketPolicy } from '../../../domain/bucket-policy';

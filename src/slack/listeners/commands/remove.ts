@@ -1,4 +1,4 @@
-import type { Deps } from '../../../deps';
+import type { Deps } from '../../../deps-types';
 import { bucketNameProblems } from '../../../domain/bucket-name';
 import { adminRefusal, confirmAdmin } from '../../admins/rule';
 import { describeFailure } from '../../user-errors';

@@ -1,5 +1,5 @@
 import type { webApi } from '@slack/bolt';
-import type { Deps } from '../../../deps';
+import type { Deps } from '../../../deps-types';
 import { servedPartitions } from '../../../domain/principal';
 import { adminRefusal, confirmAdmin } from '../../admins/rule';
 import { postToResponseUrl } from '../../messaging';

@@ -1,6 +1,6 @@
 import type { webApi } from '@slack/bolt';
 import { countedCheck } from '../../../metrics/metrics';
-import type { Deps } from '../../../deps';
+import type { Deps } from '../../../deps-types';
 import { recordCheck } from '../../../destinations/changes';
 import { principalForRegion } from '../../../domain/principal';
 import type { Logger } from '../../../log/logger';

@@ -1,5 +1,5 @@
 import type { App } from '@slack/bolt';
-import type { Deps } from '../../../deps';
+import type { Deps } from '../../../deps-types';
 import { requestLogger } from '../../context';
 import { publishHome } from '../../home-publisher';
 

@@ -1,5 +1,5 @@
 import type { App } from '@slack/bolt';
-import type { Deps } from '../../../deps';
+import type { Deps } from '../../../deps-types';
 import { register as registerAppHomeOpened } from './app-home-opened';
 import { register as registerUninstall } from './uninstall';
 

@@ -1,5 +1,5 @@
 import type { App } from '@slack/bolt';
-import type { Deps } from '../../../deps';
+import type { Deps } from '../../../deps-types';
 import type { UninstallMark } from '../../oauth/installations';
 
 interface EnvelopeIds {

@@ -1,5 +1,5 @@
 import type { App } from '@slack/bolt';
-import type { Deps } from '../../../deps';
+import type { Deps } from '../../../deps-types';
 import { register as registerResetupConfirmation } from './resetup-confirmation';
 import { register as registerSetupSubmission } from './setup-submission';
 

@@ -1,5 +1,5 @@
 import type { types, App } from '@slack/bolt';
-import type { Deps } from '../../../deps';
+import type { Deps } from '../../../deps-types';
 import { principalForRegion } from '../../../domain/principal';
 import { validateSettings } from '../../../domain/validate-settings';
 import { adminRefusal, confirmAdmin } from '../../admins/rule';

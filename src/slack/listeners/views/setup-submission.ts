@@ -6,7 +6,7 @@ import type {
   ViewSubmitAction,
   webApi,
 } from '@slack/bolt';
-import type { Deps } from '../../../deps';
+import type { Deps } from '../../../deps-types';
 import { accessOf } from '../../../domain/access';
 import { buildBucketPolicy } from '../../../domain/bucket-policy';
 import { newChallengeKey } from '../../../domain/challenge';
