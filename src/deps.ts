@@ -8,7 +8,8 @@ import {
   type Config,
 } from './config';
 import { createOAuthStores, type OAuthStores } from './slack/oauth/stores';
-import { RedisDestinationStore, type RedisClient } from './store/redis';
+import { RedisDestinationStore } from './store/redis-destinations';
+import type { RedisClient } from './store/redis-client';
 import type { DestinationStore, LockStore } from './store/types';
 import { PARTITIONS, type Partition } from './domain/partition';
 import type { Principals } from './domain/principal';

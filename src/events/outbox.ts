@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Cluster, type Redis } from 'ioredis';
 import { z } from 'zod';
-import { run, type RedisClient } from '../store/redis';
+import { run } from '../store/redis-errors';
+import type { RedisClient } from '../store/redis-client';
 import { OUTBOX_SCRIPTS } from './outbox-scripts';
 
 /**

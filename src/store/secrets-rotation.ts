@@ -1,5 +1,9 @@
 import { tokenRefreshLockKey } from './keys';
-import { challengeKeyBinding, RedisLockStore, run, scanKeys, type RedisClient } from './redis';
+import { challengeKeyBinding } from './stored-values';
+import { RedisLockStore } from './redis-locks';
+import { run } from './redis-errors';
+import { scanKeys } from './scan-keys';
+import type { RedisClient } from './redis-client';
 import { markSealedWith } from './secrets-check';
 import { KeyringError, type Keyring } from './secrets';
 

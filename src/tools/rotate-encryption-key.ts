@@ -1,5 +1,5 @@
 import { config as loadDotenv } from 'dotenv';
-import { connectRedis, waitForRedis } from '../store/redis';
+import { connectRedis, waitForRedis } from '../store/redis-client';
 import { Keyring } from '../store/secrets';
 import { checkStoredKey } from '../store/secrets-check';
 import { rotateSecrets } from '../store/secrets-rotation';

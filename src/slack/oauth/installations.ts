@@ -8,7 +8,9 @@ import {
   tokenRefreshLockKey,
   uninstalledKey,
 } from '../../store/keys';
-import { run, scanKeys, type RedisClient } from '../../store/redis';
+import { run } from '../../store/redis-errors';
+import { scanKeys } from '../../store/scan-keys';
+import type { RedisClient } from '../../store/redis-client';
 import type { LockStore } from '../../store/types';
 import { writeGrant, type StoredInstallation } from './grant-write';
 import { olderThan, unreadableInstallation, withoutRefreshToken } from './installation-views';

@@ -2,7 +2,8 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { InstallURLOptions, StateStore } from '@slack/bolt';
 import { z } from 'zod';
 import { oauthStateKey } from '../../store/keys';
-import { run, type RedisClient } from '../../store/redis';
+import { run } from '../../store/redis-errors';
+import type { RedisClient } from '../../store/redis-client';
 
 /** How long an install may take from `/slack/install` to Slack's redirect back: Bolt's cookie life. */
 export const STATE_TTL_SECONDS = 600;

@@ -2,7 +2,7 @@ import type { StateStore } from '@slack/bolt';
 import { webApi } from '@slack/bolt';
 import type { Logger } from '../../log/logger';
 import { toSlackLogger } from '../../log/logger';
-import type { RedisClient } from '../../store/redis';
+import type { RedisClient } from '../../store/redis-client';
 import type { LockStore } from '../../store/types';
 import type { OAuthCredentials } from './install';
 import { Installations, type SecretSealer, type TokenRefresher } from './installations';

@@ -1,5 +1,6 @@
 import { installationKey, uninstalledKey } from '../../store/keys';
-import { run, type RedisClient } from '../../store/redis';
+import { run } from '../../store/redis-errors';
+import type { RedisClient } from '../../store/redis-client';
 
 /** When a workspace's installation went away, and why: kept beside its saved destinations. */
 export interface UninstallMark {
