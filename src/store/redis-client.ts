@@ -1,5 +1,5 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import { StoreUnavailableError } from '../errors';
+import { InvalidRedisUrlError, StoreUnavailableError } from '../errors';
 import { parseRedisUrl, type RedisTarget } from './redis-url';
 
 /** Standalone/Sentinel (`Redis`) or `Cluster`: the stores only use single-slot commands. */
@@ -86,7 +86,9 @@ function standaloneOrSentinel(
 export function createRedisClient(url: string, options: RedisClientOptions = {}): Redis {
   const target = parseRedisUrl(url);
   if (target.kind === 'cluster') {
-    throw new Error('createRedisClient cannot connect to a Redis Cluster: use connectRedis');
+    throw new InvalidRedisUrlError(
+      'createRedisClient cannot connect to a Redis Cluster: use connectRedis',
+    );
   }
   return reportErrors(standaloneOrSentinel(target, options), options);
 }

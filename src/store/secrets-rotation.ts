@@ -6,6 +6,7 @@ import { scanKeys } from './scan-keys';
 import type { RedisClient } from './redis-client';
 import { markSealedWith } from './secrets-check';
 import { KeyringError, type Keyring } from './secrets';
+import { ResealError } from '../errors';
 
 /** What holds a secret, and where in the value it is. */
 const SECRET_KEYS = [
@@ -65,7 +66,7 @@ function resealed(
   }
   const value: unknown = JSON.parse(raw);
   const secret = (value as Record<string, unknown> | null)?.[field];
-  if (typeof secret !== 'string') throw new Error(`the value has no ${field}`);
+  if (typeof secret !== 'string') throw new ResealError(`the value has no ${field}`);
   if (!keyring.needsResealing(secret)) return undefined;
   const binding = challengeKeyBinding(key);
   const sealed = keyring.seal(keyring.open(secret, binding), binding);
@@ -83,7 +84,8 @@ function assertServes(key: string, plaintext: string): void {
   const serves = installation.isEnterpriseInstall
     ? installation.enterprise?.id
     : installation.team?.id;
-  if (serves !== id) throw new Error(`the installation stored there serves ${serves ?? 'no team'}`);
+  if (serves !== id)
+    throw new ResealError(`the installation stored there serves ${serves ?? 'no team'}`);
 }
 
 // Longer than a token refresh may hold the installation's lock (15 s).
@@ -106,7 +108,7 @@ async function underRefreshLock<T>(
   const until = Date.now() + REFRESH_LOCK_WAIT_MS;
   let token = await locks.acquire(lockKey, REFRESH_LOCK_TTL_MS);
   while (token === undefined) {
-    if (Date.now() > until) throw new Error('a token refresh held the installation too long');
+    if (Date.now() > until) throw new ResealError('a token refresh held the installation too long');
     await new Promise((resolve) => setTimeout(resolve, 100));
     token = await locks.acquire(lockKey, REFRESH_LOCK_TTL_MS);
   }
@@ -140,7 +142,7 @@ async function resealUnlocked(
     const replaced = await run(key, () => redis.eval(RESEAL_SCRIPT, 1, key, raw, replacement));
     if (replaced === 1) return 'resealed';
   }
-  throw new Error(`the value kept changing over ${ATTEMPTS} attempts`);
+  throw new ResealError(`the value kept changing over ${ATTEMPTS} attempts`);
 }
 
 /**

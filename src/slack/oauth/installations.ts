@@ -1,5 +1,10 @@
 import type { Installation, InstallationQuery, InstallationStore } from '@slack/bolt';
-import { SealedValueError, StoreUnavailableError } from '../../errors';
+import {
+  IncompleteAnswerError,
+  InstallationNotFoundError,
+  SealedValueError,
+  StoreUnavailableError,
+} from '../../errors';
 import type { Logger } from '../../log/logger';
 import {
   installationKey,
@@ -108,7 +113,8 @@ export class Installations {
       enterpriseId: installation.enterprise?.id,
       isEnterpriseInstall: installation.isEnterpriseInstall,
     });
-    if (id === undefined) throw new Error('Slack returned an installation without a team id');
+    if (id === undefined)
+      throw new IncompleteAnswerError('Slack returned an installation without a team id');
     const stored: AnyInstallation = {
       ...installation,
       installedAt: this.options.now().toISOString(),
@@ -246,7 +252,7 @@ export class Installations {
           return unreadableInstallation(query);
         }
         if (!installation) {
-          throw new Error(`No installation for ${installationIdOf(query) ?? 'an unknown team'}`);
+          throw new InstallationNotFoundError(installationIdOf(query));
         }
         if (query.isEnterpriseInstall && query.teamId && query.enterpriseId) {
           await this.pointToEnterprise(query.teamId, query.enterpriseId);

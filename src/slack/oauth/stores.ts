@@ -8,6 +8,7 @@ import type { OAuthCredentials } from './install';
 import { Installations, type SecretSealer, type TokenRefresher } from './installations';
 import { RedisStateStore } from './state-store';
 import { WorkspaceAdmins } from '../admins/workspace-admins';
+import { IncompleteAnswerError } from '../../errors';
 
 /** Installations and OAuth state in Redis, in OAuth mode. */
 export interface OAuthStores {
@@ -51,7 +52,7 @@ export function slackTokenRefresher(
       refresh_token: refreshToken,
     });
     if (!answer.access_token || !answer.refresh_token || answer.expires_in === undefined) {
-      throw new Error(
+      throw new IncompleteAnswerError(
         'oauth.v2.access answered a refresh without a token, refresh token or expiry',
       );
     }
