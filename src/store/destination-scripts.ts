@@ -1,3 +1,5 @@
+import { LuaScript } from './lua-script';
+
 /**
  * Lua shared by the save, record and remove scripts: the change event, decided by the script from
  * the value it replaces, is appended to the team's outbox in the same step as the change (an empty
@@ -20,7 +22,7 @@ end
  * none), event id ('' = no outbox), event time.
  * Returns {'fenced'} or {'saved', version, previous JSON or false, change type, sequence}.
  */
-export const SAVE_SCRIPT = `${APPEND_CHANGE}
+export const SAVE_SCRIPT = new LuaScript(`${APPEND_CHANGE}
 if ARGV[3] ~= '' and redis.call('get', KEYS[4]) ~= ARGV[3] then
   return {'fenced'}
 end
@@ -37,7 +39,7 @@ if redis.call('get', KEYS[6]) == before then redis.call('set', KEYS[6], version)
 local kind = previous and 'destination.updated' or 'destination.connected'
 local made = change(KEYS[7], KEYS[8], ARGV[2], kind, ARGV[4], ARGV[5], saved)
 return {'saved', version, previous or false, made[1], made[2]}
-`;
+`);
 
 /**
  * KEYS: destination, team's outbox, team's event sequences. ARGV: expected version, the record's
@@ -46,7 +48,7 @@ return {'saved', version, previous or false, made[1], made[2]}
  * that started later recorded first (ISO times compare as strings). When the last check goes from
  * passing to failing or back, that is the change: {'recorded', change type, sequence}.
  */
-export const RECORD_SCRIPT = `${APPEND_CHANGE}
+export const RECORD_SCRIPT = new LuaScript(`${APPEND_CHANGE}
 local raw = redis.call('get', KEYS[1])
 if not raw then return {'removed'} end
 local current = cjson.decode(raw)
@@ -67,14 +69,14 @@ if wasOk == isOk then return {'recorded'} end
 local kind = isOk and 'destination.recovered' or 'destination.failing'
 local made = change(KEYS[2], KEYS[3], ARGV[4], kind, ARGV[5], ARGV[6], recorded)
 return {'recorded', made[1], made[2]}
-`;
+`);
 
 /**
  * KEYS: destination, team's bucket set, team's sorted buckets, the save they are complete up to,
  * team's outbox, team's event sequences. ARGV: bucket, event id ('' = no outbox), event time.
  * Returns {removed JSON or false, change type, sequence}.
  */
-export const REMOVE_SCRIPT = `${APPEND_CHANGE}
+export const REMOVE_SCRIPT = new LuaScript(`${APPEND_CHANGE}
 local raw = redis.call('get', KEYS[1])
 redis.call('del', KEYS[1])
 redis.call('srem', KEYS[2], ARGV[1])
@@ -83,7 +85,7 @@ if redis.call('scard', KEYS[2]) == 0 then redis.call('del', KEYS[4]) end
 if not raw then return {false} end
 local made = change(KEYS[5], KEYS[6], ARGV[1], 'destination.removed', ARGV[2], ARGV[3], raw)
 return {raw, made[1], made[2]}
-`;
+`);
 
 /**
  * KEYS: team's bucket set, team's sorted buckets, the save they are complete up to, team's version
@@ -92,7 +94,7 @@ return {raw, made[1], made[2]}
  * a remove (a team saved before the sorted set existed, or a replica that did not write it yet,
  * during an upgrade): its version is behind the counter, or the two differ in size.
  */
-export const BUCKETS_AFTER_SCRIPT = `
+export const BUCKETS_AFTER_SCRIPT = new LuaScript(`
 local saves = redis.call('get', KEYS[4])
 if redis.call('get', KEYS[3]) ~= saves or redis.call('zcard', KEYS[2]) ~= redis.call('scard', KEYS[1]) then
   redis.call('del', KEYS[2])
@@ -108,4 +110,4 @@ if redis.call('get', KEYS[3]) ~= saves or redis.call('zcard', KEYS[2]) ~= redis.
   if saves and #buckets > 0 then redis.call('set', KEYS[3], saves) end
 end
 return redis.call('zrangebylex', KEYS[2], ARGV[1], '+', 'LIMIT', 0, ARGV[2])
-`;
+`);

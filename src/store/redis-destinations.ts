@@ -110,22 +110,25 @@ export class RedisDestinationStore implements DestinationStore {
     const withoutVersion: DestinationDraft = { ...draft };
     delete withoutVersion.version;
     const reply = (await run(key, () =>
-      this.redis.eval(
-        SAVE_SCRIPT,
-        8,
-        key,
-        destinationsKey(teamId),
-        destinationVersionKey(teamId),
-        fence?.lockKey ?? key,
-        destinationOrderKey(teamId),
-        destinationOrderVersionKey(teamId),
-        teamOutboxKey(teamId),
-        eventSequenceKey(teamId),
-        JSON.stringify(sealChallengeKey(withoutVersion, this.keyring, key)),
-        bucket,
-        fence?.token ?? '',
-        this.events ? event.id : '',
-        event.at,
+      SAVE_SCRIPT.run(
+        this.redis,
+        [
+          key,
+          destinationsKey(teamId),
+          destinationVersionKey(teamId),
+          fence?.lockKey ?? key,
+          destinationOrderKey(teamId),
+          destinationOrderVersionKey(teamId),
+          teamOutboxKey(teamId),
+          eventSequenceKey(teamId),
+        ],
+        [
+          JSON.stringify(sealChallengeKey(withoutVersion, this.keyring, key)),
+          bucket,
+          fence?.token ?? '',
+          this.events ? event.id : '',
+          event.at,
+        ],
       ),
     )) as [string, number?, (string | null)?, string?, number?];
     if (reply[0] === 'fenced') return { status: 'fenced' };
@@ -148,18 +151,17 @@ export class RedisDestinationStore implements DestinationStore {
     const key = destinationKey(teamId, bucket);
     const event = stamp ?? newStamp();
     const reply = (await run(key, () =>
-      this.redis.eval(
-        RECORD_SCRIPT,
-        3,
-        key,
-        teamOutboxKey(teamId),
-        eventSequenceKey(teamId),
-        String(version),
-        JSON.stringify(record),
-        record.lastCheck?.at ?? '',
-        bucket,
-        this.events ? event.id : '',
-        event.at,
+      RECORD_SCRIPT.run(
+        this.redis,
+        [key, teamOutboxKey(teamId), eventSequenceKey(teamId)],
+        [
+          String(version),
+          JSON.stringify(record),
+          record.lastCheck?.at ?? '',
+          bucket,
+          this.events ? event.id : '',
+          event.at,
+        ],
       ),
     )) as [RecordOutcome, string?, number?];
     const change = storedChange(event, reply[1], reply[2]);
@@ -188,15 +190,15 @@ export class RedisDestinationStore implements DestinationStore {
     const setKey = destinationsKey(teamId);
     // Byte order, as Array.prototype.sort orders `list`: the same for bucket names (ASCII).
     const buckets = (await run(setKey, () =>
-      this.redis.eval(
-        BUCKETS_AFTER_SCRIPT,
-        4,
-        setKey,
-        destinationOrderKey(teamId),
-        destinationOrderVersionKey(teamId),
-        destinationVersionKey(teamId),
-        after === undefined ? '-' : `(${after}`,
-        limit,
+      BUCKETS_AFTER_SCRIPT.run(
+        this.redis,
+        [
+          setKey,
+          destinationOrderKey(teamId),
+          destinationOrderVersionKey(teamId),
+          destinationVersionKey(teamId),
+        ],
+        [after === undefined ? '-' : `(${after}`, limit],
       ),
     )) as string[];
     return {
@@ -226,18 +228,17 @@ export class RedisDestinationStore implements DestinationStore {
     const key = destinationKey(teamId, bucket);
     const event = stamp ?? newStamp();
     const reply = (await run(key, () =>
-      this.redis.eval(
-        REMOVE_SCRIPT,
-        6,
-        key,
-        destinationsKey(teamId),
-        destinationOrderKey(teamId),
-        destinationOrderVersionKey(teamId),
-        teamOutboxKey(teamId),
-        eventSequenceKey(teamId),
-        bucket,
-        this.events ? event.id : '',
-        event.at,
+      REMOVE_SCRIPT.run(
+        this.redis,
+        [
+          key,
+          destinationsKey(teamId),
+          destinationOrderKey(teamId),
+          destinationOrderVersionKey(teamId),
+          teamOutboxKey(teamId),
+          eventSequenceKey(teamId),
+        ],
+        [bucket, this.events ? event.id : '', event.at],
       ),
     )) as [string | null, string?, number?];
     const raw = reply[0];

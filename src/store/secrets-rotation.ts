@@ -1,6 +1,7 @@
 import { tokenRefreshLockKey } from './keys';
 import { challengeKeyBinding } from './stored-values';
 import { RedisLockStore } from './redis-locks';
+import { LuaScript } from './lua-script';
 import { run } from './redis-errors';
 import { scanKeys } from './scan-keys';
 import type { RedisClient } from './redis-client';
@@ -21,11 +22,11 @@ const SECRET_KEYS = [
  * is still the one read, so a save meanwhile is never overwritten with older data; KEEPTTL keeps
  * a session's expiry.
  */
-const RESEAL_SCRIPT = `
+const RESEAL_SCRIPT = new LuaScript(`
 if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('set', KEYS[1], ARGV[2], 'KEEPTTL')
 return 1
-`;
+`);
 
 // A value changed between read and write is read again; a save seals with the current key, so the
 // second read normally finds it current.
@@ -139,7 +140,7 @@ async function resealUnlocked(
     if (raw === null) return 'gone';
     const replacement = resealed(key, raw, field, keyring);
     if (replacement === undefined) return 'current';
-    const replaced = await run(key, () => redis.eval(RESEAL_SCRIPT, 1, key, raw, replacement));
+    const replaced = await run(key, () => RESEAL_SCRIPT.run(redis, [key], [raw, replacement]));
     if (replaced === 1) return 'resealed';
   }
   throw new ResealError(`the value kept changing over ${ATTEMPTS} attempts`);
