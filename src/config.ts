@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { parseRedisUrl } from './store/redis-url';
 import { PARTITIONS, type Partition } from './domain/partition';
 import { parseIamPrincipal, type PrincipalRules, type Principals } from './domain/principal';
-import { AppError } from './errors';
+import { AppError, InvalidRedisUrlError } from './errors';
 import { encryptionKeyProblem } from './store/secrets';
 import { HOW_TO_MAKE_A_SECRET, splitWebhookSecrets, webhookSecretProblem } from './events/signing';
 
@@ -73,7 +73,8 @@ const envSchema = z.object({
     try {
       parseRedisUrl(value);
     } catch (error) {
-      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      if (!(error instanceof InvalidRedisUrlError)) throw error;
+      ctx.addIssue({ code: 'custom', message: error.message });
     }
   }),
   // The ARNs' form depends on S3_ENDPOINT: checked in crossProblems, with the rest.

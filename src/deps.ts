@@ -1,7 +1,8 @@
 import { oauthSettingsFrom, principalsFrom, type Config } from './config';
 import type { AppSettings, Deps, OAuthStores } from './deps-types';
 import { createOAuthStores } from './slack/oauth/stores';
-import { RedisDestinationStore, type RedisClient } from './store/redis';
+import { RedisDestinationStore } from './store/redis-destinations';
+import type { RedisClient } from './store/redis-client';
 import type { DestinationStore, LockStore } from './store/types';
 import { OUTBOX_KEYS, RedisOutbox } from './events/outbox';
 import { EventRelay } from './events/relay';

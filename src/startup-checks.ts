@@ -1,6 +1,7 @@
 import { webApi } from '@slack/bolt';
 import { PRINCIPAL_VARIABLES, principalsFrom, type Config } from './config';
 import { PARTITIONS } from './domain/partition';
+import { BotIdentityError } from './errors';
 import { toSlackLogger, type Logger } from './log/logger';
 import { partitionCredentials, profileOf } from './partition-credentials';
 import { createStsIdentitySource, proveIdentity, type ExpectedPrincipal } from './verify/identity';
@@ -68,12 +69,17 @@ export async function identifyBot(config: Config, logger: Logger): Promise<BotId
     result = await client.auth.test();
   } catch (error) {
     const code = (error as { data?: { error?: string } }).data?.error;
-    if (code) throw new Error(`Slack refused SLACK_BOT_TOKEN (${code}).`);
+    if (code) throw new BotIdentityError(`Slack refused SLACK_BOT_TOKEN (${code}).`, error);
     const where = config.SLACK_API_URL ?? 'https://slack.com/api/';
-    throw new Error(`Slack could not be reached at ${where} to check SLACK_BOT_TOKEN.`);
+    throw new BotIdentityError(
+      `Slack could not be reached at ${where} to check SLACK_BOT_TOKEN.`,
+      error,
+    );
   }
   if (!result.bot_id || !result.user_id) {
-    throw new Error('SLACK_BOT_TOKEN is not a bot token (xoxb-…): auth.test returned no bot id.');
+    throw new BotIdentityError(
+      'SLACK_BOT_TOKEN is not a bot token (xoxb-…): auth.test returned no bot id.',
+    );
   }
   return { botId: result.bot_id, botUserId: result.user_id };
 }

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../log/logger';
-import { waitForRedis, type RedisClient } from '../store/redis';
+import { waitForRedis, type RedisClient } from '../store/redis-client';
 import { DeliveryLanes } from './delivery-lanes';
 import type { MalformedEntry, OutboxEntry, RedisOutbox, RetryState } from './outbox';
 import { EventSigner } from './signing';

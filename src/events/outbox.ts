@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Cluster, type Redis } from 'ioredis';
 import { z } from 'zod';
-import { run, type RedisClient } from '../store/redis';
+import { isReplyError, run } from '../store/redis-errors';
+import type { RedisClient } from '../store/redis-client';
 import { OUTBOX_SCRIPTS } from './outbox-scripts';
 
 /**
@@ -129,7 +130,7 @@ export class RedisOutbox {
     try {
       await this.redis.xgroup('CREATE', OUTBOX_KEYS.stream, OUTBOX_GROUP, '0', 'MKSTREAM');
     } catch (error) {
-      if (!(error instanceof Error && error.message.startsWith('BUSYGROUP'))) throw error;
+      if (!isReplyError(error, 'BUSYGROUP')) throw error;
     }
   }
 

@@ -2,7 +2,9 @@ import { toApiDestination } from '../api/schemas';
 import type { ChangeFeed } from '../destinations/changes';
 import type { Logger } from '../log/logger';
 import { TEAM_OUTBOX_KEY_PATTERN, teamOfOutboxKey, teamOutboxKey } from '../store/keys';
-import { run, scanKeys, type RedisClient } from '../store/redis';
+import { run } from '../store/redis-errors';
+import { scanKeys } from '../store/scan-keys';
+import type { RedisClient } from '../store/redis-client';
 import { CHANGE_TYPES, savedDestinationSchema, type ChangeType } from '../store/types';
 import type { ChangeEvent } from './types';
 

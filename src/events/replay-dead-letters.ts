@@ -1,6 +1,7 @@
 import { config as loadDotenv } from 'dotenv';
-import { connectRedis, waitForRedis } from '../store/redis';
+import { connectRedis, waitForRedis } from '../store/redis-client';
 import { RedisOutbox } from './outbox';
+import { MissingSettingError } from '../errors';
 
 /**
  * `node dist/events/replay-dead-letters.js [<dead-letter id>…]`: puts the dead letters (all, or
@@ -9,7 +10,7 @@ import { RedisOutbox } from './outbox';
 async function main(ids: string[]): Promise<void> {
   loadDotenv({ quiet: true });
   const url = process.env.REDIS_URL;
-  if (!url) throw new Error('REDIS_URL is not set');
+  if (!url) throw new MissingSettingError('REDIS_URL is not set');
   const redis = connectRedis(url, { commandTimeoutMs: 5000 });
   try {
     await waitForRedis(redis, 5000);

@@ -1,4 +1,5 @@
 import { Webhook } from 'standardwebhooks';
+import { MissingSettingError } from '../errors';
 
 /** The Standard Webhooks request headers (https://www.standardwebhooks.com). */
 export const WEBHOOK_HEADERS = {
@@ -38,7 +39,7 @@ export class EventSigner {
   private readonly webhooks: readonly Webhook[];
 
   constructor(secrets: readonly string[]) {
-    if (secrets.length === 0) throw new Error('no webhook secret to sign with');
+    if (secrets.length === 0) throw new MissingSettingError('no webhook secret to sign with');
     this.webhooks = secrets.map((secret) => new Webhook(secret));
   }
 

@@ -1,10 +1,18 @@
 import { Worker, type Job } from 'bullmq';
+import { AppError } from '../errors';
 import { checkBatch, confirm, InconclusiveCheckError, jobGaveUp, recheck } from './check-jobs';
 import type { JobConnection } from './connection';
 import type { MonitorContext } from './context';
 import { JOB_NAMES } from './jobs';
 import { MONITOR_QUEUE_NAME } from './queue';
 import { openRound } from './round-job';
+
+/** A job in the monitor's queue that no code of this replica runs (one left by a newer version). */
+export class UnknownJobError extends AppError {
+  constructor(readonly jobName: string) {
+    super('unknown_job', `unknown monitor job ${jobName}`);
+  }
+}
 
 export interface WorkerSettings {
   /** Jobs this replica runs at once; a check job checks its destinations one after the other. */
@@ -72,6 +80,6 @@ function runJob(context: MonitorContext, job: Job, token?: string): Promise<void
     case JOB_NAMES.confirm:
       return confirm(context, job);
     default:
-      return Promise.reject(new Error(`unknown monitor job ${job.name}`));
+      return Promise.reject(new UnknownJobError(job.name));
   }
 }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { CorruptValueError } from '../errors';
 import { assertTeamId, auditKey } from './keys';
-import { run, type RedisClient } from './redis';
+import { run } from './redis-errors';
+import type { RedisClient } from './redis-client';
 
 /** Entries kept per workspace; older ones are trimmed as new ones come. */
 export const AUDIT_MAX_ENTRIES = 1000;

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { CorruptValueError } from '../errors';
 import { assertTeamId, historyKey } from './keys';
-import { run, type RedisClient } from './redis';
+import { run } from './redis-errors';
+import type { RedisClient } from './redis-client';
 
 /** How many checks of a destination are kept: the App Home shows them as a strip. */
 export const CHECK_HISTORY_MAX_ENTRIES = 24;

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { CorruptValueError } from '../errors';
 import { assertTeamId, homeViewerKey, homeViewersKey } from './keys';
 import type { Clock } from './memory';
-import { run, type RedisClient } from './redis';
+import { run } from './redis-errors';
+import type { RedisClient } from './redis-client';
 
 /** How long someone who opened their App Home gets its view refreshed when a destination changes. */
 export const HOME_VIEWER_TTL_SECONDS = 15 * 60;

@@ -4,14 +4,11 @@ import {
   MemoryLockStore,
   MemorySessionStore,
 } from './memory';
-import {
-  RedisDestinationStore,
-  RedisHealth,
-  RedisLockStore,
-  RedisSessionStore,
-  type RedisClient,
-  type RedisDestinationStoreOptions,
-} from './redis';
+import type { RedisClient } from './redis-client';
+import { RedisDestinationStore, type RedisDestinationStoreOptions } from './redis-destinations';
+import { RedisHealth } from './redis-health';
+import { RedisLockStore } from './redis-locks';
+import { RedisSessionStore } from './redis-sessions';
 import { MemoryAuditStore, RedisAuditStore, type AuditStore } from './audit';
 import {
   MemoryCheckHistoryStore,
@@ -29,7 +26,14 @@ import type { DestinationStore, LockStore, SessionStore, StoreHealth } from './t
 export * from './types';
 export * from './keys';
 export * from './memory';
-export * from './redis';
+export * from './redis-client';
+export { run } from './redis-errors';
+export { challengeKeyBinding, type SecretStoreOptions } from './stored-values';
+export * from './redis-sessions';
+export * from './redis-destinations';
+export * from './scan-keys';
+export * from './redis-locks';
+export * from './redis-health';
 export * from './lock-watchdog';
 export * from './audit';
 export * from './check-history';

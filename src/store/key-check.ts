@@ -1,6 +1,6 @@
 import { StoreUnavailableError } from '../errors';
 import type { Logger } from '../log/logger';
-import type { RedisClient } from './redis';
+import type { RedisClient } from './redis-client';
 import type { Keyring } from './secrets';
 import { checkStoredKey, StoredKeyError } from './secrets-check';
 

@@ -1,3 +1,5 @@
+import { InvalidTeamIdError } from '../errors';
+
 /**
  * Redis key names. Every per-team key carries the team in a hash tag (`{T123}`) so one team's keys
  * share a Redis Cluster slot and can be written in one MULTI or read in one MGET.
@@ -8,7 +10,7 @@ const NAMESPACE = 's3d';
 /** Throws unless `teamId` can sit inside a hash tag without changing which part is hashed. */
 export function assertTeamId(teamId: string): void {
   if (teamId.length === 0 || teamId.includes('{') || teamId.includes('}')) {
-    throw new Error(`Invalid team id for a store key: ${JSON.stringify(teamId)}`);
+    throw new InvalidTeamIdError(teamId);
   }
 }
 

@@ -1,3 +1,5 @@
+import { InvalidRedisUrlError } from '../errors';
+
 /**
  * `REDIS_URL` in its three shapes:
  * - `redis://[user:pass@]host:port[/db]` or `rediss://…` (TLS): one standalone Redis;
@@ -36,17 +38,17 @@ export interface RedisAuth {
 const SCHEME = /^(rediss?)(?:-(sentinel|cluster))?:\/\/(.*)$/;
 const DEFAULT_PORT = { sentinel: 26379, cluster: 6379 } as const;
 
-/** Parses REDIS_URL; throws an Error whose message says what is wrong with it. */
+/** Parses REDIS_URL; throws an InvalidRedisUrlError whose message says what is wrong with it. */
 export function parseRedisUrl(url: string): RedisTarget {
   const match = SCHEME.exec(url);
   if (!match) {
-    throw new Error(
+    throw new InvalidRedisUrlError(
       'must start with redis://, rediss://, redis-sentinel://, rediss-sentinel://, redis-cluster:// or rediss-cluster://',
     );
   }
   const [, scheme, variant, rest] = match;
   if (!variant) {
-    if (!/^\S+$/.test(rest)) throw new Error('must name a host after redis://');
+    if (!/^\S+$/.test(rest)) throw new InvalidRedisUrlError('must name a host after redis://');
     return { kind: 'standalone', url };
   }
   const kind = variant as 'sentinel' | 'cluster';
@@ -68,13 +70,18 @@ export function parseRedisUrl(url: string): RedisTarget {
 
   if (kind === 'cluster') {
     if (path.length > 0)
-      throw new Error('a Redis Cluster has no database number or name in its URL');
+      throw new InvalidRedisUrlError('a Redis Cluster has no database number or name in its URL');
     return { kind, nodes: hosts, auth, tls };
   }
   const [name, db = '0'] = path;
-  if (!name) throw new Error('must name the Sentinel primary: redis-sentinel://host:26379/<name>');
+  if (!name)
+    throw new InvalidRedisUrlError(
+      'must name the Sentinel primary: redis-sentinel://host:26379/<name>',
+    );
   if (!/^\d+$/.test(db) || path.length > 2) {
-    throw new Error('must end with /<primary name> or /<primary name>/<database number>');
+    throw new InvalidRedisUrlError(
+      'must end with /<primary name> or /<primary name>/<database number>',
+    );
   }
   return { kind, sentinels: hosts, name: decodeURIComponent(name), db: Number(db), auth, tls };
 }
@@ -91,8 +98,9 @@ function parseAuth(userinfo: string): RedisAuth {
 
 function parseHostPort(entry: string, defaultPort: number): HostPort {
   const match = /^(\[[0-9a-fA-F:]+\]|[^\s:[\]]+)(?::(\d{1,5}))?$/.exec(entry);
-  if (!match) throw new Error(`has an invalid host:port ${JSON.stringify(entry)}`);
+  if (!match) throw new InvalidRedisUrlError(`has an invalid host:port ${JSON.stringify(entry)}`);
   const port = match[2] === undefined ? defaultPort : Number(match[2]);
-  if (port < 1 || port > 65535) throw new Error(`has an invalid port in ${JSON.stringify(entry)}`);
+  if (port < 1 || port > 65535)
+    throw new InvalidRedisUrlError(`has an invalid port in ${JSON.stringify(entry)}`);
   return { host: match[1].replace(/^\[|\]$/g, ''), port };
 }

@@ -1,5 +1,6 @@
 import { AppError } from '../errors';
-import { run, type RedisClient } from './redis';
+import { run } from './redis-errors';
+import type { RedisClient } from './redis-client';
 import {
   CURRENT_KEY_VARIABLE,
   isSealed,

@@ -1,7 +1,13 @@
 import { tokenRefreshLockKey } from './keys';
-import { challengeKeyBinding, RedisLockStore, run, scanKeys, type RedisClient } from './redis';
+import { challengeKeyBinding } from './stored-values';
+import { RedisLockStore } from './redis-locks';
+import { LuaScript } from './lua-script';
+import { run } from './redis-errors';
+import { scanKeys } from './scan-keys';
+import type { RedisClient } from './redis-client';
 import { markSealedWith } from './secrets-check';
 import { KeyringError, type Keyring } from './secrets';
+import { ResealError } from '../errors';
 
 /** What holds a secret, and where in the value it is. */
 const SECRET_KEYS = [
@@ -16,11 +22,11 @@ const SECRET_KEYS = [
  * is still the one read, so a save meanwhile is never overwritten with older data; KEEPTTL keeps
  * a session's expiry.
  */
-const RESEAL_SCRIPT = `
+const RESEAL_SCRIPT = new LuaScript(`
 if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('set', KEYS[1], ARGV[2], 'KEEPTTL')
 return 1
-`;
+`);
 
 // A value changed between read and write is read again; a save seals with the current key, so the
 // second read normally finds it current.
@@ -61,7 +67,7 @@ function resealed(
   }
   const value: unknown = JSON.parse(raw);
   const secret = (value as Record<string, unknown> | null)?.[field];
-  if (typeof secret !== 'string') throw new Error(`the value has no ${field}`);
+  if (typeof secret !== 'string') throw new ResealError(`the value has no ${field}`);
   if (!keyring.needsResealing(secret)) return undefined;
   const binding = challengeKeyBinding(key);
   const sealed = keyring.seal(keyring.open(secret, binding), binding);
@@ -79,7 +85,8 @@ function assertServes(key: string, plaintext: string): void {
   const serves = installation.isEnterpriseInstall
     ? installation.enterprise?.id
     : installation.team?.id;
-  if (serves !== id) throw new Error(`the installation stored there serves ${serves ?? 'no team'}`);
+  if (serves !== id)
+    throw new ResealError(`the installation stored there serves ${serves ?? 'no team'}`);
 }
 
 // Longer than a token refresh may hold the installation's lock (15 s).
@@ -102,7 +109,7 @@ async function underRefreshLock<T>(
   const until = Date.now() + REFRESH_LOCK_WAIT_MS;
   let token = await locks.acquire(lockKey, REFRESH_LOCK_TTL_MS);
   while (token === undefined) {
-    if (Date.now() > until) throw new Error('a token refresh held the installation too long');
+    if (Date.now() > until) throw new ResealError('a token refresh held the installation too long');
     await new Promise((resolve) => setTimeout(resolve, 100));
     token = await locks.acquire(lockKey, REFRESH_LOCK_TTL_MS);
   }
@@ -133,10 +140,10 @@ async function resealUnlocked(
     if (raw === null) return 'gone';
     const replacement = resealed(key, raw, field, keyring);
     if (replacement === undefined) return 'current';
-    const replaced = await run(key, () => redis.eval(RESEAL_SCRIPT, 1, key, raw, replacement));
+    const replaced = await run(key, () => RESEAL_SCRIPT.run(redis, [key], [raw, replacement]));
     if (replaced === 1) return 'resealed';
   }
-  throw new Error(`the value kept changing over ${ATTEMPTS} attempts`);
+  throw new ResealError(`the value kept changing over ${ATTEMPTS} attempts`);
 }
 
 /**

@@ -214,7 +214,7 @@ export class Keyring {
       const header = `${PREFIX}${version}:${keyId}`;
       decipher.setAAD(additionalData(header, version === BOUND_VERSION ? binding : undefined));
       const tagBytes = fromBase64Url(tag!);
-      if (tagBytes.length !== TAG_BYTES) throw new Error('short tag');
+      if (tagBytes.length !== TAG_BYTES) throw new KeyringError('short tag');
       decipher.setAuthTag(tagBytes);
       return Buffer.concat([
         decipher.update(fromBase64Url(ciphertext!)),
@@ -248,7 +248,7 @@ function part64(part: string | Buffer): string {
 }
 
 function fromBase64Url(text: string): Buffer {
-  if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new Error('not base64url');
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new KeyringError('not base64url');
   return Buffer.from(text, 'base64url');
 }
 

@@ -1,6 +1,6 @@
 import { StoreUnavailableError } from '../errors';
 import { assertTeamId } from './keys';
-import type { RedisClient } from './redis';
+import type { RedisClient } from './redis-client';
 import type { Clock } from './memory';
 
 /**

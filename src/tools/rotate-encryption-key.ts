@@ -1,8 +1,9 @@
 import { config as loadDotenv } from 'dotenv';
-import { connectRedis, waitForRedis } from '../store/redis';
+import { connectRedis, waitForRedis } from '../store/redis-client';
 import { Keyring } from '../store/secrets';
 import { checkStoredKey } from '../store/secrets-check';
 import { rotateSecrets } from '../store/secrets-rotation';
+import { MissingSettingError } from '../errors';
 
 /**
  * `npm run rotate-encryption-key` (`node dist/tools/rotate-encryption-key.js`): with REDIS_URL,
@@ -14,9 +15,9 @@ export async function main(
   write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
 ): Promise<number> {
   const url = env.REDIS_URL?.trim();
-  if (!url) throw new Error('REDIS_URL is not set');
+  if (!url) throw new MissingSettingError('REDIS_URL is not set');
   const current = env.STORE_ENCRYPTION_KEY?.trim();
-  if (!current) throw new Error('STORE_ENCRYPTION_KEY (the new key) is not set');
+  if (!current) throw new MissingSettingError('STORE_ENCRYPTION_KEY (the new key) is not set');
   const keyring = Keyring.fromKeys(current, env.STORE_ENCRYPTION_KEY_PREVIOUS);
   const redis = connectRedis(url, { commandTimeoutMs: 5000 });
   try {

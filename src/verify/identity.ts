@@ -1,7 +1,7 @@
 import { GetCallerIdentityCommand, STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
 import { regionInPartition, type Partition } from '../domain/partition';
 import { callerIsPrincipal } from '../domain/principal';
-import { AppError } from '../errors';
+import { AppError, IncompleteAnswerError } from '../errors';
 import type { Logger } from '../log/logger';
 
 /** A principal the bot must prove it is, with where it was configured (for messages). */
@@ -215,7 +215,7 @@ export function createStsIdentitySource(
   return {
     async callerArn(partition) {
       const answer = await clientFor(partition).send(new GetCallerIdentityCommand({}));
-      if (!answer.Arn) throw new Error('GetCallerIdentity answered without an Arn');
+      if (!answer.Arn) throw new IncompleteAnswerError('GetCallerIdentity answered without an Arn');
       return answer.Arn;
     },
     where(partition) {

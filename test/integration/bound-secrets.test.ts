@@ -7,7 +7,7 @@ import {
   installationKey,
   RedisLockStore,
 } from '../../src/store';
-import { RedisDestinationStore } from '../../src/store/redis';
+import { RedisDestinationStore } from '../../src/store/redis-destinations';
 import { isSealed, Keyring } from '../../src/store/secrets';
 import { checkStoredKey } from '../../src/store/secrets-check';
 import { rotateSecrets } from '../../src/store/secrets-rotation';

@@ -11,6 +11,8 @@ import {
   type SavedDestination,
   type Stores,
 } from '../../src/store';
+import { RECORD_SCRIPT, REMOVE_SCRIPT, SAVE_SCRIPT } from '../../src/store/destination-scripts';
+import { LuaScript } from '../../src/store/lua-script';
 import { testRedis, type TestRedis } from '../support/redis';
 import { savedDestination, setupSession } from '../unit/store/fixtures';
 
@@ -196,20 +198,60 @@ describe('Redis stores, as Redis sees them', () => {
     ],
   ])('sends a %s as one command, so no failure can leave it half done', async (_name, act) => {
     await stores.destinations.save(savedDestination('T1', 'a-bucket'));
-    const sent: string[] = [];
-    const counting = new Proxy(redis.client, {
-      get(target, property) {
-        const value = Reflect.get(target, property, target);
-        if (typeof value !== 'function') return value;
-        return (...args: unknown[]) => {
-          sent.push(String(property));
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
-        };
-      },
-    });
+    for (const script of [SAVE_SCRIPT, RECORD_SCRIPT, REMOVE_SCRIPT]) {
+      await redis.client.script('LOAD', script.source);
+    }
+    const { client, sent } = counting(redis.client);
 
-    await act(new RedisDestinationStore(counting));
+    await act(new RedisDestinationStore(client));
 
-    expect(sent).toEqual(['eval']);
+    expect(sent).toEqual(['evalsha']);
+  });
+
+  it('sends a script by SHA1, and its text only when Redis does not have it', async () => {
+    // A script of this test's own: other test files running meanwhile never load it.
+    const script = new LuaScript(
+      `-- ${redis.prefix}\nreturn redis.call('incr', KEYS[1]) + ARGV[1]`,
+    );
+    const { client, sent } = counting(redis.client);
+
+    expect(await script.run(client, ['n'], [10])).toBe(11);
+    expect(await script.run(client, ['n'], [10])).toBe(12);
+    await redis.client.script('FLUSH');
+    expect(await script.run(client, ['n'], [10])).toBe(13);
+
+    expect(sent).toEqual(['evalsha', 'eval', 'evalsha', 'evalsha', 'eval']);
+    // The client's key prefix applies to the keys of EVALSHA as to those of EVAL.
+    expect(await redis.keys()).toEqual(['n']);
+  });
+
+  it('keeps saving and locking after Redis forgot its scripts', async () => {
+    await stores.destinations.save(savedDestination('T1', 'a-bucket'));
+    const token = await stores.locks.acquire('a-lock', 60_000);
+    await redis.client.script('FLUSH');
+
+    const saved = await stores.destinations.save(savedDestination('T1', 'a-bucket'));
+    expect(saved).toMatchObject({ status: 'saved', destination: { version: 2 } });
+    expect(await stores.locks.extend('a-lock', token!, 60_000)).toBe(true);
+    await stores.locks.release('a-lock', token!);
+
+    expect(await redis.keys()).not.toContain('a-lock');
+    expect(await redis.client.script('EXISTS', SAVE_SCRIPT.sha1)).toEqual([1]);
   });
 });
+
+/** `client` with every method it is called by recorded in `sent`. */
+function counting(client: TestRedis['client']) {
+  const sent: string[] = [];
+  const proxy = new Proxy(client, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        sent.push(String(property));
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { client: proxy, sent };
+}

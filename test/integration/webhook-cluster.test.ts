@@ -1,7 +1,7 @@
 import { startDelivery, type Delivery } from '../../src/events/delivery';
 import { RedisOutbox } from '../../src/events/outbox';
 import { createLogger } from '../../src/log/logger';
-import { connectRedis, waitForRedis, type RedisClient } from '../../src/store/redis';
+import { connectRedis, waitForRedis, type RedisClient } from '../../src/store/redis-client';
 import { startCluster, type RedisTopology } from '../support/redis-topologies';
 import { EventSource, WebhookReceiver, webhookSecret } from '../support/webhook-receiver';
 

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startDelivery, type Delivery, type DeliveryOptions } from '../../src/events/delivery';
 import { OUTBOX_KEYS, RedisOutbox } from '../../src/events/outbox';
 import { createLogger } from '../../src/log/logger';
-import { waitForRedis } from '../../src/store/redis';
+import { waitForRedis } from '../../src/store/redis-client';
 import { testRedis, type TestRedis } from '../support/redis';
 import { EventSource, WebhookReceiver, webhookSecret } from '../support/webhook-receiver';
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import type { Redis } from 'ioredis';
-import { createRedisClient, waitForRedis } from '../../src/store/redis';
+import { createRedisClient, waitForRedis } from '../../src/store/redis-client';
 
 /** The Redis every integration and e2e test talks to. */
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

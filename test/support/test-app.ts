@@ -19,7 +19,7 @@ import {
   type SlackStandIn,
 } from './slack-stand-in';
 import { createOAuthStores, type RedisOAuthStores } from '../../src/slack/oauth/stores';
-import type { RedisClient } from '../../src/store/redis';
+import type { RedisClient } from '../../src/store/redis-client';
 import { Keyring } from '../../src/store/secrets';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789';

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { AddedAdmins, AdminChange } from '../../deps-types';
 import { assertTeamId } from '../../store/keys';
-import { run, type RedisClient } from '../../store/redis';
+import { run } from '../../store/redis-errors';
+import type { RedisClient } from '../../store/redis-client';
 
 /** `s3d:{T123}:admins`: the people a workspace's admins added in the App Home (a set of user ids). */
 export function addedAdminsKey(teamId: string): string {

@@ -1,7 +1,8 @@
 import { StoreUnavailableError } from '../../errors';
 import type { Logger } from '../../log/logger';
 import { installationKey } from '../../store/keys';
-import { run, type RedisClient } from '../../store/redis';
+import { run } from '../../store/redis-errors';
+import type { RedisClient } from '../../store/redis-client';
 import type { AnyInstallation, RefreshedToken } from '../../store/installation-types';
 
 /** Writes the installation only if it is still the value read, so a refresh never revives a deleted one. */

@@ -3,6 +3,7 @@ import type { InstallationStore, InstallProviderOptions } from '@slack/bolt';
 import type { Deps } from '../../deps-types';
 import { BOT_SCOPES } from '../scopes';
 import { installFailed, installPage, installSucceeded, installUnavailable } from './pages';
+import { MissingSettingError } from '../../errors';
 
 /** The app's credentials for many workspaces (SLACK_CLIENT_ID, _SECRET, SLACK_STATE_SECRET). */
 export interface OAuthCredentials {
@@ -45,7 +46,9 @@ export function installerOptions(
 ): InstallerSettings {
   const { oauth } = deps;
   if (!oauth)
-    throw new Error('OAuth mode needs the installation store (REDIS_URL and STORE_ENCRYPTION_KEY)');
+    throw new MissingSettingError(
+      'OAuth mode needs the installation store (REDIS_URL and STORE_ENCRYPTION_KEY)',
+    );
   return {
     ...credentials,
     scopes: [...BOT_SCOPES],

@@ -1,6 +1,11 @@
 import type { InstallationQuery, InstallationStore } from '@slack/bolt';
 import type { InstallationRecords } from '../../deps-types';
-import { SealedValueError, StoreUnavailableError } from '../../errors';
+import {
+  IncompleteAnswerError,
+  InstallationNotFoundError,
+  SealedValueError,
+  StoreUnavailableError,
+} from '../../errors';
 import type { Logger } from '../../log/logger';
 import {
   installationKey,
@@ -9,7 +14,9 @@ import {
   tokenRefreshLockKey,
   uninstalledKey,
 } from '../../store/keys';
-import { run, scanKeys, type RedisClient } from '../../store/redis';
+import { run } from '../../store/redis-errors';
+import { scanKeys } from '../../store/scan-keys';
+import type { RedisClient } from '../../store/redis-client';
 import type { LockStore } from '../../store/types';
 import { writeGrant, type StoredInstallation } from './grant-write';
 import { olderThan, unreadableInstallation, withoutRefreshToken } from './installation-views';
@@ -92,7 +99,8 @@ export class Installations implements InstallationRecords {
       enterpriseId: installation.enterprise?.id,
       isEnterpriseInstall: installation.isEnterpriseInstall,
     });
-    if (id === undefined) throw new Error('Slack returned an installation without a team id');
+    if (id === undefined)
+      throw new IncompleteAnswerError('Slack returned an installation without a team id');
     const stored: AnyInstallation = {
       ...installation,
       installedAt: this.options.now().toISOString(),
@@ -230,7 +238,7 @@ export class Installations implements InstallationRecords {
           return unreadableInstallation(query);
         }
         if (!installation) {
-          throw new Error(`No installation for ${installationIdOf(query) ?? 'an unknown team'}`);
+          throw new InstallationNotFoundError(installationIdOf(query));
         }
         if (query.isEnterpriseInstall && query.teamId && query.enterpriseId) {
           await this.pointToEnterprise(query.teamId, query.enterpriseId);

@@ -1,8 +1,10 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { InstallURLOptions, StateStore } from '@slack/bolt';
 import { z } from 'zod';
+import { AppError } from '../../errors';
 import { oauthStateKey } from '../../store/keys';
-import { run, type RedisClient } from '../../store/redis';
+import { run } from '../../store/redis-errors';
+import type { RedisClient } from '../../store/redis-client';
 
 /** How long an install may take from `/slack/install` to Slack's redirect back: Bolt's cookie life. */
 export const STATE_TTL_SECONDS = 600;
@@ -10,8 +12,11 @@ export const STATE_TTL_SECONDS = 600;
 /** The code Bolt's failure handlers know an invalid state by (`@slack/oauth` ErrorCode). */
 const INVALID_STATE = 'slack_oauth_invalid_state';
 
-export class InvalidOAuthStateError extends Error {
-  readonly code = INVALID_STATE;
+/** A state this app did not issue, or one expired or used; Bolt knows it by its code. */
+export class InvalidOAuthStateError extends AppError {
+  constructor(message: string) {
+    super(INVALID_STATE, message);
+  }
 }
 
 /** What a state carries: its id (marked used once), its expiry, and the install's options. */

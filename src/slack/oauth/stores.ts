@@ -2,12 +2,13 @@ import type { OAuthStores } from '../../deps-types';
 import { webApi } from '@slack/bolt';
 import type { Logger } from '../../log/logger';
 import { toSlackLogger } from '../../log/logger';
-import type { RedisClient } from '../../store/redis';
+import type { RedisClient } from '../../store/redis-client';
 import type { LockStore } from '../../store/types';
 import type { OAuthCredentials } from './install';
 import { Installations, type SecretSealer, type TokenRefresher } from './installations';
 import { RedisStateStore } from './state-store';
 import { WorkspaceAdmins } from '../admins/workspace-admins';
+import { IncompleteAnswerError } from '../../errors';
 
 /** Installations and OAuth state in Redis, in OAuth mode: the `OAuthStores` the app receives. */
 export interface RedisOAuthStores extends OAuthStores {
@@ -49,7 +50,7 @@ export function slackTokenRefresher(
       refresh_token: refreshToken,
     });
     if (!answer.access_token || !answer.refresh_token || answer.expires_in === undefined) {
-      throw new Error(
+      throw new IncompleteAnswerError(
         'oauth.v2.access answered a refresh without a token, refresh token or expiry',
       );
     }

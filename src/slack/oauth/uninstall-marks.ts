@@ -1,5 +1,6 @@
 import { installationKey, uninstalledKey } from '../../store/keys';
-import { run, type RedisClient } from '../../store/redis';
+import { run } from '../../store/redis-errors';
+import type { RedisClient } from '../../store/redis-client';
 
 import type { UninstallMark } from '../../store/installation-types';
 
