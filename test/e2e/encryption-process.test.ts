@@ -10,7 +10,7 @@ import { spawnBot, type BotProcess } from '../support/bot-process';
 import { REDIS_URL } from '../support/redis';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
 import { BOT_TOKEN, PRINCIPAL_ARN, SIGNING_SECRET } from '../support/test-app';
-import { savedDestination, setupSession } from '../unit/store/fixtures';
+import { savedDestination, setupSession } from '../support/fixtures';
 
 // The bot and the command use unprefixed keys, and the canary is one key for all: a database of
 // this file's own keeps them from every other test's bot.

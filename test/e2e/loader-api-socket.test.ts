@@ -7,7 +7,7 @@ import { startSocketModeStandIn, type SocketModeStandIn } from '../support/slack
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
 import { assumedRoleSession, startStsStandIn, type StsStandIn } from '../support/sts-stand-in';
 import { BOT_TOKEN, PRINCIPAL_ARN } from '../support/test-app';
-import { savedDestination } from '../unit/store/fixtures';
+import { savedDestination } from '../support/fixtures';
 
 const TOKEN = 'socket-loader-token-0123456789';
 

@@ -17,7 +17,7 @@ import { slackSignatureHeaders } from '../support/slack-signer';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
 import { assumedRoleSession, startStsStandIn, type StsStandIn } from '../support/sts-stand-in';
 import { BOT_TOKEN, PRINCIPAL_ARN, SIGNING_SECRET } from '../support/test-app';
-import { savedDestination } from '../unit/store/fixtures';
+import { savedDestination } from '../support/fixtures';
 
 const SECRET = `whsec_${Buffer.alloc(32, 5).toString('base64')}`;
 

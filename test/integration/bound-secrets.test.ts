@@ -13,7 +13,7 @@ import { checkStoredKey } from '../../src/store/secrets-check';
 import { rotateSecrets } from '../../src/store/secrets-rotation';
 import { workspaceInstallation } from '../support/installation';
 import { testRedis, type TestRedis } from '../support/redis';
-import { savedDestination } from '../unit/store/fixtures';
+import { savedDestination } from '../support/fixtures';
 
 const key64 = randomBytes(32).toString('base64');
 

@@ -10,7 +10,7 @@ import {
   type Stores,
 } from '../../src/store';
 import { testRedis, type TestRedis } from '../support/redis';
-import { savedDestination } from '../unit/store/fixtures';
+import { savedDestination } from '../support/fixtures';
 
 // The store's scripts decide each change's event from the value they replace and append it to
 // the team's outbox in the same step; the relay moves it to the delivery outbox.

@@ -12,7 +12,7 @@ import { checkStoredKey, ENCRYPTION_CHECK_KEY } from '../../src/store/secrets-ch
 import { rotateSecrets } from '../../src/store/secrets-rotation';
 import { startCluster, type RedisTopology } from '../support/redis-topologies';
 import { testRedis, type TestRedis } from '../support/redis';
-import { savedDestination, setupSession } from '../unit/store/fixtures';
+import { savedDestination, setupSession } from '../support/fixtures';
 
 const keyA64 = randomBytes(32).toString('base64');
 const keyB64 = randomBytes(32).toString('base64');

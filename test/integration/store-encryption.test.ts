@@ -8,7 +8,7 @@ import {
 } from '../../src/store';
 import { Keyring } from '../../src/store/secrets';
 import { testRedis, type TestRedis } from '../support/redis';
-import { savedDestination, setupSession } from '../unit/store/fixtures';
+import { savedDestination, setupSession } from '../support/fixtures';
 
 const keyA64 = randomBytes(32).toString('base64');
 const keyB = randomBytes(32).toString('base64');

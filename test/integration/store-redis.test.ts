@@ -12,7 +12,7 @@ import {
   type Stores,
 } from '../../src/store';
 import { testRedis, type TestRedis } from '../support/redis';
-import { savedDestination, setupSession } from '../unit/store/fixtures';
+import { savedDestination, setupSession } from '../support/fixtures';
 
 describe('Redis stores, as Redis sees them', () => {
   let redis: TestRedis;
