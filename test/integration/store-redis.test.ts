@@ -11,22 +11,15 @@ import {
   type SavedDestination,
   type Stores,
 } from '../../src/store';
-import { testRedis, type TestRedis } from '../support/redis';
+import { useTestRedis } from '../support/redis';
 import { savedDestination, setupSession } from '../support/fixtures';
 
 describe('Redis stores, as Redis sees them', () => {
-  let redis: TestRedis;
+  const redis = useTestRedis();
   let stores: Stores;
 
-  beforeAll(async () => {
-    redis = await testRedis();
+  beforeAll(() => {
     stores = createRedisStores(redis.client, 3600);
-  });
-  afterEach(async () => {
-    await redis.flush();
-  });
-  afterAll(async () => {
-    await redis.cleanup();
   });
 
   it('writes keys of the documented shapes, with the team in a hash tag', async () => {
