@@ -1,44 +1,22 @@
-import { spawnBot, type BotProcess } from '../support/bot-process';
+import { botEnvironment, spawnBot, stopBots, type BotEnvironment } from '../support/bot-process';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
 import { assumedRoleSession, startStsStandIn, type StsStandIn } from '../support/sts-stand-in';
-import { BOT_TOKEN, PRINCIPAL_ARN, SIGNING_SECRET } from '../support/test-app';
+import { PRINCIPAL_ARN } from '../support/test-app';
 
 const ADMIN = 'arn:aws:iam::123456789012:user/admin';
 
 describe('the bot proves its AWS identity before it starts', () => {
   let slack: SlackStandIn;
   let sts: StsStandIn;
-  const running: BotProcess[] = [];
-
-  const start = (extra: Record<string, string | undefined>) => {
-    const bot = spawnBot({
-      SLACK_BOT_TOKEN: BOT_TOKEN,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: slack.apiUrl,
-      POLICY_PRINCIPAL_ARN: PRINCIPAL_ARN,
-      PORT: '0',
-      LOG_LEVEL: 'info',
-      MONITOR_INTERVAL_SECONDS: '0',
-      // Fake keys: the stand-in does not check signatures, and nothing here reaches AWS.
-      AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
-      AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-      AWS_REGION: 'us-east-1',
-      STS_ENDPOINT: sts.endpoint,
-      ...extra,
-    });
-    running.push(bot);
-    return bot;
-  };
+  const start = (extra: BotEnvironment) =>
+    spawnBot(botEnvironment({ SLACK_API_URL: slack.apiUrl, STS_ENDPOINT: sts.endpoint, ...extra }));
 
   beforeAll(async () => {
     slack = await startSlackStandIn();
     sts = await startStsStandIn(assumedRoleSession(PRINCIPAL_ARN));
   });
   afterEach(async () => {
-    for (const bot of running.splice(0)) {
-      if (bot.child.exitCode === null) bot.child.kill('SIGKILL');
-      await bot.exited();
-    }
+    await stopBots();
     slack.reset();
     sts.reset();
   });

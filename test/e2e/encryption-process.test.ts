@@ -6,11 +6,10 @@ import type { Redis } from 'ioredis';
 import { createRedisClient, createRedisStores, waitForRedis } from '../../src/store';
 import { Keyring, sealedKeyId } from '../../src/store/secrets';
 import { checkStoredKey, ENCRYPTION_CHECK_KEY } from '../../src/store/secrets-check';
-import { spawnBot, type BotProcess } from '../support/bot-process';
+import { botEnvironment, spawnBot, stopBots, type BotEnvironment } from '../support/bot-process';
 import { REDIS_URL } from '../support/redis';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
-import { BOT_TOKEN, PRINCIPAL_ARN, SIGNING_SECRET } from '../support/test-app';
-import { savedDestination, setupSession } from '../unit/store/fixtures';
+import { savedDestination, setupSession } from '../support/fixtures';
 
 // The bot and the command use unprefixed keys, and the canary is one key for all: a database of
 // this file's own keeps them from every other test's bot.
@@ -31,25 +30,16 @@ const ROTATE = join(__dirname, '..', '..', 'dist', 'tools', 'rotate-encryption-k
 describe('STORE_ENCRYPTION_KEY with the bot and the rotation command as processes', () => {
   let redis: Redis;
   let slack: SlackStandIn;
-  const running: BotProcess[] = [];
-
-  const env = (extra: Record<string, string>) => ({
-    SLACK_BOT_TOKEN: BOT_TOKEN,
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: slack.apiUrl,
-    POLICY_PRINCIPAL_ARN: PRINCIPAL_ARN,
-    // No STS to ask: the bot starts unproven rather than reaching AWS.
-    S3_ENDPOINT: 'http://127.0.0.1:1',
-    PORT: '0',
-    MONITOR_INTERVAL_SECONDS: '0',
-    REDIS_URL: redisUrl,
-    ...extra,
-  });
-  const bot = (extra: Record<string, string>) => {
-    const started = spawnBot(env(extra));
-    running.push(started);
-    return started;
-  };
+  const bot = (extra: BotEnvironment) =>
+    spawnBot(
+      botEnvironment({
+        SLACK_API_URL: slack.apiUrl,
+        // No STS to ask: the bot starts unproven rather than reaching AWS.
+        S3_ENDPOINT: 'http://127.0.0.1:1',
+        REDIS_URL: redisUrl,
+        ...extra,
+      }),
+    );
 
   beforeAll(async () => {
     slack = await startSlackStandIn();
@@ -62,10 +52,7 @@ describe('STORE_ENCRYPTION_KEY with the bot and the rotation command as processe
     await checkStoredKey(redis, keyA);
   });
   afterEach(async () => {
-    for (const child of running.splice(0)) {
-      if (child.child.exitCode === null) child.child.kill('SIGKILL');
-      await child.exited();
-    }
+    await stopBots();
   });
   afterAll(async () => {
     await redis.flushdb();

@@ -1,13 +1,13 @@
 import type { Redis } from 'ioredis';
 import { createRedisClient, createRedisStores, waitForRedis, type Stores } from '../../src/store';
 import { freePort } from '../support/redis-topologies';
-import { spawnBot, type BotProcess } from '../support/bot-process';
+import { botEnvironment, spawnBot, stopBots, type BotProcess } from '../support/bot-process';
 import { REDIS_URL } from '../support/redis';
 import { startSocketModeStandIn, type SocketModeStandIn } from '../support/slack-socket-stand-in';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
 import { assumedRoleSession, startStsStandIn, type StsStandIn } from '../support/sts-stand-in';
-import { BOT_TOKEN, PRINCIPAL_ARN } from '../support/test-app';
-import { savedDestination } from '../unit/store/fixtures';
+import { PRINCIPAL_ARN } from '../support/test-app';
+import { savedDestination } from '../support/fixtures';
 
 const TOKEN = 'socket-loader-token-0123456789';
 
@@ -32,26 +32,23 @@ describe('the loader API in Socket Mode, as a process', () => {
     socket = await startSocketModeStandIn(slack);
     sts = await startStsStandIn(assumedRoleSession(PRINCIPAL_ARN));
     port = await freePort();
-    bot = spawnBot({
-      SLACK_BOT_TOKEN: BOT_TOKEN,
-      SLACK_APP_TOKEN: 'xapp-1-A0APP-1-socket-mode-test-token',
-      SLACK_API_URL: slack.apiUrl,
-      POLICY_PRINCIPAL_ARN: PRINCIPAL_ARN,
-      STS_ENDPOINT: sts.endpoint,
-      AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
-      AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-      MONITOR_INTERVAL_SECONDS: '0',
-      REDIS_URL,
-      PORT: String(port),
-      LOADER_API_TOKENS: `other-token,${TOKEN}`,
-    });
+    bot = spawnBot(
+      botEnvironment({
+        SLACK_APP_TOKEN: 'xapp-1-A0APP-1-socket-mode-test-token',
+        SLACK_SIGNING_SECRET: undefined,
+        SLACK_API_URL: slack.apiUrl,
+        STS_ENDPOINT: sts.endpoint,
+        REDIS_URL,
+        PORT: String(port),
+        LOADER_API_TOKENS: `other-token,${TOKEN}`,
+      }),
+    );
     await socket.connected();
     await bot.waitForLine(/connected to Slack in Socket Mode/);
   }, 30_000);
 
   afterAll(async () => {
-    if (bot && bot.child.exitCode === null) bot.child.kill('SIGKILL');
-    await bot?.exited();
+    await stopBots();
     await socket?.close();
     await sts?.close();
     await slack?.close();

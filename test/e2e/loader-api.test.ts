@@ -4,7 +4,7 @@ import type { ApiDestination, ApiError, DestinationPage } from '../../src/api/sc
 import { createRedisStores, destinationKey, destinationsKey, type Stores } from '../../src/store';
 import { testRedis, type TestRedis } from '../support/redis';
 import { startTestApp, type TestApp } from '../support/test-app';
-import { savedDestination } from '../unit/store/fixtures';
+import { savedDestination } from '../support/fixtures';
 
 const TOKENS = ['loader-token-one-0123456789', 'loader-token-two-0123456789'];
 const ROLE_ACCESS = {

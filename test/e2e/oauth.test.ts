@@ -21,7 +21,7 @@ import {
   waitUntil,
 } from '../faults/flow';
 import { startRedisProxy, testRedis, type TestRedis } from '../support/redis';
-import { savedDestination } from '../unit/store/fixtures';
+import { savedDestination } from '../support/fixtures';
 import { localVerifier, startLocalS3, type LocalS3 } from '../support/s3-local';
 import {
   interactionBody,

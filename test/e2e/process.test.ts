@@ -1,5 +1,11 @@
 import { startFaultServer, type FaultServer } from '../support/s3-fault-server';
-import { spawnBot, type BotProcess } from '../support/bot-process';
+import {
+  botEnvironment,
+  spawnBot,
+  startBotProcess,
+  stopBots,
+  type BotEnvironment,
+} from '../support/bot-process';
 import {
   DEFAULT_ACTOR,
   blockActionPayload,
@@ -19,27 +25,8 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 // The bot proves its AWS identity with STS before it starts: this one says it is the principal.
 let sts: StsStandIn;
 
-function baseEnv(slack: SlackStandIn, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    SLACK_BOT_TOKEN: BOT_TOKEN,
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: slack.apiUrl,
-    POLICY_PRINCIPAL_ARN: PRINCIPAL_ARN,
-    PORT: '0',
-    LOG_LEVEL: 'info',
-    MONITOR_INTERVAL_SECONDS: '0',
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
-    AWS_REGION: 'us-east-1',
-    STS_ENDPOINT: sts.endpoint,
-    ...extra,
-  };
-}
-
-async function started(bot: BotProcess): Promise<string> {
-  const line = await bot.waitForLine(/"mode":"http"/);
-  const port = (JSON.parse(line) as { port: number }).port;
-  return `http://127.0.0.1:${port}`;
+function baseEnv(slack: SlackStandIn, extra: BotEnvironment = {}): BotEnvironment {
+  return botEnvironment({ SLACK_API_URL: slack.apiUrl, STS_ENDPOINT: sts.endpoint, ...extra });
 }
 
 async function signedPost(base: string, body: string): Promise<Response> {
@@ -55,17 +42,13 @@ async function signedPost(base: string, body: string): Promise<Response> {
 
 describe('the bot as a process', () => {
   let slack: SlackStandIn;
-  const running: BotProcess[] = [];
 
   beforeAll(async () => {
     slack = await startSlackStandIn();
     sts = await startStsStandIn(assumedRoleSession(PRINCIPAL_ARN));
   });
   afterEach(async () => {
-    for (const bot of running.splice(0)) {
-      if (bot.child.exitCode === null) bot.child.kill('SIGKILL');
-      await bot.exited();
-    }
+    await stopBots();
     slack.reset();
   });
   afterAll(async () => {
@@ -79,7 +62,6 @@ describe('the bot as a process', () => {
       REDIS_URL: 'localhost:6379',
       S3_FORCE_PATH_STYLE: 'yes',
     });
-    running.push(bot);
 
     expect(await bot.exited()).toBe(1);
     const message = bot.stderr.join('\n');
@@ -98,7 +80,6 @@ describe('the bot as a process', () => {
   it('exits 1 with the reason when Slack refuses the bot token, leaking no token', async () => {
     slack.answer('auth.test', { ok: false, error: 'invalid_auth' });
     const bot = spawnBot(baseEnv(slack));
-    running.push(bot);
 
     expect(await bot.exited()).toBe(1);
     const output = [...bot.stdout, ...bot.stderr].join('\n');
@@ -117,9 +98,8 @@ describe('the bot as a process', () => {
     ],
     ['no Redis is configured', {}, 200, { redis: 'memory' }],
   ])('answers /healthz when %s', async (_name, extra, status, body) => {
-    const bot = spawnBot(baseEnv(slack, extra));
-    running.push(bot);
-    const base = await started(bot);
+    const bot = await startBotProcess(baseEnv(slack, extra));
+    const base = bot.baseUrl;
 
     const response = await fetch(`${base}/healthz`);
 
@@ -128,9 +108,7 @@ describe('the bot as a process', () => {
   });
 
   it('warns once, clearly, when it runs on in-memory stores', async () => {
-    const bot = spawnBot(baseEnv(slack));
-    running.push(bot);
-    await started(bot);
+    const bot = await startBotProcess(baseEnv(slack));
 
     const warnings = bot.stdout.filter((line) => line.includes('REDIS_URL is not set'));
     expect(warnings).toHaveLength(1);
@@ -140,12 +118,11 @@ describe('the bot as a process', () => {
   describe('npm run dev:tunnel', () => {
     it('says why the tunnel could not open, and keeps serving on localhost', async () => {
       // No ngrok server is reachable from here, and the token is not a real one either way.
-      const bot = spawnBot(
+      const bot = await startBotProcess(
         baseEnv(slack, { NGROK_AUTHTOKEN: 'not-a-real-ngrok-token' }),
-        'tunnel.js',
+        { entry: 'tunnel.js' },
       );
-      running.push(bot);
-      const base = await started(bot);
+      const base = bot.baseUrl;
 
       const failure = await bot.waitForLine(/the ngrok tunnel could not open/);
       expect(JSON.parse(failure)).toMatchObject({ level: 50, reason: expect.any(String) });
@@ -154,9 +131,8 @@ describe('the bot as a process', () => {
     });
 
     it('serves locally and says how to get a token when NGROK_AUTHTOKEN is unset', async () => {
-      const bot = spawnBot(baseEnv(slack), 'tunnel.js');
-      running.push(bot);
-      const base = await started(bot);
+      const bot = await startBotProcess(baseEnv(slack), { entry: 'tunnel.js' });
+      const base = bot.baseUrl;
 
       await bot.waitForLine(/NGROK_AUTHTOKEN is not set/);
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
@@ -164,7 +140,6 @@ describe('the bot as a process', () => {
 
     it('exits 1 without a signing secret, since it runs the bot over HTTP', async () => {
       const bot = spawnBot({ ...baseEnv(slack), SLACK_SIGNING_SECRET: undefined }, 'tunnel.js');
-      running.push(bot);
 
       expect(await bot.exited()).toBe(1);
       expect(bot.stderr.join('\n')).toContain('SLACK_SIGNING_SECRET is required');
@@ -212,11 +187,10 @@ describe('the bot as a process', () => {
     }
 
     it('runs the whole setup flow in memory mode', async () => {
-      const bot = spawnBot(
+      const bot = await startBotProcess(
         baseEnv(slack, { S3_ENDPOINT: s3.endpoint, S3_FORCE_PATH_STYLE: 'true' }),
       );
-      running.push(bot);
-      const base = await started(bot);
+      const base = bot.baseUrl;
 
       const { sessionId, responseUrl } = await setUpToTheButton(base);
       const click = blockActionPayload(DEFAULT_ACTOR, buttonAction('check_and_save', sessionId), {
@@ -230,11 +204,10 @@ describe('the bot as a process', () => {
     });
 
     it('finishes a running verification on SIGTERM, then exits 0', async () => {
-      const bot = spawnBot(
+      const bot = await startBotProcess(
         baseEnv(slack, { S3_ENDPOINT: s3.endpoint, S3_FORCE_PATH_STYLE: 'true' }),
       );
-      running.push(bot);
-      const base = await started(bot);
+      const base = bot.baseUrl;
       const { sessionId, responseUrl } = await setUpToTheButton(base);
       s3.setFault({ op: 'HeadObject', kind: 'slow', delayMs: 1500 });
 

@@ -1,4 +1,4 @@
-import { spawnBot, type BotProcess } from '../support/bot-process';
+import { botEnvironment, spawnBot, stopBots, type BotProcess } from '../support/bot-process';
 import {
   DEFAULT_ACTOR,
   setupStateValues,
@@ -22,23 +22,21 @@ describe('the bot in Socket Mode, as a process', () => {
     slack = await startSlackStandIn();
     socket = await startSocketModeStandIn(slack);
     sts = await startStsStandIn(assumedRoleSession(PRINCIPAL_ARN));
-    bot = spawnBot({
-      SLACK_BOT_TOKEN: BOT_TOKEN,
-      SLACK_APP_TOKEN: APP_TOKEN,
-      SLACK_API_URL: slack.apiUrl,
-      POLICY_PRINCIPAL_ARN: PRINCIPAL_ARN,
-      STS_ENDPOINT: sts.endpoint,
-      AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
-      AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-      MONITOR_INTERVAL_SECONDS: '0',
-      LOG_LEVEL: 'debug',
-    });
+    bot = spawnBot(
+      botEnvironment({
+        SLACK_APP_TOKEN: APP_TOKEN,
+        // Socket Mode receives no signed requests, so it needs no signing secret.
+        SLACK_SIGNING_SECRET: undefined,
+        SLACK_API_URL: slack.apiUrl,
+        STS_ENDPOINT: sts.endpoint,
+        LOG_LEVEL: 'debug',
+      }),
+    );
     await socket.connected();
     await bot.waitForLine(/connected to Slack in Socket Mode/);
   });
   afterAll(async () => {
-    if (bot.child.exitCode === null) bot.child.kill('SIGKILL');
-    await bot.exited();
+    await stopBots();
     await socket.close();
     await sts.close();
     await slack.close();

@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import { Webhook } from 'standardwebhooks';
 import { changeEventSchema, type ChangeEvent } from '../../src/events/types';
 import { createRedisClient, createRedisStores, waitForRedis, type Stores } from '../../src/store';
-import { spawnBot, type BotProcess } from '../support/bot-process';
+import { botEnvironment, startBotProcess, stopBots, type BotProcess } from '../support/bot-process';
 import { REDIS_URL } from '../support/redis';
 import {
   DEFAULT_ACTOR,
@@ -16,8 +16,8 @@ import {
 import { slackSignatureHeaders } from '../support/slack-signer';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
 import { assumedRoleSession, startStsStandIn, type StsStandIn } from '../support/sts-stand-in';
-import { BOT_TOKEN, PRINCIPAL_ARN, SIGNING_SECRET } from '../support/test-app';
-import { savedDestination } from '../unit/store/fixtures';
+import { PRINCIPAL_ARN, SIGNING_SECRET } from '../support/test-app';
+import { savedDestination } from '../support/fixtures';
 
 const SECRET = `whsec_${Buffer.alloc(32, 5).toString('base64')}`;
 
@@ -63,32 +63,22 @@ describe('two bot processes sharing one outbox', () => {
     slack = await startSlackStandIn();
     sts = await startStsStandIn(assumedRoleSession(PRINCIPAL_ARN));
     for (let i = 0; i < 2; i += 1) {
-      const bot = spawnBot({
-        SLACK_BOT_TOKEN: BOT_TOKEN,
-        SLACK_SIGNING_SECRET: SIGNING_SECRET,
-        SLACK_API_URL: slack.apiUrl,
-        POLICY_PRINCIPAL_ARN: PRINCIPAL_ARN,
-        PORT: '0',
-        MONITOR_INTERVAL_SECONDS: '0',
-        AWS_ACCESS_KEY_ID: 'S3RVER',
-        AWS_SECRET_ACCESS_KEY: 'S3RVER',
-        AWS_REGION: 'us-east-1',
-        STS_ENDPOINT: sts.endpoint,
-        REDIS_URL,
-        LOADER_WEBHOOK_URL: `http://127.0.0.1:${port}/events`,
-        LOADER_WEBHOOK_SECRET: SECRET,
-      });
+      const bot = await startBotProcess(
+        botEnvironment({
+          SLACK_API_URL: slack.apiUrl,
+          STS_ENDPOINT: sts.endpoint,
+          REDIS_URL,
+          LOADER_WEBHOOK_URL: `http://127.0.0.1:${port}/events`,
+          LOADER_WEBHOOK_SECRET: SECRET,
+        }),
+      );
       bots.push(bot);
-      const line = await bot.waitForLine(/"mode":"http"/);
-      bases.push(`http://127.0.0.1:${(JSON.parse(line) as { port: number }).port}`);
+      bases.push(bot.baseUrl);
     }
   }, 30_000);
 
   afterAll(async () => {
-    for (const bot of bots) {
-      if (bot.child.exitCode === null) bot.child.kill('SIGKILL');
-      await bot.exited();
-    }
+    await stopBots();
     await sts?.close();
     await slack?.close();
     await new Promise((resolve) => receiver?.close(resolve));

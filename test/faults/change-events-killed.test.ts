@@ -7,7 +7,7 @@ import { Webhook } from 'standardwebhooks';
 import type { ApiDestination } from '../../src/api/schemas';
 import { OUTBOX_KEYS } from '../../src/events/outbox';
 import { changeEventSchema, type ChangeEvent } from '../../src/events/types';
-import { spawnBot, type BotProcess } from '../support/bot-process';
+import { botEnvironment, startBotProcess, stopBots, type BotProcess } from '../support/bot-process';
 import { loaderView } from '../support/loader-view';
 import { freePort, startStandaloneRedis, type RedisTopology } from '../support/redis-topologies';
 import { startFaultServer, type FaultServer } from '../support/s3-fault-server';
@@ -20,7 +20,7 @@ import {
 } from '../support/slack-payloads';
 import { slackSignatureHeaders } from '../support/slack-signer';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
-import { BOT_TOKEN, PRINCIPAL_ARN, SIGNING_SECRET } from '../support/test-app';
+import { SIGNING_SECRET } from '../support/test-app';
 import {
   VALID_SETTINGS,
   clickCheckAndSave,
@@ -103,7 +103,6 @@ describe('change events while the bot is killed and Redis pauses', () => {
   let port: number;
   let webhookUrl: string;
   let bot: BotProcess | undefined;
-  const started: BotProcess[] = [];
 
   beforeAll(async () => {
     [redis, slack, s3, port, webhookUrl] = await Promise.all([
@@ -117,39 +116,27 @@ describe('change events while the bot is killed and Redis pauses', () => {
   }, 30_000);
 
   afterAll(async () => {
-    for (const spawned of started) {
-      if (spawned.child.exitCode === null && spawned.child.signalCode === null) {
-        spawned.child.kill('SIGKILL');
-      }
-      await spawned.exited();
-    }
+    await stopBots();
     admin?.disconnect();
     await Promise.all([redis?.stop(), slack?.close(), s3?.stop(), receiver.close()]);
   });
 
   async function startBot(): Promise<void> {
-    const spawned = spawnBot({
-      SLACK_BOT_TOKEN: BOT_TOKEN,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: slack.apiUrl,
-      POLICY_PRINCIPAL_ARN: PRINCIPAL_ARN,
-      PORT: String(port),
-      LOG_LEVEL: 'info',
-      MONITOR_INTERVAL_SECONDS: '2',
-      REDIS_URL: redis.url,
-      S3_ENDPOINT: s3.endpoint,
-      S3_FORCE_PATH_STYLE: 'true',
-      S3_TIMEOUT_MS: '1000',
-      AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
-      AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-      AWS_REGION: 'us-east-1',
-      LOADER_API_TOKENS: API_TOKEN,
-      LOADER_WEBHOOK_URL: webhookUrl,
-      LOADER_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    });
-    started.push(spawned);
-    await spawned.waitForLine(/"mode":"http"/, 20_000);
-    bot = spawned;
+    bot = await startBotProcess(
+      botEnvironment({
+        SLACK_API_URL: slack.apiUrl,
+        PORT: String(port),
+        MONITOR_INTERVAL_SECONDS: '2',
+        REDIS_URL: redis.url,
+        S3_ENDPOINT: s3.endpoint,
+        S3_FORCE_PATH_STYLE: 'true',
+        S3_TIMEOUT_MS: '1000',
+        LOADER_API_TOKENS: API_TOKEN,
+        LOADER_WEBHOOK_URL: webhookUrl,
+        LOADER_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      }),
+      { timeoutMs: 20_000 },
+    );
   }
 
   const sender: SignedSender = {

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { createRedisClient, waitForRedis } from '../../src/store';
 import { destinationKey, sessionKey } from '../../src/store/keys';
 import { WRITE_CHECK_KEY } from '../../src/verify/report';
-import { spawnBot, type BotProcess } from '../support/bot-process';
+import { botEnvironment, startBotProcess, stopBots, type StartedBot } from '../support/bot-process';
 import { REDIS_URL } from '../support/redis';
 import {
   LOCAL_S3_CREDENTIALS,
@@ -14,7 +14,7 @@ import {
 import { DEFAULT_ACTOR, type Actor } from '../support/slack-payloads';
 import { slackSignatureHeaders } from '../support/slack-signer';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
-import { BOT_TOKEN, PRINCIPAL_ARN, SIGNING_SECRET } from '../support/test-app';
+import { SIGNING_SECRET } from '../support/test-app';
 import {
   VALID_SETTINGS,
   clickCheckAndSave,
@@ -27,31 +27,25 @@ import {
 import { visibleText } from '../support/message-text';
 
 /** The compiled bot as `npm start` runs it, sharing Redis and S3 with its replicas. */
-function startReplica(slack: SlackStandIn, s3: LocalS3): BotProcess {
-  return spawnBot({
-    SLACK_BOT_TOKEN: BOT_TOKEN,
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: slack.apiUrl,
-    POLICY_PRINCIPAL_ARN: PRINCIPAL_ARN,
-    PORT: '0',
-    LOG_LEVEL: 'info',
-    MONITOR_INTERVAL_SECONDS: '0',
-    REDIS_URL,
-    S3_ENDPOINT: s3.endpoint,
-    S3_FORCE_PATH_STYLE: 'true',
-    AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
-    AWS_REGION: LOCAL_S3_REGION,
-  });
+function startReplica(slack: SlackStandIn, s3: LocalS3): Promise<StartedBot> {
+  return startBotProcess(
+    botEnvironment({
+      SLACK_API_URL: slack.apiUrl,
+      REDIS_URL,
+      S3_ENDPOINT: s3.endpoint,
+      S3_FORCE_PATH_STYLE: 'true',
+      AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
+      AWS_REGION: LOCAL_S3_REGION,
+    }),
+  );
 }
 
 /** Signs requests to a running replica, as Slack would. */
-async function senderFor(bot: BotProcess): Promise<SignedSender> {
-  const line = await bot.waitForLine(/"mode":"http"/);
-  const { port } = JSON.parse(line) as { port: number };
+function senderFor(bot: StartedBot): SignedSender {
   return {
     post: (body, contentType = 'application/x-www-form-urlencoded') =>
-      fetch(`http://127.0.0.1:${port}/slack/events`, {
+      fetch(`${bot.baseUrl}/slack/events`, {
         method: 'POST',
         headers: { 'content-type': contentType, ...slackSignatureHeaders(body, SIGNING_SECRET) },
         body,
@@ -63,7 +57,6 @@ describe('a replica killed in the middle of a setup', () => {
   let slack: SlackStandIn;
   let s3: LocalS3;
   let redis: Redis;
-  const replicas: BotProcess[] = [];
   // The replicas write Redis keys without a test prefix: a team of its own keeps them apart.
   const actor: Actor = {
     ...DEFAULT_ACTOR,
@@ -78,10 +71,7 @@ describe('a replica killed in the middle of a setup', () => {
     await waitForRedis(redis, 5000);
   });
   afterAll(async () => {
-    for (const bot of replicas) {
-      if (bot.child.exitCode === null && bot.child.signalCode === null) bot.child.kill('SIGKILL');
-      await bot.exited();
-    }
+    await stopBots();
     const keys = await redis.keys(`s3d:{${actor.teamId}}:*`);
     if (keys.length > 0) await redis.del(...keys);
     await redis.quit();
@@ -90,9 +80,8 @@ describe('a replica killed in the middle of a setup', () => {
   });
 
   it('lets another replica finish Check and Save from the state in Redis', async () => {
-    const first = startReplica(slack, s3);
-    replicas.push(first);
-    const onFirst = await senderFor(first);
+    const first = await startReplica(slack, s3);
+    const onFirst = senderFor(first);
     const commandUrl = slack.responseUrl('setup-command');
     const opened = await onFirst.post(commandBody('setup', commandUrl, 'trigger-killed', actor));
     expect(opened.status).toBe(200);
@@ -112,9 +101,8 @@ describe('a replica killed in the middle of a setup', () => {
     expect(await first.exited()).toBe('SIGKILL');
     // Meanwhile the user does their part: the challenge file goes into the bucket.
     await s3.putObject(VALID_SETTINGS.bucket, challengeKey);
-    const second = startReplica(slack, s3);
-    replicas.push(second);
-    const onSecond = await senderFor(second);
+    const second = await startReplica(slack, s3);
+    const onSecond = senderFor(second);
     const clickUrl = slack.responseUrl('instructions');
 
     const click = await clickCheckAndSave(onSecond, sessionId, clickUrl, actor);

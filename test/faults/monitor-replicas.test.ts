@@ -1,10 +1,9 @@
 import { Redis } from 'ioredis';
 import { createRedisStores, waitForRedis, type Stores } from '../../src/store';
-import { spawnBot, type BotProcess } from '../support/bot-process';
+import { botEnvironment, spawnBot, stopBots, type BotProcess } from '../support/bot-process';
 import { REDIS_URL } from '../support/redis';
 import { startFaultServer, type FaultServer } from '../support/s3-fault-server';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
-import { BOT_TOKEN, PRINCIPAL_ARN, SIGNING_SECRET } from '../support/test-app';
 import { forEachConcurrently } from '../support/worker-pool';
 
 // Bot processes sharing one Redis share the monitor's rounds: each takes part, every destination
@@ -25,26 +24,20 @@ function challengeKey(i: number): string {
 }
 
 function startReplica(slack: SlackStandIn, s3: FaultServer): BotProcess {
-  return spawnBot({
-    SLACK_BOT_TOKEN: BOT_TOKEN,
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: slack.apiUrl,
-    POLICY_PRINCIPAL_ARN: PRINCIPAL_ARN,
-    PORT: '0',
-    METRICS_PORT: '0',
-    LOG_LEVEL: 'info',
-    MONITOR_INTERVAL_SECONDS: '3600',
-    MONITOR_CONCURRENCY: '4',
-    MONITOR_CONFIRM_DELAY_SECONDS: '2',
-    MONITOR_STALL_SECONDS: '2',
-    REDIS_URL: BOT_REDIS_URL,
-    S3_ENDPOINT: s3.endpoint,
-    S3_FORCE_PATH_STYLE: 'true',
-    S3_TIMEOUT_MS: '5000',
-    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-    AWS_SECRET_ACCESS_KEY: 'secret',
-    AWS_REGION: 'us-east-1',
-  });
+  return spawnBot(
+    botEnvironment({
+      SLACK_API_URL: slack.apiUrl,
+      METRICS_PORT: '0',
+      MONITOR_INTERVAL_SECONDS: '3600',
+      MONITOR_CONCURRENCY: '4',
+      MONITOR_CONFIRM_DELAY_SECONDS: '2',
+      MONITOR_STALL_SECONDS: '2',
+      REDIS_URL: BOT_REDIS_URL,
+      S3_ENDPOINT: s3.endpoint,
+      S3_FORCE_PATH_STYLE: 'true',
+      S3_TIMEOUT_MS: '5000',
+    }),
+  );
 }
 
 /** The ports a started replica listens on: Slack's, and the metrics'. */
@@ -119,7 +112,6 @@ describe('the monitor across bot processes', () => {
   let slack: SlackStandIn;
   let s3: FaultServer;
   let redis: Redis;
-  let replicas: BotProcess[] = [];
 
   beforeAll(async () => {
     [slack, s3] = await Promise.all([startSlackStandIn(), startFaultServer()]);
@@ -133,11 +125,7 @@ describe('the monitor across bot processes', () => {
     slack.reset();
   });
 
-  afterEach(async () => {
-    for (const replica of replicas) replica.child.kill('SIGKILL');
-    await Promise.all(replicas.map((replica) => replica.exited()));
-    replicas = [];
-  });
+  afterEach(stopBots);
 
   afterAll(async () => {
     await redis?.flushdb();
@@ -145,11 +133,7 @@ describe('the monitor across bot processes', () => {
     await Promise.all([slack?.close(), s3?.stop()]);
   });
 
-  function start(): BotProcess {
-    const replica = startReplica(slack, s3);
-    replicas.push(replica);
-    return replica;
-  }
+  const start = () => startReplica(slack, s3);
 
   it('has two processes share a round, each destination checked once, metrics on their own port only', async () => {
     await seed(createRedisStores(redis, 3600), DESTINATIONS, new Set(), s3);

@@ -1,11 +1,10 @@
 import { Redis } from 'ioredis';
 import { createRedisStores, waitForRedis } from '../../src/store';
 import { forEachConcurrently } from '../support/worker-pool';
-import { spawnBot, type BotProcess } from '../support/bot-process';
+import { botEnvironment, spawnBot, stopBots, type BotProcess } from '../support/bot-process';
 import { REDIS_URL } from '../support/redis';
 import { startFaultServer, type FaultServer } from '../support/s3-fault-server';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
-import { BOT_TOKEN, PRINCIPAL_ARN, SIGNING_SECRET } from '../support/test-app';
 
 // A replica stopped in the middle of a round of 1,000 destinations exits 0 within the 10 s
 // shutdown budget, leaves the rest of the round queued, and another replica finishes it: every
@@ -24,30 +23,23 @@ function challengeKey(i: number): string {
 }
 
 function startReplica(slack: SlackStandIn, s3: FaultServer): BotProcess {
-  return spawnBot({
-    SLACK_BOT_TOKEN: BOT_TOKEN,
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: slack.apiUrl,
-    POLICY_PRINCIPAL_ARN: PRINCIPAL_ARN,
-    PORT: '0',
-    LOG_LEVEL: 'info',
-    MONITOR_INTERVAL_SECONDS: '3600',
-    MONITOR_CONFIRM_DELAY_SECONDS: '1',
-    REDIS_URL: BOT_REDIS_URL,
-    S3_ENDPOINT: s3.endpoint,
-    S3_FORCE_PATH_STYLE: 'true',
-    S3_TIMEOUT_MS: '5000',
-    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-    AWS_SECRET_ACCESS_KEY: 'secret',
-    AWS_REGION: 'us-east-1',
-  });
+  return spawnBot(
+    botEnvironment({
+      SLACK_API_URL: slack.apiUrl,
+      MONITOR_INTERVAL_SECONDS: '3600',
+      MONITOR_CONFIRM_DELAY_SECONDS: '1',
+      REDIS_URL: BOT_REDIS_URL,
+      S3_ENDPOINT: s3.endpoint,
+      S3_FORCE_PATH_STYLE: 'true',
+      S3_TIMEOUT_MS: '5000',
+    }),
+  );
 }
 
 describe('shutdown in the middle of a sweep', () => {
   let slack: SlackStandIn;
   let s3: FaultServer;
   let redis: Redis;
-  const replicas: BotProcess[] = [];
 
   beforeAll(async () => {
     [slack, s3] = await Promise.all([startSlackStandIn(), startFaultServer()]);
@@ -81,7 +73,7 @@ describe('shutdown in the middle of a sweep', () => {
   }, 60_000);
 
   afterAll(async () => {
-    for (const replica of replicas) replica.child.kill('SIGKILL');
+    await stopBots();
     await redis?.flushdb();
     redis?.disconnect();
     await Promise.all([slack?.close(), s3?.stop()]);
@@ -93,7 +85,6 @@ describe('shutdown in the middle of a sweep', () => {
     // S3 answers each call after 2 s: the round would take minutes.
     s3.setFault({ kind: 'slow', delayMs: 2000 });
     const first = startReplica(slack, s3);
-    replicas.push(first);
     await first.waitForLine(/"mode":"http"/);
     const deadline = Date.now() + 10_000;
     while (s3.requests.length < 8 && Date.now() < deadline) {
@@ -113,7 +104,6 @@ describe('shutdown in the middle of a sweep', () => {
 
     s3.setFault({ kind: 'ok' });
     const second = startReplica(slack, s3);
-    replicas.push(second);
     const finished = await second.waitForLine(/monitor: round finished/, 60_000);
     // Counted over both replicas: the checks the first finished, and the rest.
     expect(JSON.parse(finished)).toMatchObject({ checked: DESTINATIONS, failures: 0, alerts: 0 });

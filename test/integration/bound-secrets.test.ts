@@ -12,22 +12,12 @@ import { isSealed, Keyring } from '../../src/store/secrets';
 import { checkStoredKey } from '../../src/store/secrets-check';
 import { rotateSecrets } from '../../src/store/secrets-rotation';
 import { workspaceInstallation } from '../support/installation';
-import { testRedis, type TestRedis } from '../support/redis';
-import { savedDestination } from '../unit/store/fixtures';
+import { useTestRedis } from '../support/redis';
+import { savedDestination } from '../support/fixtures';
 
 const key64 = randomBytes(32).toString('base64');
 
-let redis: TestRedis;
-
-beforeAll(async () => {
-  redis = await testRedis();
-});
-afterAll(async () => {
-  await redis.cleanup();
-});
-afterEach(async () => {
-  await redis.flush();
-});
+const redis = useTestRedis();
 
 /** A keyring as the bot has it: checked against Redis before it seals or opens anything. */
 async function checkedKeyring(): Promise<Keyring> {

@@ -9,13 +9,13 @@ import {
   verifyLockKey,
   type Stores,
 } from '../../src/store';
-import { testRedis, type TestRedis } from '../support/redis';
-import { savedDestination } from '../unit/store/fixtures';
+import { useTestRedis } from '../support/redis';
+import { savedDestination } from '../support/fixtures';
 
 // The store's scripts decide each change's event from the value they replace and append it to
 // the team's outbox in the same step; the relay moves it to the delivery outbox.
 
-let redis: TestRedis;
+const redis = useTestRedis({ scope: 'test' });
 let stores: Stores;
 const logs: string[] = [];
 const logger = createLogger({
@@ -23,14 +23,9 @@ const logger = createLogger({
   destination: { write: (line: string) => logs.push(line) },
 });
 
-beforeEach(async () => {
+beforeEach(() => {
   logs.length = 0;
-  redis = await testRedis();
   stores = createRedisStores(redis.client, 3600, { events: true });
-});
-
-afterEach(async () => {
-  await redis.cleanup();
 });
 
 type OutboxEntry = Record<string, string>;

@@ -15,7 +15,7 @@ import { createLogger } from '../../src/log/logger';
 import { createRedisStores, type DestinationStore } from '../../src/store';
 import { loaderView } from '../support/loader-view';
 import { testRedis, type TestRedis } from '../support/redis';
-import { savedDestination } from '../unit/store/fixtures';
+import { savedDestination } from '../support/fixtures';
 
 // Random interleavings of saves, checks and removes of two buckets through the change path, with
 // Slack failing and Redis replies lost after the script ran: whatever the order, the events rebuild

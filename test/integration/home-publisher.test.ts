@@ -6,7 +6,7 @@ import type { Verifier } from '../../src/verify/report';
 import { visibleText } from '../support/message-text';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
 import { BOT_TOKEN, testDeps } from '../support/test-app';
-import { savedDestination } from '../unit/store/fixtures';
+import { savedDestination } from '../support/fixtures';
 
 const NO_VERIFIER: Verifier = {
   verify: () => Promise.reject(new Error('no checks here')),

@@ -14,7 +14,7 @@ import {
   type HomeViewer,
   type HomeViewerStore,
 } from '../../src/store';
-import { testRedis, type TestRedis } from '../support/redis';
+import { testRedis, useTestRedis } from '../support/redis';
 import { startCluster, type RedisTopology } from '../support/redis-topologies';
 
 const VIEWER_TTL_SECONDS = 60;
@@ -227,16 +227,7 @@ describe.each([
 });
 
 describe('in Redis', () => {
-  let redis: TestRedis;
-  beforeAll(async () => {
-    redis = await testRedis();
-  });
-  afterEach(async () => {
-    await redis.flush();
-  });
-  afterAll(async () => {
-    await redis.cleanup();
-  });
+  const redis = useTestRedis();
 
   it('keeps a destination’s history as a capped list in the team’s slot, expiring', async () => {
     const history = new RedisCheckHistoryStore(redis.client);

@@ -8,22 +8,15 @@ import {
 import { installationKey, RedisLockStore, uninstalledKey } from '../../src/store';
 import { Keyring } from '../../src/store/secrets';
 import { workspaceInstallation } from '../support/installation';
-import { testRedis, type TestRedis } from '../support/redis';
+import { useTestRedis } from '../support/redis';
 
 const keyring = Keyring.fromKeys(randomBytes(32).toString('base64'));
 const NOW_SECONDS = 1_800_000_000;
 
-let redis: TestRedis;
+const redis = useTestRedis();
 const logs: string[] = [];
 
-beforeAll(async () => {
-  redis = await testRedis();
-});
-afterAll(async () => {
-  await redis.cleanup();
-});
-afterEach(async () => {
-  await redis.flush();
+afterEach(() => {
   logs.length = 0;
 });
 

@@ -12,7 +12,7 @@ import { ENCRYPTION_CHECK_KEY, markSealedWith } from '../../src/store/secrets-ch
 import { REDIS_URL, startRedisProxy, type RedisProxy } from '../support/redis';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
 import { BOT_TOKEN, PRINCIPAL_ARN, SIGNING_SECRET } from '../support/test-app';
-import { savedDestination } from '../unit/store/fixtures';
+import { savedDestination } from '../support/fixtures';
 
 // The canary is one key for the whole database: a database of this file's own.
 const OWN_DB = 11;

@@ -5,7 +5,7 @@ import {
   ENCRYPTION_CHECK_KEY,
   StoredKeyError,
 } from '../../src/store/secrets-check';
-import { testRedis, type TestRedis } from '../support/redis';
+import { useTestRedis } from '../support/redis';
 
 const keyA64 = randomBytes(32).toString('base64');
 const keyB64 = randomBytes(32).toString('base64');
@@ -13,17 +13,7 @@ const keyA = Keyring.fromKeys(keyA64);
 const keyB = Keyring.fromKeys(keyB64);
 
 describe('checkStoredKey: the start-up check of STORE_ENCRYPTION_KEY against Redis', () => {
-  let redis: TestRedis;
-
-  beforeAll(async () => {
-    redis = await testRedis();
-  });
-  afterEach(async () => {
-    await redis.flush();
-  });
-  afterAll(async () => {
-    await redis.cleanup();
-  });
+  const redis = useTestRedis();
 
   it('writes nothing without a key, when Redis holds no sealed secrets', async () => {
     await checkStoredKey(redis.client, undefined);

@@ -11,8 +11,8 @@ import { isSealed, Keyring, sealedKeyId } from '../../src/store/secrets';
 import { checkStoredKey, ENCRYPTION_CHECK_KEY } from '../../src/store/secrets-check';
 import { rotateSecrets } from '../../src/store/secrets-rotation';
 import { startCluster, type RedisTopology } from '../support/redis-topologies';
-import { testRedis, type TestRedis } from '../support/redis';
-import { savedDestination, setupSession } from '../unit/store/fixtures';
+import { useTestRedis } from '../support/redis';
+import { savedDestination, setupSession } from '../support/fixtures';
 
 const keyA64 = randomBytes(32).toString('base64');
 const keyB64 = randomBytes(32).toString('base64');
@@ -69,17 +69,7 @@ async function expectAllSealedWithB(redis: RedisClient): Promise<void> {
 }
 
 describe('rotateSecrets: re-sealing every secret in Redis with the new key', () => {
-  let redis: TestRedis;
-
-  beforeAll(async () => {
-    redis = await testRedis();
-  });
-  afterEach(async () => {
-    await redis.flush();
-  });
-  afterAll(async () => {
-    await redis.cleanup();
-  });
+  const redis = useTestRedis();
 
   it('re-seals sessions, destinations, installations and plain old values, so key B alone opens them', async () => {
     await seedWithKeyA(redis.client);

@@ -6,19 +6,9 @@ import {
 } from '../../src/store/session-index';
 import { StoreUnavailableError } from '../../src/errors';
 import { createRedisClient } from '../../src/store';
-import { testRedis, type TestRedis } from '../support/redis';
+import { useTestRedis } from '../support/redis';
 
-let redis: TestRedis;
-
-beforeAll(async () => {
-  redis = await testRedis();
-});
-afterAll(async () => {
-  await redis.cleanup();
-});
-afterEach(async () => {
-  await redis.flush();
-});
+const redis = useTestRedis();
 
 describe.each([
   ['in Redis', () => new RedisSessionIndex(redis.client, 60)],

@@ -20,7 +20,7 @@ import { destinationsAfter } from '../../src/api/pages';
 import type { PagePosition } from '../../src/api/cursor';
 import { testRedis } from '../support/redis';
 import { startCluster, startSentinel, type RedisTopology } from '../support/redis-topologies';
-import { savedDestination, setupSession } from '../unit/store/fixtures';
+import { savedDestination, setupSession } from '../support/fixtures';
 
 const TTL_SECONDS = 3600;
 

@@ -7,25 +7,15 @@ import {
   type SavedDestination,
 } from '../../src/store';
 import { Keyring } from '../../src/store/secrets';
-import { testRedis, type TestRedis } from '../support/redis';
-import { savedDestination, setupSession } from '../unit/store/fixtures';
+import { useTestRedis } from '../support/redis';
+import { savedDestination, setupSession } from '../support/fixtures';
 
 const keyA64 = randomBytes(32).toString('base64');
 const keyB = randomBytes(32).toString('base64');
 const keyA = Keyring.fromKeys(keyA64);
 
 describe('Redis stores with STORE_ENCRYPTION_KEY: challenge names sealed at rest', () => {
-  let redis: TestRedis;
-
-  beforeAll(async () => {
-    redis = await testRedis();
-  });
-  afterEach(async () => {
-    await redis.flush();
-  });
-  afterAll(async () => {
-    await redis.cleanup();
-  });
+  const redis = useTestRedis();
 
   it('stores no plain challenge name in a session or a destination, and the key id beside it', async () => {
     const stores = createRedisStores(redis.client, 3600, { keyring: keyA });

@@ -8,7 +8,7 @@ import {
   type Stores,
 } from '../../src/store';
 import { startRedisProxy, type RedisProxy } from '../support/redis';
-import { savedDestination, setupSession } from '../unit/store/fixtures';
+import { savedDestination, setupSession } from '../support/fixtures';
 
 // Nothing listens on port 1, so every connection attempt is refused at once.
 const NOWHERE = 'redis://127.0.0.1:1';

@@ -13,22 +13,15 @@ import {
 } from '../../src/store';
 import { RECORD_SCRIPT, REMOVE_SCRIPT, SAVE_SCRIPT } from '../../src/store/destination-scripts';
 import { LuaScript } from '../../src/store/lua-script';
-import { testRedis, type TestRedis } from '../support/redis';
-import { savedDestination, setupSession } from '../unit/store/fixtures';
+import { useTestRedis, type TestRedis } from '../support/redis';
+import { savedDestination, setupSession } from '../support/fixtures';
 
 describe('Redis stores, as Redis sees them', () => {
-  let redis: TestRedis;
+  const redis = useTestRedis();
   let stores: Stores;
 
-  beforeAll(async () => {
-    redis = await testRedis();
+  beforeAll(() => {
     stores = createRedisStores(redis.client, 3600);
-  });
-  afterEach(async () => {
-    await redis.flush();
-  });
-  afterAll(async () => {
-    await redis.cleanup();
   });
 
   it('writes keys of the documented shapes, with the team in a hash tag', async () => {

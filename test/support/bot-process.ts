@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { BOT_TOKEN, PRINCIPAL_ARN, SIGNING_SECRET } from './test-app';
 
 const DIST = join(__dirname, '..', '..', 'dist');
 
@@ -13,6 +14,65 @@ export interface BotProcess {
   waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
   /** Resolves with the exit code (or the signal name). */
   exited(): Promise<number | string>;
+}
+
+/** Every process `spawnBot` started and `stopBots` has not stopped yet. */
+const spawned = new Set<BotProcess>();
+
+/** A bot's environment: absent (or `undefined`) names stay unset, as in a bare shell. */
+export type BotEnvironment = Record<string, string | undefined>;
+
+/**
+ * What every spawned bot in the tests shares: one workspace's bot token and signing secret, the
+ * test principal, the local S3 server's credentials (never real AWS), any free port and no
+ * monitor sweeps. Each test adds its Slack stand-in, STS stand-in, Redis and whatever it is
+ * about; an override of `undefined` leaves a variable unset (say, the signing secret in Socket
+ * Mode).
+ */
+export function botEnvironment(overrides: BotEnvironment = {}): BotEnvironment {
+  return {
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    POLICY_PRINCIPAL_ARN: PRINCIPAL_ARN,
+    PORT: '0',
+    LOG_LEVEL: 'info',
+    MONITOR_INTERVAL_SECONDS: '0',
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_REGION: 'us-east-1',
+    ...overrides,
+  };
+}
+
+/** A bot in HTTP mode that has said it listens, with the address it listens on. */
+export interface StartedBot extends BotProcess {
+  /** `http://127.0.0.1:<port>`, the port the bot announced (PORT may be 0). */
+  readonly baseUrl: string;
+}
+
+const httpModeLine = /"mode":"http"/;
+
+/** Spawns the bot and resolves once it listens over HTTP; `stopBots` ends it. */
+export async function startBotProcess(
+  env: BotEnvironment,
+  options: { entry?: 'index.js' | 'tunnel.js'; timeoutMs?: number } = {},
+): Promise<StartedBot> {
+  const bot = spawnBot(env, options.entry);
+  const line = await bot.waitForLine(httpModeLine, options.timeoutMs);
+  const { port } = JSON.parse(line) as { port: number };
+  return { ...bot, baseUrl: `http://127.0.0.1:${port}` };
+}
+
+/** Kills every bot still running (SIGKILL: no clean shutdown to wait for) and awaits its exit. */
+export async function stopBots(): Promise<void> {
+  const bots = [...spawned];
+  spawned.clear();
+  await Promise.all(
+    bots.map(async (bot) => {
+      if (bot.child.exitCode === null && bot.child.signalCode === null) bot.child.kill('SIGKILL');
+      await bot.exited();
+    }),
+  );
 }
 
 /** `entry` is `index.js` (`npm start`) or `tunnel.js` (`npm run dev:tunnel`). */
@@ -46,7 +106,7 @@ export function spawnBot(
     child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
   );
 
-  return {
+  const bot: BotProcess = {
     child,
     stdout,
     stderr,
@@ -78,4 +138,6 @@ export function spawnBot(
     },
     exited: () => exit,
   };
+  spawned.add(bot);
+  return bot;
 }

@@ -63,6 +63,46 @@ export async function testRedis(): Promise<TestRedis> {
 }
 
 /**
+ * The hooks a test file needs for its own prefixed Redis: a client made before the first test and
+ * closed after the last (`scope: 'file'`, its keys deleted after every test so each starts empty),
+ * or a fresh client for every test (`scope: 'test'`). Call it at the top of a file or `describe`;
+ * the returned handle may be used only inside tests and hooks declared after it.
+ */
+export function useTestRedis(options: { scope?: 'file' | 'test' } = {}): TestRedis {
+  let current: TestRedis | undefined;
+  const open = async () => {
+    current = await testRedis();
+  };
+  const close = async () => {
+    await current?.cleanup();
+    current = undefined;
+  };
+  if (options.scope === 'test') {
+    beforeEach(open);
+    afterEach(close);
+  } else {
+    beforeAll(open);
+    afterEach(() => current?.flush());
+    afterAll(close);
+  }
+  const active = (): TestRedis => {
+    if (!current) throw new Error('useTestRedis: the client exists only inside tests and hooks');
+    return current;
+  };
+  return {
+    get client() {
+      return active().client;
+    },
+    get prefix() {
+      return active().prefix;
+    },
+    keys: () => active().keys(),
+    flush: () => active().flush(),
+    cleanup: () => active().cleanup(),
+  };
+}
+
+/**
  * A TCP proxy in front of REDIS_URL's server, for faults a real Redis will not produce on cue:
  * `freeze` holds every command (so clients time out), `stop` drops connections and refuses new
  * ones (Redis is down), `start` listens again on the same port (Redis is back).

@@ -6,7 +6,7 @@ import { Webhook } from 'standardwebhooks';
 import { toApiDestination } from '../../src/api/schemas';
 import type { RedisOutbox } from '../../src/events/outbox';
 import { changeEventSchema, type ChangeEvent, type ChangeType } from '../../src/events/types';
-import { savedDestination } from '../unit/store/fixtures';
+import { savedDestination } from './fixtures';
 
 /** A Standard Webhooks secret made of one repeated byte: `whsec_` and base64 of 32 bytes. */
 export const webhookSecret = (fill: number) => `whsec_${Buffer.alloc(32, fill).toString('base64')}`;

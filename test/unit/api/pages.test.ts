@@ -1,6 +1,6 @@
 import { destinationsAfter } from '../../../src/api/pages';
 import { MemoryDestinationStore, MemoryLockStore, type DestinationStore } from '../../../src/store';
-import { savedDestination } from '../store/fixtures';
+import { savedDestination } from '../../support/fixtures';
 
 test('a store without listAfter pages from its whole lists, by team then bucket', async () => {
   const store = new MemoryDestinationStore(new MemoryLockStore());

@@ -2,7 +2,7 @@ import { eventFromTheBot } from '../../../examples/loader/loader';
 import { toApiDestination } from '../../../src/api/schemas';
 import { EventSigner } from '../../../src/events/signing';
 import type { ChangeEvent } from '../../../src/events/types';
-import { savedDestination } from '../store/fixtures';
+import { savedDestination } from '../../support/fixtures';
 
 const secret = (fill: number) => `whsec_${Buffer.alloc(32, fill).toString('base64')}`;
 const event: ChangeEvent = {

@@ -4,7 +4,7 @@ import {
   MemoryLockStore,
   MemorySessionStore,
 } from '../../../src/store';
-import { savedDestination, setupSession } from './fixtures';
+import { savedDestination, setupSession } from '../../support/fixtures';
 
 describe('in-memory stores', () => {
   it('keeps its own copy of a session: changing the one put or the one read changes nothing', async () => {

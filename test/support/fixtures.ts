@@ -1,4 +1,4 @@
-import type { SavedDestination, SetupSession } from '../../../src/store/types';
+import type { SavedDestination, SetupSession } from '../../src/store/types';
 
 /** A valid setup session; override what the test is about. */
 export function setupSession(overrides: Partial<SetupSession> = {}): SetupSession {
