@@ -6,7 +6,8 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { ConcurrencyLimit } from './concurrency-limit';
-import { classifyS3Error, explainCheck } from './explain';
+import { classifyS3Error } from './classify-s3-error';
+import { explainCheck } from './explain';
 import {
   assembleReport,
   checkResult,
