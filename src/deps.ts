@@ -27,7 +27,7 @@ import { createBucketAccess } from './verify/bucket-access';
 import { createRoleCredentialsSource } from './verify/role-credentials';
 import { createS3ClientFactory } from './verify/s3-clients';
 import { S3Verifier } from './verify/verifier';
-import type { Verifier } from './verify/report';
+import type { Verifier } from './verify/verifier-port';
 
 /** What the Slack layer needs from configuration, beyond its dependencies. */
 export interface AppSettings {
