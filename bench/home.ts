@@ -16,7 +16,7 @@ import {
 import { RedisSessionIndex } from '../src/store/session-index';
 import { TaskTracker } from '../src/tasks';
 import { noMetrics } from '../src/metrics/metrics';
-import type { Verifier } from '../src/verify/report';
+import type { Verifier } from '../src/verify/verifier-port';
 import type { BenchEnvironment } from './environment';
 import { percentile, type Verdict } from './report';
 import { BOT_TOKEN, PRINCIPAL_ARN } from './target-protocol';

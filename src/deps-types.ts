@@ -9,7 +9,7 @@ import type { Stores } from './store';
 import type { SessionIndex } from './store/session-index';
 import type { DestinationStore } from './store/types';
 import type { TaskTracker } from './tasks';
-import type { Verifier } from './verify/report';
+import type { Verifier } from './verify/verifier-port';
 
 // What the listeners and the monitor receive, as interfaces only: this module sits below slack/
 // and monitor/ and imports nothing above the change events, so they can depend on it while

@@ -3,7 +3,7 @@ import type { AppSettings, Deps, OAuthStores } from './deps-types';
 import { createOAuthStores } from './slack/oauth/stores';
 import { RedisDestinationStore } from './store/redis-destinations';
 import type { RedisClient } from './store/redis-client';
-import type { DestinationStore, LockStore } from './store/types';
+import type { LockStore } from './store/types';
 import { OUTBOX_KEYS, RedisOutbox } from './events/outbox';
 import { EventRelay } from './events/relay';
 import { createLogger, type Logger } from './log/logger';
@@ -94,75 +94,96 @@ export interface BuildDepsOptions {
   readonly metrics?: Metrics;
 }
 
-/** Builds the process's clients from Config: the only place that constructs them. */
-export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps {
-  const log = options.logger ?? createBotLogger(config);
+/** Where the process keeps its state, and what comes with Redis: the outbox, OAuth, the key check. */
+interface Storage {
+  readonly stores: Stores;
+  readonly sessionIndex: SessionIndex;
+  readonly close: () => Promise<void>;
+  readonly checkKey: () => Promise<void>;
+  readonly extras: Partial<
+    Pick<OwnedDeps, 'keyCheck' | 'loaderDestinations' | 'outbox' | 'changeFeed' | 'oauth'>
+  > &
+    Pick<OwnedDeps, 'outboxDepth'>;
+}
 
-  let stores: Stores;
-  let sessionIndex: SessionIndex;
-  let closeStore: () => Promise<void>;
-  let checkKey: () => Promise<void> = async () => undefined;
-  let keyCheck: StoredKeyCheck | undefined;
-  let loaderDestinations: DestinationStore | undefined;
-  let outbox: RedisOutbox | undefined;
-  let relay: EventRelay | undefined;
-  let outboxDepth: OwnedDeps['outboxDepth'];
-  let oauth: OAuthStores | undefined;
-  if (config.REDIS_URL) {
-    const redis = connectRedis(config.REDIS_URL, {
-      onError: (error) => log.warn({ err: error }, 'Redis connection problem'),
-    });
-    // One keyring for every store, confirmed by the key check before it seals or opens anything.
-    const keyring = keyringFrom(config, { unchecked: true });
-    stores = createRedisStores(redis, config.SESSION_TTL_SECONDS, {
-      keyring,
-      // Each change's event is appended by the script that makes the change.
-      events: config.LOADER_WEBHOOK_URL !== undefined,
-      // A destination that no longer parses is left out of lists and sweeps, and said here.
-      onCorrupt: (error) => log.error({ err: error }, 'skipped a corrupt saved destination'),
-    });
-    sessionIndex = new RedisSessionIndex(redis, config.SESSION_TTL_SECONDS);
-    loaderDestinations = new RedisDestinationStore(redis, {
-      leaveChallengeKeysSealed: true,
-      onCorrupt: (error) => log.error({ err: error }, 'skipped a corrupt saved destination'),
-    });
-    if (config.LOADER_WEBHOOK_URL) {
-      const deliveryOutbox = new RedisOutbox(redis);
-      outbox = deliveryOutbox;
-      relay = new EventRelay(redis, deliveryOutbox, log);
-      outboxDepth = async () => {
-        const [pending, deadLetters] = await Promise.all([
-          redis.xlen(OUTBOX_KEYS.stream),
-          redis.xlen(OUTBOX_KEYS.dead),
-        ]);
-        return { pending, deadLetters };
-      };
-    }
-    oauth = oauthStoresFrom(config, redis, stores.locks, log, keyring);
-    const check = new StoredKeyCheck(redis, keyring, log, {
-      ...(options.storeCheckRetryMs !== undefined ? { retryMs: options.storeCheckRetryMs } : {}),
-    });
-    keyCheck = check;
-    closeStore = async () => {
+/** Redis stores shared by every replica, the outbox and relay with a webhook, OAuth's stores. */
+function redisStorage(
+  config: Config,
+  redisUrl: string,
+  options: BuildDepsOptions,
+  log: Logger,
+): Storage {
+  const redis = connectRedis(redisUrl, {
+    onError: (error) => log.warn({ err: error }, 'Redis connection problem'),
+  });
+  // One keyring for every store, confirmed by the key check before it seals or opens anything.
+  const keyring = keyringFrom(config, { unchecked: true });
+  const onCorrupt = (error: Error) =>
+    log.error({ err: error }, 'skipped a corrupt saved destination');
+  const stores = createRedisStores(redis, config.SESSION_TTL_SECONDS, {
+    keyring,
+    // Each change's event is appended by the script that makes the change.
+    events: config.LOADER_WEBHOOK_URL !== undefined,
+    // A destination that no longer parses is left out of lists and sweeps, and said here.
+    onCorrupt,
+  });
+  const outbox = config.LOADER_WEBHOOK_URL ? new RedisOutbox(redis) : undefined;
+  const oauth = oauthStoresFrom(config, redis, stores.locks, log, keyring);
+  const check = new StoredKeyCheck(redis, keyring, log, {
+    ...(options.storeCheckRetryMs !== undefined ? { retryMs: options.storeCheckRetryMs } : {}),
+  });
+  return {
+    stores,
+    sessionIndex: new RedisSessionIndex(redis, config.SESSION_TTL_SECONDS),
+    async close() {
       check.stop();
       await redis.quit().catch(() => redis.disconnect());
-    };
-    checkKey = async () => {
-      // Redis away at start is no reason to refuse (the bot reconnects, and the check with it);
-      // a wrong key is.
+    },
+    // Redis away at start is no reason to refuse (the bot reconnects, and the check with it);
+    // a wrong key is.
+    checkKey: async () => {
       await check.start(options.storeCheckWaitMs ?? STORE_CHECK_WAIT_MS);
-    };
-  } else {
-    log.warn(
-      'REDIS_URL is not set: using in-memory stores. Setup sessions and saved destinations are lost on restart and cannot be shared by replicas.',
-    );
-    stores = createMemoryStores(config.SESSION_TTL_SECONDS);
-    sessionIndex = new MemorySessionIndex(config.SESSION_TTL_SECONDS);
-    closeStore = async () => undefined;
-  }
+    },
+    extras: {
+      keyCheck: check,
+      loaderDestinations: new RedisDestinationStore(redis, {
+        leaveChallengeKeysSealed: true,
+        onCorrupt,
+      }),
+      ...(outbox
+        ? {
+            outbox,
+            changeFeed: new EventRelay(redis, outbox, log),
+            outboxDepth: async () => {
+              const [pending, deadLetters] = await Promise.all([
+                redis.xlen(OUTBOX_KEYS.stream),
+                redis.xlen(OUTBOX_KEYS.dead),
+              ]);
+              return { pending, deadLetters };
+            },
+          }
+        : {}),
+      ...(oauth ? { oauth } : {}),
+    },
+  };
+}
 
-  const home = new HomeRefresher();
-  const metrics = options.metrics ?? noMetrics;
+/** The embedded default: state lost on restart, never shared by replicas. */
+function memoryStorage(config: Config, log: Logger): Storage {
+  log.warn(
+    'REDIS_URL is not set: using in-memory stores. Setup sessions and saved destinations are lost on restart and cannot be shared by replicas.',
+  );
+  return {
+    stores: createMemoryStores(config.SESSION_TTL_SECONDS),
+    sessionIndex: new MemorySessionIndex(config.SESSION_TTL_SECONDS),
+    close: async () => undefined,
+    checkKey: async () => undefined,
+    extras: {},
+  };
+}
+
+/** The S3 verifier: the bot's own credentials per partition, and customers' roles through STS. */
+function verifierFrom(config: Config, identityProven: boolean, metrics: Metrics) {
   const s3 = createS3ClientFactory({
     endpoint: config.S3_ENDPOINT,
     forcePathStyle: config.S3_FORCE_PATH_STYLE,
@@ -172,36 +193,47 @@ export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps 
   });
   // Customers' roles are assumed through AWS STS, or the engine's own STS_ENDPOINT; an
   // S3-compatible engine without one has no STS, and setup refuses roles there.
-  const roles = appSettingsFrom(config, options.identityProven).stsAvailable
+  const roles = appSettingsFrom(config, identityProven).stsAvailable
     ? createRoleCredentialsSource({
         endpoint: config.STS_ENDPOINT,
         timeoutMs: config.S3_TIMEOUT_MS,
         credentials: partitionCredentials(config),
       })
     : undefined;
-
   return {
-    logger: log,
-    stores,
-    sessionIndex,
     verifier: new S3Verifier(createBucketAccess(s3, roles), { timeoutMs: config.S3_TIMEOUT_MS }),
-    tasks: new TaskTracker(),
-    settings: appSettingsFrom(config, options.identityProven),
-    ...(outbox ? { outbox } : {}),
-    ...(relay ? { changeFeed: relay } : {}),
-    ...(oauth ? { oauth } : {}),
-    now: () => new Date(),
-    home,
-    ...(keyCheck ? { keyCheck } : {}),
-    ...(loaderDestinations ? { loaderDestinations } : {}),
-    metrics,
-    checkStoredKey: checkKey,
-    ...(outboxDepth ? { outboxDepth } : {}),
-    async close() {
-      home.stop();
-      await closeStore();
+    destroy() {
       s3.destroy();
       roles?.destroy();
+    },
+  };
+}
+
+/** Builds the process's clients from Config: the only place that constructs them. */
+export function buildDeps(config: Config, options: BuildDepsOptions): OwnedDeps {
+  const log = options.logger ?? createBotLogger(config);
+  const storage = config.REDIS_URL
+    ? redisStorage(config, config.REDIS_URL, options, log)
+    : memoryStorage(config, log);
+  const home = new HomeRefresher();
+  const metrics = options.metrics ?? noMetrics;
+  const checks = verifierFrom(config, options.identityProven, metrics);
+  return {
+    logger: log,
+    stores: storage.stores,
+    sessionIndex: storage.sessionIndex,
+    verifier: checks.verifier,
+    tasks: new TaskTracker(),
+    settings: appSettingsFrom(config, options.identityProven),
+    ...storage.extras,
+    now: () => new Date(),
+    home,
+    metrics,
+    checkStoredKey: storage.checkKey,
+    async close() {
+      home.stop();
+      await storage.close();
+      checks.destroy();
     },
   };
 }

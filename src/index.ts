@@ -40,6 +40,29 @@ export interface RunningBot {
   stop(): Promise<void>;
 }
 
+/** Connects in Socket Mode or listens for HTTP; resolves the HTTP port (none in Socket Mode). */
+async function startReceiver(
+  app: ReturnType<typeof createApp>,
+  config: Config,
+  log: Logger,
+  installable: boolean,
+): Promise<number | undefined> {
+  if (config.SLACK_APP_TOKEN) {
+    await app.start();
+    log.info({ mode: 'socket' }, 'connected to Slack in Socket Mode');
+    if (installable) log.info(`install pages: http://localhost:${config.PORT}/slack/install`);
+    return undefined;
+  }
+  const server = (await app.start(config.PORT)) as Server;
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  log.info(
+    { mode: 'http', port },
+    `listening: Slack posts to http://localhost:${port}/slack/events`,
+  );
+  return port;
+}
+
 /** config → AWS identity → deps → app → start, plus the monitor. */
 export async function startBot(config: Config): Promise<RunningBot> {
   const log = createBotLogger(config);
@@ -66,20 +89,7 @@ export async function startBot(config: Config): Promise<RunningBot> {
     apiUrl: config.SLACK_API_URL,
     httpPort: config.PORT,
   });
-  let port: number | undefined;
-  if (config.SLACK_APP_TOKEN) {
-    await app.start();
-    log.info({ mode: 'socket' }, 'connected to Slack in Socket Mode');
-    if (oauth) log.info(`install pages: http://localhost:${config.PORT}/slack/install`);
-  } else {
-    const server = (await app.start(config.PORT)) as Server;
-    const address = server.address();
-    port = typeof address === 'object' && address ? address.port : config.PORT;
-    log.info(
-      { mode: 'http', port },
-      `listening: Slack posts to http://localhost:${port}/slack/events`,
-    );
-  }
+  const port = await startReceiver(app, config, log, oauth !== undefined);
   // The first sweep comes at once: give Redis a moment to connect, or it could not even start.
   if (!(await storeAnswers(deps, STORE_WAIT_MS))) {
     log.warn('the store does not answer yet: the monitor will try again shortly');

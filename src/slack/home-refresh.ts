@@ -89,12 +89,13 @@ export class HomeRefresher implements HomeChanges {
   }
 
   private schedule(teamId: string, team: TeamRefresh, delayMs: number): void {
-    team.timer = setTimeout(() => void this.run(teamId, team), delayMs);
+    team.timer = setTimeout(() => void this.refreshRound(teamId, team), delayMs);
     // Pending refreshes alone must not keep the process alive.
     team.timer.unref();
   }
 
-  private async run(teamId: string, team: TeamRefresh): Promise<void> {
+  /** One refresh round of a team, then the next one scheduled if changes came in meanwhile. */
+  private async refreshRound(teamId: string, team: TeamRefresh): Promise<void> {
     team.timer = undefined;
     team.running = true;
     const result = await team

@@ -1,6 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { accessOf, type Access, type RoleAccess } from '../domain/access';
-import { classifyS3Error, errorDetail } from './explain';
+import { classifyS3Error, errorDetail } from './classify-s3-error';
 import type { CheckOutcome } from './report';
 import { roleSessionName, type RoleCredentialsSource } from './role-credentials';
 import type { S3ClientFactory } from './s3-clients';

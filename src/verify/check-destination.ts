@@ -1,5 +1,6 @@
 import type { CheckRecord, SavedDestination } from '../store/types';
-import type { VerificationReport, Verifier } from './report';
+import type { VerificationReport } from './report';
+import type { Verifier } from './verifier-port';
 import { summarizeReport } from './summary';
 
 /** How often the monitor compares a bucket's region: it cannot change while the bucket exists. */

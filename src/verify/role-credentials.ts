@@ -55,6 +55,52 @@ export function roleSessionName(teamId: string | undefined): string {
 /** The one key of a role's credentials: a new ExternalId must be proven by a new AssumeRole. */
 const keyOf = (access: RoleAccess) => `${access.roleArn}\n${access.externalId}`;
 
+/** An STS client for `region`, as the bot's principal of the region's partition. */
+function newStsClient(options: RoleCredentialsOptions, region: string): STSClient {
+  const credentials = options.credentials?.[partitionForRegion(region)];
+  return new STSClient({
+    region,
+    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+    ...(credentials === undefined ? {} : { credentials }),
+    requestHandler: {
+      connectionTimeout: options.timeoutMs,
+      requestTimeout: options.timeoutMs,
+      throwOnRequestTimeout: true,
+    },
+    maxAttempts: 2,
+  });
+}
+
+/** One AssumeRole of `access`, with or without its ExternalId; rejects with STS's error. */
+async function assumeRole(
+  client: STSClient,
+  request: { access: RoleAccess; sessionName: string; withExternalId: boolean },
+  now: () => number,
+  signal?: AbortSignal,
+): Promise<RoleCredentials> {
+  const { access } = request;
+  const answer = await client.send(
+    new AssumeRoleCommand({
+      RoleArn: access.roleArn,
+      RoleSessionName: request.sessionName,
+      ...(request.withExternalId ? { ExternalId: access.externalId } : {}),
+    }),
+    signal ? { abortSignal: signal } : {},
+  );
+  const issued = answer.Credentials;
+  if (!issued?.AccessKeyId || !issued.SecretAccessKey || !issued.SessionToken) {
+    throw Object.assign(new Error('AssumeRole answered without credentials'), {
+      name: 'IncompleteAnswer',
+    });
+  }
+  return {
+    accessKeyId: issued.AccessKeyId,
+    secretAccessKey: issued.SecretAccessKey,
+    sessionToken: issued.SessionToken,
+    expiration: issued.Expiration ?? new Date(now() + 15 * 60 * 1000),
+  };
+}
+
 export function createRoleCredentialsSource(
   options: RoleCredentialsOptions,
 ): RoleCredentialsSource {
@@ -67,51 +113,18 @@ export function createRoleCredentialsSource(
   const clientFor = (region: string) => {
     let client = clients.get(region);
     if (client === undefined) {
-      const credentials = options.credentials?.[partitionForRegion(region)];
-      client = new STSClient({
-        region,
-        ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-        ...(credentials === undefined ? {} : { credentials }),
-        requestHandler: {
-          connectionTimeout: options.timeoutMs,
-          requestTimeout: options.timeoutMs,
-          throwOnRequestTimeout: true,
-        },
-        maxAttempts: 2,
-      });
+      client = newStsClient(options, region);
       clients.set(region, client);
     }
     return client;
   };
-
-  const assume = async (
+  const assume = (
     access: RoleAccess,
     region: string,
     sessionName: string,
     withExternalId: boolean,
     signal?: AbortSignal,
-  ) => {
-    const answer = await clientFor(region).send(
-      new AssumeRoleCommand({
-        RoleArn: access.roleArn,
-        RoleSessionName: sessionName,
-        ...(withExternalId ? { ExternalId: access.externalId } : {}),
-      }),
-      signal ? { abortSignal: signal } : {},
-    );
-    const issued = answer.Credentials;
-    if (!issued?.AccessKeyId || !issued.SecretAccessKey || !issued.SessionToken) {
-      throw Object.assign(new Error('AssumeRole answered without credentials'), {
-        name: 'IncompleteAnswer',
-      });
-    }
-    return {
-      accessKeyId: issued.AccessKeyId,
-      secretAccessKey: issued.SecretAccessKey,
-      sessionToken: issued.SessionToken,
-      expiration: issued.Expiration ?? new Date(now() + 15 * 60 * 1000),
-    };
-  };
+  ) => assumeRole(clientFor(region), { access, sessionName, withExternalId }, now, signal);
 
   return {
     async credentialsFor(access, region, sessionName, signal) {

@@ -6,7 +6,8 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { ConcurrencyLimit } from './concurrency-limit';
-import { classifyS3Error, explainCheck } from './explain';
+import { classifyS3Error } from './classify-s3-error';
+import { explainCheck } from './explain';
 import {
   assembleReport,
   checkResult,
@@ -14,11 +15,9 @@ import {
   type CheckOutcome,
   type CheckResult,
   type VerificationReport,
-  type Verifier,
-  type VerifyTarget,
-  type WatchTarget,
   WRITE_CHECK_KEY,
 } from './report';
+import type { Verifier, VerifyTarget, WatchTarget } from './verifier-port';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { bucketPolicyAccess, type BucketAccess, type BucketReach } from './bucket-access';
 import type { S3ClientFactory } from './s3-clients';

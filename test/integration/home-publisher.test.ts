@@ -2,7 +2,7 @@ import { webApi } from '@slack/bolt';
 import { StoreUnavailableError } from '../../src/errors';
 import { publishHome } from '../../src/slack/home-publisher';
 import { createMemoryStores, type Stores } from '../../src/store';
-import type { Verifier } from '../../src/verify/report';
+import type { Verifier } from '../../src/verify/verifier-port';
 import { visibleText } from '../support/message-text';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
 import { BOT_TOKEN, testDeps } from '../support/test-app';

@@ -14,7 +14,7 @@ import {
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { CHALLENGE_NOT_FOUND_TEXT } from '../../src/verify/explain';
 import { WRITE_CHECK_KEY } from '../../src/verify/report';
-import type { Verifier, VerifyTarget, WatchTarget } from '../../src/verify/report';
+import type { Verifier, VerifyTarget, WatchTarget } from '../../src/verify/verifier-port';
 import type { S3ClientFactory } from '../../src/verify/s3-clients';
 import { S3Verifier } from '../../src/verify/verifier';
 import { REDIS_URL, testRedis, type TestRedis } from '../support/redis';

@@ -9,9 +9,8 @@ import {
   checkResult,
   CHECK_NAMES,
   type VerificationReport,
-  type Verifier,
-  type VerifyTarget,
 } from '../../src/verify/report';
+import type { Verifier, VerifyTarget } from '../../src/verify/verifier-port';
 import { visibleText } from '../support/message-text';
 import {
   blockActionPayload,

@@ -12,12 +12,8 @@ import {
 } from '../../src/store';
 import type { S3ClientFactory } from '../../src/verify/s3-clients';
 import { S3Verifier } from '../../src/verify/verifier';
-import type {
-  VerificationReport,
-  Verifier,
-  VerifyTarget,
-  WatchTarget,
-} from '../../src/verify/report';
+import type { VerificationReport } from '../../src/verify/report';
+import type { Verifier, VerifyTarget, WatchTarget } from '../../src/verify/verifier-port';
 import { waitUntil } from '../faults/flow';
 import { visibleText } from '../support/message-text';
 import { testRedis, type TestRedis } from '../support/redis';

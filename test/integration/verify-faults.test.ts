@@ -6,10 +6,9 @@ import {
   type CheckName,
   type CheckOutcome,
   type VerificationReport,
-  type VerifyTarget,
-  type WatchTarget,
   WRITE_CHECK_KEY,
 } from '../../src/verify/report';
+import type { VerifyTarget, WatchTarget } from '../../src/verify/verifier-port';
 import { createS3ClientFactory, type S3ClientFactoryOptions } from '../../src/verify/s3-clients';
 import { S3Verifier } from '../../src/verify/verifier';
 import {

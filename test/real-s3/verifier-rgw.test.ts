@@ -14,8 +14,8 @@ import {
   type CheckName,
   type CheckResult,
   type VerificationReport,
-  type VerifyTarget,
 } from '../../src/verify/report';
+import type { VerifyTarget } from '../../src/verify/verifier-port';
 import type { S3ClientFactory } from '../../src/verify/s3-clients';
 import type { S3Verifier } from '../../src/verify/verifier';
 import { RGW_REGION, describeWithRgw, startRgw, type Rgw, type RgwUser } from '../support/rgw';

@@ -9,7 +9,7 @@ import { createMemoryStores, type Stores } from '../../src/store';
 import { MemorySessionIndex, type SessionIndex } from '../../src/store/session-index';
 import { TaskTracker } from '../../src/tasks';
 import { noMetrics } from '../../src/metrics/metrics';
-import type { Verifier } from '../../src/verify/report';
+import type { Verifier } from '../../src/verify/verifier-port';
 import { DEFAULT_ACTOR, interactionBody, slashCommandBody, type Actor } from './slack-payloads';
 import { slackSignatureHeaders } from './slack-signer';
 import {

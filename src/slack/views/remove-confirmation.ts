@@ -9,6 +9,16 @@ import type { SlackMessage } from './types';
 export const removeButtonValueSchema = z.object({ bucket: z.string().min(3).max(63) });
 export type RemoveButtonValue = z.infer<typeof removeButtonValueSchema>;
 
+/** Reads a Remove or Cancel button's value; undefined unless it is one of ours. */
+export function parseRemoveButtonValue(raw: string | undefined): RemoveButtonValue | undefined {
+  try {
+    const parsed = removeButtonValueSchema.safeParse(JSON.parse(raw ?? ''));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Asks the caller to confirm removing a destination. */
 export function buildRemoveConfirmation(bucket: string): SlackMessage {
   const value = JSON.stringify({ bucket } satisfies RemoveButtonValue);

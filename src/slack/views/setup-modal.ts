@@ -153,10 +153,7 @@ function buildSetupForm(
   partitions: readonly Partition[],
   values: Partial<DestinationSettings>,
 ): SetupForm {
-  const regionOptions = regionOptionsFor(partitions);
   const settings = { ...DEFAULT_SETTINGS, ...values };
-  const elements = [...REQUIRED_ELEMENTS, ...OPTIONAL_ELEMENTS].map((name) => `[${name}]`);
-
   const blocks: types.KnownBlock[] = [
     {
       type: 'section',
@@ -165,87 +162,117 @@ function buildSetupForm(
         text: 'Connect an Amazon S3 bucket as a load destination. Next you get a bucket policy (or a role to create) and a challenge file to upload, then *Check and Save*.',
       },
     },
-    {
-      type: 'input',
-      block_id: FIELD.bucket,
-      label: text('S3 bucket name'),
-      hint: text('Only the bucket name: no s3://, no URL, no key.'),
-      element: {
-        type: 'plain_text_input',
-        action_id: FIELD.bucket,
-        placeholder: text('my-company-data'),
-        max_length: 255,
-        ...(settings.bucket ? { initial_value: settings.bucket } : {}),
-      },
+    bucketBlock(settings),
+    regionBlock(regionOptionsFor(partitions), settings),
+    ...accessBlocks(values),
+    formatBlock(settings),
+    ...(settings.format === 'csv' ? csvBlocks(settings) : []),
+    ...keyTemplateBlocks(settings),
+  ];
+  return {
+    type: 'modal',
+    callback_id: SETUP_CALLBACK_ID,
+    title: text('Connect S3 destination'),
+    submit: text('Continue'),
+    close: text('Cancel'),
+    blocks,
+  };
+}
+
+function bucketBlock(settings: DestinationSettings): types.KnownBlock {
+  return {
+    type: 'input',
+    block_id: FIELD.bucket,
+    label: text('S3 bucket name'),
+    hint: text('Only the bucket name: no s3://, no URL, no key.'),
+    element: {
+      type: 'plain_text_input',
+      action_id: FIELD.bucket,
+      placeholder: text('my-company-data'),
+      max_length: 255,
+      ...(settings.bucket ? { initial_value: settings.bucket } : {}),
     },
+  };
+}
+
+function regionBlock(
+  regionOptions: types.PlainTextOption[],
+  settings: DestinationSettings,
+): types.KnownBlock {
+  return {
+    type: 'input',
+    block_id: FIELD.region,
+    label: text('Region'),
+    element: {
+      type: 'static_select',
+      action_id: FIELD.region,
+      options: regionOptions,
+      initial_option: regionOptions.find((o) => o.value === settings.region) ?? regionOptions[0],
+    },
+  };
+}
+
+function formatBlock(settings: DestinationSettings): types.KnownBlock {
+  return {
+    type: 'input',
+    block_id: FIELD.format,
+    label: text('Data storage format'),
+    dispatch_action: true,
+    element: {
+      type: 'radio_buttons',
+      action_id: FIELD.format,
+      options: OUTPUT_FORMATS.map((format) =>
+        option(format, `${FORMAT_LABELS[format]} (${FORMAT_EXTENSIONS[format]})`),
+      ),
+      initial_option: option(
+        settings.format,
+        `${FORMAT_LABELS[settings.format]} (${FORMAT_EXTENSIONS[settings.format]})`,
+      ),
+    },
+  };
+}
+
+/** The CSV format's own inputs: the delimiter and the quoting. */
+function csvBlocks(settings: DestinationSettings): types.KnownBlock[] {
+  const delimiterOptions = CSV_DELIMITERS.map((d) => option(d, CSV_DELIMITER_LABELS[d]));
+  const forceQuote: types.PlainTextOption = {
+    ...option(FORCE_QUOTE_OPTION, 'Quote all elements'),
+    description: text(
+      'Every value quoted, numbers too. Off: only values holding the delimiter, a quote or a line break.',
+    ),
+  };
+  return [
     {
       type: 'input',
-      block_id: FIELD.region,
-      label: text('Region'),
+      block_id: FIELD.csvDelimiter,
+      label: text('CSV delimiter'),
       element: {
         type: 'static_select',
-        action_id: FIELD.region,
-        options: regionOptions,
-        initial_option: regionOptions.find((o) => o.value === settings.region) ?? regionOptions[0],
+        action_id: FIELD.csvDelimiter,
+        options: delimiterOptions,
+        initial_option:
+          delimiterOptions.find((o) => o.value === settings.csvDelimiter) ?? delimiterOptions[0],
       },
     },
-    ...accessBlocks(values),
     {
       type: 'input',
-      block_id: FIELD.format,
-      label: text('Data storage format'),
-      dispatch_action: true,
+      block_id: FIELD.csvForceQuote,
+      label: text('CSV quoting'),
+      optional: true,
       element: {
-        type: 'radio_buttons',
-        action_id: FIELD.format,
-        options: OUTPUT_FORMATS.map((format) =>
-          option(format, `${FORMAT_LABELS[format]} (${FORMAT_EXTENSIONS[format]})`),
-        ),
-        initial_option: option(
-          settings.format,
-          `${FORMAT_LABELS[settings.format]} (${FORMAT_EXTENSIONS[settings.format]})`,
-        ),
+        type: 'checkboxes',
+        action_id: FIELD.csvForceQuote,
+        options: [forceQuote],
+        ...(settings.csvForceQuote ? { initial_options: [forceQuote] } : {}),
       },
     },
   ];
+}
 
-  if (settings.format === 'csv') {
-    const delimiterOptions = CSV_DELIMITERS.map((d) => option(d, CSV_DELIMITER_LABELS[d]));
-    const forceQuote: types.PlainTextOption = {
-      ...option(FORCE_QUOTE_OPTION, 'Quote all elements'),
-      description: text(
-        'Every value quoted, numbers too. Off: only values holding the delimiter, a quote or a line break.',
-      ),
-    };
-    blocks.push(
-      {
-        type: 'input',
-        block_id: FIELD.csvDelimiter,
-        label: text('CSV delimiter'),
-        element: {
-          type: 'static_select',
-          action_id: FIELD.csvDelimiter,
-          options: delimiterOptions,
-          initial_option:
-            delimiterOptions.find((o) => o.value === settings.csvDelimiter) ?? delimiterOptions[0],
-        },
-      },
-      {
-        type: 'input',
-        block_id: FIELD.csvForceQuote,
-        label: text('CSV quoting'),
-        optional: true,
-        element: {
-          type: 'checkboxes',
-          action_id: FIELD.csvForceQuote,
-          options: [forceQuote],
-          ...(settings.csvForceQuote ? { initial_options: [forceQuote] } : {}),
-        },
-      },
-    );
-  }
-
-  blocks.push(
+/** The key template's input and, below it, the preview its every keystroke updates. */
+function keyTemplateBlocks(settings: DestinationSettings): types.KnownBlock[] {
+  const elements = [...REQUIRED_ELEMENTS, ...OPTIONAL_ELEMENTS].map((name) => `[${name}]`);
+  return [
     {
       type: 'input',
       block_id: FIELD.keyTemplate,
@@ -269,14 +296,5 @@ function buildSetupForm(
       type: 'context',
       elements: [keyPreview(settings)],
     },
-  );
-
-  return {
-    type: 'modal',
-    callback_id: SETUP_CALLBACK_ID,
-    title: text('Connect S3 destination'),
-    submit: text('Continue'),
-    close: text('Cancel'),
-    blocks,
-  };
+  ];
 }

@@ -1,12 +1,11 @@
 import { S3ServiceException } from '@aws-sdk/client-s3';
+import { classifyS3Error, type S3ErrorClassification } from '../../../src/verify/classify-s3-error';
 import {
   CHALLENGE_NOT_FOUND_TEXT,
-  classifyS3Error,
   explainCheck,
   isOperatorFault,
   isTransient,
   type ExplainContext,
-  type S3ErrorClassification,
 } from '../../../src/verify/explain';
 import { CHECK_NAMES, type CheckName, type CheckOutcome } from '../../../src/verify/report';
 

@@ -3,8 +3,8 @@ import type { Deps } from '../../../deps-types';
 import { ACCESS_TYPES } from '../../../domain/access';
 import { FIELD } from '../../ids';
 import type { ModalUpdates } from '../../modal-updates';
-import type { BlockActionArgs } from './types';
-import { updateSetupModal } from './update-setup-modal';
+import type { BlockActionArgs } from '../../block-actions';
+import { updateSetupModal } from '../../workflows/update-setup-modal';
 
 /** The access radio: show the role ARN input only while the IAM role is selected, keeping input. */
 export function register(app: App, deps: Deps, modals: ModalUpdates): void {

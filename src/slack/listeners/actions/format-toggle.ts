@@ -3,8 +3,8 @@ import type { Deps } from '../../../deps-types';
 import { OUTPUT_FORMATS } from '../../../domain/destination';
 import { FIELD } from '../../ids';
 import type { ModalUpdates } from '../../modal-updates';
-import type { BlockActionArgs } from './types';
-import { updateSetupModal } from './update-setup-modal';
+import type { BlockActionArgs } from '../../block-actions';
+import { updateSetupModal } from '../../workflows/update-setup-modal';
 
 /** The format radio: show the CSV options only while CSV is selected, keeping what was typed. */
 export function register(app: App, deps: Deps, modals: ModalUpdates): void {

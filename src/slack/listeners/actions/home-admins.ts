@@ -1,13 +1,13 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import type { Deps } from '../../../deps-types';
-import { adminRefusal } from '../../admins/rule';
 import { MAX_ADDED_ADMINS, userIdSchema } from '../../admins/workspace-admins';
 import { audit } from '../../../destinations/audit';
 import { ACTION } from '../../ids';
 import { describeFailure } from '../../user-errors';
-import { homeClick } from './home-buttons';
-import type { BlockActionArgs } from './types';
+import type { BlockActionArgs } from '../../block-actions';
+import { anyValue, guardClick } from '../../click-guard';
+import { homeClick } from '../../home-click';
 
 /** The people picker's answer: every person it holds now. */
 const pickedSchema = z.object({
@@ -25,14 +25,12 @@ export function register(app: App, deps: Deps): void {
     const click = homeClick(deps, args);
     const admins = deps.oauth?.admins;
     if (!click || !admins) return;
-    const refused = adminRefusal(
-      await click.confirmAdmin(),
-      'Only the workspace’s S3 destination admins can choose admins.',
-    );
-    if (refused) {
-      await click.republish(refused);
-      return;
-    }
+    const rule = {
+      parse: anyValue,
+      invalid: '',
+      adminsOnly: 'Only the workspace’s S3 destination admins can choose admins.',
+    };
+    if (!(await guardClick(deps, args, rule, click.republish))) return;
     const picked = pickedSchema.safeParse(args.action);
     if (!picked.success) {
       await click.republish(`Choose at most ${MAX_ADDED_ADMINS} admins here.`);

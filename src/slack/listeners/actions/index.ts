@@ -2,13 +2,17 @@ import type { App } from '@slack/bolt';
 import type { Deps } from '../../../deps-types';
 import { ModalUpdates } from '../../modal-updates';
 import { register as registerAccessToggle } from './access-toggle';
+import { register as registerCancelRemove } from './cancel-remove';
 import { register as registerCheckAndSave } from './check-and-save';
+import { register as registerConfirmRemove } from './confirm-remove';
 import { register as registerFormatToggle } from './format-toggle';
 import { register as registerHomeAdmins } from './home-admins';
-import { register as registerHomeButtons } from './home-buttons';
+import { register as registerHomePage } from './home-page';
+import { register as registerHomeRemove } from './home-remove';
+import { register as registerHomeSetup } from './home-setup';
+import { register as registerHomeVerify } from './home-verify';
 import { register as registerKeyPreview } from './key-preview';
 import { register as registerListPage } from './list-page';
-import { register as registerRemoveButtons } from './remove-buttons';
 import { register as registerUseBucketRegion } from './use-bucket-region';
 
 /**
@@ -23,8 +27,12 @@ export function register(app: App, deps: Deps): void {
   registerKeyPreview(app, deps, setupModals);
   registerCheckAndSave(app, deps);
   registerUseBucketRegion(app, deps);
-  registerRemoveButtons(app, deps);
+  registerConfirmRemove(app, deps);
+  registerCancelRemove(app, deps);
   registerListPage(app, deps);
-  registerHomeButtons(app, deps);
+  registerHomeSetup(app, deps);
+  registerHomeVerify(app, deps);
+  registerHomeRemove(app, deps);
+  registerHomePage(app, deps);
   registerHomeAdmins(app, deps);
 }

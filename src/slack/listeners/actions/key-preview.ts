@@ -2,8 +2,8 @@ import type { App } from '@slack/bolt';
 import type { Deps } from '../../../deps-types';
 import { FIELD } from '../../ids';
 import type { ModalUpdates } from '../../modal-updates';
-import type { BlockActionArgs } from './types';
-import { updateSetupModal } from './update-setup-modal';
+import type { BlockActionArgs } from '../../block-actions';
+import { updateSetupModal } from '../../workflows/update-setup-modal';
 
 /**
  * The key template, as the user types: the modal is rebuilt with the preview of the new template,

@@ -5,8 +5,8 @@ import { ACTION } from '../../ids';
 import { postToResponseUrl } from '../../messaging';
 import { describeFailure } from '../../user-errors';
 import { notice } from '../../views/check-result';
-import { destinationListPage } from '../commands/list';
-import { actionTeamId, buttonValue, type BlockActionArgs } from './types';
+import { destinationListPage } from '../../workflows/destination-list-page';
+import { actionTeamId, buttonValue, type BlockActionArgs } from '../../block-actions';
 
 const MAX_PAGE = 10_000;
 

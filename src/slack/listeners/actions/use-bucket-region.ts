@@ -1,13 +1,15 @@
 import type { App, types } from '@slack/bolt';
 import type { Deps } from '../../../deps-types';
 import { regionLabel } from '../../../domain/regions';
-import { adminRefusal, confirmAdmin } from '../../admins/rule';
+import type { Logger } from '../../../log/logger';
+import type { SetupSession } from '../../../store/types';
+import { tellClicker, type BlockActionArgs } from '../../block-actions';
+import { guardClick } from '../../click-guard';
 import { ADMINS_ONLY, requestLogger } from '../../context';
 import { ACTION, COMMAND } from '../../ids';
 import { postToResponseUrl } from '../../messaging';
-import { isServedRegion, parseRegionFix } from '../../region-fix';
-import { runCheckAndSave } from './check-and-save';
-import { actionTeamId, buttonValue, tellClicker, type BlockActionArgs } from './types';
+import { isServedRegion, parseRegionFix, type RegionFix } from '../../region-fix';
+import { checkAndSaveSession } from '../../workflows/check-and-save';
 
 /**
  * The `use_bucket_region` button of a failed result whose only fault was the region: switches the
@@ -19,62 +21,61 @@ export function register(app: App, deps: Deps): void {
   app.action(ACTION.useBucketRegion, async (args: BlockActionArgs) => {
     await args.ack();
     const log = requestLogger(deps, args.context);
-    const { body } = args;
-    const userId = body.user.id;
     const tell = tellClicker(args, log);
-
-    const fix = parseRegionFix(buttonValue(args));
-    const teamId = actionTeamId(args);
-    if (!fix || !teamId || !isServedRegion(fix.region, deps.settings.principals)) {
-      await tell(`This button is not valid any more: run \`${COMMAND} setup\` again.`);
-      return;
-    }
-    const refused = adminRefusal(
-      await confirmAdmin(deps, {
-        teamId,
-        userId,
-        client: args.client,
-        token: args.context.botToken,
-      }),
-      ADMINS_ONLY,
-    );
-    if (refused) {
-      await tell(refused);
-      return;
-    }
-    await runCheckAndSave(
+    const rule = {
+      parse: (value: string | undefined) => {
+        const fix = parseRegionFix(value);
+        return fix && isServedRegion(fix.region, deps.settings.principals) ? fix : undefined;
+      },
+      invalid: `This button is not valid any more: run \`${COMMAND} setup\` again.`,
+      adminsOnly: ADMINS_ONLY,
+    };
+    const click = await guardClick(deps, args, rule, tell);
+    if (!click) return;
+    await checkAndSaveSession(
       deps,
-      args,
+      { client: args.client, responseUrl: args.body.response_url },
       {
-        teamId,
-        sessionId: fix.sessionId,
-        userId,
+        teamId: click.teamId,
+        sessionId: click.value.sessionId,
+        userId: click.userId,
         tell,
         fromInstructions: false,
-        prepare: async (session) => {
-          // The result that offered the button is settled: it keeps its text, not the button.
-          const switched = `:arrows_counterclockwise: <@${userId}> switched this setup to ${regionLabel(fix.region)} and checked again: the new result follows.`;
-          await postToResponseUrl(
-            body.response_url,
-            withoutButtons(body.message, switched),
-            'replace',
-            log,
-          );
-          if (session.settings.region === fix.region) return session;
-          // Storing the switched session renews its lifetime: `policy` keeps finding it as long.
-          await deps.sessionIndex
-            .remember(session.teamId, session.userId, session.settings.bucket, session.id)
-            .catch((error: unknown) => log.warn({ err: error }, 'the session index failed'));
-          log.info(
-            { sessionId: session.id, from: session.settings.region, to: fix.region },
-            'setup switched to the bucket’s region',
-          );
-          return { ...session, settings: { ...session.settings, region: fix.region } };
-        },
+        prepare: (session) => switchRegion(deps, args, click.value, session, log),
       },
       log,
     );
   });
+}
+
+/**
+ * Under the Check and Save lock: settles the result that offered the button (it keeps its text,
+ * not the button) and switches the session to the bucket's region.
+ */
+async function switchRegion(
+  deps: Deps,
+  { body }: BlockActionArgs,
+  fix: RegionFix,
+  session: SetupSession,
+  log: Logger,
+): Promise<SetupSession> {
+  const switched = `:arrows_counterclockwise: <@${body.user.id}> switched this setup to ${regionLabel(fix.region)} and checked again: the new result follows.`;
+  await postToResponseUrl(
+    body.response_url,
+    withoutButtons(body.message, switched),
+    'replace',
+    log,
+  );
+  if (session.settings.region === fix.region) return session;
+  // Storing the switched session renews its lifetime: `policy` keeps finding it as long.
+  await deps.sessionIndex
+    .remember(session.teamId, session.userId, session.settings.bucket, session.id)
+    .catch((error: unknown) => log.warn({ err: error }, 'the session index failed'));
+  log.info(
+    { sessionId: session.id, from: session.settings.region, to: fix.region },
+    'setup switched to the bucket’s region',
+  );
+  return { ...session, settings: { ...session.settings, region: fix.region } };
 }
 
 /** The message the button was in, its buttons replaced by `note`. */

@@ -1,17 +1,7 @@
 import type { Deps } from '../../../deps-types';
+import type { CommandArgs } from '../../command-args';
 import { describeFailure } from '../../user-errors';
-import { RECENT_ACTIVITY, buildDestinationList } from '../../views/destination-list';
-import type { CommandArgs } from './types';
-
-/** The list message for one page: the workspace's destinations and its latest audit entries. */
-export async function destinationListPage(deps: Deps, teamId: string, page: number) {
-  const [destinations, recent] = await Promise.all([
-    deps.stores.destinations.list(teamId),
-    // The trail is history: a failure to read it never hides the destinations.
-    deps.stores.audit.recent(teamId, RECENT_ACTIVITY).catch(() => []),
-  ]);
-  return buildDestinationList(destinations, recent, page);
-}
+import { destinationListPage } from '../../workflows/destination-list-page';
 
 /** `/s3-destination list`: this workspace's destinations, shown to the caller only. */
 export async function list(deps: Deps, { command, ack, respond, log }: CommandArgs): Promise<void> {

@@ -11,7 +11,7 @@ import { notABucketName } from '../../views/bucket-replies';
 import { buildPolicyMessage } from '../../views/bucket-policy';
 import { buildRolePolicyMessage } from '../../views/role-steps';
 import { inlineCode } from '../../views/mrkdwn';
-import type { CommandArgs } from './types';
+import type { CommandArgs } from '../../command-args';
 
 /** The caller's setup of `bucket` that is still open (not expired, not saved), if any. */
 async function openSetupOf(

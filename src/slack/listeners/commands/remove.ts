@@ -4,7 +4,7 @@ import { adminRefusal, confirmAdmin } from '../../admins/rule';
 import { describeFailure } from '../../user-errors';
 import { buildRemoveConfirmation } from '../../views/remove-confirmation';
 import { noSuchDestination, notABucketName } from '../../views/bucket-replies';
-import type { CommandArgs } from './types';
+import type { CommandArgs } from '../../command-args';
 
 /** `/s3-destination remove <bucket>`: asks for confirmation; the buttons do the removing. */
 export async function remove(

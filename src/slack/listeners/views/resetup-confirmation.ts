@@ -7,7 +7,8 @@ import { requestLogger } from '../../context';
 import { COMMAND, RESETUP_CALLBACK_ID } from '../../ids';
 import { parseResetupMetadata } from '../../views/resetup-confirmation';
 import { buildStorageUnavailableView } from '../../views/storage-unavailable';
-import { deliverInstructions, newSession, submitTeamId, type SubmitArgs } from './setup-submission';
+import { submitTeamId, type SubmitArgs } from '../../view-submissions';
+import { deliverInstructions, newSession } from '../../workflows/setup-session';
 
 function refusal(text: string): types.ModalView {
   return {

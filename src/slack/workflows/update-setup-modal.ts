@@ -1,13 +1,13 @@
-import type { Deps } from '../../../deps-types';
-import { servedPartitions } from '../../../domain/principal';
-import { requestLogger } from '../../context';
-import { slackErrorCode } from '../../messaging';
-import { parseSetupMetadata } from '../../metadata';
-import type { ModalUpdates } from '../../modal-updates';
-import type { SetupDraft } from '../../setup-draft';
-import { readSetupDraft } from '../../setup-state';
-import { buildSetupModal } from '../../views/setup-modal';
-import type { BlockActionArgs } from './types';
+import type { Deps } from '../../deps-types';
+import { servedPartitions } from '../../domain/principal';
+import { requestLogger } from '../context';
+import { slackErrorCode } from '../messaging';
+import { parseSetupMetadata } from '../metadata';
+import type { ModalUpdates } from '../modal-updates';
+import type { SetupDraft } from '../setup-draft';
+import { readSetupDraft } from '../setup-state';
+import { buildSetupModal } from '../views/setup-modal';
+import type { BlockActionArgs } from '../block-actions';
 
 /**
  * Rebuilds the setup modal an action came from, keeping every input's value (`change` may adjust

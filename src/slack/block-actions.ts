@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import type { Logger } from '../../../log/logger';
-import { postToResponseUrl, sendEphemeral } from '../../messaging';
-import { notice } from '../../views/check-result';
+import type { Logger } from '../log/logger';
+import { postToResponseUrl, sendEphemeral } from './messaging';
+import { notice } from './views/check-result';
 
 /** Bolt's arguments for a block action (button, radio, select). */
 export type BlockActionArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
