@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Cluster, type Redis } from 'ioredis';
 import { z } from 'zod';
-import { isReplyError, run } from '../store/redis-errors';
+import { isReplyError, storeCommand } from '../store/redis-errors';
 import type { RedisClient } from '../store/redis-client';
 import { OUTBOX_SCRIPTS } from './outbox-scripts';
 
@@ -108,7 +108,7 @@ export class RedisOutbox {
   /** Appends one event to the delivery stream as it is (no numbering); resolves with its entry id. */
   async append(entry: NewOutboxEntry): Promise<string> {
     const key = OUTBOX_KEYS.stream;
-    const id = await run(key, () =>
+    const id = await storeCommand(key, () =>
       this.redis.xadd(
         key,
         '*',

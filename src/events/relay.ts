@@ -2,7 +2,7 @@ import { toApiDestination } from '../api/schemas';
 import type { ChangeFeed } from '../destinations/changes';
 import type { Logger } from '../log/logger';
 import { TEAM_OUTBOX_KEY_PATTERN, teamOfOutboxKey, teamOutboxKey } from '../store/keys';
-import { run } from '../store/redis-errors';
+import { storeCommand } from '../store/redis-errors';
 import { scanKeys } from '../store/scan-keys';
 import type { RedisClient } from '../store/redis-client';
 import { CHANGE_TYPES, savedDestinationSchema, type ChangeType } from '../store/types';
@@ -159,7 +159,7 @@ export class EventRelay implements ChangeFeed {
     const blocked = new Set<string>();
     let from = '-';
     for (;;) {
-      const entries = (await run(key, () =>
+      const entries = (await storeCommand(key, () =>
         this.redis.xrange(key, from, '+', 'COUNT', RELAY_BATCH),
       )) as RawEntry[];
       if (entries.length === 0) return;
@@ -186,7 +186,7 @@ export class EventRelay implements ChangeFeed {
         relayed.push(entryId);
       }
       if (relayed.length > 0) {
-        await run(key, () => this.redis.eval(RELAYED_SCRIPT, 1, key, ...relayed));
+        await storeCommand(key, () => this.redis.eval(RELAYED_SCRIPT, 1, key, ...relayed));
       }
       if (entries.length < RELAY_BATCH) return;
       from = `(${entries[entries.length - 1][0]}`;

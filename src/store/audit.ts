@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CorruptValueError } from '../errors';
 import { assertTeamId, auditKey } from './keys';
-import { run } from './redis-errors';
+import { storeCommand } from './redis-errors';
 import type { RedisClient } from './redis-client';
 
 /** Entries kept per workspace; older ones are trimmed as new ones come. */
@@ -49,7 +49,7 @@ export class RedisAuditStore implements AuditStore {
 
   async append(teamId: string, entry: AuditEntry): Promise<void> {
     const key = auditKey(teamId);
-    await run(key, () =>
+    await storeCommand(key, () =>
       this.redis.xadd(
         key,
         'MAXLEN',
@@ -63,7 +63,7 @@ export class RedisAuditStore implements AuditStore {
 
   async recent(teamId: string, count: number): Promise<AuditEntry[]> {
     const key = auditKey(teamId);
-    const rows = await run(key, () => this.redis.xrevrange(key, '+', '-', 'COUNT', count));
+    const rows = await storeCommand(key, () => this.redis.xrevrange(key, '+', '-', 'COUNT', count));
     const entries: AuditEntry[] = [];
     for (const [id, fields] of rows) {
       const raw = fields[fields.indexOf('entry') + 1];

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CorruptValueError } from '../errors';
 import { assertTeamId, historyKey } from './keys';
-import { run } from './redis-errors';
+import { storeCommand } from './redis-errors';
 import type { RedisClient } from './redis-client';
 
 /** How many checks of a destination are kept: the App Home shows them as a strip. */
@@ -56,7 +56,7 @@ export class RedisCheckHistoryStore implements CheckHistoryStore {
 
   async append(teamId: string, bucket: string, entry: CheckHistoryEntry): Promise<void> {
     const key = historyKey(teamId, bucket);
-    await run(key, async () => {
+    await storeCommand(key, async () => {
       const replies = await this.redis
         .multi()
         .lpush(key, JSON.stringify(entry))
@@ -79,7 +79,7 @@ export class RedisCheckHistoryStore implements CheckHistoryStore {
     // One round trip: every key shares the team's slot, so a Cluster takes the pipeline whole.
     const pipeline = this.redis.pipeline();
     for (const key of keys) pipeline.lrange(key, 0, CHECK_HISTORY_MAX_ENTRIES - 1);
-    const replies = await run(keys[0], async () => {
+    const replies = await storeCommand(keys[0], async () => {
       const answered = (await pipeline.exec()) ?? [];
       const failed = answered.find(([error]) => error !== null)?.[0];
       if (failed) throw failed;
@@ -100,7 +100,7 @@ export class RedisCheckHistoryStore implements CheckHistoryStore {
 
   async clear(teamId: string, bucket: string): Promise<void> {
     const key = historyKey(teamId, bucket);
-    await run(key, () => this.redis.del(key));
+    await storeCommand(key, () => this.redis.del(key));
   }
 }
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CorruptValueError } from '../errors';
 import { assertTeamId, homeViewerKey, homeViewersKey } from './keys';
 import type { Clock } from './memory';
-import { run } from './redis-errors';
+import { storeCommand } from './redis-errors';
 import type { RedisClient } from './redis-client';
 
 /** How long someone who opened their App Home gets its view refreshed when a destination changes. */
@@ -71,7 +71,7 @@ export class RedisHomeViewerStore implements HomeViewerStore {
     const key = homeViewerKey(teamId, viewer.userId);
     const index = homeViewersKey(teamId);
     const now = this.now();
-    await run(key, async () => {
+    await storeCommand(key, async () => {
       const replies = await this.redis
         .multi()
         .set(key, JSON.stringify(viewer), 'EX', this.ttlSeconds)
@@ -86,24 +86,24 @@ export class RedisHomeViewerStore implements HomeViewerStore {
 
   async published(teamId: string, viewer: HomeViewer): Promise<void> {
     const key = homeViewerKey(teamId, viewer.userId);
-    await run(key, () => this.redis.set(key, JSON.stringify(viewer), 'KEEPTTL', 'XX'));
+    await storeCommand(key, () => this.redis.set(key, JSON.stringify(viewer), 'KEEPTTL', 'XX'));
   }
 
   async get(teamId: string, userId: string): Promise<HomeViewer | undefined> {
     const key = homeViewerKey(teamId, userId);
-    const raw = await run(key, () => this.redis.get(key));
+    const raw = await storeCommand(key, () => this.redis.get(key));
     return raw === null ? undefined : parseViewer(key, raw);
   }
 
   async recent(teamId: string, limit: number): Promise<HomeViewer[]> {
     const index = homeViewersKey(teamId);
     const since = this.now() - this.ttlSeconds * 1000;
-    const userIds = await run(index, () =>
+    const userIds = await storeCommand(index, () =>
       this.redis.zrevrangebyscore(index, '+inf', `(${since}`, 'LIMIT', 0, limit),
     );
     if (userIds.length === 0) return [];
     const keys = userIds.map((userId) => homeViewerKey(teamId, userId));
-    const raws = await run(index, () => this.redis.mget(keys));
+    const raws = await storeCommand(index, () => this.redis.mget(keys));
     const viewers: HomeViewer[] = [];
     raws.forEach((raw, position) => {
       // Expired since it was indexed: no longer recent.

@@ -27,7 +27,7 @@ export * from './types';
 export * from './keys';
 export * from './memory';
 export * from './redis-client';
-export { run } from './redis-errors';
+export { storeCommand } from './redis-errors';
 export { challengeKeyBinding, type SecretStoreOptions } from './stored-values';
 export * from './redis-sessions';
 export * from './redis-destinations';

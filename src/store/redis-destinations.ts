@@ -17,7 +17,7 @@ import {
   teamOutboxKey,
 } from './keys';
 import type { RedisClient } from './redis-client';
-import { run } from './redis-errors';
+import { storeCommand } from './redis-errors';
 import { scanKeys } from './scan-keys';
 import type { Keyring } from './secrets';
 import { newStamp } from './stamp';
@@ -109,7 +109,7 @@ export class RedisDestinationStore implements DestinationStore {
     // The script numbers the save; a version in the draft is the one it replaces, never reused.
     const withoutVersion: DestinationDraft = { ...draft };
     delete withoutVersion.version;
-    const reply = (await run(key, () =>
+    const reply = (await storeCommand(key, () =>
       SAVE_SCRIPT.run(
         this.redis,
         [
@@ -150,7 +150,7 @@ export class RedisDestinationStore implements DestinationStore {
   ): Promise<RecordResult> {
     const key = destinationKey(teamId, bucket);
     const event = stamp ?? newStamp();
-    const reply = (await run(key, () =>
+    const reply = (await storeCommand(key, () =>
       RECORD_SCRIPT.run(
         this.redis,
         [key, teamOutboxKey(teamId), eventSequenceKey(teamId)],
@@ -170,7 +170,7 @@ export class RedisDestinationStore implements DestinationStore {
 
   async get(teamId: string, bucket: string): Promise<SavedDestination | undefined> {
     const key = destinationKey(teamId, bucket);
-    const raw = await run(key, () => this.redis.get(key));
+    const raw = await storeCommand(key, () => this.redis.get(key));
     return raw === null ? undefined : this.parse(key, raw);
   }
 
@@ -182,14 +182,14 @@ export class RedisDestinationStore implements DestinationStore {
 
   async list(teamId: string): Promise<SavedDestination[]> {
     const setKey = destinationsKey(teamId);
-    const buckets = (await run(setKey, () => this.redis.smembers(setKey))).sort();
+    const buckets = (await storeCommand(setKey, () => this.redis.smembers(setKey))).sort();
     return this.read(teamId, buckets);
   }
 
   async listAfter(teamId: string, after: string | undefined, limit: number): Promise<BucketSlice> {
     const setKey = destinationsKey(teamId);
     // Byte order, as Array.prototype.sort orders `list`: the same for bucket names (ASCII).
-    const buckets = (await run(setKey, () =>
+    const buckets = (await storeCommand(setKey, () =>
       BUCKETS_AFTER_SCRIPT.run(
         this.redis,
         [
@@ -213,7 +213,7 @@ export class RedisDestinationStore implements DestinationStore {
     if (buckets.length === 0) return [];
     const setKey = destinationsKey(teamId);
     const keys = buckets.map((bucket) => destinationKey(teamId, bucket));
-    const raws = await run(setKey, () => this.redis.mget(keys));
+    const raws = await storeCommand(setKey, () => this.redis.mget(keys));
     const destinations: SavedDestination[] = [];
     raws.forEach((raw, index) => {
       // A bucket in the set without a value was removed between SMEMBERS and MGET.
@@ -227,7 +227,7 @@ export class RedisDestinationStore implements DestinationStore {
   async remove(teamId: string, bucket: string, stamp?: ChangeStamp): Promise<RemoveOutcome> {
     const key = destinationKey(teamId, bucket);
     const event = stamp ?? newStamp();
-    const reply = (await run(key, () =>
+    const reply = (await storeCommand(key, () =>
       REMOVE_SCRIPT.run(
         this.redis,
         [

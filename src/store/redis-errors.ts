@@ -20,7 +20,7 @@ function storeError(key: string, error: unknown): AppError {
 }
 
 /** Runs one command on `key`, its failure mapped to CorruptValueError or StoreUnavailableError. */
-export async function run<T>(key: string, command: () => Promise<T>): Promise<T> {
+export async function storeCommand<T>(key: string, command: () => Promise<T>): Promise<T> {
   try {
     return await command();
   } catch (error) {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RedisClient } from './redis-client';
 import { LuaScript } from './lua-script';
-import { run } from './redis-errors';
+import { storeCommand } from './redis-errors';
 import type { LockStore } from './types';
 
 /** Deletes the lock only if it still holds the caller's token, atomically. */
@@ -26,16 +26,18 @@ export class RedisLockStore implements LockStore {
 
   async acquire(key: string, ttlMs: number): Promise<string | undefined> {
     const token = randomUUID();
-    const reply = await run(key, () => this.redis.set(key, token, 'PX', ttlMs, 'NX'));
+    const reply = await storeCommand(key, () => this.redis.set(key, token, 'PX', ttlMs, 'NX'));
     return reply === 'OK' ? token : undefined;
   }
 
   async release(key: string, token: string): Promise<void> {
-    await run(key, () => RELEASE_LOCK_SCRIPT.run(this.redis, [key], [token]));
+    await storeCommand(key, () => RELEASE_LOCK_SCRIPT.run(this.redis, [key], [token]));
   }
 
   async extend(key: string, token: string, ttlMs: number): Promise<boolean> {
-    const reply = await run(key, () => EXTEND_LOCK_SCRIPT.run(this.redis, [key], [token, ttlMs]));
+    const reply = await storeCommand(key, () =>
+      EXTEND_LOCK_SCRIPT.run(this.redis, [key], [token, ttlMs]),
+    );
     return reply === 1;
   }
 }

@@ -1,6 +1,6 @@
 import { sessionKey } from './keys';
 import type { RedisClient } from './redis-client';
-import { run } from './redis-errors';
+import { storeCommand } from './redis-errors';
 import { parseWithChallengeKey, sealChallengeKey, type SecretStoreOptions } from './stored-values';
 import type { Keyring } from './secrets';
 import { setupSessionSchema, type SessionStore, type SetupSession } from './types';
@@ -20,12 +20,12 @@ export class RedisSessionStore implements SessionStore {
   async put(session: SetupSession): Promise<void> {
     const key = sessionKey(session.teamId, session.id);
     const stored = JSON.stringify(sealChallengeKey(session, this.keyring, key));
-    await run(key, () => this.redis.set(key, stored, 'EX', this.ttlSeconds));
+    await storeCommand(key, () => this.redis.set(key, stored, 'EX', this.ttlSeconds));
   }
 
   async get(teamId: string, id: string): Promise<SetupSession | undefined> {
     const key = sessionKey(teamId, id);
-    const raw = await run(key, () => this.redis.get(key));
+    const raw = await storeCommand(key, () => this.redis.get(key));
     return raw === null
       ? undefined
       : parseWithChallengeKey(key, raw, setupSessionSchema, this.keyring);
@@ -33,6 +33,6 @@ export class RedisSessionStore implements SessionStore {
 
   async delete(teamId: string, id: string): Promise<void> {
     const key = sessionKey(teamId, id);
-    await run(key, () => this.redis.del(key));
+    await storeCommand(key, () => this.redis.del(key));
   }
 }

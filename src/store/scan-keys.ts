@@ -1,6 +1,6 @@
 import { Cluster } from 'ioredis';
 import type { RedisClient } from './redis-client';
-import { run } from './redis-errors';
+import { storeCommand } from './redis-errors';
 
 const SCAN_BATCH = 1000;
 
@@ -22,7 +22,7 @@ export async function scanKeys(redis: RedisClient, pattern: string): Promise<str
     nodes.map(async (node) => {
       let cursor = '0';
       do {
-        const [next, keys] = await run(pattern, () =>
+        const [next, keys] = await storeCommand(pattern, () =>
           node.scan(cursor, 'MATCH', `${prefix}${pattern}`, 'COUNT', SCAN_BATCH),
         );
         cursor = next;

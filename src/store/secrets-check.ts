@@ -1,5 +1,5 @@
 import { AppError } from '../errors';
-import { run } from './redis-errors';
+import { storeCommand } from './redis-errors';
 import type { RedisClient } from './redis-client';
 import {
   CURRENT_KEY_VARIABLE,
@@ -37,7 +37,7 @@ export async function checkStoredKey(
   redis: RedisClient,
   keyring: Keyring | undefined,
 ): Promise<void> {
-  const stored = await run(ENCRYPTION_CHECK_KEY, () => redis.get(ENCRYPTION_CHECK_KEY));
+  const stored = await storeCommand(ENCRYPTION_CHECK_KEY, () => redis.get(ENCRYPTION_CHECK_KEY));
   if (stored === null || !isSealed(stored)) {
     // NX: of two replicas starting with different keys, the first to write decides.
     if (keyring) {
@@ -87,7 +87,7 @@ export async function markSealedWith(
     ENCRYPTION_CHECK_TEXT,
     bound ? ENCRYPTION_CHECK_KEY : undefined,
   );
-  await run(ENCRYPTION_CHECK_KEY, () =>
+  await storeCommand(ENCRYPTION_CHECK_KEY, () =>
     mode ? redis.set(ENCRYPTION_CHECK_KEY, sealed, mode) : redis.set(ENCRYPTION_CHECK_KEY, sealed),
   );
 }

@@ -2,7 +2,7 @@ import { tokenRefreshLockKey } from './keys';
 import { challengeKeyBinding } from './stored-values';
 import { RedisLockStore } from './redis-locks';
 import { LuaScript } from './lua-script';
-import { run } from './redis-errors';
+import { storeCommand } from './redis-errors';
 import { scanKeys } from './scan-keys';
 import type { RedisClient } from './redis-client';
 import { markSealedWith } from './secrets-check';
@@ -136,11 +136,13 @@ async function resealUnlocked(
   keyring: Keyring,
 ): Promise<Outcome> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    const raw = await run(key, () => redis.get(key));
+    const raw = await storeCommand(key, () => redis.get(key));
     if (raw === null) return 'gone';
     const replacement = resealed(key, raw, field, keyring);
     if (replacement === undefined) return 'current';
-    const replaced = await run(key, () => RESEAL_SCRIPT.run(redis, [key], [raw, replacement]));
+    const replaced = await storeCommand(key, () =>
+      RESEAL_SCRIPT.run(redis, [key], [raw, replacement]),
+    );
     if (replaced === 1) return 'resealed';
   }
   throw new ResealError(`the value kept changing over ${ATTEMPTS} attempts`);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AddedAdmins, AdminChange } from '../../deps-types';
 import { assertTeamId } from '../../store/keys';
-import { run } from '../../store/redis-errors';
+import { storeCommand } from '../../store/redis-errors';
 import type { RedisClient } from '../../store/redis-client';
 
 /** `s3d:{T123}:admins`: the people a workspace's admins added in the App Home (a set of user ids). */
@@ -60,19 +60,19 @@ export class WorkspaceAdmins implements AddedAdmins {
   /** The people an admin added, sorted. */
   async added(teamId: string): Promise<string[]> {
     const key = addedAdminsKey(teamId);
-    return (await run(key, () => this.redis.smembers(key))).sort();
+    return (await storeCommand(key, () => this.redis.smembers(key))).sort();
   }
 
   async isAdded(teamId: string, userId: string): Promise<boolean> {
     const key = addedAdminsKey(teamId);
-    return (await run(key, () => this.redis.sismember(key, userId))) === 1;
+    return (await storeCommand(key, () => this.redis.sismember(key, userId))) === 1;
   }
 
   /** Makes `userIds` the workspace's added admins; answers what changed. */
   async replace(teamId: string, userIds: readonly string[]): Promise<AdminChange> {
     const key = addedAdminsKey(teamId);
     const unique = [...new Set(userIds)];
-    const [added, removed] = (await run(key, () =>
+    const [added, removed] = (await storeCommand(key, () =>
       this.redis.eval(REPLACE_SCRIPT, 1, key, ...unique),
     )) as [string[], string[]];
     return { added, removed };

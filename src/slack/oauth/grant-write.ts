@@ -1,7 +1,7 @@
 import { StoreUnavailableError } from '../../errors';
 import type { Logger } from '../../log/logger';
 import { installationKey } from '../../store/keys';
-import { run } from '../../store/redis-errors';
+import { storeCommand } from '../../store/redis-errors';
 import type { RedisClient } from '../../store/redis-client';
 import type { AnyInstallation, RefreshedToken } from '../../store/installation-types';
 
@@ -62,7 +62,7 @@ export async function writeGrant(
       const updated = io.apply(current.installation, grant);
       const sealed = io.seal(id, updated);
       const { raw } = current;
-      const replaced = await run(key, () =>
+      const replaced = await storeCommand(key, () =>
         io.redis.eval(REPLACE_IF_UNCHANGED_SCRIPT, 1, key, raw, sealed),
       );
       if (replaced === 1) {

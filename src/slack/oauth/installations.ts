@@ -14,7 +14,7 @@ import {
   tokenRefreshLockKey,
   uninstalledKey,
 } from '../../store/keys';
-import { run } from '../../store/redis-errors';
+import { storeCommand } from '../../store/redis-errors';
 import { scanKeys } from '../../store/scan-keys';
 import type { RedisClient } from '../../store/redis-client';
 import type { LockStore } from '../../store/types';
@@ -132,14 +132,14 @@ export class Installations implements InstallationRecords {
     const own = await this.fresh({ teamId });
     if (own) return own;
     const pointer = teamEnterpriseKey(teamId);
-    const enterpriseId = await run(pointer, () => this.redis.get(pointer));
+    const enterpriseId = await storeCommand(pointer, () => this.redis.get(pointer));
     return enterpriseId ? this.fresh({ enterpriseId, isEnterpriseInstall: true }) : undefined;
   }
 
   /** When the workspace's installation was removed, if it was and has not come back since. */
   async uninstalled(teamId: string): Promise<UninstallMark | undefined> {
     const key = uninstalledKey(teamId);
-    const raw = await run(key, () => this.redis.get(key));
+    const raw = await storeCommand(key, () => this.redis.get(key));
     if (raw === null) return undefined;
     try {
       return JSON.parse(raw) as UninstallMark;
@@ -151,7 +151,7 @@ export class Installations implements InstallationRecords {
   /** Forgets that the workspace was uninstalled (its destinations were purged). */
   async clearUninstalled(teamId: string): Promise<void> {
     const key = uninstalledKey(teamId);
-    await run(key, () => this.redis.del(key));
+    await storeCommand(key, () => this.redis.del(key));
   }
 
   /**
@@ -186,7 +186,7 @@ export class Installations implements InstallationRecords {
       gone === 'absent' ? KEEP_ANY_MARK : (gone.installedAt ?? REPLACE_ANY_MARK);
     for (const teamId of teams) {
       const sessions = await scanKeys(this.redis, teamSessionsPattern(teamId));
-      for (const session of sessions) await run(session, () => this.redis.del(session));
+      for (const session of sessions) await storeCommand(session, () => this.redis.del(session));
       await markUninstalled(this.redis, teamId, mark, replaceBefore);
     }
     return gone !== 'absent';
@@ -203,7 +203,7 @@ export class Installations implements InstallationRecords {
     // A refresh may rewrite the installation between the read and the delete: read again.
     for (let attempt = 0; attempt < 5; attempt++) {
       const key = installationKey(id);
-      const raw = await run(key, () => this.redis.get(key));
+      const raw = await storeCommand(key, () => this.redis.get(key));
       if (raw === null) return 'absent';
       const installedAt = this.installedAtOf(id, raw);
       if (eventTime && installedAt && olderThan(eventTime, installedAt)) return 'late';
@@ -253,7 +253,7 @@ export class Installations implements InstallationRecords {
 
   private async read(id: string): Promise<Read | undefined> {
     const key = installationKey(id);
-    const raw = await run(key, () => this.redis.get(key));
+    const raw = await storeCommand(key, () => this.redis.get(key));
     if (raw === null) return undefined;
     return { installation: this.open(id, raw), raw };
   }
@@ -364,7 +364,7 @@ export class Installations implements InstallationRecords {
   private async pointToEnterprise(teamId: string, enterpriseId: string): Promise<void> {
     if (this.pointed.has(teamId)) return;
     const key = teamEnterpriseKey(teamId);
-    await run(key, () => this.redis.set(key, enterpriseId));
+    await storeCommand(key, () => this.redis.set(key, enterpriseId));
     this.pointed.add(teamId);
   }
 
@@ -372,7 +372,7 @@ export class Installations implements InstallationRecords {
     const pointers = await scanKeys(this.redis, teamEnterpriseKey('*'));
     const teams: string[] = [];
     for (const pointer of pointers) {
-      if ((await run(pointer, () => this.redis.get(pointer))) !== enterpriseId) continue;
+      if ((await storeCommand(pointer, () => this.redis.get(pointer))) !== enterpriseId) continue;
       const team = /^s3d:\{([^{}]+)\}:enterprise$/.exec(pointer)?.[1];
       if (team) teams.push(team);
     }

@@ -3,7 +3,7 @@ import type { InstallURLOptions, StateStore } from '@slack/bolt';
 import { z } from 'zod';
 import { AppError } from '../../errors';
 import { oauthStateKey } from '../../store/keys';
-import { run } from '../../store/redis-errors';
+import { storeCommand } from '../../store/redis-errors';
 import type { RedisClient } from '../../store/redis-client';
 
 /** How long an install may take from `/slack/install` to Slack's redirect back: Bolt's cookie life. */
@@ -64,7 +64,7 @@ export class RedisStateStore implements StateStore {
     const left = exp - Math.floor(now.getTime() / 1000);
     if (left <= 0) throw new InvalidOAuthStateError('The state parameter has expired.');
     const key = oauthStateKey(id);
-    const marked = await run(key, () => this.redis.set(key, '1', 'EX', left, 'NX'));
+    const marked = await storeCommand(key, () => this.redis.set(key, '1', 'EX', left, 'NX'));
     if (marked === null) {
       throw new InvalidOAuthStateError('The state parameter was already used.');
     }

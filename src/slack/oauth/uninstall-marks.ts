@@ -1,5 +1,5 @@
 import { installationKey, uninstalledKey } from '../../store/keys';
-import { run } from '../../store/redis-errors';
+import { storeCommand } from '../../store/redis-errors';
 import type { RedisClient } from '../../store/redis-client';
 
 import type { UninstallMark } from '../../store/installation-types';
@@ -54,7 +54,7 @@ export async function writeInstallation(
 ): Promise<void> {
   const key = installationKey(id);
   const keys = ownTeamId ? [key, uninstalledKey(ownTeamId)] : [key];
-  await run(key, () => redis.eval(SAVE_SCRIPT, keys.length, ...keys, sealed));
+  await storeCommand(key, () => redis.eval(SAVE_SCRIPT, keys.length, ...keys, sealed));
 }
 
 /** Deletes the installation if it is still `raw`: true deleted, false gone, undefined changed. */
@@ -64,7 +64,7 @@ export async function deleteIfUnchanged(
   raw: string,
 ): Promise<boolean | undefined> {
   const key = installationKey(id);
-  const result = await run(key, () => redis.eval(DELETE_IF_UNCHANGED_SCRIPT, 1, key, raw));
+  const result = await storeCommand(key, () => redis.eval(DELETE_IF_UNCHANGED_SCRIPT, 1, key, raw));
   return result === -1 ? undefined : result === 1;
 }
 
@@ -76,13 +76,15 @@ export async function markUninstalled(
   replaceBefore: string,
 ): Promise<void> {
   const key = uninstalledKey(teamId);
-  await run(key, () => redis.eval(MARK_SCRIPT, 1, key, JSON.stringify(mark), replaceBefore));
+  await storeCommand(key, () =>
+    redis.eval(MARK_SCRIPT, 1, key, JSON.stringify(mark), replaceBefore),
+  );
 }
 
 /** Clears the marks of the workspaces an org-wide install serves again. */
 export async function clearMarks(redis: RedisClient, teamIds: Iterable<string>): Promise<void> {
   for (const teamId of teamIds) {
     const key = uninstalledKey(teamId);
-    await run(key, () => redis.del(key));
+    await storeCommand(key, () => redis.del(key));
   }
 }
