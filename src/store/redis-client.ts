@@ -1,4 +1,4 @@
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { InvalidRedisUrlError, StoreUnavailableError } from '../errors';
 import { parseRedisUrl, type RedisTarget } from './redis-url';
 
@@ -44,14 +44,17 @@ function failFastOptions(options: RedisClientOptions) {
 const reconnectDelay = (attempt: number) =>
   Math.min(100 * 2 ** (attempt - 1), MAX_RECONNECT_DELAY_MS);
 
-/** Reports the first error of each outage, not every retry. */
-function reportErrors<T extends RedisClient>(redis: T, options: RedisClientOptions): T {
+/** Reports the first error of each outage to `onError`, not every retry. */
+export function reportErrors<T extends RedisClient>(
+  redis: T,
+  onError: ((error: Error) => void) | undefined,
+): T {
   // Without a listener an 'error' event would crash the process whenever Redis is unreachable.
   let reported = false;
   redis.on('error', (error: Error) => {
     if (reported) return;
     reported = true;
-    options.onError?.(error);
+    onError?.(error);
   });
   redis.on('ready', () => {
     reported = false;
@@ -61,9 +64,9 @@ function reportErrors<T extends RedisClient>(redis: T, options: RedisClientOptio
 
 function standaloneOrSentinel(
   target: Exclude<RedisTarget, { kind: 'cluster' }>,
-  options: RedisClientOptions,
+  options: RedisOptions,
 ): Redis {
-  const common = { ...failFastOptions(options), lazyConnect: false, retryStrategy: reconnectDelay };
+  const common = { ...options, retryStrategy: reconnectDelay };
   if (target.kind === 'standalone') return new Redis(target.url, common);
   return new Redis({
     ...common,
@@ -80,6 +83,28 @@ function standaloneOrSentinel(
 }
 
 /**
+ * A connection to whatever REDIS_URL names (standalone, Sentinel or Cluster) that reconnects by
+ * itself, never giving up: `options` for each connection, and for a Cluster `clusterOptions` on
+ * the Cluster itself (where ioredis wants the key prefix and the offline queue).
+ */
+export function openRedis(
+  url: string,
+  options: RedisOptions,
+  clusterOptions: ClusterOptions = {},
+): RedisClient {
+  const target = parseRedisUrl(url);
+  if (target.kind !== 'cluster') return standaloneOrSentinel(target, options);
+  return new Cluster(
+    target.nodes.map(({ host, port }) => ({ host, port })),
+    {
+      ...clusterOptions,
+      clusterRetryStrategy: reconnectDelay,
+      redisOptions: { ...options, ...target.auth, ...(target.tls ? { tls: {} } : {}) },
+    },
+  );
+}
+
+/**
  * A fail-fast client for a standalone Redis (`redis://`, `rediss://`) or a Sentinel-managed
  * primary (`redis-sentinel://`). For any REDIS_URL, Cluster included, use `connectRedis`.
  */
@@ -90,25 +115,17 @@ export function createRedisClient(url: string, options: RedisClientOptions = {})
       'createRedisClient cannot connect to a Redis Cluster: use connectRedis',
     );
   }
-  return reportErrors(standaloneOrSentinel(target, options), options);
+  return reportErrors(standaloneOrSentinel(target, failFastOptions(options)), options.onError);
 }
 
 /** The fail-fast client for whatever REDIS_URL names: standalone, Sentinel or Cluster. */
 export function connectRedis(url: string, options: RedisClientOptions = {}): RedisClient {
-  const target = parseRedisUrl(url);
-  if (target.kind !== 'cluster')
-    return reportErrors(standaloneOrSentinel(target, options), options);
   const { keyPrefix, enableOfflineQueue, ...perNode } = failFastOptions(options);
-  const cluster = new Cluster(
-    target.nodes.map(({ host, port }) => ({ host, port })),
-    {
-      keyPrefix,
-      enableOfflineQueue,
-      clusterRetryStrategy: reconnectDelay,
-      redisOptions: { ...perNode, ...target.auth, ...(target.tls ? { tls: {} } : {}) },
-    },
-  );
-  return reportErrors(cluster, options);
+  const cluster = parseRedisUrl(url).kind === 'cluster';
+  const client = cluster
+    ? openRedis(url, perNode, { keyPrefix, enableOfflineQueue })
+    : openRedis(url, failFastOptions(options));
+  return reportErrors(client, options.onError);
 }
 
 /** Resolves once the client can take commands; rejects with StoreUnavailableError after `timeoutMs`. */
