@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { WEBHOOK_HEADERS } from '../events/signing';
-import { CHANGE_TYPES } from '../events/types';
+import { CHANGE_TYPES } from '../store/types';
+import { WEBHOOK_HEADERS } from './change-event';
 import { apiSchemas } from './schemas';
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });

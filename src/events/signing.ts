@@ -1,12 +1,9 @@
 import { Webhook } from 'standardwebhooks';
+import { WEBHOOK_HEADERS } from '../api/change-event';
 import { MissingSettingError } from '../errors';
 
-/** The Standard Webhooks request headers (https://www.standardwebhooks.com). */
-export const WEBHOOK_HEADERS = {
-  id: 'webhook-id',
-  timestamp: 'webhook-timestamp',
-  signature: 'webhook-signature',
-} as const;
+/** The Standard Webhooks request headers, named with the event they carry. */
+export { WEBHOOK_HEADERS };
 
 const SECRET_PREFIX = 'whsec_';
 /** The specification asks for 24 to 64 random bytes. */
