@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { createRedisStores, waitForRedis, type Stores } from '../../src/store';
 import { botEnvironment, spawnBot, stopBots, type BotProcess } from '../support/bot-process';
+import { numberedChallengeKey } from '../support/fixtures';
 import { REDIS_URL } from '../support/redis';
 import { startFaultServer, type FaultServer } from '../support/s3-fault-server';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
@@ -18,10 +19,6 @@ url.pathname = `/${DATABASE}`;
 const BOT_REDIS_URL = url.toString();
 /** The monitor's delayed jobs (its confirmations, the next round), in the queue's own keys. */
 const DELAYED_KEY = '{s3d-monitor}:monitor:delayed';
-
-function challengeKey(i: number): string {
-  return `s3-destination-challenge-file-00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
-}
 
 function startReplica(slack: SlackStandIn, s3: FaultServer): BotProcess {
   return spawnBot(
@@ -83,7 +80,7 @@ async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 60
 async function seed(stores: Stores, count: number, failing: ReadonlySet<number>, s3: FaultServer) {
   const at = new Date().toISOString();
   s3.setFault({ op: 'HeadObject', kind: 'NotFound' });
-  for (let i = 0; i < count; i += 1) if (!failing.has(i)) s3.addObject(challengeKey(i));
+  for (let i = 0; i < count; i += 1) if (!failing.has(i)) s3.addObject(numberedChallengeKey(i));
   await forEachConcurrently(
     Array.from({ length: count }, (_, i) => i),
     50,
@@ -98,7 +95,7 @@ async function seed(stores: Stores, count: number, failing: ReadonlySet<number>,
           csvForceQuote: false,
           keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
         },
-        challengeKey: challengeKey(i),
+        challengeKey: numberedChallengeKey(i),
         channelId: 'C0REPLICA',
         connectedBy: 'U0REPLICA',
         verifiedAt: at,
@@ -204,7 +201,7 @@ describe('the monitor across bot processes', () => {
     const replica = start();
     await until(async () => (await confirmationsWaiting(redis)) === 1);
 
-    s3.addObject(challengeKey(0));
+    s3.addObject(numberedChallengeKey(0));
     const finished = await replica.waitForLine(/monitor: round finished/, 60_000);
 
     expect(JSON.parse(finished)).toMatchObject({ checked: 1, alerts: 0, failures: 0 });

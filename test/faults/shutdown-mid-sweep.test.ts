@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { createRedisStores, waitForRedis } from '../../src/store';
 import { forEachConcurrently } from '../support/worker-pool';
 import { botEnvironment, spawnBot, stopBots, type BotProcess } from '../support/bot-process';
+import { numberedChallengeKey } from '../support/fixtures';
 import { REDIS_URL } from '../support/redis';
 import { startFaultServer, type FaultServer } from '../support/s3-fault-server';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
@@ -17,10 +18,6 @@ const DATABASE = 7;
 const url = new URL(REDIS_URL);
 url.pathname = `/${DATABASE}`;
 const BOT_REDIS_URL = url.toString();
-
-function challengeKey(i: number): string {
-  return `s3-destination-challenge-file-00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
-}
 
 function startReplica(slack: SlackStandIn, s3: FaultServer): BotProcess {
   return spawnBot(
@@ -62,7 +59,7 @@ describe('shutdown in the middle of a sweep', () => {
             csvForceQuote: false,
             keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
           },
-          challengeKey: challengeKey(i),
+          challengeKey: numberedChallengeKey(i),
           channelId: 'C0SWEEP',
           connectedBy: 'U0SWEEP',
           verifiedAt: at,
@@ -81,7 +78,7 @@ describe('shutdown in the middle of a sweep', () => {
 
   it('exits 0 within 10 s, and a second replica finishes the round', async () => {
     // Every challenge file listed: one call per destination, as on a healthy bucket.
-    for (let i = 0; i < DESTINATIONS; i += 1) s3.addObject(challengeKey(i));
+    for (let i = 0; i < DESTINATIONS; i += 1) s3.addObject(numberedChallengeKey(i));
     // S3 answers each call after 2 s: the round would take minutes.
     s3.setFault({ kind: 'slow', delayMs: 2000 });
     const first = startReplica(slack, s3);

@@ -42,3 +42,8 @@ export function savedDestination(teamId = 'T1', bucket = 'acme-data-lake'): Save
     lastCheck: { at: '2025-01-01T00:00:00.000Z', ok: true, summary: 'All checks passed' },
   };
 }
+
+/** The i-th of many destinations' challenge names: distinct, valid, and readable in a failure. */
+export function numberedChallengeKey(i: number): string {
+  return `s3-destination-challenge-file-00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+}
