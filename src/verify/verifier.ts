@@ -1,13 +1,9 @@
 import { createHash } from 'node:crypto';
-import {
-  HeadBucketCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-} from '@aws-sdk/client-s3';
+import { HeadBucketCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ConcurrencyLimit } from './concurrency-limit';
 import { classifyS3Error } from './classify-s3-error';
 import { explainCheck } from './explain';
+import { listKey } from './key-listing';
 import {
   assembleReport,
   checkResult,
@@ -227,15 +223,10 @@ export class S3Verifier implements Verifier {
       /** Lists exactly `key` with its owner; `not_found` when it is not there. */
       listOwner:
         (key: string): Probe =>
-        async (abortSignal) => {
-          const output = await client.send(
-            new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1, FetchOwner: true }),
-            { abortSignal },
-          );
-          const listed = output.Contents?.find((object) => object.Key === key);
-          const ownerId = listed?.Owner?.ID;
-          return { outcome: 'ok', listed: listed !== undefined, ...(ownerId ? { ownerId } : {}) };
-        },
+        async (abortSignal) => ({
+          outcome: 'ok',
+          ...(await listKey(client, bucket, key, abortSignal)),
+        }),
       write: (async (abortSignal) => {
         await client.send(
           new PutObjectCommand({

@@ -2,13 +2,16 @@ import {
   DeleteObjectCommand,
   GetBucketPolicyCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   PutBucketPolicyCommand,
-  type S3Client,
+  S3Client,
 } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { newChallengeKey } from '../../src/domain/challenge';
+import { classifyS3Error } from '../../src/verify/classify-s3-error';
 import { CHALLENGE_NOT_FOUND_TEXT } from '../../src/verify/explain';
+import { listKey } from '../../src/verify/key-listing';
 import {
   WRITE_CHECK_KEY,
   type CheckName,
@@ -18,6 +21,7 @@ import {
 import type { VerifyTarget } from '../../src/verify/verifier-port';
 import type { S3ClientFactory } from '../../src/verify/s3-clients';
 import type { S3Verifier } from '../../src/verify/verifier';
+import { AWKWARD_KEYS } from '../support/fixtures';
 import { RGW_REGION, describeWithRgw, startRgw, type Rgw, type RgwUser } from '../support/rgw';
 import { BucketOwner, botVerifier, generatedPolicy } from './bucket-owner';
 
@@ -440,6 +444,50 @@ describeWithRgw('the verifier against Ceph RGW', () => {
       expect(report.ok).toBe(false);
       expect(report.checks.find((c) => c.check === 'write')).toMatchObject({ outcome: 'not_run' });
       expect(await intruderS3.keys(destination.bucket)).toEqual([destination.challengeKey]);
+    });
+  });
+
+  describe('the one-key listing, signed without the SDK’s pipeline', () => {
+    test('finds awkward keys exactly, as the SDK’s listing does', async () => {
+      const bucket = `lean-${randomUUID()}`;
+      await ownerS3.createBucket(bucket);
+      for (const key of AWKWARD_KEYS) await ownerS3.uploadBlank(bucket, key);
+      const s3 = rgw.client(owner);
+      for (const key of AWKWARD_KEYS) {
+        const listing = await listKey(s3, bucket, key, AbortSignal.timeout(10_000));
+        expect(listing).toMatchObject({ listed: true, ownerId: owner.uid });
+      }
+      await expect(listKey(s3, bucket, 'plain', AbortSignal.timeout(10_000))).resolves.toEqual({
+        listed: false,
+      });
+    });
+
+    test('a wrong secret and a bucket the signer may not list fail as the SDK’s calls fail', async () => {
+      const bucket = `lean-${randomUUID()}`;
+      await ownerS3.createBucket(bucket);
+      const forged = new S3Client({
+        region: RGW_REGION,
+        endpoint: rgw.endpoint,
+        forcePathStyle: true,
+        credentials: { accessKeyId: owner.accessKeyId, secretAccessKey: 'not-the-secret' },
+      });
+      const strangers = [forged, rgw.client(intruder)];
+      const outcomes = [];
+      for (const s3 of strangers) {
+        const lean = await listKey(s3, bucket, 'k', AbortSignal.timeout(10_000)).catch(
+          (error: unknown) => classifyS3Error(error, 'list'),
+        );
+        const sdk = await s3
+          .send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'k', MaxKeys: 1 }))
+          .catch((error: unknown) => classifyS3Error(error, 'list'));
+        expect(lean).toEqual(sdk);
+        outcomes.push(lean);
+      }
+      forged.destroy();
+      expect(outcomes).toEqual([
+        { outcome: 'no_credentials' },
+        { outcome: 'access_denied', detail: 'AccessDenied, HTTP 403' },
+      ]);
     });
   });
 });

@@ -47,3 +47,11 @@ export function savedDestination(teamId = 'T1', bucket = 'acme-data-lake'): Save
 export function numberedChallengeKey(i: number): string {
   return `s3-destination-challenge-file-00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
 }
+
+/** Keys whose listing needs escaping in the query and decoding in the XML answer. */
+export const AWKWARD_KEYS = [
+  'plain.txt',
+  'with space & <angle> "quotes".txt',
+  'a+b=c/d%20e?f#g.txt',
+  'ünïcødé/文件.txt',
+];
