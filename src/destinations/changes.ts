@@ -144,8 +144,8 @@ export interface RecordRequest {
 
 /**
  * Records a check of a saved destination (compare-and-set on the version checked, so a destination
- * removed or set up again meanwhile is left alone) and adds it to the destination's history: the
- * one path of `verify`, the App Home's Check now and the monitor. When the last check went from
+ * removed or set up again meanwhile is left alone) and, in the same store step, adds it to the
+ * destination's history: the one path of `verify`, the App Home's Check now and the monitor. When the last check went from
  * passing to failing or back, the result names the change, whose event the store appended.
  */
 export async function recordCheck(
@@ -164,17 +164,6 @@ export async function recordCheck(
       record,
       stampOf(deps),
     );
-    if (result.outcome === 'recorded' && record.lastCheck) {
-      const { at, ok } = record.lastCheck;
-      await deps.stores.history
-        .append(teamId, bucket, { at, ok })
-        .catch((error: unknown) =>
-          deps.logger.warn(
-            { err: error, teamId, bucket },
-            'could not add the check to its history',
-          ),
-        );
-    }
     const note = request.audit?.(result.outcome);
     if (note) await audit(deps, deps.logger, teamId, note);
     if (result.outcome === 'recorded' && announce) {

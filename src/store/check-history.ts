@@ -20,9 +20,14 @@ export const checkHistoryEntrySchema = z.object({
 });
 export type CheckHistoryEntry = z.infer<typeof checkHistoryEntrySchema>;
 
+/** A check as its destination's history keeps it: when it started and whether it passed. */
+export function historyEntryJson({ at, ok }: CheckHistoryEntry): string {
+  return JSON.stringify({ at, ok });
+}
+
 /**
- * The latest checks of each saved destination. History, not state: whoever records a check
- * appends here after the record succeeded, and a failure to append never undoes the record.
+ * The latest checks of each saved destination, for the App Home's strip. A check's record adds
+ * its entry in the same step (the destination store's `record`); a save appends its own here.
  */
 export interface CheckHistoryStore {
   /** Adds one check; only the newest CHECK_HISTORY_MAX_ENTRIES are kept. */
@@ -59,7 +64,7 @@ export class RedisCheckHistoryStore implements CheckHistoryStore {
     await storeCommand(key, async () => {
       const replies = await this.redis
         .multi()
-        .lpush(key, JSON.stringify(entry))
+        .lpush(key, historyEntryJson(entry))
         .ltrim(key, 0, CHECK_HISTORY_MAX_ENTRIES - 1)
         .expire(key, CHECK_HISTORY_TTL_SECONDS)
         .exec();

@@ -42,11 +42,14 @@ return {'saved', version, previous or false, made[1], made[2]}
 `);
 
 /**
- * KEYS: destination, team's outbox, team's event sequences. ARGV: expected version, the record's
- * JSON, the record's lastCheck.at ('' if none), bucket, event id ('' = no outbox), event time.
+ * KEYS: destination, team's outbox, team's event sequences, the destination's check history.
+ * ARGV: expected version, the record's JSON, the record's lastCheck.at ('' if none), bucket, event
+ * id ('' = no outbox), event time, the history entry's JSON ('' = none), the entries kept, the
+ * history's TTL in seconds.
  * Applies the record's fields (JSON null deletes one) only to that version, and only if no check
- * that started later recorded first (ISO times compare as strings). When the last check goes from
- * passing to failing or back, that is the change: {'recorded', change type, sequence}.
+ * that started later recorded first (ISO times compare as strings), and adds the check to the
+ * history in the same step. When the last check goes from passing to failing or back, that is the
+ * change: {'recorded', change type, sequence}.
  */
 export const RECORD_SCRIPT = new LuaScript(`${APPEND_CHANGE}
 local raw = redis.call('get', KEYS[1])
@@ -63,6 +66,11 @@ for field, value in pairs(cjson.decode(ARGV[2])) do
 end
 local recorded = cjson.encode(current)
 redis.call('set', KEYS[1], recorded)
+if ARGV[7] ~= '' then
+  redis.call('lpush', KEYS[4], ARGV[7])
+  redis.call('ltrim', KEYS[4], 0, tonumber(ARGV[8]) - 1)
+  redis.call('expire', KEYS[4], ARGV[9])
+end
 local now = current['lastCheck']
 local isOk = type(now) == 'table' and now['ok'] == true
 if wasOk == isOk then return {'recorded'} end

@@ -72,12 +72,13 @@ export function createRedisStores(
 /** Stores that live and die with this process: the embedded default without REDIS_URL. */
 export function createMemoryStores(ttlSeconds: number): Stores {
   const locks = new MemoryLockStore();
+  const history = new MemoryCheckHistoryStore();
   return {
     sessions: new MemorySessionStore(ttlSeconds),
-    destinations: new MemoryDestinationStore(locks),
+    destinations: new MemoryDestinationStore(locks, history),
     locks,
     audit: new MemoryAuditStore(),
-    history: new MemoryCheckHistoryStore(),
+    history,
     homeViewers: new MemoryHomeViewerStore(HOME_VIEWER_TTL_SECONDS),
     health: new MemoryHealth(),
   };

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { MemoryCheckHistoryStore } from './check-history';
 import { assertTeamId, sessionKey } from './keys';
 import { newStamp } from './stamp';
 import type {
@@ -76,8 +77,14 @@ export class MemoryDestinationStore implements DestinationStore {
   private readonly byTeam = new Map<string, Map<string, SavedDestination>>();
   private readonly versions = new Map<string, number>();
 
-  /** `locks` answers the fences of `save`; without one, a fenced save is always refused. */
-  constructor(private readonly locks?: MemoryLockStore) {}
+  /**
+   * `locks` answers the fences of `save`; without one, a fenced save is always refused. A record
+   * of a check adds it to `history` in the same step.
+   */
+  constructor(
+    private readonly locks?: MemoryLockStore,
+    private readonly history?: MemoryCheckHistoryStore,
+  ) {}
 
   async save(draft: DestinationDraft, fence?: Fence, stamp?: ChangeStamp): Promise<SaveOutcome> {
     assertTeamId(draft.teamId);
@@ -120,6 +127,10 @@ export class MemoryDestinationStore implements DestinationStore {
     }
     const recorded = updated as SavedDestination;
     this.byTeam.get(teamId)?.set(bucket, recorded);
+    if (record.lastCheck) {
+      const { at, ok } = record.lastCheck;
+      await this.history?.append(teamId, bucket, { at, ok });
+    }
     if (recorded.lastCheck.ok === current.lastCheck.ok) return { outcome: 'recorded' };
     const type = recorded.lastCheck.ok ? 'destination.recovered' : 'destination.failing';
     return { outcome: 'recorded', change: { type, ...(stamp ?? newStamp()) } };

@@ -1,5 +1,10 @@
 import { CorruptValueError } from '../errors';
 import {
+  CHECK_HISTORY_MAX_ENTRIES,
+  CHECK_HISTORY_TTL_SECONDS,
+  historyEntryJson,
+} from './check-history';
+import {
   BUCKETS_AFTER_SCRIPT,
   RECORD_SCRIPT,
   REMOVE_SCRIPT,
@@ -13,6 +18,7 @@ import {
   destinationsKey,
   destinationVersionKey,
   eventSequenceKey,
+  historyKey,
   teamOfDestinationsKey,
   teamOutboxKey,
 } from './keys';
@@ -153,7 +159,7 @@ export class RedisDestinationStore implements DestinationStore {
     const reply = (await storeCommand(key, () =>
       RECORD_SCRIPT.run(
         this.redis,
-        [key, teamOutboxKey(teamId), eventSequenceKey(teamId)],
+        [key, teamOutboxKey(teamId), eventSequenceKey(teamId), historyKey(teamId, bucket)],
         [
           String(version),
           JSON.stringify(record),
@@ -161,6 +167,9 @@ export class RedisDestinationStore implements DestinationStore {
           bucket,
           this.events ? event.id : '',
           event.at,
+          record.lastCheck ? historyEntryJson(record.lastCheck) : '',
+          String(CHECK_HISTORY_MAX_ENTRIES),
+          String(CHECK_HISTORY_TTL_SECONDS),
         ],
       ),
     )) as [RecordOutcome, string?, number?];

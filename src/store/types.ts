@@ -161,7 +161,10 @@ export interface DestinationStore {
    * buckets. With `fence`, only while that lock still holds the fence's token.
    */
   save(destination: DestinationDraft, fence?: Fence, stamp?: ChangeStamp): Promise<SaveOutcome>;
-  /** Applies a check's result, only to `version` and only if no later check has recorded. */
+  /**
+   * Applies a check's result, only to `version` and only if no later check has recorded; a
+   * record with a last check adds it to the destination's check history in the same step.
+   */
   record(
     teamId: string,
     bucket: string,

@@ -64,7 +64,7 @@ class KeyLister {
   private template: Promise<BucketEndpoint | undefined> | undefined;
   private readonly signers = new Map<string, ReturnType<S3Client['config']['signer']>>();
 
-  constructor(private readonly client: S3Client) {}
+  constructor(private readonly s3: S3Client) {}
 
   async list(bucket: string, key: string, abortSignal: AbortSignal): Promise<KeyListing> {
     const endpoint = await this.endpointFor(bucket);
@@ -80,7 +80,7 @@ class KeyLister {
       });
       return listingOf(body, key);
     } finally {
-      timers.get(this.client)?.('ListObjectsV2', (performance.now() - started) / 1000);
+      timers.get(this.s3)?.('ListObjectsV2', (performance.now() - started) / 1000);
     }
   }
 
@@ -96,7 +96,7 @@ class KeyLister {
       query: { 'list-type': '2', prefix: key, 'max-keys': '1', 'fetch-owner': 'true' },
       headers: { host: url.host },
     });
-    const { config } = this.client;
+    const { config } = this.s3;
     const signer = await this.signerFor(endpoint.signingRegion);
     const signed = await signer.sign(request, {
       signingDate: new Date(Date.now() + (config.systemClockOffset ?? 0)),
@@ -115,7 +115,7 @@ class KeyLister {
     let signer = this.signers.get(region);
     if (signer === undefined) {
       const scheme = { name: 'sigv4', signingName: 's3', signingRegion: region, properties: {} };
-      signer = this.client.config.signer(scheme);
+      signer = this.s3.config.signer(scheme);
       this.signers.set(region, signer);
     }
     return signer;
@@ -142,7 +142,7 @@ class KeyLister {
     const endpoint = await getEndpointFromInstructions(
       { Bucket: bucket },
       ListObjectsV2Command,
-      this.client.config,
+      this.s3.config,
     );
     const [scheme, ...others] = (endpoint.properties?.authSchemes ?? []) as {
       name?: string;
@@ -159,7 +159,7 @@ class KeyLister {
   }
 
   private async listWithSdk(bucket: string, key: string, abortSignal: AbortSignal) {
-    const output = await this.client.send(
+    const output = await this.s3.send(
       new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1, FetchOwner: true }),
       { abortSignal },
     );

@@ -38,12 +38,13 @@ async function memoryHarness(): Promise<Harness> {
   let now = Date.parse('2025-01-01T00:00:00Z');
   const clock = () => now;
   const locks = new MemoryLockStore(clock);
+  const history = new MemoryCheckHistoryStore();
   const stores: Stores = {
     sessions: new MemorySessionStore(TTL_SECONDS, clock),
-    destinations: new MemoryDestinationStore(locks),
+    destinations: new MemoryDestinationStore(locks, history),
     locks,
     audit: new MemoryAuditStore(),
-    history: new MemoryCheckHistoryStore(),
+    history,
     homeViewers: new MemoryHomeViewerStore(3600, clock),
     health: new MemoryHealth(),
   };
@@ -401,6 +402,20 @@ describe.each([
         await stores.destinations.record('T1', 'acme-data-lake', version, { lastCheck: failing }),
       ).toEqual({ outcome: 'stale' });
       expect((await stores.destinations.get('T1', 'acme-data-lake'))?.lastCheck).toEqual(later);
+    });
+
+    it('adds a recorded check to the history in the same step, and a refused one not at all', async () => {
+      const version = await saveOne();
+      const later = { at: '2025-01-01T02:00:00.000Z', ok: true, summary: 'All checks passed' };
+      await stores.destinations.record('T1', 'acme-data-lake', version, { lastCheck: later });
+      await stores.destinations.record('T1', 'acme-data-lake', version, { lastCheck: failing });
+      await stores.destinations.record('T1', 'acme-data-lake', version + 1, {
+        lastCheck: { ...later, at: '2025-01-01T03:00:00.000Z' },
+      });
+      await stores.destinations.record('T1', 'acme-data-lake', version, { ownerId: 'owner-1' });
+
+      const history = await stores.history.recent('T1', ['acme-data-lake']);
+      expect(history.get('acme-data-lake')).toEqual([{ at: later.at, ok: true }]);
     });
 
     it('saves under a fence only while the fence still holds the lock', async () => {

@@ -664,3 +664,33 @@ describe('watch', () => {
     expect(operations()).toEqual(['ListObjectsV2']);
   });
 });
+
+describe('turns', () => {
+  test('at most maxConcurrent verifications run at once, each with its whole deadline', async () => {
+    // Every S3 call takes 40 ms; a verification makes four rounds of calls (challenge with region,
+    // list, write, ownership), so three one at a time take 480 ms, far past the 100 ms deadline: a
+    // deadline that counted the wait would fail the later ones.
+    server.setFault({ kind: 'slow', delayMs: 40 });
+    const factory = createS3ClientFactory({
+      endpoint: server.endpoint,
+      forcePathStyle: true,
+      timeoutMs: 100,
+    });
+    factories.push(factory);
+    const verifier = new S3Verifier(factory, { timeoutMs: 100, maxConcurrent: 1 });
+    const target = newTarget();
+
+    const reports = await Promise.all([1, 2, 3].map(() => verifier.verify(target)));
+
+    expect(reports.map((report) => report.ok)).toEqual([true, true, true]);
+    // One verification at a time: its challenge and region calls are the only ones that overlap.
+    let inFlight = 0;
+    let peak = 0;
+    for (const { event } of server.timeline) {
+      inFlight += event === 'received' ? 1 : -1;
+      peak = Math.max(peak, inFlight);
+    }
+    expect(peak).toBe(2);
+    expect(server.requests).toHaveLength(3 * 5);
+  });
+});

@@ -1,6 +1,4 @@
-import type { S3Client } from '@aws-sdk/client-s3';
 import { ConcurrencyLimit } from '../../../src/verify/concurrency-limit';
-import { S3Verifier } from '../../../src/verify/verifier';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -41,36 +39,5 @@ describe('ConcurrencyLimit', () => {
 
   it('refuses a limit below one', () => {
     expect(() => new ConcurrencyLimit(0)).toThrow(RangeError);
-  });
-});
-
-describe('S3Verifier turns', () => {
-  it('runs at most maxConcurrent verifications at once, each with its whole deadline', async () => {
-    let inFlight = 0;
-    let peak = 0;
-    // Each S3 call takes 40 ms; a verification makes four rounds of calls (challenge with region,
-    // list, write, ownership), so three one at a time take 480 ms, far past the 80 ms deadline: a
-    // deadline that counted the wait would fail the later ones.
-    const client = {
-      send: async () => {
-        inFlight += 1;
-        peak = Math.max(peak, inFlight);
-        await new Promise((resolve) => setTimeout(resolve, 40));
-        inFlight -= 1;
-        return { BucketRegion: 'us-east-1' };
-      },
-    };
-    // A stand-in for the SDK client: the verifier only calls `send`.
-    const verifier = new S3Verifier(
-      { forRegion: () => client as unknown as S3Client },
-      { timeoutMs: 80, maxConcurrent: 1 },
-    );
-    const target = { bucket: 'acme-data-lake', region: 'us-east-1', challengeKey: 'challenge' };
-
-    const reports = await Promise.all([1, 2, 3].map(() => verifier.verify(target)));
-
-    expect(reports.map((report) => report.ok)).toEqual([true, true, true]);
-    // One verification at a time: its challenge and region calls are the only ones that overlap.
-    expect(peak).toBe(2);
   });
 });
