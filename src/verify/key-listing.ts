@@ -2,6 +2,7 @@
 // check makes, the monitor's routine check on every destination in every round. It goes out on
 // the client's own endpoint rules, signer and sockets, without the SDK's command pipeline, whose
 // serialising, endpoint evaluation and retry steps cost several times the request itself.
+import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { getEndpointFromInstructions } from '@smithy/core/endpoints';
@@ -30,6 +31,8 @@ interface BucketEndpoint {
 const PLAIN_BUCKET = /^[a-z0-9](?:[a-z0-9]|-(?!-))*[a-z0-9]$/;
 /** Stands for a plain bucket when the client's endpoint is resolved once for all of them. */
 const TEMPLATE_BUCKET = 'bucket-template-0f3a9c';
+/** The SHA-256 of the empty body a GET sends, which S3 requires as a header: hashed once. */
+const EMPTY_BODY_SHA256 = createHash('sha256').digest('hex');
 /** A listing of one key is a few hundred bytes; anything far larger is not S3's answer. */
 const MAX_BODY_BYTES = 256 * 1024;
 // Tried once more: a kept-alive socket the server closed meanwhile, or S3 saying "not now".
@@ -94,7 +97,7 @@ class KeyLister {
       method: 'GET',
       path: url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`,
       query: { 'list-type': '2', prefix: key, 'max-keys': '1', 'fetch-owner': 'true' },
-      headers: { host: url.host },
+      headers: { host: url.host, 'x-amz-content-sha256': EMPTY_BODY_SHA256 },
     });
     const { config } = this.s3;
     const signer = await this.signerFor(endpoint.signingRegion);
