@@ -39,6 +39,8 @@ const MAX_BODY_BYTES = 256 * 1024;
 const DROPPED_CODES = new Set(['ECONNRESET', 'EPIPE']);
 const RETRIED_STATUSES = new Set([500, 502, 503, 504]);
 const RETRY_BASE_DELAY_MS = 100;
+/** How far S3's clock may be from ours before requests are dated by S3's (the SDK's bound). */
+const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
 
 const listers = new WeakMap<S3Client, KeyLister>();
 const timers = new WeakMap<S3Client, CallTimer>();
@@ -109,9 +111,30 @@ class KeyLister {
     const { response } = await config.requestHandler.handle(signed as HttpRequest, {
       abortSignal,
     });
+    const { date, age } = response.headers;
+    // An answer from a cache (it has an age) says nothing of S3's clock now.
+    const skewCorrected = age === undefined && this.followServerClock(date);
     const body = await readBody(response as HttpResponse);
     if (response.statusCode >= 200 && response.statusCode < 300) return body;
-    throw s3ErrorOf(response.statusCode, response.headers, body);
+    const error = s3ErrorOf(response.statusCode, response.headers, body);
+    if (skewCorrected) Object.assign(error, { clockSkewCorrected: true });
+    throw error;
+  }
+
+  /**
+   * Like the SDK's signer: when S3's clock is more than 5 minutes from ours (with the offset kept
+   * so far; S3 refuses requests dated 15 minutes off), the client's offset follows it, for this
+   * path and the SDK's calls alike. True when it moved: a request refused for its skewed date is
+   * then worth one more try.
+   */
+  private followServerClock(date: string | undefined): boolean {
+    const serverTime = date === undefined ? Number.NaN : Date.parse(date);
+    if (!Number.isFinite(serverTime)) return false;
+    const { config } = this.s3;
+    const offset = config.systemClockOffset ?? 0;
+    if (Math.abs(serverTime - (Date.now() + offset)) < MAX_CLOCK_SKEW_MS) return false;
+    config.systemClockOffset = serverTime - Date.now();
+    return true;
   }
 
   private signerFor(region: string) {
@@ -210,9 +233,14 @@ function listingOf(body: string, key: string): KeyListing {
 }
 
 function retryable(error: unknown): boolean {
-  const { code, $metadata } = error as { code?: unknown; $metadata?: { httpStatusCode?: number } };
+  const { code, $metadata, clockSkewCorrected } = error as {
+    code?: unknown;
+    $metadata?: { httpStatusCode?: number };
+    clockSkewCorrected?: boolean;
+  };
   const status = $metadata?.httpStatusCode;
   return (
+    clockSkewCorrected === true ||
     (typeof code === 'string' && DROPPED_CODES.has(code)) ||
     (status !== undefined && RETRIED_STATUSES.has(status))
   );

@@ -1,4 +1,4 @@
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { ListObjectsV2Command, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
@@ -34,6 +34,29 @@ async function thrown(call: Promise<unknown>): Promise<unknown> {
     return error;
   }
   throw new Error('expected the call to throw');
+}
+
+/** Runs `use` with a client of a small S3 made of `answer`; both are gone afterwards, pass or fail. */
+async function withS3(
+  answer: (request: IncomingMessage, response: ServerResponse) => void,
+  use: (client: S3Client) => Promise<void>,
+): Promise<void> {
+  const server = createServer(answer);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const client = new S3Client({
+    region: 'us-east-1',
+    endpoint: `http://127.0.0.1:${port}`,
+    forcePathStyle: true,
+    credentials: CREDENTIALS,
+  });
+  try {
+    await use(client);
+  } finally {
+    client.destroy();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
 }
 
 describe('the one-key listing goes where the SDK goes, signed as the SDK signs', () => {
@@ -198,24 +221,56 @@ describe('against an S3 that misbehaves, it fails as the SDK fails', () => {
     ['a dropped connection', (response: ServerResponse) => response.socket?.destroy()],
   ])('%s once is tried again, as the SDK does', async (_label, fail) => {
     let requests = 0;
-    const once = createServer((_request, response) => {
-      requests += 1;
-      if (requests === 1) return fail(response);
-      response.writeHead(200, { 'content-type': 'application/xml' });
-      response.end('<ListBucketResult><KeyCount>0</KeyCount></ListBucketResult>');
-    });
-    await new Promise<void>((resolve) => once.listen(0, '127.0.0.1', resolve));
-    const { port } = once.address() as AddressInfo;
-    const flaky = new S3Client({
-      region: 'us-east-1',
-      endpoint: `http://127.0.0.1:${port}`,
-      forcePathStyle: true,
-      credentials: CREDENTIALS,
-    });
-    await expect(listKey(flaky, 'bucket-1', 'k', deadline())).resolves.toEqual({ listed: false });
-    expect(requests).toBe(2);
-    flaky.destroy();
-    await new Promise((resolve) => once.close(resolve));
+    await withS3(
+      (_request, response) => {
+        requests += 1;
+        if (requests === 1) return fail(response);
+        response.writeHead(200, { 'content-type': 'application/xml' });
+        response.end('<ListBucketResult><KeyCount>0</KeyCount></ListBucketResult>');
+      },
+      async (flaky) => {
+        await expect(listKey(flaky, 'bucket-1', 'k', deadline())).resolves.toEqual({
+          listed: false,
+        });
+        expect(requests).toBe(2);
+      },
+    );
+  });
+
+  test('a clock far from S3’s is corrected from its Date header, and the refused listing tried again', async () => {
+    const serverClock = Date.now() + 60 * 60 * 1000;
+    const dated: number[] = [];
+    await withS3(
+      (request, response) => {
+        const amzDate = String(request.headers['x-amz-date']);
+        const at = Date.parse(
+          amzDate.replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/, '$1-$2-$3T$4:$5:$6Z'),
+        );
+        dated.push(at);
+        const skewed = Math.abs(at - serverClock) > 15 * 60 * 1000;
+        response.writeHead(skewed ? 403 : 200, {
+          date: new Date(serverClock).toUTCString(),
+          'content-type': 'application/xml',
+        });
+        response.end(
+          skewed
+            ? '<Error><Code>RequestTimeTooSkewed</Code><Message>The difference between the request time and the current time is too large.</Message></Error>'
+            : '<ListBucketResult><KeyCount>0</KeyCount></ListBucketResult>',
+        );
+      },
+      async (late) => {
+        await expect(listKey(late, 'bucket-1', 'k', deadline())).resolves.toEqual({
+          listed: false,
+        });
+        await expect(listKey(late, 'bucket-1', 'k', deadline())).resolves.toEqual({
+          listed: false,
+        });
+      },
+    );
+
+    expect(dated).toHaveLength(3);
+    expect(Math.abs(dated[1] - serverClock)).toBeLessThan(60_000);
+    expect(Math.abs(dated[2] - serverClock)).toBeLessThan(60_000);
   });
 
   test('an answer that is not a listing is an error, not an empty bucket', async () => {
