@@ -145,8 +145,9 @@ export interface RecordRequest {
 /**
  * Records a check of a saved destination (compare-and-set on the version checked, so a destination
  * removed or set up again meanwhile is left alone) and, in the same store step, adds it to the
- * destination's history: the one path of `verify`, the App Home's Check now and the monitor. When the last check went from
- * passing to failing or back, the result names the change, whose event the store appended.
+ * destination's history: the one path of `verify`, the App Home's Check now and the monitor. When
+ * the last check went from passing to failing or back, the result names the change, whose event
+ * the store appended.
  */
 export async function recordCheck(
   deps: ChangePathDeps,

@@ -28,7 +28,7 @@ interface BucketEndpoint {
 }
 
 /** A bucket name the endpoint rules treat like any other: one DNS label, nothing special. */
-const PLAIN_BUCKET = /^[a-z0-9](?:[a-z0-9]|-(?!-))*[a-z0-9]$/;
+const PLAIN_BUCKET = /^[a-z0-9](?:[a-z0-9]|-(?!-)){1,61}[a-z0-9]$/;
 /** Stands for a plain bucket when the client's endpoint is resolved once for all of them. */
 const TEMPLATE_BUCKET = 'bucket-template-0f3a9c';
 /** The SHA-256 of the empty body a GET sends, which S3 requires as a header: hashed once. */
@@ -141,7 +141,10 @@ class KeyLister {
     let signer = this.signers.get(region);
     if (signer === undefined) {
       const scheme = { name: 'sigv4', signingName: 's3', signingRegion: region, properties: {} };
-      signer = this.s3.config.signer(scheme);
+      signer = this.s3.config.signer(scheme).catch((error: unknown) => {
+        this.signers.delete(region);
+        throw error;
+      });
       this.signers.set(region, signer);
     }
     return signer;
