@@ -11,6 +11,15 @@ export interface Actor {
   teamId: string;
   userId: string;
   channelId: string;
+  /** Enterprise Grid: the organization whose org-wide install serves the workspace. */
+  enterpriseId?: string;
+}
+
+/** What Slack adds to an interaction's payload from a workspace served by an org-wide install. */
+function orgWideFields(actor: Actor): Record<string, unknown> {
+  return actor.enterpriseId === undefined
+    ? { is_enterprise_install: false }
+    : { enterprise: { id: actor.enterpriseId, name: 'Org' }, is_enterprise_install: true };
 }
 
 export const DEFAULT_ACTOR: Actor = { teamId: 'T0TEST', userId: 'U0ALICE', channelId: 'C0DATA' };
@@ -28,7 +37,9 @@ export function slashCommandBody(text: string, actor: Actor, responseUrl: string
     command: '/s3-destination',
     text,
     api_app_id: 'A0APP',
-    is_enterprise_install: 'false',
+    ...(actor.enterpriseId === undefined
+      ? { is_enterprise_install: 'false' }
+      : { enterprise_id: actor.enterpriseId, is_enterprise_install: 'true' }),
     response_url: responseUrl,
     trigger_id: `trigger-${Date.now()}`,
   }).toString();
@@ -121,7 +132,7 @@ export function setupSubmissionPayload(
       previous_view_id: null,
     },
     response_urls: [],
-    is_enterprise_install: false,
+    ...orgWideFields(actor),
   };
 }
 
@@ -159,7 +170,7 @@ export function blockActionPayload(
     api_app_id: 'A0APP',
     token: 'legacy-verification-token',
     trigger_id: `trigger-${Date.now()}`,
-    is_enterprise_install: false,
+    ...orgWideFields(actor),
     ...(where.view
       ? { container: { type: 'view', view_id: where.view.id }, view: where.view }
       : {
@@ -190,9 +201,11 @@ export function appHomeOpenedBody(
   actor: Actor,
   options: { tab?: 'home' | 'messages'; channel?: string; view?: Record<string, unknown> } = {},
 ): string {
+  const orgWide = actor.enterpriseId !== undefined;
   return JSON.stringify({
     token: 'legacy-verification-token',
     team_id: actor.teamId,
+    ...(orgWide ? { enterprise_id: actor.enterpriseId, is_enterprise_install: true } : {}),
     api_app_id: 'A0APP',
     event: {
       type: 'app_home_opened',
@@ -206,8 +219,49 @@ export function appHomeOpenedBody(
     event_id: `Ev${Date.now()}${Math.floor(Math.random() * 1e6)}`,
     event_time: Math.floor(Date.now() / 1000),
     authorizations: [
-      { team_id: actor.teamId, user_id: 'UBOT', is_bot: true, is_enterprise_install: false },
+      {
+        team_id: actor.teamId,
+        ...(orgWide ? { enterprise_id: actor.enterpriseId } : {}),
+        user_id: 'UBOT',
+        is_bot: true,
+        is_enterprise_install: orgWide,
+      },
     ],
     is_ext_shared_channel: false,
+  });
+}
+
+/**
+ * The Events API body of `app_uninstalled` or `tokens_revoked` for a workspace, or for an
+ * organization when `owner.enterpriseId` is set (an org-wide install), happening at `at`.
+ */
+export function uninstallEventBody(
+  type: 'app_uninstalled' | 'tokens_revoked',
+  owner: { teamId: string; enterpriseId?: string },
+  at: Date = new Date(),
+): string {
+  const orgWide = owner.enterpriseId !== undefined;
+  return JSON.stringify({
+    token: 'legacy-verification-token',
+    team_id: owner.teamId,
+    ...(orgWide ? { enterprise_id: owner.enterpriseId, is_enterprise_install: true } : {}),
+    api_app_id: 'A0S3DEST',
+    event: {
+      type,
+      ...(type === 'tokens_revoked' ? { tokens: { oauth: [], bot: ['UBOT'] } } : {}),
+      event_ts: String(at.getTime() / 1000),
+    },
+    type: 'event_callback',
+    event_id: `Ev${Date.now()}${Math.floor(Math.random() * 1e6)}`,
+    event_time: Math.floor(at.getTime() / 1000),
+    authorizations: [
+      {
+        team_id: owner.teamId,
+        ...(orgWide ? { enterprise_id: owner.enterpriseId } : {}),
+        user_id: 'UBOT',
+        is_bot: true,
+        is_enterprise_install: orgWide,
+      },
+    ],
   });
 }

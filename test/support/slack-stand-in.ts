@@ -79,12 +79,20 @@ export interface StandInWorkspace {
   readonly expiresInSeconds?: number;
 }
 
-/** A person's place in their workspace, as `users.info` tells it. */
+/** A person's place in their workspace (and organization), as `users.info` tells it. */
 export interface StandInUser {
   readonly teamId?: string;
   readonly isOwner?: boolean;
   readonly isAdmin?: boolean;
   readonly isPrimaryOwner?: boolean;
+  /** Enterprise Grid: the organization the person belongs to, and their role in it. */
+  readonly enterprise?: {
+    readonly id: string;
+    readonly isAdmin?: boolean;
+    readonly isOwner?: boolean;
+    /** The organization's workspaces the person is in. */
+    readonly teams?: readonly string[];
+  };
 }
 
 /** The app's OAuth credentials the stand-in accepts. */
@@ -302,6 +310,18 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
         is_owner: role.isOwner ?? false,
         is_admin: role.isAdmin ?? false,
         is_primary_owner: role.isPrimaryOwner ?? false,
+        ...(role.enterprise
+          ? {
+              enterprise_user: {
+                id,
+                enterprise_id: role.enterprise.id,
+                enterprise_name: 'Org',
+                is_admin: role.enterprise.isAdmin ?? false,
+                is_owner: role.enterprise.isOwner ?? false,
+                teams: [...(role.enterprise.teams ?? [])],
+              },
+            }
+          : {}),
       },
     };
   };

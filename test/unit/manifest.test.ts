@@ -31,6 +31,7 @@ interface Manifest {
     event_subscriptions?: { request_url?: string; bot_events?: string[]; user_events?: string[] };
     interactivity?: { is_enabled: boolean };
     socket_mode_enabled?: boolean;
+    org_deploy_enabled?: boolean;
   };
 }
 
@@ -241,6 +242,10 @@ describe('manifest.yml', () => {
 
   it('asks an OAuth install for the scopes the manifest declares', () => {
     expect([...BOT_SCOPES]).toEqual(manifest.oauth_config.scopes.bot);
+  });
+
+  it('lets an organization’s admins install it once for every workspace (Enterprise Grid)', () => {
+    expect(manifest.settings.org_deploy_enabled).toBe(true);
   });
 
   it('declares a redirect URL ending in the path Bolt serves the OAuth callback on', () => {

@@ -33,7 +33,14 @@ const usersInfoSchema = z.object({
     is_owner: z.boolean().optional(),
     is_admin: z.boolean().optional(),
     is_primary_owner: z.boolean().optional(),
-    enterprise_user: z.object({ enterprise_id: z.string().optional() }).optional(),
+    enterprise_user: z
+      .object({
+        enterprise_id: z.string().optional(),
+        is_admin: z.boolean().optional(),
+        is_owner: z.boolean().optional(),
+        is_primary_owner: z.boolean().optional(),
+      })
+      .optional(),
   }),
 });
 
@@ -41,7 +48,10 @@ const usersInfoSchema = z.object({
  * The one rule for who may set up, Check and Save, fix a region, remove, and manage the admins.
  * One workspace (a bot token): ADMIN_USER_IDS, or everyone when it is empty. Many workspaces
  * (OAuth): the person who installed the app, the workspace's owners and admins as Slack says
- * (`users.info`, trusted for 5 minutes), and the people an admin added in the App Home.
+ * (`users.info`, trusted for 5 minutes), and the people an admin added in the App Home. On
+ * Enterprise Grid, whoever installed the app org-wide and the organization's owners and admins
+ * administer every workspace of the organization; a workspace's own owners and admins, that
+ * workspace only.
  */
 export async function confirmAdmin(deps: Deps, question: AdminQuestion): Promise<AdminAnswer> {
   const { teamId, userId } = question;
@@ -71,7 +81,10 @@ export async function confirmAdmin(deps: Deps, question: AdminQuestion): Promise
   return owner ? 'admin' : 'not_admin';
 }
 
-/** Whether Slack says the person is an owner or admin of this workspace; undefined if it did not say. */
+/**
+ * Whether Slack says the person is an owner or admin of this workspace, or of the organization the
+ * app is installed in; undefined if it did not say.
+ */
 async function ownerOrAdmin(
   deps: Deps,
   { teamId, userId, client, token }: AdminQuestion,
@@ -90,11 +103,19 @@ async function ownerOrAdmin(
     return undefined;
   }
   const { user } = reply;
-  // An owner of another workspace (a shared channel's guest) is no owner here.
-  const ours =
-    user.team_id === teamId ||
-    (enterpriseId !== undefined && user.enterprise_user?.enterprise_id === enterpriseId);
-  if (user.id !== userId || !ours || user.deleted) return false;
+  if (user.id !== userId || user.deleted) return false;
+  const org = user.enterprise_user;
+  // The organization's own owners and admins, of the organization the app is installed in.
+  if (
+    enterpriseId !== undefined &&
+    org?.enterprise_id === enterpriseId &&
+    (org.is_admin || org.is_owner || org.is_primary_owner)
+  ) {
+    return true;
+  }
+  // A workspace role counts in that workspace alone: an admin of another workspace (of the same
+  // organization, or a shared channel's guest) is no admin here.
+  if (user.team_id !== teamId) return false;
   return Boolean(user.is_owner || user.is_admin || user.is_primary_owner);
 }
 
