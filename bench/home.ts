@@ -1,7 +1,5 @@
 import { performance } from 'node:perf_hooks';
 import { webApi } from '@slack/bolt';
-import type { Deps } from '../src/deps';
-import { createLogger } from '../src/log/logger';
 import { publishHome } from '../src/slack/home-publisher';
 import { HomeRefresher, refreshRound } from '../src/slack/home-refresh';
 import { HOME_RECENT_ACTIVITY, buildHomeView, homePage } from '../src/slack/views/home';
@@ -14,12 +12,11 @@ import {
   type Stores,
 } from '../src/store';
 import { RedisSessionIndex } from '../src/store/session-index';
-import { TaskTracker } from '../src/tasks';
-import { noMetrics } from '../src/metrics/metrics';
 import type { Verifier } from '../src/verify/verifier-port';
+import { benchDeps } from './bench-deps';
 import type { BenchEnvironment } from './environment';
 import { percentile, type Verdict } from './report';
-import { BOT_TOKEN, PRINCIPAL_ARN } from './target-protocol';
+import { BOT_TOKEN } from './target-protocol';
 
 const TEAM = 'TBENCHHOME';
 /** Publishes timed, after WARMUP untimed ones. */
@@ -118,25 +115,12 @@ export async function measureHome(
   await waitForRedis(redis, 5000);
   const stores = createRedisStores(redis, 86400);
   const problems: string[] = [];
-  const deps: Deps = {
-    logger: createLogger({
-      level: 'warn',
-      destination: { write: (line: string) => problems.push(line) },
-    }),
+  const deps = benchDeps({
     stores,
     sessionIndex: new RedisSessionIndex(redis, 86400),
     verifier: NO_VERIFIER,
-    tasks: new TaskTracker(),
-    metrics: noMetrics,
-    settings: {
-      principals: { aws: PRINCIPAL_ARN },
-      identityProven: true,
-      adminUserIds: [],
-      sessionTtlSeconds: 86400,
-      verifyLockTtlMs: 30_000,
-    },
-    now: () => new Date(),
-  };
+    problems,
+  });
   const client = new webApi.WebClient(BOT_TOKEN, { slackApiUrl: env.slack.apiUrl });
   try {
     progress(
@@ -187,7 +171,7 @@ export async function measureHome(
     }
     const publishedBefore = env.slack.count('views.publish');
     const roundStarted = performance.now();
-    const round = await refreshRound(deps, new HomeRefresher(), TEAM, client, Date.now());
+    const round = await refreshRound(deps, new HomeRefresher(), TEAM, { client }, Date.now());
     const roundSeconds = (performance.now() - roundStarted) / 1000;
     if (!round.complete) throw new Error('the refresh round could not run');
     if (problems.length > 0) progress(`home logged ${problems.length} problems: ${problems[0]}`);

@@ -140,7 +140,7 @@ export async function refreshRound(
   deps: Deps,
   refresher: HomeChanges,
   teamId: string,
-  client: webApi.WebClient,
+  slack: WorkspaceSlack,
   changedAt: number,
   skip: ReadonlySet<string> = new Set(),
 ): Promise<RoundResult> {
@@ -160,7 +160,8 @@ export async function refreshRound(
       {
         teamId,
         userId: viewer.userId,
-        client,
+        client: slack.client,
+        ...(slack.token ? { token: slack.token } : {}),
         page: viewer.page,
         ...(viewer.channelId ? { channelId: viewer.channelId } : {}),
         ...(viewer.hash ? { hash: viewer.hash } : {}),
@@ -176,16 +177,29 @@ export async function refreshRound(
   return { complete: true, waitMs: windowMs };
 }
 
+/** How a refresh round speaks to the workspace: the client, and the token when not its own. */
+export interface WorkspaceSlack {
+  readonly client: webApi.WebClient;
+  readonly token?: string;
+}
+
+/** What a change's refresh leaves out, and which token it publishes with. */
+export interface HomeChangeOptions {
+  /** A user whose own action republishes their view next. */
+  readonly except?: string;
+  /** The workspace's bot token, when the client's own token will not outlive the refresh. */
+  readonly token?: string;
+}
+
 /**
  * A destination of `teamId` changed: the App Homes of those who opened theirs lately follow,
- * soon and throttled; `except` is a user whose own action republishes their view next. Returns
- * at once and never throws; the refresh runs as a tracked task.
+ * soon and throttled. Returns at once and never throws; the refresh runs as a tracked task.
  */
 export function homeChanged(
   deps: Deps,
   teamId: string,
   client: webApi.WebClient,
-  except?: string,
+  { except, token }: HomeChangeOptions = {},
 ): void {
   const refresher = deps.home;
   if (!refresher) return;
@@ -194,7 +208,8 @@ export function homeChanged(
     return deps.tasks
       .run(
         async () => {
-          result = await refreshRound(deps, refresher, teamId, client, changedAt, skip);
+          const slack = { client, ...(token ? { token } : {}) };
+          result = await refreshRound(deps, refresher, teamId, slack, changedAt, skip);
         },
         (error) => deps.logger.warn({ err: error, teamId }, 'App Home: refresh failed'),
       )

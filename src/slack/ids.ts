@@ -49,5 +49,11 @@ export const ACTION = {
   homeAdmins: 'home_admins',
 } as const;
 
+/**
+ * callback_id of the Workflow Builder step "Check an S3 destination": the key of its definition
+ * under `functions` in manifest.yml. Workflows in use name it: never rename.
+ */
+export const CHECK_STEP_CALLBACK_ID = 'check_s3_destination';
+
 /** callback_id of the App Home view. */
 export const HOME_CALLBACK_ID = 's3_destination_home';

@@ -21,10 +21,13 @@ export const AUDIT_ACTIONS = [
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
+/** The actor of what the Workflow Builder step did: a workflow has no person. */
+export const WORKFLOW_ACTOR = 'workflow';
+
 /** Who did what to which bucket, when, and how it ended. Never holds a challenge name. */
 export const auditEntrySchema = z.object({
   at: z.string(),
-  /** A Slack user id, or `monitor`. */
+  /** A Slack user id, `monitor`, `uninstall` (the purge) or `workflow` (the Workflow Builder step). */
   actor: z.string().min(1),
   action: z.enum(AUDIT_ACTIONS),
   bucket: z.string(),

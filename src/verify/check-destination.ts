@@ -10,6 +10,8 @@ export interface DestinationCheck {
   readonly report: VerificationReport;
   /** What the check records: the last check, and what else it learnt. */
   readonly record: CheckRecord;
+  /** When the check started: the time its record carries. */
+  readonly startedAt: Date;
 }
 
 /**
@@ -37,7 +39,7 @@ export async function checkDestination(
     mode === 'verify'
       ? await verifier.verify(target)
       : await verifier.watch({ ...target, checkRegion: regionDue(destination, started) });
-  return { report, record: recordOf(destination, report, started) };
+  return { report, record: recordOf(destination, report, started), startedAt: started };
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { DestinationSettings } from '../../src/domain/destination';
 import {
+  CHECK_STEP_CALLBACK_ID,
   FIELD,
   FORCE_QUOTE_OPTION,
   RESETUP_CALLBACK_ID,
@@ -228,6 +229,83 @@ export function appHomeOpenedBody(
       },
     ],
     is_ext_shared_channel: false,
+  });
+}
+
+/** What a workflow hands the step "Check an S3 destination", and the token Slack gives the step. */
+export interface StepRun {
+  readonly teamId: string;
+  readonly inputs: Record<string, unknown>;
+  /** The step's own token (`bot_access_token`), good until the step completes. */
+  readonly botAccessToken?: string;
+  readonly functionExecutionId?: string;
+  /** Enterprise Grid: the organization, when the app is installed org-wide. */
+  readonly enterpriseId?: string;
+}
+
+/**
+ * The Events API body of `function_executed`, as Slack posts it when a workflow reaches the step
+ * "Check an S3 destination" (JSON, signed like every request).
+ */
+export function functionExecutedBody(run: StepRun): string {
+  const orgWide = run.enterpriseId !== undefined;
+  return JSON.stringify({
+    token: 'legacy-verification-token',
+    team_id: run.teamId,
+    ...(orgWide ? { enterprise_id: run.enterpriseId, is_enterprise_install: true } : {}),
+    api_app_id: 'A0APP',
+    event: {
+      type: 'function_executed',
+      function: {
+        id: 'Fn0CHECKS3',
+        callback_id: CHECK_STEP_CALLBACK_ID,
+        title: 'Check an S3 destination',
+        description: 'Checks a connected S3 destination',
+        type: 'app',
+        input_parameters: [
+          { type: 'string', name: 'bucket', title: 'Bucket', is_required: true },
+          {
+            type: 'slack#/types/channel_id',
+            name: 'channel_id',
+            title: 'Post the result in',
+            is_required: false,
+          },
+        ],
+        output_parameters: [
+          { type: 'boolean', name: 'ok', title: 'All checks passed', is_required: true },
+          { type: 'string', name: 'summary', title: 'Summary', is_required: true },
+          {
+            type: 'slack#/types/timestamp',
+            name: 'checked_at',
+            title: 'Checked at',
+            is_required: true,
+          },
+          { type: 'string', name: 'bucket', title: 'Bucket', is_required: true },
+        ],
+        app_id: 'A0APP',
+        date_created: 1700000000,
+        date_updated: 1700000000,
+        date_deleted: 0,
+      },
+      inputs: run.inputs,
+      function_execution_id:
+        run.functionExecutionId ?? `Fx${Date.now()}${Math.floor(Math.random() * 1e6)}`,
+      workflow_execution_id: `Wx${Date.now()}`,
+      event_ts: String(Date.now() / 1000),
+      bot_access_token: run.botAccessToken ?? 'xwfp-1-step-token-0123456789',
+    },
+    type: 'event_callback',
+    event_id: `Ev${Date.now()}${Math.floor(Math.random() * 1e6)}`,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [
+      {
+        team_id: run.teamId,
+        ...(orgWide ? { enterprise_id: run.enterpriseId } : {}),
+        user_id: 'UBOT',
+        is_bot: true,
+        is_enterprise_install: orgWide,
+      },
+    ],
   });
 }
 

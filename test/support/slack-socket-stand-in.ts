@@ -18,10 +18,12 @@ export interface SocketModeStandIn {
   /** Resolves when an app has connected and been greeted. */
   connected(timeoutMs?: number): Promise<void>;
   deliver(
-    type: 'slash_commands' | 'interactive',
+    type: 'slash_commands' | 'interactive' | 'events_api',
     payload: Record<string, unknown>,
     timeoutMs?: number,
   ): Promise<EnvelopeAck>;
+  /** Resolves once the app has closed its connection (its close handshake done). */
+  disconnected(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -33,10 +35,15 @@ export async function startSocketModeStandIn(slack: SlackStandIn): Promise<Socke
 
   let socket: WebSocket | undefined;
   const onConnect = new Set<() => void>();
+  const onDisconnect = new Set<() => void>();
   const pendingAcks = new Map<string, (ack: EnvelopeAck) => void>();
 
   server.on('connection', (ws) => {
     socket = ws;
+    ws.on('close', () => {
+      if (socket === ws) socket = undefined;
+      onDisconnect.forEach((wake) => wake());
+    });
     ws.on('message', (data) => {
       const ack = JSON.parse(String(data)) as EnvelopeAck;
       pendingAcks.get(ack.envelope_id)?.(ack);
@@ -68,6 +75,14 @@ export async function startSocketModeStandIn(slack: SlackStandIn): Promise<Socke
         'a Socket Mode connection',
         timeoutMs,
         new Promise<void>((resolve) => onConnect.add(resolve)),
+      );
+    },
+    disconnected(timeoutMs = 15_000) {
+      if (!socket) return Promise.resolve();
+      return within(
+        'the app closing its connection',
+        timeoutMs,
+        new Promise<void>((resolve) => onDisconnect.add(resolve)),
       );
     },
     deliver(type, payload, timeoutMs = 10_000) {

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parse } from 'yaml';
 import { SUBCOMMANDS } from '../../src/slack/command-text';
-import { COMMAND } from '../../src/slack/ids';
+import { CHECK_STEP_CALLBACK_ID, COMMAND } from '../../src/slack/ids';
 import { BOT_SCOPES } from '../../src/slack/scopes';
 
 const ROOT = join(__dirname, '..', '..');
@@ -32,7 +32,19 @@ interface Manifest {
     interactivity?: { is_enabled: boolean };
     socket_mode_enabled?: boolean;
     org_deploy_enabled?: boolean;
+    function_runtime?: string;
   };
+  functions?: Record<string, Record<string, unknown>>;
+}
+
+/** A step's parameter as the manifest declares it. */
+interface StepParameter {
+  type: string;
+  name: string;
+  title?: string;
+  description?: string;
+  is_required?: boolean;
+  hint?: string;
 }
 
 const manifest = parse(readFileSync(join(ROOT, 'manifest.yml'), 'utf8')) as Manifest;
@@ -72,13 +84,15 @@ function webApiMethodsCalled(): Map<string, string[]> {
   return called;
 }
 
-/** Every Events API event the code listens to: `app.event('…'`. */
+/** Every Events API event the code listens to: `app.event('…'`, and `app.function(` for steps. */
 function eventsListenedTo(): Set<string> {
   const events = new Set<string>();
   for (const { text } of sources) {
     for (const match of text.matchAll(/\bapp\s*\.\s*event\s*\(\s*['"`]([a-z_]+)['"`]/g)) {
       events.add(match[1]);
     }
+    // Bolt's app.function listens to function_executed, the event of a workflow running a step.
+    if (/\bapp\s*\.\s*function\s*\(/.test(text)) events.add('function_executed');
   }
   return events;
 }
@@ -91,6 +105,7 @@ const SCOPES_OF_EVENT: Readonly<Record<string, readonly string[]>> = {
   app_home_opened: [],
   app_uninstalled: [],
   tokens_revoked: [],
+  function_executed: [],
 };
 
 /** Whether any source file registers a listener of this Bolt kind (`app.command(`, …). */
@@ -246,6 +261,96 @@ describe('manifest.yml', () => {
 
   it('lets an organization’s admins install it once for every workspace (Enterprise Grid)', () => {
     expect(manifest.settings.org_deploy_enabled).toBe(true);
+  });
+
+  it('declares the Workflow Builder step the code registers, run by the app itself', () => {
+    expect(Object.keys(manifest.functions ?? {})).toEqual([CHECK_STEP_CALLBACK_ID]);
+    expect(sources.some(({ text }) => text.includes('app.function(CHECK_STEP_CALLBACK_ID'))).toBe(
+      true,
+    );
+    expect(manifest.settings.function_runtime).toBe('remote');
+    expect(manifest.settings.event_subscriptions?.bot_events).toContain('function_executed');
+  });
+
+  it('gives the step its inputs and outputs, with their Slack types', () => {
+    const step = manifest.functions?.[CHECK_STEP_CALLBACK_ID] ?? {};
+    const inputs = step.input_parameters as Record<string, StepParameter>;
+    const outputs = step.output_parameters as Record<string, StepParameter>;
+
+    expect(step.title).toBe('Check an S3 destination');
+    expect(String(step.description).length).toBeGreaterThan(0);
+    expect(inputs.bucket).toMatchObject({ type: 'string', title: 'Bucket', is_required: true });
+    expect(inputs.channel_id).toMatchObject({
+      type: 'slack#/types/channel_id',
+      title: 'Post the result in',
+      is_required: false,
+    });
+    expect(Object.keys(inputs)).toEqual(['bucket', 'channel_id']);
+    const outputTypes = Object.fromEntries(
+      Object.entries(outputs).map(([name, parameter]) => [name, parameter.type]),
+    );
+    expect(outputTypes).toEqual({
+      ok: 'boolean',
+      summary: 'string',
+      checked_at: 'slack#/types/timestamp',
+      bucket: 'string',
+    });
+  });
+
+  it('writes its functions and settings in the shape of Slack’s manifest schema, version 1', () => {
+    // The schema's own words: a function has exactly these four keys, a parameter a type from
+    // Slack's list and these keys at most, a map of parameters at most 50 of them.
+    const parameterKeys = [
+      'type',
+      'name',
+      'title',
+      'description',
+      'is_required',
+      'hint',
+      'is_hidden',
+    ];
+    const slackTypes = ['string', 'boolean', 'integer', 'number', 'object', 'array'];
+    for (const step of Object.values(manifest.functions ?? {})) {
+      expect(Object.keys(step).sort()).toEqual(
+        ['description', 'input_parameters', 'output_parameters', 'title'].sort(),
+      );
+      expect(typeof step.title).toBe('string');
+      expect(typeof step.description).toBe('string');
+      for (const key of ['input_parameters', 'output_parameters']) {
+        const parameters = Object.entries(step[key] as Record<string, StepParameter>);
+        expect(parameters.length).toBeLessThanOrEqual(50);
+        for (const [name, parameter] of parameters) {
+          expect(parameter.name).toBe(name);
+          expect(Object.keys(parameter).every((k) => parameterKeys.includes(k))).toBe(true);
+          expect(
+            slackTypes.includes(parameter.type) || /^slack#\/types\/[a-z_]+$/.test(parameter.type),
+          ).toBe(true);
+          expect(typeof parameter.is_required).toBe('boolean');
+          for (const text of [parameter.title, parameter.description, parameter.hint]) {
+            if (text !== undefined) expect(typeof text).toBe('string');
+          }
+        }
+      }
+    }
+    const settingsKeys = [
+      'allowed_ip_address_ranges',
+      'event_subscriptions',
+      'incoming_webhooks',
+      'interactivity',
+      'org_deploy_enabled',
+      'socket_mode_enabled',
+      'is_hosted',
+      'token_rotation_enabled',
+      'siws_links',
+      'hermes_app_type',
+      'function_runtime',
+      'is_mcp_enabled',
+    ];
+    expect(Object.keys(manifest.settings).filter((key) => !settingsKeys.includes(key))).toEqual([]);
+    const topLevel = ['_metadata', 'display_information', 'features', 'oauth_config', 'settings'];
+    expect(
+      Object.keys(manifest).filter((key) => ![...topLevel, 'functions'].includes(key)),
+    ).toEqual([]);
   });
 
   it('declares a redirect URL ending in the path Bolt serves the OAuth callback on', () => {

@@ -41,7 +41,8 @@ export function settingsFields(settings: DestinationSettings): types.MrkdwnEleme
 }
 
 export interface CheckResultInput {
-  readonly userId: string;
+  /** Who ran the check; unset: a workflow (the Workflow Builder step), which has no person. */
+  readonly userId?: string;
   readonly settings: DestinationSettings;
   readonly report: VerificationReport;
   /**
@@ -59,21 +60,22 @@ export interface CheckResultInput {
 }
 
 function headlineOf(input: CheckResultInput, bucket: string): string {
-  const { report, userId } = input;
+  const { report } = input;
+  const who = input.userId === undefined ? 'A workflow' : `<@${input.userId}>`;
   const warned = report.checks.some((c) => c.status === 'warning') ? ', with a warning' : '';
   if (!report.ok) {
     const failed = report.checks.filter((c) => c.status === 'failed').length;
     return report.inconclusive
-      ? `:hourglass: <@${userId}> ran the checks on ${bucket}, but S3 or the bot could not finish them.`
-      : `:x: <@${userId}> ran the checks on ${bucket} and ${failed} failed.`;
+      ? `:hourglass: ${who} ran the checks on ${bucket}, but S3 or the bot could not finish them.`
+      : `:x: ${who} ran the checks on ${bucket} and ${failed} failed.`;
   }
   switch (input.occasion) {
     case 'setup':
-      return `:white_check_mark: <@${userId}> connected ${bucket} as an S3 destination${warned}.`;
+      return `:white_check_mark: ${who} connected ${bucket} as an S3 destination${warned}.`;
     case 'update':
-      return `:white_check_mark: <@${userId}> set up ${bucket} again: the destination is updated${warned}.`;
+      return `:white_check_mark: ${who} set up ${bucket} again: the destination is updated${warned}.`;
     case 'verify':
-      return `:white_check_mark: <@${userId}> verified ${bucket}: all checks passed${warned}.`;
+      return `:white_check_mark: ${who} verified ${bucket}: all checks passed${warned}.`;
   }
 }
 
@@ -123,6 +125,21 @@ export function buildCheckResult(input: CheckResultInput): SlackMessage {
       { type: 'context', elements: [{ type: 'mrkdwn', text: context }] },
     ],
   };
+}
+
+/**
+ * A check's result in one line of plain words, for a workflow's step outputs: "All checks passed",
+ * or the first failing check with its fix, in the words of the team-visible result's check lines.
+ */
+export function checkSummaryLine(report: VerificationReport): string {
+  if (report.ok) return summarizeReport(report);
+  const [first, ...others] = report.checks.filter((check) => check.status === 'failed');
+  if (!first) return summarizeReport(report);
+  const also =
+    others.length > 0
+      ? ` Also failing: ${others.map((check) => CHECK_LABELS[check.check]).join(', ')}.`
+      : '';
+  return `${CHECK_LABELS[first.check]}: ${first.text.replace(/\s*\n\s*/g, ' ')}${also}`;
 }
 
 function regionFixButton(fix: RegionFix): types.KnownBlock {

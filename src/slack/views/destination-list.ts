@@ -1,5 +1,5 @@
 import type { types } from '@slack/bolt';
-import type { AuditEntry } from '../../store/audit';
+import { WORKFLOW_ACTOR, type AuditEntry } from '../../store/audit';
 import type { SavedDestination } from '../../store/types';
 import { ACTION, COMMAND } from '../ids';
 import { settingsFields } from './check-result';
@@ -26,6 +26,14 @@ const ACTION_WORDS: Readonly<Record<AuditEntry['action'], string>> = {
   admin_removed: 'removed from the admins:',
 };
 
+/** Who did it, for the actors that are not people. */
+const ACTOR_WORDS: Readonly<Record<string, string>> = {
+  monitor: 'The monitor',
+  // The purge of an uninstalled workspace's destinations, once the retention is over.
+  uninstall: 'The bot',
+  [WORKFLOW_ACTOR]: 'A workflow',
+};
+
 function statusLine(destination: SavedDestination): string {
   const check = destination.lastCheck;
   const status = check.ok ? ':white_check_mark:' : ':x:';
@@ -48,7 +56,7 @@ function destinationBlocks(destination: SavedDestination): types.KnownBlock[] {
 
 /** One audit entry as a line: when, who, what, which bucket, how it ended. */
 export function activityLine(entry: AuditEntry): string {
-  const who = entry.actor === 'monitor' ? 'The monitor' : `<@${entry.actor}>`;
+  const who = ACTOR_WORDS[entry.actor] ?? `<@${entry.actor}>`;
   if (entry.action === 'admin_added' || entry.action === 'admin_removed') {
     const person = /^[UW][A-Z0-9]+$/.test(entry.outcome)
       ? `<@${entry.outcome}>`

@@ -42,6 +42,6 @@ export async function removeAndAnnounce(deps: Deps, request: RemoveRequest): Pro
       );
     },
   });
-  if (removed) homeChanged(deps, teamId, client, request.republishesHome ? userId : undefined);
+  if (removed) homeChanged(deps, teamId, client, request.republishesHome ? { except: userId } : {});
   return removed;
 }

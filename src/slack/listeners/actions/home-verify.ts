@@ -18,7 +18,7 @@ export function register(app: App, deps: Deps): void {
     if (!guarded) return;
     const bucket = guarded.value;
     let lastNotice = '';
-    const outcome = await verifyDestination(deps, {
+    const { outcome } = await verifyDestination(deps, {
       teamId: click.teamId,
       bucket,
       userId: click.userId,
