@@ -25,6 +25,8 @@ export interface BenchOptions {
   readonly apiSizes: readonly number[];
   /** Change events to deliver from the outbox to a local webhook; 0 skips it. */
   readonly events: number;
+  /** Runs of the Workflow Builder step and of verify, timed side by side; 0 skips them. */
+  readonly stepRuns: number;
   /** Write a CPU profile of each target process into this directory. */
   readonly cpuProfDir?: string;
   /** Time a Ceph RGW cluster's start and stop (needs radosgw, ceph-mon and ceph-osd installed). */
@@ -36,14 +38,17 @@ export type BenchMode = 'single' | 'oauth' | 'both';
 
 const USAGE = `npm run bench -- [--rounds N] [--duration S] [--connections N] [--warmup S]
   [--scenarios a,b,c | --scenarios none] [--mode single|oauth|both] [--check-sessions N] [--sweep 10000 | --sweep none] [--replicas 1,2]
-  [--api 10000 | --api none] [--events 5000 | --events none] [--cpu-prof DIR] [--rgw]
+  [--api 10000 | --api none] [--events 5000 | --events none] [--step 100 | --step none]
+  [--cpu-prof DIR] [--rgw]
 --mode: the app for one workspace (bot token), in OAuth mode (installation in Redis, read and
 opened on every request), or both (default), OAuth figures beside the others (target: within 10%);
 --api: destinations the loader API's pages are walked over (pages of 100, p99 target at 10000);
 --sweep: saved destinations a monitor round checks (100000 for the README's figures), on an S3
 stand-in answering after 20 ms, once with each count of monitor processes in --replicas;
 --events: change events delivered from the Redis outbox to a local webhook (events/s, latency
-with a healthy receiver and with one hanging on another destination); a bare --events is 5000.
+with a healthy receiver and with one hanging on another destination); a bare --events is 5000;
+--step: runs of the Workflow Builder step and of verify, timed side by side on an S3 stand-in
+answering after 20 ms (target: the step adds at most 10 ms at the p99).
 Each flag also reads BENCH_<NAME> from the environment (BENCH_ROUNDS=5, BENCH_SWEEP=none,
 BENCH_API=none, BENCH_EVENTS=1000, BENCH_RGW=1, …).`;
 
@@ -91,6 +96,7 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOption
       replicas: { type: 'string' },
       api: { type: 'string' },
       events: { type: 'string' },
+      step: { type: 'string' },
       'cpu-prof': { type: 'string' },
       rgw: { type: 'boolean' },
       help: { type: 'boolean' },
@@ -114,6 +120,7 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOption
     throw new Error(`--mode takes single, oauth or both, not "${mode}"\n${USAGE}`);
   }
   const events = pick(values.events, 'BENCH_EVENTS');
+  const step = pick(values.step, 'BENCH_STEP');
   return {
     rounds: whole('rounds', pick(values.rounds, 'BENCH_ROUNDS'), 3, 1),
     duration: whole('duration', pick(values.duration, 'BENCH_DURATION'), 5, 1),
@@ -131,6 +138,7 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOption
     replicas: sizes('replicas', pick(values.replicas, 'BENCH_REPLICAS') ?? '1,2'),
     apiSizes: sizes('api', pick(values.api, 'BENCH_API') ?? '10000'),
     events: events === 'none' ? 0 : whole('events', events, 5000, 1),
+    stepRuns: step === 'none' ? 0 : whole('step', step, 100, 1),
     cpuProfDir: pick(values['cpu-prof'], 'BENCH_CPU_PROF') || undefined,
     // Only "true" and "1" turn it on from the environment.
     rgw: values.rgw ?? ['true', '1'].includes(env.BENCH_RGW ?? ''),

@@ -2,8 +2,9 @@
  * `npm run bench`: the app (for one workspace and in OAuth mode) against a bare Bolt baseline under
  * signed Slack load, Redis bytes per session and destination, monitor sweep times and CPU,
  * publishing an App Home of 100 destinations, the loader API's pages, the outbox's delivery rate,
- * and (with --rgw) the Ceph RGW start, each printed against its target. A report, not a test: it
- * exits 0 whether targets are met or not, and 1 only when it could not run.
+ * the Workflow Builder step beside verify, and (with --rgw) the Ceph RGW start, each printed
+ * against its target. A report, not a test: it exits 0 whether targets are met or not, and 1 only
+ * when it could not run.
  */
 import { mkdirSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -30,6 +31,7 @@ import { measureOutbox, outboxLines, outboxVerdicts, type OutboxFigure } from '.
 import { measureRgw, rgwLines, type RgwFigure } from './rgw';
 import { allTargets, runRounds, type RunRecord, type Targets } from './rounds';
 import { measureSweeps, type SweepReport } from './sweep';
+import { measureStep, stepLines, stepVerdicts, type StepFigure } from './workflow-step';
 import type { TargetConfig, TargetKind } from './target-protocol';
 import { startTarget, type TargetProcess } from './target-process';
 
@@ -125,6 +127,7 @@ async function main(): Promise<void> {
   let home: HomeFigure | undefined;
   const loaderApi: LoaderApiFigure[] = [];
   let outbox: OutboxFigure | undefined;
+  let step: StepFigure | undefined;
   try {
     header(options, await machine(env)).forEach((line) => out(line));
     out();
@@ -167,6 +170,11 @@ async function main(): Promise<void> {
       outboxLines(outbox).forEach((line) => out(line));
       out();
     }
+    if (options.stepRuns > 0) {
+      step = await measureStep(env, options.stepRuns, progress);
+      stepLines(step).forEach((line) => out(line));
+      out();
+    }
     if (options.rgw) {
       progress('rgw: starting and stopping a throw-away Ceph cluster');
       try {
@@ -194,6 +202,7 @@ async function main(): Promise<void> {
     ...(home ? homeVerdicts(home) : []),
     ...loaderApiVerdicts(loaderApi),
     ...(outbox ? outboxVerdicts(outbox) : []),
+    ...(step ? stepVerdicts(step) : []),
   ]).forEach((line) => out(line));
 }
 
