@@ -2,8 +2,9 @@
  * `npm run bench`: the app (for one workspace and in OAuth mode) against a bare Bolt baseline under
  * signed Slack load, Redis bytes per session and destination, monitor sweep times and CPU,
  * publishing an App Home of 100 destinations, the loader API's pages, the outbox's delivery rate,
- * and (with --rgw) the Ceph RGW start, each printed against its target. A report, not a test: it
- * exits 0 whether targets are met or not, and 1 only when it could not run.
+ * the listing's XML read of hostile answers, and (with --rgw) the Ceph RGW start, each printed
+ * against its target. A report, not a test: it exits 0 whether targets are met or not, and 1 only
+ * when it could not run.
  */
 import { mkdirSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -28,6 +29,7 @@ import {
 } from './loader-api';
 import { measureOutbox, outboxLines, outboxVerdicts, type OutboxFigure } from './outbox';
 import { measureRgw, rgwLines, type RgwFigure } from './rgw';
+import { measureXml, xmlLines, xmlVerdicts, type XmlFigure } from './xml';
 import { allTargets, runRounds, type RunRecord, type Targets } from './rounds';
 import { measureSweeps, type SweepReport } from './sweep';
 import type { TargetConfig, TargetKind } from './target-protocol';
@@ -125,6 +127,7 @@ async function main(): Promise<void> {
   let home: HomeFigure | undefined;
   const loaderApi: LoaderApiFigure[] = [];
   let outbox: OutboxFigure | undefined;
+  let xml: XmlFigure[] = [];
   try {
     header(options, await machine(env)).forEach((line) => out(line));
     out();
@@ -167,6 +170,11 @@ async function main(): Promise<void> {
       outboxLines(outbox).forEach((line) => out(line));
       out();
     }
+    if (options.xmlSizes.length > 0) {
+      xml = measureXml(options.xmlSizes);
+      xmlLines(xml).forEach((line) => out(line));
+      out();
+    }
     if (options.rgw) {
       progress('rgw: starting and stopping a throw-away Ceph cluster');
       try {
@@ -194,6 +202,7 @@ async function main(): Promise<void> {
     ...(home ? homeVerdicts(home) : []),
     ...loaderApiVerdicts(loaderApi),
     ...(outbox ? outboxVerdicts(outbox) : []),
+    ...xmlVerdicts(xml),
   ]).forEach((line) => out(line));
 }
 
