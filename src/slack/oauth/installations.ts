@@ -11,14 +11,14 @@ import {
   installationKey,
   teamEnterpriseKey,
   teamSessionsPattern,
-  tokenRefreshLockKey,
   uninstalledKey,
 } from '../../store/keys';
 import { storeCommand } from '../../store/redis-errors';
 import { scanKeys } from '../../store/scan-keys';
 import type { RedisClient } from '../../store/redis-client';
 import type { LockStore } from '../../store/types';
-import { writeGrant, type StoredInstallation } from './grant-write';
+import type { StoredInstallation } from './grant-write';
+import { TokenRefresh } from './token-refresh';
 import { olderThan, unreadableInstallation, withoutRefreshToken } from './installation-views';
 import {
   clearMarks,
@@ -31,7 +31,6 @@ import {
 import type {
   AnyInstallation,
   InstallationOwner,
-  RefreshedToken,
   SecretSealer,
   TokenRefresher,
   UninstallMark,
@@ -62,9 +61,6 @@ export function installationIdOf(owner: InstallationOwner): string | undefined {
   return owner.isEnterpriseInstall ? owner.enterpriseId : owner.teamId;
 }
 
-const REFRESH_LOCK_TTL_MS = 15000;
-const POLL_MS = 100;
-
 type Read = StoredInstallation;
 
 /**
@@ -74,8 +70,7 @@ type Read = StoredInstallation;
  * store) and for the monitor's posts alike.
  */
 export class Installations implements InstallationRecords {
-  private readonly refreshBeforeSeconds: number;
-  private readonly waitForRefreshMs: number;
+  private readonly tokens: TokenRefresh;
   /** Workspaces of org-wide installs whose pointer to their organization is known written. */
   private readonly pointed = new Set<string>();
 
@@ -84,8 +79,21 @@ export class Installations implements InstallationRecords {
     private readonly sealer: SecretSealer,
     private readonly options: InstallationsOptions,
   ) {
-    this.refreshBeforeSeconds = options.refreshBeforeSeconds ?? 7200;
-    this.waitForRefreshMs = options.waitForRefreshMs ?? 5000;
+    this.tokens = new TokenRefresh(
+      {
+        redis,
+        locks: options.locks,
+        logger: options.logger,
+        refresh: options.refresh,
+        now: options.now,
+        read: (id) => this.read(id),
+        seal: (id, installation) => this.seal(id, installation),
+      },
+      {
+        refreshBeforeSeconds: options.refreshBeforeSeconds ?? 7200,
+        waitForRefreshMs: options.waitForRefreshMs ?? 5000,
+      },
+    );
   }
 
   /**
@@ -120,8 +128,7 @@ export class Installations implements InstallationRecords {
     const id = installationIdOf(owner);
     if (id === undefined) return undefined;
     const read = await this.read(id);
-    if (!read || !this.expiring(read.installation)) return read?.installation;
-    return this.refreshed(id, read);
+    return read ? this.tokens.current(id, read) : undefined;
   }
 
   /**
@@ -282,83 +289,6 @@ export class Installations implements InstallationRecords {
 
   private seal(id: string, installation: AnyInstallation): string {
     return this.sealer.seal(JSON.stringify(installation), installationKey(id));
-  }
-
-  private expiring(installation: AnyInstallation): boolean {
-    const { bot } = installation;
-    if (!bot?.refreshToken || bot.expiresAt === undefined) return false;
-    return bot.expiresAt - this.nowSeconds() <= this.refreshBeforeSeconds;
-  }
-
-  private expired(installation: AnyInstallation): boolean {
-    const expiresAt = installation.bot?.expiresAt;
-    // A minute's margin: a token about to expire is no use for a call about to be made.
-    return expiresAt !== undefined && expiresAt - this.nowSeconds() <= 60;
-  }
-
-  private nowSeconds(): number {
-    return Math.floor(this.options.now().getTime() / 1000);
-  }
-
-  /**
-   * Refreshes under the installation's lock: Slack accepts a refresh token once, so two replicas
-   * refreshing at once would leave one of them, and then everyone, with a dead token.
-   */
-  private async refreshed(id: string, read: Read): Promise<AnyInstallation | undefined> {
-    const lockKey = tokenRefreshLockKey(id);
-    const lock = await this.options.locks.acquire(lockKey, REFRESH_LOCK_TTL_MS);
-    if (lock === undefined) return this.refreshedElsewhere(id, read);
-    try {
-      // Another replica may have refreshed between our read and the lock.
-      const latest = await this.read(id);
-      if (!latest || !this.expiring(latest.installation)) return latest?.installation;
-      const bot = latest.installation.bot;
-      if (!bot?.refreshToken) return latest.installation;
-      let grant: RefreshedToken;
-      try {
-        grant = await this.options.refresh(bot.refreshToken);
-      } catch (error) {
-        this.options.logger.error(
-          { err: error, installation: id },
-          'Slack refused to refresh the bot token; using the current one while it lasts',
-        );
-        return latest.installation;
-      }
-      return await writeGrant(
-        {
-          redis: this.redis,
-          logger: this.options.logger,
-          read: (installationId) => this.read(installationId),
-          seal: (installationId, installation) => this.seal(installationId, installation),
-          apply: (installation, granted) => ({
-            ...installation,
-            bot: {
-              ...installation.bot!,
-              token: granted.accessToken,
-              refreshToken: granted.refreshToken,
-              expiresAt: this.nowSeconds() + granted.expiresInSeconds,
-            },
-          }),
-        },
-        id,
-        latest,
-        grant,
-      );
-    } finally {
-      await this.options.locks.release(lockKey, lock).catch(() => undefined);
-    }
-  }
-
-  /** Another replica is refreshing: a token still valid is used meanwhile, an expired one waited for. */
-  private async refreshedElsewhere(id: string, read: Read): Promise<AnyInstallation | undefined> {
-    if (!this.expired(read.installation)) return read.installation;
-    const until = Date.now() + this.waitForRefreshMs;
-    while (Date.now() < until) {
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-      const latest = await this.read(id);
-      if (!latest || latest.raw !== read.raw) return latest?.installation;
-    }
-    return read.installation;
   }
 
   private async pointToEnterprise(teamId: string, enterpriseId: string): Promise<void> {
