@@ -239,6 +239,9 @@ export class Installations implements InstallationRecords {
         try {
           installation = await this.fresh(query);
         } catch (error) {
+          // Refused (and logged): to Bolt, the app is not installed there; no token is used.
+          if (error instanceof SealedValueError)
+            throw new InstallationNotFoundError(installationIdOf(query));
           if (!(error instanceof StoreUnavailableError)) throw error;
           // Redis is away: the request goes on without a token, and the app tells the person
           // (storeUnavailableMiddleware) instead of Bolt ignoring them as not installed.
@@ -258,11 +261,26 @@ export class Installations implements InstallationRecords {
     };
   }
 
+  /**
+   * The installation stored under `id`, as stored. One that does not open (plain text planted in
+   * Redis, altered, or sealed with another key) is refused, logged without its value, and throws a
+   * SealedValueError: its token is never used.
+   */
   private async read(id: string): Promise<Read | undefined> {
     const key = installationKey(id);
     const raw = await storeCommand(key, () => this.redis.get(key));
     if (raw === null) return undefined;
-    return { installation: this.open(id, raw), raw };
+    try {
+      return { installation: this.open(id, raw), raw };
+    } catch (error) {
+      if (error instanceof SealedValueError) {
+        this.options.logger.error(
+          { installation: id, reason: error.message },
+          'refused a stored installation that is not sealed as this app seals it: its token is not used',
+        );
+      }
+      throw error;
+    }
   }
 
   /**
@@ -272,7 +290,12 @@ export class Installations implements InstallationRecords {
    */
   private open(id: string, raw: string): AnyInstallation {
     const key = installationKey(id);
-    const installation = JSON.parse(this.sealer.open(raw, key)) as AnyInstallation;
+    let installation: AnyInstallation;
+    try {
+      installation = JSON.parse(this.sealer.open(raw, key)) as AnyInstallation;
+    } catch (error) {
+      throw new SealedValueError(key, error instanceof Error ? error : new Error(String(error)));
+    }
     const serves = installationIdOf({
       teamId: installation.team?.id,
       enterpriseId: installation.enterprise?.id,
