@@ -446,6 +446,8 @@ describe('uninstalling', () => {
     await waitForPostTo(slack, responseUrl);
     expect((await redis.keys()).some((key) => key.includes(':session:'))).toBe(true);
 
+    // Slack revokes the tokens, then sends the events.
+    slack.oauth.revoke('TALPHA');
     expect((await signedPost(app, tokensRevoked('TALPHA'), 'application/json')).status).toBe(200);
     await waitUntil(
       async () => (await redis.client.exists(installationKey('TALPHA'))) === 0,
@@ -483,6 +485,8 @@ describe('uninstalling', () => {
     await install(BETA, app);
     const alpha = await connect(app, alice, 'alpha-lake');
     const beta = await connect(app, bob, 'beta-lake');
+    // Slack revokes the tokens, then sends the events.
+    slack.oauth.revoke('TALPHA');
     await signedPost(app, uninstalled('TALPHA'), 'application/json');
     await waitUntil(
       async () => (await redis.client.exists(uninstalledKey('TALPHA'))) === 1,
@@ -512,6 +516,8 @@ describe('uninstalling', () => {
     const app = await startApp();
     await install(ALPHA, app);
     const { bucket } = await connect(app, alice, 'alpha-lake');
+    // Slack revokes the tokens, then sends the events.
+    slack.oauth.revoke('TALPHA');
     await signedPost(app, uninstalled('TALPHA'), 'application/json');
     await waitUntil(
       async () => (await redis.client.exists(uninstalledKey('TALPHA'))) === 1,

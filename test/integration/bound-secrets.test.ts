@@ -30,6 +30,7 @@ function installations(keyring: Keyring): Installations {
   return new Installations(redis.client, keyring, {
     locks: new RedisLockStore(redis.client),
     refresh: () => Promise.reject(new Error('no refresh in these tests')),
+    checkToken: () => Promise.reject(new Error('no uninstall in these tests')),
     logger: createLogger({ level: 'silent' }),
     now: () => new Date(),
   });

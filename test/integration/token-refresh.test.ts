@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { createLogger } from '../../src/log/logger';
 import { Installations, type TokenRefresher } from '../../src/slack/oauth/installations';
-import { slackTokenRefresher } from '../../src/slack/oauth/stores';
+import { slackTokenCheck, slackTokenRefresher } from '../../src/slack/oauth/stores';
 import { createRedisClient, installationKey, RedisLockStore } from '../../src/store';
 import { Keyring, sealedKeyId } from '../../src/store/secrets';
 import { rotateSecrets } from '../../src/store/secrets-rotation';
@@ -81,6 +81,7 @@ function installations(
   return new Installations(client, keys, {
     locks: new RedisLockStore(redis.client),
     refresh,
+    checkToken: slackTokenCheck(slack.apiUrl, logger),
     logger,
     now: () => new Date(),
     refreshBeforeSeconds,

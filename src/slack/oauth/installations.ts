@@ -19,7 +19,7 @@ import type { RedisClient } from '../../store/redis-client';
 import type { LockStore } from '../../store/types';
 import type { StoredInstallation } from './grant-write';
 import { TokenRefresh } from './token-refresh';
-import { olderThan, unreadableInstallation, withoutRefreshToken } from './installation-views';
+import { againstEvent, unreadableInstallation, withoutRefreshToken } from './installation-views';
 import {
   clearMarks,
   deleteIfUnchanged,
@@ -32,15 +32,20 @@ import type {
   AnyInstallation,
   InstallationOwner,
   SecretSealer,
+  TokenCheck,
   TokenRefresher,
   UninstallMark,
 } from '../../store/installation-types';
+
+/** Why an installation stayed despite an uninstall event. */
+type KeptBecause = 'late' | 'working' | 'unasked';
 
 export type {
   AnyInstallation,
   InstallationOwner,
   RefreshedToken,
   SecretSealer,
+  TokenCheck,
   TokenRefresher,
   UninstallMark,
 } from '../../store/installation-types';
@@ -48,6 +53,8 @@ export type {
 export interface InstallationsOptions {
   readonly locks: LockStore;
   readonly refresh: TokenRefresher;
+  /** Slack's word on a token (`auth.test`), before an uninstall event deletes a recent installation. */
+  readonly checkToken: TokenCheck;
   readonly logger: Logger;
   readonly now: () => Date;
   /** Refresh a rotating token this long before it expires; default 2 hours, as Bolt does. */
@@ -164,9 +171,11 @@ export class Installations implements InstallationRecords {
   /**
    * The app is gone from a workspace (or an organization): its installation and its setup
    * sessions are deleted and the time is marked; its saved destinations stay for a re-install.
-   * Idempotent: `app_uninstalled` and `tokens_revoked` both come, in either order. An event older
-   * than the installation (`eventTime`: Slack retries undelivered events for minutes) is a late
-   * retry about an earlier installation: it changes nothing. True when an installation was deleted.
+   * Idempotent: `app_uninstalled` and `tokens_revoked` both come, in either order. An installation
+   * the event cannot be proven to be about is kept: one stored well after `eventTime` (Slack
+   * retries undelivered events for minutes, with their first time), and one stored within minutes
+   * of it (the clocks may disagree) whose token Slack still accepts, or when Slack cannot be asked.
+   * True when an installation was deleted.
    */
   async forget(
     owner: InstallationOwner,
@@ -176,11 +185,8 @@ export class Installations implements InstallationRecords {
     const id = installationIdOf(owner);
     if (id === undefined) return false;
     const gone = await this.deleteUnlessNewer(id, eventTime);
-    if (gone === 'late') {
-      this.options.logger.info(
-        { installation: id, reason, eventTime: eventTime?.toISOString() },
-        'ignored an uninstall event older than the installation (a late retry)',
-      );
+    if (typeof gone === 'string' && gone !== 'absent') {
+      this.logKept(id, reason, eventTime, gone);
       return false;
     }
     const teams = new Set(owner.teamId ? [owner.teamId] : []);
@@ -200,31 +206,74 @@ export class Installations implements InstallationRecords {
   }
 
   /**
-   * Deletes the installation unless the event is older than it: what was deleted (its
-   * installedAt), 'absent' when there was none, 'late' when it is newer than the event.
+   * Deletes the installation unless the event cannot be proven to be about it: what was deleted
+   * (its installedAt), 'absent' when there was none, 'late' when it was stored well after the
+   * event, 'working' when Slack still accepts its token, 'unasked' when Slack could not be asked.
    */
   private async deleteUnlessNewer(
     id: string,
     eventTime: Date | undefined,
-  ): Promise<{ installedAt?: string } | 'absent' | 'late'> {
+  ): Promise<{ installedAt?: string } | 'absent' | KeptBecause> {
     // A refresh may rewrite the installation between the read and the delete: read again.
     for (let attempt = 0; attempt < 5; attempt++) {
       const key = installationKey(id);
       const raw = await storeCommand(key, () => this.redis.get(key));
       if (raw === null) return 'absent';
-      const installedAt = this.installedAtOf(id, raw);
-      if (eventTime && installedAt && olderThan(eventTime, installedAt)) return 'late';
+      const stored = this.openedOrUndefined(id, raw);
+      const kept = await this.keptAgainst(eventTime, stored);
+      if (kept) return kept;
       const deleted = await deleteIfUnchanged(this.redis, id, raw);
       if (deleted === false) return 'absent';
-      if (deleted === true) return installedAt ? { installedAt } : {};
+      if (deleted === true) return stored?.installedAt ? { installedAt: stored.installedAt } : {};
     }
     throw new StoreUnavailableError(new Error(`${installationKey(id)} kept changing`));
   }
 
-  /** When the stored installation was saved; undefined when it does not say or cannot be opened. */
-  private installedAtOf(id: string, raw: string): string | undefined {
+  /**
+   * Why the installation must stay despite an uninstall event of `eventTime`, if it must: the
+   * event's time proves it newer, or, when the clocks cannot tell, Slack still accepts its token
+   * (the event is about an earlier installation) or cannot be asked. One that cannot be opened
+   * has no token to ask with, and serves no one: it goes.
+   */
+  private async keptAgainst(
+    eventTime: Date | undefined,
+    stored: AnyInstallation | undefined,
+  ): Promise<KeptBecause | undefined> {
+    const standing = againstEvent(eventTime, stored?.installedAt);
+    if (standing === 'newer') return 'late';
+    const token = stored?.bot?.token;
+    if (standing === 'older' || token === undefined) return undefined;
+    const status = await this.options.checkToken(token);
+    if (status === 'works') return 'working';
+    return status === 'unknown' ? 'unasked' : undefined;
+  }
+
+  private logKept(
+    id: string,
+    reason: UninstallMark['reason'],
+    eventTime: Date | undefined,
+    because: KeptBecause,
+  ): void {
+    const where = { installation: id, reason, eventTime: eventTime?.toISOString() };
+    if (because === 'unasked') {
+      this.options.logger.warn(
+        where,
+        'kept the installation despite an uninstall event: Slack could not be asked whether its token still works (the other uninstall event, or a retry, will ask again)',
+      );
+      return;
+    }
+    this.options.logger.info(
+      where,
+      because === 'late'
+        ? 'ignored an uninstall event older than the installation (a late retry)'
+        : 'ignored an uninstall event about an earlier installation: Slack still accepts the installation’s token',
+    );
+  }
+
+  /** The stored installation; undefined when it cannot be opened. */
+  private openedOrUndefined(id: string, raw: string): AnyInstallation | undefined {
     try {
-      return this.open(id, raw).installedAt;
+      return this.open(id, raw);
     } catch {
       return undefined;
     }
