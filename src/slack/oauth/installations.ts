@@ -123,6 +123,8 @@ export class Installations implements InstallationRecords {
     const sealed = this.seal(id, stored);
     const orgWide = installation.isEnterpriseInstall === true;
     await writeInstallation(this.redis, id, sealed, orgWide ? undefined : installation.team?.id);
+    // A re-install's tokens stand: refreshed ones kept from the earlier installation do not.
+    this.tokens.forget(id);
     if (orgWide) {
       const teams = new Set(await this.teamsOf(id));
       if (installation.team?.id) teams.add(installation.team.id);
@@ -134,6 +136,8 @@ export class Installations implements InstallationRecords {
   async fresh(owner: InstallationOwner): Promise<AnyInstallation | undefined> {
     const id = installationIdOf(owner);
     if (id === undefined) return undefined;
+    const kept = this.tokens.kept(id);
+    if (kept) return kept;
     const read = await this.read(id);
     return read ? this.tokens.current(id, read) : undefined;
   }
@@ -189,6 +193,7 @@ export class Installations implements InstallationRecords {
       this.logKept(id, reason, eventTime, gone);
       return false;
     }
+    this.tokens.forget(id);
     const teams = new Set(owner.teamId ? [owner.teamId] : []);
     if (owner.isEnterpriseInstall && owner.enterpriseId) {
       for (const team of await this.teamsOf(owner.enterpriseId)) teams.add(team);

@@ -7,7 +7,8 @@ import type {
   RefreshedToken,
   TokenRefresher,
 } from '../../store/installation-types';
-import { writeGrant, type StoredInstallation } from './grant-write';
+import { writeGrant, type GrantedTokens, type StoredInstallation } from './grant-write';
+import { PendingGrants } from './pending-grants';
 
 /** What the refresh of a rotating token works with: Redis, the lock, Slack, the installations. */
 export interface TokenRefreshIo {
@@ -37,10 +38,27 @@ type Read = StoredInstallation;
  * per installation), for requests and the monitor's posts alike.
  */
 export class TokenRefresh {
+  private readonly pending: PendingGrants;
+
   constructor(
     private readonly io: TokenRefreshIo,
     private readonly options: TokenRefreshOptions,
-  ) {}
+  ) {
+    this.pending = new PendingGrants(io);
+  }
+
+  /**
+   * The installation this process keeps in memory for `id` while Redis cannot take its refreshed
+   * tokens: used instead of what Redis holds, and never refreshed again meanwhile.
+   */
+  kept(id: string): AnyInstallation | undefined {
+    return this.pending.kept(id);
+  }
+
+  /** Forgets the tokens kept for `id`: the installation was deleted or replaced. */
+  forget(id: string): void {
+    this.pending.drop(id);
+  }
 
   /** The installation read under `id`, its token refreshed first when it is about to expire. */
   async current(id: string, read: Read): Promise<AnyInstallation | undefined> {
@@ -66,21 +84,23 @@ export class TokenRefresh {
 
   /**
    * Refreshes under the installation's lock: Slack accepts a refresh token once, so two replicas
-   * refreshing at once would leave one of them, and then everyone, with a dead token.
+   * refreshing at once would leave one of them, and then everyone, with a dead token. New tokens
+   * Redis cannot take are kept in memory (PendingGrants), which then holds the lock.
    */
   private async refreshed(id: string, read: Read): Promise<AnyInstallation | undefined> {
     const lockKey = tokenRefreshLockKey(id);
     const lock = await this.io.locks.acquire(lockKey, REFRESH_LOCK_TTL_MS);
     if (lock === undefined) return this.refreshedElsewhere(id, read);
+    let handedOver = false;
     try {
       // Another replica may have refreshed between our read and the lock.
       const latest = await this.io.read(id);
       if (!latest || !this.expiring(latest.installation)) return latest?.installation;
-      const bot = latest.installation.bot;
-      if (!bot?.refreshToken) return latest.installation;
+      const spent = latest.installation.bot?.refreshToken;
+      if (!spent) return latest.installation;
       let grant: RefreshedToken;
       try {
-        grant = await this.io.refresh(bot.refreshToken);
+        grant = await this.io.refresh(spent);
       } catch (error) {
         this.io.logger.error(
           { err: error, installation: id },
@@ -88,28 +108,26 @@ export class TokenRefresh {
         );
         return latest.installation;
       }
-      return await writeGrant(
-        {
-          redis: this.io.redis,
-          logger: this.io.logger,
-          read: (installationId) => this.io.read(installationId),
-          seal: (installationId, installation) => this.io.seal(installationId, installation),
-          apply: (installation, granted) => ({
-            ...installation,
-            bot: {
-              ...installation.bot!,
-              token: granted.accessToken,
-              refreshToken: granted.refreshToken,
-              expiresAt: this.nowSeconds() + granted.expiresInSeconds,
-            },
-          }),
-        },
-        id,
-        latest,
-        grant,
-      );
+      const granted: GrantedTokens = {
+        spent,
+        token: grant.accessToken,
+        refreshToken: grant.refreshToken,
+        expiresAt: this.nowSeconds() + grant.expiresInSeconds,
+      };
+      const written = await writeGrant(this.io, id, granted, latest);
+      if (written.outcome !== 'unavailable') {
+        if (written.outcome === 'stored') {
+          this.io.logger.info(
+            { installation: id, attempt: written.attempt },
+            'refreshed the bot token',
+          );
+        }
+        return written.outcome === 'gone' ? undefined : written.installation;
+      }
+      handedOver = true;
+      return this.pending.hold(id, latest.installation, granted, { key: lockKey, token: lock });
     } finally {
-      await this.io.locks.release(lockKey, lock).catch(() => undefined);
+      if (!handedOver) await this.io.locks.release(lockKey, lock).catch(() => undefined);
     }
   }
 
