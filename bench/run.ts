@@ -2,9 +2,9 @@
  * `npm run bench`: the app (for one workspace and in OAuth mode) against a bare Bolt baseline under
  * signed Slack load, Redis bytes per session and destination, monitor sweep times and CPU,
  * publishing an App Home of 100 destinations, the loader API's pages, the outbox's delivery rate,
- * the Workflow Builder step beside verify, and (with --rgw) the Ceph RGW start, each printed
- * against its target. A report, not a test: it exits 0 whether targets are met or not, and 1 only
- * when it could not run.
+ * the Workflow Builder step beside verify, the listing's XML read of hostile answers, and (with
+ * --rgw) the Ceph RGW start, each printed against its target. A report, not a test: it exits 0
+ * whether targets are met or not, and 1 only when it could not run.
  */
 import { mkdirSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -29,6 +29,7 @@ import {
 } from './loader-api';
 import { measureOutbox, outboxLines, outboxVerdicts, type OutboxFigure } from './outbox';
 import { measureRgw, rgwLines, type RgwFigure } from './rgw';
+import { measureXml, xmlLines, xmlVerdicts, type XmlFigure } from './xml';
 import { allTargets, runRounds, type RunRecord, type Targets } from './rounds';
 import { measureSweeps, type SweepReport } from './sweep';
 import { measureStep, stepLines, stepVerdicts, type StepFigure } from './workflow-step';
@@ -128,6 +129,7 @@ async function main(): Promise<void> {
   const loaderApi: LoaderApiFigure[] = [];
   let outbox: OutboxFigure | undefined;
   let step: StepFigure | undefined;
+  let xml: XmlFigure[] = [];
   try {
     header(options, await machine(env)).forEach((line) => out(line));
     out();
@@ -175,6 +177,11 @@ async function main(): Promise<void> {
       stepLines(step).forEach((line) => out(line));
       out();
     }
+    if (options.xmlSizes.length > 0) {
+      xml = measureXml(options.xmlSizes);
+      xmlLines(xml).forEach((line) => out(line));
+      out();
+    }
     if (options.rgw) {
       progress('rgw: starting and stopping a throw-away Ceph cluster');
       try {
@@ -203,6 +210,7 @@ async function main(): Promise<void> {
     ...loaderApiVerdicts(loaderApi),
     ...(outbox ? outboxVerdicts(outbox) : []),
     ...(step ? stepVerdicts(step) : []),
+    ...xmlVerdicts(xml),
   ]).forEach((line) => out(line));
 }
 

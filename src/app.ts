@@ -124,7 +124,10 @@ export function createApp(deps: Deps, connection: SlackConnection): App {
         }
       : {
           receiver: createHttpReceiver({
-            // An empty secret is refused by Bolt at once, as a missing one would be.
+            // Never empty here: the configuration requires SLACK_SIGNING_SECRET in HTTP mode.
+            // Bolt's own check is off (the receiver verifies each request itself), so nothing
+            // refuses an empty secret when the receiver is built; the receiver's verification
+            // would then refuse every request with 401: it fails closed.
             signingSecret: connection.signingSecret ?? '',
             customRoutes: [healthRoute(deps), ...apiRoutes],
             logger,

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
 import { parseRedisUrl } from './store/redis-url';
@@ -6,6 +7,10 @@ import { parseIamPrincipal, type PrincipalRules, type Principals } from './domai
 import { AppError, InvalidRedisUrlError } from './errors';
 import { encryptionKeyProblem } from './store/secrets';
 import { HOW_TO_MAKE_A_SECRET, splitWebhookSecrets, webhookSecretProblem } from './events/signing';
+
+/** A DNS host name: dot-separated labels of letters, digits and inner hyphens. */
+const HOST_NAME =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -123,6 +128,14 @@ const envSchema = z.object({
       }
       return port;
     }),
+  // The address the metrics port listens on: every address by default (a scraper in another
+  // container must reach it); 127.0.0.1 keeps it on the machine.
+  METRICS_HOST: optionalString
+    .refine((value) => value === undefined || isIP(value) !== 0 || HOST_NAME.test(value), {
+      message:
+        'must be an IP address or a host name (0.0.0.0: every address; 127.0.0.1: this machine only)',
+    })
+    .transform((value) => value ?? '0.0.0.0'),
   // The loader API's bearer tokens; none: the API is off.
   LOADER_API_TOKENS: optionalString.transform((value) =>
     (value ?? '')

@@ -102,10 +102,19 @@ export interface AddedAdmins {
   rememberRole(teamId: string, userId: string, owner: boolean): void;
 }
 
+/**
+ * The install flow's state: checked when Slack sends the person back (Bolt's `StateStore`), and
+ * marked used only once Slack has accepted the code, so a refused code writes nothing.
+ */
+export interface InstallStates extends StateStore {
+  /** Marks the state used; throws when it already was (a state works once). */
+  markUsed(state: string, now: Date): Promise<void>;
+}
+
 /** Installations and OAuth state in Redis, in OAuth mode. */
 export interface OAuthStores {
   readonly installations: InstallationRecords;
-  readonly stateStore: StateStore;
+  readonly stateStore: InstallStates;
   /** Each workspace's added admins and Slack's word on its owners and admins. */
   readonly admins: AddedAdmins;
 }

@@ -170,12 +170,15 @@ async function serveMetrics(
 ): Promise<MetricsServer> {
   if (monitor) metrics.watchQueue(() => monitor.depth());
   if (deps.outboxDepth) metrics.watchOutbox(() => deps.outboxDepth?.() ?? Promise.reject());
-  const server = await startMetricsServer(metrics.registry, config.METRICS_PORT ?? 0, (error) =>
-    deps.logger.warn({ err: error }, 'collecting the metrics failed'),
+  const server = await startMetricsServer(
+    metrics.registry,
+    config.METRICS_PORT ?? 0,
+    config.METRICS_HOST,
+    (error) => deps.logger.warn({ err: error }, 'collecting the metrics failed'),
   );
   deps.logger.info(
-    { metricsPort: server.port },
-    `metrics: http://localhost:${server.port}/metrics`,
+    { metricsPort: server.port, metricsHost: config.METRICS_HOST },
+    `metrics: GET /metrics on port ${server.port} of ${config.METRICS_HOST}`,
   );
   return server;
 }

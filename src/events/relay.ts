@@ -22,6 +22,9 @@ export interface DeliveryStream {
 const RELAY_BATCH = 100;
 /** How often every team's outbox is looked for, to pick up what a crashed replica left. */
 const DEFAULT_RESCAN_MS = 30_000;
+/** A failed relay is tried again after this, doubled after each failure up to the cap. */
+const FIRST_RETRY_MS = 200;
+const MAX_RETRY_MS = 2000;
 
 /** KEYS: the team's outbox. ARGV: relayed entry ids. Deletes them, and the stream once empty. */
 const RELAYED_SCRIPT = `
@@ -73,12 +76,16 @@ export function eventOf(
  * change, to the delivery outbox. Two slots cannot change in one step on a Redis Cluster, so the
  * move is at least once: an entry is deleted from the team's outbox only after it was appended to
  * the delivery outbox, and a crash between the two sends it twice, with the same id and sequence
- * (the delivery drops the second). The process that made a change relays it at once; every
- * replica also looks for left-over outboxes at start and every `rescanMs`.
+ * (the delivery drops the second). The process that made a change relays it at once, and a relay
+ * that fails (Redis away) is tried again after 200 ms, doubling up to 2 s, until it succeeds, so
+ * its events leave within seconds of Redis answering again; every replica also looks for
+ * left-over outboxes (what a crashed replica left) at start and every `rescanMs`.
  */
 export class EventRelay implements ChangeFeed {
   /** Per team: the relay running now, and whether another change came meanwhile. */
   private readonly running = new Map<string, { again: boolean; done: Promise<void> }>();
+  /** Per team whose last relay failed: how many in a row, and the next try's timer. */
+  private readonly retries = new Map<string, { failures: number; timer: NodeJS.Timeout }>();
   private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
   private stopped = false;
@@ -93,7 +100,10 @@ export class EventRelay implements ChangeFeed {
     void this.relay(teamId);
   }
 
-  /** Relays the team's outbox until it is empty; resolves (never rejects) once this pass is over. */
+  /**
+   * Relays the team's outbox until it is empty; resolves (never rejects) once this pass is over.
+   * A pass that fails is tried again shortly (retryLater).
+   */
   relay(teamId: string): Promise<void> {
     const current = this.running.get(teamId);
     if (current) {
@@ -107,14 +117,50 @@ export class EventRelay implements ChangeFeed {
           state.again = false;
           await this.relayTeam(teamId);
         } while (state.again && !this.stopped);
+        this.relayed(teamId);
       } catch (error) {
-        this.logger.warn({ err: error, teamId }, 'events: relaying a team’s outbox failed');
+        this.retryLater(teamId, error);
       } finally {
         this.running.delete(teamId);
       }
     })();
     this.running.set(teamId, state);
     return state.done;
+  }
+
+  /** The team's outbox was relayed: a try still planned is no longer needed. */
+  private relayed(teamId: string): void {
+    const retry = this.retries.get(teamId);
+    if (!retry) return;
+    clearTimeout(retry.timer);
+    this.retries.delete(teamId);
+    this.logger.info(
+      { teamId, failures: retry.failures },
+      'events: relayed a team’s outbox after failed tries',
+    );
+  }
+
+  /** Plans the next try of a failed relay: 200 ms after the first failure, doubling up to 2 s. */
+  private retryLater(teamId: string, error: unknown): void {
+    const previous = this.retries.get(teamId);
+    if (previous) clearTimeout(previous.timer);
+    const failures = (previous?.failures ?? 0) + 1;
+    if (failures === 1) {
+      this.logger.warn(
+        { err: error, teamId },
+        'events: relaying a team’s outbox failed; trying again shortly',
+      );
+    } else {
+      this.logger.debug({ err: error, teamId, failures }, 'events: relaying failed again');
+    }
+    if (this.stopped) {
+      this.retries.delete(teamId);
+      return;
+    }
+    const delay = Math.min(FIRST_RETRY_MS * 2 ** (failures - 1), MAX_RETRY_MS);
+    const timer = setTimeout(() => void this.relay(teamId), delay);
+    timer.unref();
+    this.retries.set(teamId, { failures, timer });
   }
 
   /** Every team's outbox that has events left, relayed. */
@@ -149,6 +195,8 @@ export class EventRelay implements ChangeFeed {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    for (const retry of this.retries.values()) clearTimeout(retry.timer);
+    this.retries.clear();
     await this.sweeping;
     await Promise.all([...this.running.values()].map((state) => state.done));
   }

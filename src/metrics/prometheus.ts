@@ -6,16 +6,52 @@ const CALL_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 3
 /** Seconds from a change to its delivery, or a round's length: up to a few hours. */
 const LONG_BUCKETS = [0.1, 0.5, 1, 5, 15, 60, 300, 900, 1800, 3600, 7200, 14400];
 
+/** The monitor's queue by job state. */
+export interface QueueDepth {
+  readonly waiting: number;
+  readonly active: number;
+  readonly delayed: number;
+  readonly failed: number;
+}
+
+/** The outbox's backlog. */
+export interface OutboxDepth {
+  readonly pending: number;
+  readonly deadLetters: number;
+}
+
 /** The monitor's queue by job state, read when Prometheus scrapes. */
-export type QueueDepthSource = () => Promise<{
-  waiting: number;
-  active: number;
-  delayed: number;
-  failed: number;
-}>;
+export type QueueDepthSource = () => Promise<QueueDepth>;
 
 /** The outbox's backlog, read when Prometheus scrapes. */
-export type OutboxDepthSource = () => Promise<{ pending: number; deadLetters: number }>;
+export type OutboxDepthSource = () => Promise<OutboxDepth>;
+
+export interface PrometheusMetricsOptions {
+  /** The clock the reads from Redis are spaced by (milliseconds); Date.now by default. */
+  readonly now?: () => number;
+  /** How long one read of the queue and the outbox serves every scrape; default 5 s. */
+  readonly readEveryMs?: number;
+}
+
+/**
+ * `read`, called at most once every `everyMs`: every scrape within that time (and every one
+ * while a read runs) shares its answer, so a flood of scrapes costs Redis one read. A failed read
+ * is an answer too (undefined), so a Redis that is away is not asked again at every scrape.
+ */
+function spacedRead<T>(
+  read: () => Promise<T>,
+  everyMs: number,
+  now: () => number,
+): () => Promise<T | undefined> {
+  let last: { readonly at: number; readonly answer: Promise<T | undefined> } | undefined;
+  return () => {
+    const at = now();
+    if (last && at - last.at < everyMs) return last.answer;
+    const answer = read().catch(() => undefined);
+    last = { at, answer };
+    return answer;
+  };
+}
 
 /** The app's metrics in one Prometheus registry: the only module that knows prom-client. */
 export class PrometheusMetrics implements Metrics {
@@ -27,10 +63,14 @@ export class PrometheusMetrics implements Metrics {
   private readonly s3Seconds: Histogram<'operation'>;
   private readonly roundSeconds: Gauge;
   private readonly roundFinishedAt: Gauge;
-  private queueSource?: QueueDepthSource;
-  private outboxSource?: OutboxDepthSource;
+  private readonly now: () => number;
+  private readonly readEveryMs: number;
+  private queueDepth: () => Promise<QueueDepth | undefined> = async () => undefined;
+  private outboxDepth: () => Promise<OutboxDepth | undefined> = async () => undefined;
 
-  constructor() {
+  constructor(options: PrometheusMetricsOptions = {}) {
+    this.now = options.now ?? Date.now;
+    this.readEveryMs = options.readEveryMs ?? 5000;
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     this.checks = new Counter({
@@ -82,12 +122,12 @@ export class PrometheusMetrics implements Metrics {
 
   /** Where the monitor's queue depth is read from (this replica runs the monitor). */
   watchQueue(source: QueueDepthSource): void {
-    this.queueSource = source;
+    this.queueDepth = spacedRead(source, this.readEveryMs, this.now);
   }
 
   /** Where the outbox's backlog is read from (the app has an outbox). */
   watchOutbox(source: OutboxDepthSource): void {
-    this.outboxSource = source;
+    this.outboxDepth = spacedRead(source, this.readEveryMs, this.now);
   }
 
   checkFinished(source: CheckSource, outcome: CheckOutcome, seconds: number): void {
@@ -119,8 +159,7 @@ export class PrometheusMetrics implements Metrics {
       labelNames: ['state'],
       registers: [this.registry],
       collect: async () => {
-        if (!this.queueSource) return;
-        const depth = await this.queueSource().catch(() => undefined);
+        const depth = await this.queueDepth();
         if (!depth) return;
         for (const [state, count] of Object.entries(depth)) gauge.set({ state }, count);
       },
@@ -128,7 +167,7 @@ export class PrometheusMetrics implements Metrics {
   }
 
   private outboxGauges(): void {
-    const read = async () => this.outboxSource?.().catch(() => undefined);
+    const read = () => this.outboxDepth();
     const pending = new Gauge({
       name: 's3d_outbox_pending_events',
       help: 'Change events waiting in the outbox for the loader’s webhook',

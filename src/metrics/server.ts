@@ -8,9 +8,11 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
+/** Serves `registry` at `GET /metrics` on `port` of `host` (METRICS_HOST; 0.0.0.0 is every address). */
 export async function startMetricsServer(
   registry: Registry,
   port: number,
+  host: string,
   onError: (error: unknown) => void,
 ): Promise<MetricsServer> {
   const server: Server = createServer((request, response) => {
@@ -28,7 +30,7 @@ export async function startMetricsServer(
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, () => resolve());
+    server.listen(port, host, () => resolve());
   });
   return {
     port: (server.address() as AddressInfo).port,

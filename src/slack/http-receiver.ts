@@ -5,6 +5,9 @@ import { HTTPModuleFunctions, HTTPReceiver, type CustomRoute, type Logger } from
 /** Where Slack posts commands and interactions. */
 export const SLACK_EVENTS_PATH = '/slack/events';
 
+/** How far a request's timestamp may be from now, either way: Slack's five minutes. */
+const SIGNATURE_WINDOW_SECONDS = 300;
+
 export interface HttpReceiverOptions {
   readonly signingSecret: string;
   readonly customRoutes: CustomRoute[];
@@ -55,13 +58,20 @@ export function createHttpReceiver(options: HttpReceiverOptions): HTTPReceiver {
 
 /**
  * Reads and verifies the body ahead of Bolt (which reuses what was read), answers 401 to a request
- * that is not Slack's, and answers for the cases Bolt mishandles; true when it answered.
+ * that is not Slack's or is dated outside the five minutes either side of now, and answers for the
+ * cases Bolt mishandles; true when it answered.
  */
 async function refuseUnreadableBody(
   req: IncomingMessage,
   res: ServerResponse,
   options: HttpReceiverOptions,
 ): Promise<boolean> {
+  if (datedAhead(req)) {
+    // Bolt's check refuses only stale timestamps; one from the future is replayable until then.
+    options.logger.warn('Refused a Slack request dated more than five minutes ahead');
+    answer(res, 401);
+    return true;
+  }
   let buffered;
   try {
     buffered = await HTTPModuleFunctions.parseAndVerifyHTTPRequest(
@@ -97,6 +107,12 @@ async function refuseUnreadableBody(
   options.logger.warn('Refused a Slack request whose body is not an object');
   answer(res, 400);
   return true;
+}
+
+/** Whether the request says it was signed more than the signature window from now. */
+function datedAhead(req: IncomingMessage): boolean {
+  const at = Number(req.headers['x-slack-request-timestamp']);
+  return Number.isFinite(at) && at > Date.now() / 1000 + SIGNATURE_WINDOW_SECONDS;
 }
 
 function pathOf(req: IncomingMessage): string {

@@ -22,6 +22,14 @@ export interface RefreshedToken {
 
 export type TokenRefresher = (refreshToken: string) => Promise<RefreshedToken>;
 
+/**
+ * What Slack says of a bot token (`auth.test`): it works; it is refused (revoked, unknown to
+ * Slack, or expired); or Slack could not be asked.
+ */
+export type TokenStatus = 'works' | 'refused' | 'unknown';
+
+export type TokenCheck = (token: string) => Promise<TokenStatus>;
+
 /** Who an installation serves: an organization for an org-wide install, else a workspace. */
 export interface InstallationOwner {
   readonly teamId?: string;

@@ -6,7 +6,7 @@ import { storeCommand } from './redis-errors';
 import { scanKeys } from './scan-keys';
 import type { RedisClient } from './redis-client';
 import { markSealedWith } from './secrets-check';
-import { KeyringError, type Keyring } from './secrets';
+import { isSealed, KeyringError, type Keyring } from './secrets';
 import { ResealError } from '../errors';
 
 /** What holds a secret, and where in the value it is. */
@@ -41,13 +41,21 @@ export interface RotationFailure {
 
 export interface RotationReport {
   readonly resealed: number;
+  /** The keys whose secret was in plain text (stored before encryption was turned on), now sealed. */
+  readonly fromPlainText: string[];
   readonly current: number;
   /** Deleted or expired while the rotation ran. */
   readonly gone: number;
   readonly failures: RotationFailure[];
 }
 
-type Outcome = 'resealed' | 'current' | 'gone';
+type Outcome = 'resealed' | 'fromPlainText' | 'current' | 'gone';
+
+/** A value re-sealed: what to store, and whether its secret was in plain text. */
+interface Resealed {
+  readonly value: string;
+  readonly fromPlainText: boolean;
+}
 
 /**
  * `raw` (stored at `key`) with its secret sealed with the current key and bound to where it
@@ -58,20 +66,23 @@ function resealed(
   raw: string,
   field: string | undefined,
   keyring: Keyring,
-): string | undefined {
+): Resealed | undefined {
   if (field === undefined) {
     if (!keyring.needsResealing(raw)) return undefined;
-    const plaintext = keyring.open(raw, key);
+    const plaintext = keyring.openToReseal(raw, key);
     assertServes(key, plaintext);
-    return keyring.seal(plaintext, key);
+    return { value: keyring.seal(plaintext, key), fromPlainText: !isSealed(raw) };
   }
   const value: unknown = JSON.parse(raw);
   const secret = (value as Record<string, unknown> | null)?.[field];
   if (typeof secret !== 'string') throw new ResealError(`the value has no ${field}`);
   if (!keyring.needsResealing(secret)) return undefined;
   const binding = challengeKeyBinding(key);
-  const sealed = keyring.seal(keyring.open(secret, binding), binding);
-  return JSON.stringify({ ...(value as object), [field]: sealed });
+  const sealed = keyring.seal(keyring.openToReseal(secret, binding), binding);
+  return {
+    value: JSON.stringify({ ...(value as object), [field]: sealed }),
+    fromPlainText: !isSealed(secret),
+  };
 }
 
 /** An installation is bound to its key only if it serves the team the key names. */
@@ -141,21 +152,23 @@ async function resealUnlocked(
     const replacement = resealed(key, raw, field, keyring);
     if (replacement === undefined) return 'current';
     const replaced = await storeCommand(key, () =>
-      RESEAL_SCRIPT.run(redis, [key], [raw, replacement]),
+      RESEAL_SCRIPT.run(redis, [key], [raw, replacement.value]),
     );
-    if (replaced === 1) return 'resealed';
+    if (replaced === 1) return replacement.fromPlainText ? 'fromPlainText' : 'resealed';
   }
   throw new ResealError(`the value kept changing over ${ATTEMPTS} attempts`);
 }
 
 /**
  * Re-seals every secret in Redis (challenge names of sessions and destinations, installations)
- * that is plain, unbound or sealed with another key than the keyring's current one, bound to
- * where it lives, on every primary (an installation under its token-refresh lock); then, if none
- * failed, marks Redis as sealed with the current key and bound (the start-up check's canary).
+ * that is plain (stored before encryption was turned on), unbound or sealed with another key than
+ * the keyring's current one, bound to where it lives, on every primary (an installation under its
+ * token-refresh lock); then, if none failed, marks Redis as sealed with the current key and bound
+ * (the start-up check's canary). A plain secret counts as re-sealed, and its key is named too.
  */
 export async function rotateSecrets(redis: RedisClient, keyring: Keyring): Promise<RotationReport> {
   const counts = { resealed: 0, current: 0, gone: 0 };
+  const fromPlainText: string[] = [];
   const failures: RotationFailure[] = [];
   for (const { pattern, field } of SECRET_KEYS) {
     const keys = (await scanKeys(redis, pattern)).sort();
@@ -163,7 +176,9 @@ export async function rotateSecrets(redis: RedisClient, keyring: Keyring): Promi
       await Promise.all(
         keys.slice(start, start + PARALLEL).map(async (key) => {
           try {
-            counts[await resealOne(redis, key, field, keyring)] += 1;
+            const outcome = await resealOne(redis, key, field, keyring);
+            if (outcome === 'fromPlainText') fromPlainText.push(key);
+            counts[outcome === 'fromPlainText' ? 'resealed' : outcome] += 1;
           } catch (error) {
             failures.push({ key, reason: reasonOf(error) });
           }
@@ -171,10 +186,10 @@ export async function rotateSecrets(redis: RedisClient, keyring: Keyring): Promi
       );
     }
   }
-  // Every value is sealed with the current key and bound to where it lives: from now on, plain
-  // and unbound values are refused (the canary says so to every replica's start).
+  // Every value is sealed with the current key and bound to where it lives: from now on, unbound
+  // values are refused too (the canary says so to every replica's start).
   if (failures.length === 0) await markSealedWith(redis, keyring, undefined, true);
-  return { ...counts, failures };
+  return { ...counts, fromPlainText: fromPlainText.sort(), failures };
 }
 
 function reasonOf(error: unknown): string {

@@ -80,7 +80,7 @@ export class Keyring {
   /** The previous key's id, while rotating. */
   readonly previousKeyId?: string;
   private checked: boolean;
-  /** Set once a rotation has bound every value: plain and unbound values are then refused. */
+  /** Set once a rotation has bound every value: unbound values are then refused (plain ones always are). */
   private bindingRequired = false;
 
   private constructor(
@@ -118,7 +118,7 @@ export class Keyring {
     this.checked = true;
   }
 
-  /** Whether plain and unbound values are refused (a rotation has bound every value). */
+  /** Whether unbound values are refused (a rotation has bound every value). */
   get requiresBinding(): boolean {
     return this.bindingRequired;
   }
@@ -155,15 +155,25 @@ export class Keyring {
   }
 
   /**
-   * The plaintext of a value sealed for `binding`; a value without the 's3dsec:' prefix is
-   * returned unchanged (stored before encryption was turned on), and one sealed before values
-   * were bound opens anywhere, until a rotation has bound them all. Throws KeyringError (naming
-   * the key id, never the value) for an unknown key id, a value that fails authentication (altered,
-   * or moved from another key) or a value refused in its form.
+   * The plaintext of a value sealed for `binding`; one sealed before values were bound opens
+   * anywhere, until a rotation has bound them all. Throws KeyringError (naming the key id, never
+   * the value) for a plain value (without the 's3dsec:' prefix: planted, or stored before
+   * encryption was turned on and not sealed since), an unknown key id, a value that fails
+   * authentication (altered, or moved from another key) or a value refused in its form.
    */
   open(value: string, binding?: string): string {
     this.assertChecked();
     return this.openWith(value, binding);
+  }
+
+  /**
+   * The plaintext of a value the rotation is about to seal with the current key: a sealed one
+   * opened as `open` opens it, a plain one as it is (written before encryption was turned on; the
+   * rotation, run by the operator, is how it gets sealed, and it names every such key).
+   */
+  openToReseal(value: string, binding?: string): string {
+    this.assertChecked();
+    return isSealed(value) ? this.openWith(value, binding) : value;
   }
 
   /** The start-up check's own opening, before the keys are confirmed. */
@@ -178,9 +188,10 @@ export class Keyring {
 
   private openWith(value: string, binding: string | undefined): string {
     if (!isSealed(value)) {
-      if (!this.bindingRequired) return value;
+      // Only someone who can write to Redis puts a plain value there once the key is set: never
+      // trusted, even when it holds what a value of that key would hold.
       throw new KeyringError(
-        'A secret is stored in plain text, which is refused once every secret has been sealed (npm run rotate-encryption-key)',
+        `A secret is stored in plain text, which is refused while ${CURRENT_KEY_VARIABLE} is set; one written before encryption was turned on is sealed by npm run rotate-encryption-key`,
       );
     }
     const parts = value.split(':');
@@ -262,8 +273,8 @@ export function sealStored(
 }
 
 /**
- * A stored secret opened: plain values as they are; a sealed one needs a keyring, and without one
- * throws a KeyringError saying which key it was sealed with.
+ * A stored secret opened: without a keyring, plain values as they are, and a sealed one throws a
+ * KeyringError saying which key it was sealed with; with one, only sealed values open.
  */
 export function openStored(value: string, keyring: Keyring | undefined, binding: string): string {
   if (keyring) return keyring.open(value, binding);

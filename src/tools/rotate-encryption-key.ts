@@ -8,7 +8,9 @@ import { MissingSettingError } from '../errors';
 /**
  * `npm run rotate-encryption-key` (`node dist/tools/rotate-encryption-key.js`): with REDIS_URL,
  * STORE_ENCRYPTION_KEY (the new key) and STORE_ENCRYPTION_KEY_PREVIOUS (the old one), re-seals
- * every secret in Redis with the new key. Resolves with the exit code: 0, or 1 if any failed.
+ * every secret in Redis with the new key; with STORE_ENCRYPTION_KEY alone, seals the secrets
+ * stored in plain text before encryption was turned on (the bot refuses them until then), naming
+ * each. Resolves with the exit code: 0, or 1 if any failed.
  */
 export async function main(
   env: NodeJS.ProcessEnv,
@@ -25,6 +27,9 @@ export async function main(
     // The same refusal as the bot's start: keys that open nothing would fail every value.
     await checkStoredKey(redis, keyring);
     const report = await rotateSecrets(redis, keyring);
+    for (const key of report.fromPlainText) {
+      write(`sealed from plain text (stored before encryption was turned on?): ${key}`);
+    }
     for (const failure of report.failures) write(`failed: ${failure.key}: ${failure.reason}`);
     write(
       `re-sealed ${report.resealed}, already current ${report.current}, failed ${report.failures.length}` +

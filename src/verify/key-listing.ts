@@ -219,15 +219,16 @@ async function readBody(response: HttpResponse): Promise<string> {
 
 /** Whether the listing holds exactly `key`, and its owner. */
 function listingOf(body: string, key: string): KeyListing {
-  if (!/<ListBucketResult[\s>]/.test(body)) {
+  const listed = /<ListBucketResult[\s>]/.test(body) ? xmlElements(body, 'Contents') : undefined;
+  if (listed === undefined) {
     throw Object.assign(new Error('S3 answered a listing with something else'), {
       name: 'S3UnreadableListing',
     });
   }
-  for (const contents of xmlElements(body, 'Contents')) {
+  for (const contents of listed) {
     const listedKey = xmlText(contents, 'Key');
     if (listedKey === undefined || decodeXml(listedKey) !== key) continue;
-    const owner = xmlElements(contents, 'Owner')[0];
+    const owner = xmlElements(contents, 'Owner')?.[0];
     const id = owner === undefined ? undefined : xmlText(owner, 'ID');
     const ownerId = id === undefined ? '' : decodeXml(id).trim();
     return { listed: true, ...(ownerId ? { ownerId } : {}) };

@@ -1,26 +1,48 @@
 // Just enough XML for S3's small answers read without the SDK (a one-key listing, an error body):
 // elements by name, their text, and the five entities and character references S3 escapes with.
 
-/** The inner text of every `<tag>…</tag>` in `xml`, in order; nested same-name tags are not expected. */
-export function xmlElements(xml: string, tag: string): string[] {
+/**
+ * The inner text of every `<tag>…</tag>` in `xml`, in order (`<tag/>` is the empty text), read in
+ * one pass: each search starts where the last one ended, so a hostile answer costs its length,
+ * never its square. Undefined when a `<tag` is left unfinished (no `>`, a `<` inside it, or no
+ * `</tag>`): no XML writer sends that. Nested same-name tags are not expected.
+ */
+export function xmlElements(xml: string, tag: string): string[] | undefined {
   const found: string[] = [];
-  const open = new RegExp(`<${tag}(?:\\s[^>]*)?>`, 'g');
-  const close = `</${tag}>`;
-  for (let match = open.exec(xml); match !== null; match = open.exec(xml)) {
-    const start = match.index + match[0].length;
-    const end = xml.indexOf(close, start);
-    if (end === -1) break;
-    found.push(xml.slice(start, end));
-    open.lastIndex = end + close.length;
+  const opening = `<${tag}`;
+  const closing = `</${tag}>`;
+  let at = xml.indexOf(opening);
+  while (at !== -1) {
+    const nameEnd = at + opening.length;
+    if (!endsName(xml.charAt(nameEnd))) {
+      at = xml.indexOf(opening, nameEnd); // another tag whose name starts with this one
+      continue;
+    }
+    const tagEnd = xml.indexOf('>', nameEnd);
+    if (tagEnd === -1 || xml.lastIndexOf('<', tagEnd) !== at) return undefined;
+    if (xml.charAt(tagEnd - 1) === '/') {
+      found.push('');
+      at = xml.indexOf(opening, tagEnd + 1);
+      continue;
+    }
+    const end = xml.indexOf(closing, tagEnd + 1);
+    if (end === -1) return undefined;
+    found.push(xml.slice(tagEnd + 1, end));
+    at = xml.indexOf(opening, end + closing.length);
   }
   return found;
 }
 
+/** Whether `char`, right after `<tag`, ends the tag's name (else it is a longer name). */
+function endsName(char: string): boolean {
+  return (
+    char === '>' || char === '/' || char === ' ' || char === '\t' || char === '\n' || char === '\r'
+  );
+}
+
 /** The raw text of the first `<tag>` in `xml`, or undefined; `<tag/>` is the empty text. */
 export function xmlText(xml: string, tag: string): string | undefined {
-  const [first] = xmlElements(xml, tag);
-  if (first !== undefined) return first;
-  return new RegExp(`<${tag}\\s*/>`).test(xml) ? '' : undefined;
+  return xmlElements(xml, tag)?.[0];
 }
 
 const ENTITIES: Record<string, string> = {
@@ -57,7 +79,7 @@ export function s3ErrorOf(
   headers: Record<string, string | undefined>,
   body: string,
 ): Error {
-  const error = xmlElements(body, 'Error')[0] ?? '';
+  const error = xmlElements(body, 'Error')?.[0] ?? '';
   const field = (tag: string) => {
     const text = xmlText(error, tag);
     return text === undefined ? undefined : decodeXml(text).trim();

@@ -114,6 +114,35 @@ describe('STORE_ENCRYPTION_KEY with the bot and the rotation command as processe
     expect(sealedKeyId((await redis.get(ENCRYPTION_CHECK_KEY))!)).toBe(keyB.currentKeyId);
   });
 
+  it('seals what was stored before encryption was turned on: npm run rotate-encryption-key with the key alone', async () => {
+    // Redis as a bot without a key left it: no canary, challenge names in plain text.
+    await redis.del(ENCRYPTION_CHECK_KEY);
+    const plain = createRedisStores(redis, 3600);
+    await plain.sessions.put(setupSession({ teamId: 'T1', id: 'S1' }));
+    await plain.destinations.save(savedDestination('T1', 'bucket-plain'));
+    const withB = createRedisStores(redis, 3600, { keyring: keyB });
+    await expect(withB.sessions.get('T1', 'S1')).rejects.toThrow(/plain text/);
+
+    const { stdout } = await promisify(execFile)(process.execPath, [ROTATE], {
+      env: { PATH: process.env.PATH, REDIS_URL: redisUrl, STORE_ENCRYPTION_KEY: keyB64 },
+      cwd: __dirname,
+    });
+
+    for (const key of ['s3d:{T1}:destination:bucket-plain', 's3d:{T1}:session:S1']) {
+      expect(stdout).toContain(
+        `sealed from plain text (stored before encryption was turned on?): ${key}`,
+      );
+    }
+    expect(stdout).toContain(
+      `re-sealed 2, already current 0, failed 0 (key id ${keyB.currentKeyId})`,
+    );
+    expect(stdout).not.toContain(setupSession().challengeKey);
+    expect((await withB.sessions.get('T1', 'S1'))?.challengeKey).toBe(setupSession().challengeKey);
+    expect((await withB.destinations.get('T1', 'bucket-plain'))?.challengeKey).toBe(
+      savedDestination().challengeKey,
+    );
+  });
+
   it('exits 1 from the rotation command when the keys open nothing in Redis', async () => {
     const rotating = promisify(execFile)(process.execPath, [ROTATE], {
       env: { PATH: process.env.PATH, REDIS_URL: redisUrl, STORE_ENCRYPTION_KEY: keyB64 },

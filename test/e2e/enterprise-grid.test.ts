@@ -194,6 +194,8 @@ describe('an org-wide install on Enterprise Grid', () => {
     const bucketB = await connect(orgAdmin(WORKSPACE_B), 'grid-kept-b');
 
     offsetMs = DAY_MS;
+    // As Slack does once the organization removed the app: its token no longer works.
+    slack.oauth.revoke(ORG.teamId);
     const uninstall = uninstallEventBody('app_uninstalled', ORG, now());
     expect((await t.post(uninstall, 'application/json')).status).toBe(200);
     await waitUntil(

@@ -22,6 +22,7 @@ import {
 } from '../faults/flow';
 import { startRedisProxy, testRedis, type TestRedis } from '../support/redis';
 import { savedDestination } from '../support/fixtures';
+import { workspaceInstallation } from '../support/installation';
 import { localVerifier, startLocalS3, type LocalS3 } from '../support/s3-local';
 import {
   interactionBody,
@@ -445,6 +446,8 @@ describe('uninstalling', () => {
     await waitForPostTo(slack, responseUrl);
     expect((await redis.keys()).some((key) => key.includes(':session:'))).toBe(true);
 
+    // Slack revokes the tokens, then sends the events.
+    slack.oauth.revoke('TALPHA');
     expect((await signedPost(app, tokensRevoked('TALPHA'), 'application/json')).status).toBe(200);
     await waitUntil(
       async () => (await redis.client.exists(installationKey('TALPHA'))) === 0,
@@ -482,6 +485,8 @@ describe('uninstalling', () => {
     await install(BETA, app);
     const alpha = await connect(app, alice, 'alpha-lake');
     const beta = await connect(app, bob, 'beta-lake');
+    // Slack revokes the tokens, then sends the events.
+    slack.oauth.revoke('TALPHA');
     await signedPost(app, uninstalled('TALPHA'), 'application/json');
     await waitUntil(
       async () => (await redis.client.exists(uninstalledKey('TALPHA'))) === 1,
@@ -511,6 +516,8 @@ describe('uninstalling', () => {
     const app = await startApp();
     await install(ALPHA, app);
     const { bucket } = await connect(app, alice, 'alpha-lake');
+    // Slack revokes the tokens, then sends the events.
+    slack.oauth.revoke('TALPHA');
     await signedPost(app, uninstalled('TALPHA'), 'application/json');
     await waitUntil(
       async () => (await redis.client.exists(uninstalledKey('TALPHA'))) === 1,
@@ -613,6 +620,32 @@ describe('token rotation', () => {
     const client = await clients.forTeam('TALPHA');
     expect(slack.oauth.refreshes).toBe(1);
     expect(client?.token).toBe(slack.oauth.tokensOf('TALPHA')[1]);
+  });
+});
+
+describe('an installation planted in Redis in plain text', () => {
+  it('is refused and logged, never used: no Slack call carries its token', async () => {
+    const app = await startApp();
+    const planted = 'xoxb-TPLANT-planted-token';
+    await redis.client.set(
+      installationKey('TPLANT'),
+      JSON.stringify(workspaceInstallation({ teamId: 'TPLANT', token: planted })),
+    );
+    const mallory: Actor = { teamId: 'TPLANT', userId: 'UPLANT', channelId: 'CPLANT' };
+
+    const command = slashCommandBody('setup', mallory, slack.responseUrl());
+    expect((await signedPost(app, command, 'application/x-www-form-urlencoded')).status).toBe(200);
+    await waitUntil(
+      () =>
+        app.logs.some((line) => line.includes('not sealed')) ||
+        slack.calls.some((call) => call.token === planted),
+      'the refusal in the log, or a call with the planted token',
+    );
+
+    expect(slack.calls.filter((call) => call.token === planted)).toEqual([]);
+    await expect(app.deps.oauth?.installations.forTeam('TPLANT')).rejects.toThrow('plain text');
+    expect(slack.calls.filter((call) => call.token === planted)).toEqual([]);
+    expect(app.logs.join('\n')).not.toContain(planted);
   });
 });
 

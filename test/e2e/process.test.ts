@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { startFaultServer, type FaultServer } from '../support/s3-fault-server';
 import {
   botEnvironment,
@@ -37,6 +38,18 @@ async function signedPost(base: string, body: string): Promise<Response> {
       ...slackSignatureHeaders(body, SIGNING_SECRET),
     },
     body,
+  });
+}
+
+/** 'connected', or the code of the error a TCP connection to `host`:`port` ended with. */
+function connectionTo(host: string, port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve('connected');
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
   });
 }
 
@@ -113,6 +126,19 @@ describe('the bot as a process', () => {
     const warnings = bot.stdout.filter((line) => line.includes('REDIS_URL is not set'));
     expect(warnings).toHaveLength(1);
     expect(JSON.parse(warnings[0])).toMatchObject({ level: 40 });
+  });
+
+  it('serves its metrics only on METRICS_HOST', async () => {
+    const bot = await startBotProcess(
+      baseEnv(slack, { METRICS_PORT: '0', METRICS_HOST: '127.0.0.1' }),
+    );
+    const { metricsPort } = JSON.parse(await bot.waitForLine(/"metricsPort"/)) as {
+      metricsPort: number;
+    };
+
+    expect((await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).status).toBe(200);
+    // Another loopback address of the same machine: nothing listens there.
+    expect(await connectionTo('127.0.0.2', metricsPort)).toBe('ECONNREFUSED');
   });
 
   describe('npm run dev:tunnel', () => {

@@ -242,20 +242,26 @@ describe('the setup conversation, end to end over signed HTTP', () => {
     expect(JSON.stringify(ephemeral.body)).toMatch(CHALLENGE);
   });
 
+  const SETUP_COMMAND = 'command=%2Fs3-destination&text=setup';
+  const signedAt = (offsetSeconds: number) =>
+    slackSignatureHeaders(
+      SETUP_COMMAND,
+      SIGNING_SECRET,
+      Math.floor(Date.now() / 1000) + offsetSeconds,
+    );
+
   it.each([
     [
       'a bad signature',
-      {
+      () => ({
         'x-slack-signature': 'v0=deadbeef',
         'x-slack-request-timestamp': `${Math.floor(Date.now() / 1000)}`,
-      },
+      }),
     ],
-    ['a stale timestamp', undefined],
+    ['a stale timestamp', () => signedAt(-600)],
+    ['a timestamp ten minutes ahead', () => signedAt(600)],
   ])('refuses a request with %s with 401', async (_name, headers) => {
-    const body = 'command=%2Fs3-destination&text=setup';
-    const stale = slackSignatureHeaders(body, SIGNING_SECRET, Math.floor(Date.now() / 1000) - 600);
-
-    const response = await t.post(body, 'application/x-www-form-urlencoded', headers ?? stale);
+    const response = await t.post(SETUP_COMMAND, 'application/x-www-form-urlencoded', headers());
 
     expect(response.status).toBe(401);
     expect(t.slack.callsTo('views.open')).toHaveLength(0);

@@ -58,10 +58,11 @@ afterEach(async () => {
   slack.oauth.clear();
 });
 
-/** An uninstall event as Slack signs and sends it, happening at the app's `now`. */
+/** An uninstall event as Slack signs and sends it, happening at `at` (the app's `now` by default). */
 function uninstallEvent(
   type: 'app_uninstalled' | 'tokens_revoked',
   owner: { teamId: string; enterpriseId?: string },
+  at: Date = now(),
 ): string {
   const orgWide = owner.enterpriseId !== undefined;
   return JSON.stringify({
@@ -72,11 +73,11 @@ function uninstallEvent(
     event: {
       type,
       ...(type === 'tokens_revoked' ? { tokens: { oauth: [], bot: ['UBOT'] } } : {}),
-      event_ts: String(now().getTime() / 1000),
+      event_ts: String(at.getTime() / 1000),
     },
     type: 'event_callback',
     event_id: `Ev${randomBytes(6).toString('hex')}`,
-    event_time: Math.floor(now().getTime() / 1000),
+    event_time: Math.floor(at.getTime() / 1000),
     authorizations: [
       {
         team_id: owner.teamId,
@@ -110,6 +111,14 @@ const installations = () => {
   if (!found) throw new Error('no installations');
   return found;
 };
+
+/** The installation serving `workspace`: its own, or its organization's for an org-wide install. */
+const installedFor = (workspace: StandInWorkspace) =>
+  installations().fresh(
+    workspace.isEnterpriseInstall
+      ? { enterpriseId: workspace.enterpriseId, isEnterpriseInstall: true }
+      : { teamId: workspace.teamId },
+  );
 
 describe('uninstalls and re-installs', () => {
   it('ignores a late app_uninstalled or tokens_revoked about an earlier installation', async () => {
@@ -179,4 +188,38 @@ describe('uninstalls and re-installs', () => {
     await deliver(uninstallEvent('app_uninstalled', WORKSPACE));
     expect(await installations().uninstalled('TLATE')).toMatchObject({ reason: 'tokens_revoked' });
   });
+
+  it.each([
+    ['a workspace', WORKSPACE],
+    ['an organization', ORG],
+  ])(
+    'keeps a re-install of %s when a late app_uninstalled arrives and the bot’s clock is two minutes slow, and still deletes on a genuine one',
+    async (_label, owner) => {
+      // Slack's clock is startMs; the bot's runs two minutes behind it.
+      offsetMs = -2 * 60_000;
+      expect((await installThrough(t.base, slack, owner)).status).toBe(200);
+      // The app is uninstalled at Slack; its event's first delivery is lost.
+      slack.oauth.revoke(owner.teamId);
+      const uninstalledAt = new Date(startMs);
+      const lateRetry = uninstallEvent('app_uninstalled', owner, uninstalledAt);
+      // A minute later (by Slack's clock) the app is installed again.
+      offsetMs = 60_000 - 2 * 60_000;
+      expect((await installThrough(t.base, slack, owner)).status).toBe(200);
+      const reinstalled = slack.oauth.tokensOf(owner.teamId)[1];
+
+      // Slack retries the event, with its first event_time: a minute after the re-install's
+      // installedAt by the bot's clock, but about the earlier installation.
+      await deliver(lateRetry);
+      expect((await installedFor(owner))?.bot?.token).toBe(reinstalled);
+      expect(slack.callsTo('auth.test').map((call) => call.token)).toContain(reinstalled);
+
+      // Uninstalled for real: Slack revokes the token, then sends the event.
+      slack.oauth.revoke(owner.teamId);
+      await deliver(uninstallEvent('app_uninstalled', owner, new Date(startMs + 3 * 60_000)));
+      expect(await installedFor(owner)).toBeUndefined();
+      expect(await installations().uninstalled(owner.teamId)).toMatchObject({
+        reason: 'app_uninstalled',
+      });
+    },
+  );
 });

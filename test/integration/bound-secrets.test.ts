@@ -30,6 +30,7 @@ function installations(keyring: Keyring): Installations {
   return new Installations(redis.client, keyring, {
     locks: new RedisLockStore(redis.client),
     refresh: () => Promise.reject(new Error('no refresh in these tests')),
+    checkToken: () => Promise.reject(new Error('no uninstall in these tests')),
     logger: createLogger({ level: 'silent' }),
     now: () => new Date(),
   });
@@ -80,7 +81,7 @@ describe('sealed values bound to where they live', () => {
     await expect(stores.destinations.get('TONE', 'bucket-two')).rejects.toThrow(/cannot be opened/);
   });
 
-  it('opens values of the old binding until the rotation re-seals them, then refuses plain ones', async () => {
+  it('opens values of the old binding until the rotation re-seals them, and never plain ones', async () => {
     const before = await checkedKeyring();
     const one = workspaceInstallation({ teamId: 'TONE', token: 'xoxb-one' });
     await redis.client.set(installationKey('TONE'), before.seal(JSON.stringify(one)));
@@ -88,7 +89,10 @@ describe('sealed values bound to where they live', () => {
       savedDestination('TONE', 'bucket-plain'),
     );
     const storesBefore = createRedisStores(redis.client, 3600, { keyring: before });
-    expect(await storesBefore.destinations.get('TONE', 'bucket-plain')).toBeDefined();
+    // Plain: refused even before any rotation; sealed unbound: opened until the rotation.
+    await expect(storesBefore.destinations.get('TONE', 'bucket-plain')).rejects.toThrow(
+      /plain text/,
+    );
     expect((await installations(before).fresh({ teamId: 'TONE' }))?.bot?.token).toBe('xoxb-one');
 
     const report = await rotateSecrets(redis.client, Keyring.fromKeys(key64));

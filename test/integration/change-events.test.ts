@@ -1,21 +1,27 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { OUTBOX_KEYS, RedisOutbox } from '../../src/events/outbox';
+import { startDelivery } from '../../src/events/delivery';
 import { EventRelay } from '../../src/events/relay';
 import { changeEventSchema, type ChangeEvent } from '../../src/events/types';
 import { createLogger } from '../../src/log/logger';
 import {
+  createRedisClient,
   createRedisStores,
   eventSequenceKey,
   teamOutboxKey,
   verifyLockKey,
   type Stores,
+  waitForRedis,
 } from '../../src/store';
-import { useTestRedis } from '../support/redis';
+import { startRedisProxy, useTestRedis } from '../support/redis';
+import { WebhookReceiver, webhookSecret } from '../support/webhook-receiver';
 import { savedDestination } from '../support/fixtures';
 
 // The store's scripts decide each change's event from the value they replace and append it to
 // the team's outbox in the same step; the relay moves it to the delivery outbox.
 
 const redis = useTestRedis({ scope: 'test' });
+const WEBHOOK_SECRET = webhookSecret(3);
 let stores: Stores;
 const logs: string[] = [];
 const logger = createLogger({
@@ -190,5 +196,40 @@ describe('the relay', () => {
     ]);
     expect((await teamOutbox('T1')).map((entry) => entry.bucket)).toEqual(['lake-b', 'lake-b']);
     expect(logs.join('\n')).toContain('cannot be read');
+  });
+
+  it('relays again within seconds once Redis answers after a stall, and the event reaches the webhook', async () => {
+    const proxy = await startRedisProxy();
+    const client = createRedisClient(proxy.url, { keyPrefix: redis.prefix });
+    const receiver = new WebhookReceiver([WEBHOOK_SECRET]);
+    await receiver.start();
+    const outbox = new RedisOutbox(client);
+    const delivery = startDelivery(outbox, {
+      url: receiver.url,
+      secrets: [WEBHOOK_SECRET],
+      logger,
+    });
+    const relay = new EventRelay(client, outbox, logger);
+    try {
+      await waitForRedis(client, 5000);
+      await createRedisStores(client, 3600, { events: true }).destinations.save(draft());
+
+      // Redis stops answering right after the change; the process that made it relays at once.
+      proxy.freeze();
+      relay.changed('T1');
+      await sleep(4000);
+      proxy.thaw();
+
+      // Within 5 s of Redis answering again: no waiting for the 30 s rescan.
+      const [event] = await receiver.waitFor(1, 5000);
+      expect(event).toMatchObject({ type: 'destination.connected', sequence: 1 });
+      expect(logs.join('\n')).toContain('relaying a team’s outbox failed');
+    } finally {
+      await relay.stop();
+      await delivery.stop();
+      await receiver.stop();
+      client.disconnect();
+      await proxy.close();
+    }
   });
 });

@@ -4,6 +4,7 @@ import {
   Installations,
   type AnyInstallation,
   type RefreshedToken,
+  type TokenCheck,
 } from '../../src/slack/oauth/installations';
 import { installationKey, RedisLockStore, uninstalledKey } from '../../src/store';
 import { Keyring } from '../../src/store/secrets';
@@ -62,10 +63,13 @@ function gatedRefresher() {
 function installations(
   refresh: (token: string) => Promise<RefreshedToken>,
   waitForRefreshMs = 2000,
+  // Forgotten without an event's time, an installation is deleted without asking Slack.
+  checkToken: TokenCheck = () => Promise.reject(new Error('Slack is not asked in these tests')),
 ) {
   return new Installations(redis.client, keyring, {
     locks: new RedisLockStore(redis.client),
     refresh,
+    checkToken,
     logger: createLogger({
       level: 'trace',
       destination: { write: (line: string) => logs.push(line) },
@@ -182,6 +186,33 @@ describe('Installations', () => {
     // A re-install clears the mark.
     await store.save(installation('T1', 'xoxb-2'));
     expect(await store.uninstalled('T1')).toBeUndefined();
+  });
+
+  it('asks Slack before an uninstall event within minutes of the installation deletes it: kept while its token works or Slack cannot say', async () => {
+    const answers = ['works', 'unknown', 'refused'] as const;
+    const asked: string[] = [];
+    const store = installations(gatedRefresher().refresh, 2000, async (token) => {
+      asked.push(token);
+      return answers[asked.length - 1];
+    });
+    await store.save(installation('T1', 'xoxb-recent'));
+    // A minute before the installation by the bot's clock: the clocks may disagree that much.
+    const eventTime = new Date(NOW_SECONDS * 1000 - 60_000);
+
+    expect(await store.forget({ teamId: 'T1' }, 'app_uninstalled', eventTime)).toBe(false);
+    expect(await store.forget({ teamId: 'T1' }, 'app_uninstalled', eventTime)).toBe(false);
+    expect(logs.join('\n')).toContain('Slack could not be asked');
+    expect(await store.uninstalled('T1')).toBeUndefined();
+    expect(await store.forget({ teamId: 'T1' }, 'app_uninstalled', eventTime)).toBe(true);
+
+    expect(asked).toEqual(['xoxb-recent', 'xoxb-recent', 'xoxb-recent']);
+    expect(await store.uninstalled('T1')).toMatchObject({ reason: 'app_uninstalled' });
+    expect(logs.join('\n')).not.toContain('xoxb-recent');
+    // Well after the installation, the event is about it: deleted without asking.
+    await store.save(installation('T1', 'xoxb-older'));
+    const later = new Date(NOW_SECONDS * 1000 + 3600_000);
+    expect(await store.forget({ teamId: 'T1' }, 'tokens_revoked', later)).toBe(true);
+    expect(asked).toHaveLength(3);
   });
 
   it('finds an org-wide installation from one of its workspaces once a request has pointed to it', async () => {

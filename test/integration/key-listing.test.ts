@@ -5,7 +5,7 @@ import { ListObjectsV2Command, S3Client, type S3ClientConfig } from '@aws-sdk/cl
 import type { HttpRequest } from '@smithy/core/protocols';
 import { classifyS3Error } from '../../src/verify/classify-s3-error';
 import { listKey, timeListings, type KeyListing } from '../../src/verify/key-listing';
-import { AWKWARD_KEYS } from '../support/fixtures';
+import { AWKWARD_KEYS, hostileListing } from '../support/fixtures';
 import { startFaultServer, type FaultKind, type FaultServer } from '../support/s3-fault-server';
 import { LOCAL_S3_CREDENTIALS, startLocalS3, type LocalS3 } from '../support/s3-local';
 
@@ -272,6 +272,28 @@ describe('against an S3 that misbehaves, it fails as the SDK fails', () => {
     expect(Math.abs(dated[1] - serverClock)).toBeLessThan(60_000);
     expect(Math.abs(dated[2] - serverClock)).toBeLessThan(60_000);
   });
+
+  test.each([
+    ['nothing after it', ''],
+    [
+      'a genuine listing of the key after it',
+      '<Contents><Key>k</Key></Contents></ListBucketResult>',
+    ],
+  ])(
+    'a 256 KB answer of "<Contents " repeated, %s, is read in one pass as what it is: not a listing',
+    async (_label, tail) => {
+      const body = hostileListing(256, tail);
+      expect(Buffer.byteLength(body)).toBeLessThanOrEqual(256 * 1024);
+      const { client: hostile } = oddClient(body);
+      try {
+        const error = await thrown(listKey(hostile, 'bucket-1', 'k', deadline()));
+        expect((error as Error).name).toBe('S3UnreadableListing');
+        expect(classifyS3Error(error, 'list').outcome).toBe('unexpected');
+      } finally {
+        hostile.destroy();
+      }
+    },
+  );
 
   test('an answer that is not a listing is an error, not an empty bucket', async () => {
     const { client: odd } = oddClient('<html>captive portal</html>');

@@ -21,7 +21,7 @@ let server: MetricsServer;
 beforeAll(async () => {
   [s3, slack] = await Promise.all([startLocalS3(), startSlackStandIn()]);
   metrics = new PrometheusMetrics();
-  server = await startMetricsServer(metrics.registry, 0, () => undefined);
+  server = await startMetricsServer(metrics.registry, 0, '127.0.0.1', () => undefined);
 });
 
 afterAll(async () => {
@@ -97,6 +97,34 @@ it('reads the monitor’s queue and the outbox when scraped', async () => {
   expect(valueOf(text, 's3d_monitor_jobs{state="delayed"}')).toBe(1);
   expect(valueOf(text, 's3d_outbox_pending_events')).toBe(7);
   expect(valueOf(text, 's3d_outbox_dead_letters')).toBe(2);
+});
+
+it('reads the queue and the outbox once for every scrape within a few seconds, and again after', async () => {
+  let clock = 1_000_000;
+  const cached = new PrometheusMetrics({ now: () => clock });
+  const own = await startMetricsServer(cached.registry, 0, '127.0.0.1', () => undefined);
+  const reads = { queue: 0, outbox: 0 };
+  cached.watchQueue(async () => {
+    reads.queue += 1;
+    return { waiting: reads.queue, active: 0, delayed: 0, failed: 0 };
+  });
+  cached.watchOutbox(async () => {
+    reads.outbox += 1;
+    return { pending: reads.outbox, deadLetters: 0 };
+  });
+  const scrapeOwn = async () => (await fetch(`http://127.0.0.1:${own.port}/metrics`)).text();
+  try {
+    const texts = await Promise.all(Array.from({ length: 20 }, scrapeOwn));
+    expect(reads).toEqual({ queue: 1, outbox: 1 });
+    expect(texts.every((text) => valueOf(text, 's3d_outbox_pending_events') === 1)).toBe(true);
+
+    clock += 5_000;
+    const later = await scrapeOwn();
+    expect(reads).toEqual({ queue: 2, outbox: 2 });
+    expect(valueOf(later, 's3d_monitor_jobs{state="waiting"}')).toBe(2);
+  } finally {
+    await own.close();
+  }
 });
 
 it('answers nothing but GET /metrics', async () => {

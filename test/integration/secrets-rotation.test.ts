@@ -44,6 +44,15 @@ const secretKeys = [
   destinationKey('T1', 'bucket-plain'),
 ];
 
+/** What the first rotation after seedWithKeyA reports: every secret re-sealed, one from plain text. */
+const FIRST_ROTATION = {
+  resealed: 6,
+  fromPlainText: [destinationKey('T1', 'bucket-plain')],
+  current: 0,
+  gone: 0,
+  failures: [],
+};
+
 /** Every secret read with key B alone; every raw value sealed with B, none plain. */
 async function expectAllSealedWithB(redis: RedisClient): Promise<void> {
   const withB = createRedisStores(redis, 3600, { keyring: keyBOnly });
@@ -76,7 +85,7 @@ describe('rotateSecrets: re-sealing every secret in Redis with the new key', () 
 
     const report = await rotateSecrets(redis.client, rotating);
 
-    expect(report).toEqual({ resealed: 6, current: 0, gone: 0, failures: [] });
+    expect(report).toEqual(FIRST_ROTATION);
     await expectAllSealedWithB(redis.client);
     const raw = await Promise.all(secretKeys.map((key) => redis.client.get(key)));
     expect(raw.join('\n')).not.toContain('challenge-file');
@@ -101,7 +110,7 @@ describe('rotateSecrets: re-sealing every secret in Redis with the new key', () 
 
     const report = await rotateSecrets(redis.client, rotating);
 
-    expect(report).toEqual({ resealed: 0, current: 6, gone: 0, failures: [] });
+    expect(report).toEqual({ resealed: 0, fromPlainText: [], current: 6, gone: 0, failures: [] });
     expect(await Promise.all(secretKeys.map((key) => redis.client.get(key)))).toEqual(before);
   });
 
@@ -181,7 +190,7 @@ describe('rotateSecrets on a Redis Cluster: every primary', () => {
 
     const report = await rotateSecrets(redis, rotating);
 
-    expect(report).toEqual({ resealed: 6, current: 0, gone: 0, failures: [] });
+    expect(report).toEqual(FIRST_ROTATION);
     await expectAllSealedWithB(redis);
     expect(isSealed((await redis.get(ENCRYPTION_CHECK_KEY))!)).toBe(true);
   });

@@ -7,6 +7,7 @@ import {
   type SavedDestination,
 } from '../../src/store';
 import { Keyring } from '../../src/store/secrets';
+import { rotateSecrets } from '../../src/store/secrets-rotation';
 import { useTestRedis } from '../support/redis';
 import { savedDestination, setupSession } from '../support/fixtures';
 
@@ -83,7 +84,7 @@ describe('Redis stores with STORE_ENCRYPTION_KEY: challenge names sealed at rest
     );
   });
 
-  it('still reads a plain challenge name stored before encryption was turned on', async () => {
+  it('refuses a plain challenge name once encryption is on, and reads it once the rotation has sealed it', async () => {
     const plain = createRedisStores(redis.client, 3600);
     const session = setupSession();
     const destination = savedDestination();
@@ -92,6 +93,16 @@ describe('Redis stores with STORE_ENCRYPTION_KEY: challenge names sealed at rest
 
     const sealed = createRedisStores(redis.client, 3600, { keyring: keyA });
 
+    // Stored before encryption was turned on, or planted: never trusted as it is.
+    await expect(sealed.sessions.get('T1', 'S1')).rejects.toThrow(/plain text/);
+    await expect(sealed.destinations.get('T1', 'acme-data-lake')).rejects.toBeInstanceOf(
+      SealedValueError,
+    );
+    const report = await rotateSecrets(redis.client, keyA);
+    expect(report.fromPlainText).toEqual([
+      destinationKey('T1', 'acme-data-lake'),
+      sessionKey('T1', 'S1'),
+    ]);
     expect(await sealed.sessions.get('T1', 'S1')).toEqual(session);
     expect(await sealed.destinations.get('T1', 'acme-data-lake')).toMatchObject({
       challengeKey: destination.challengeKey,

@@ -1,9 +1,16 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { createLogger } from '../../src/log/logger';
 import { Installations, type TokenRefresher } from '../../src/slack/oauth/installations';
-import { slackTokenRefresher } from '../../src/slack/oauth/stores';
-import { createRedisClient, installationKey, RedisLockStore } from '../../src/store';
+import { slackTokenCheck, slackTokenRefresher } from '../../src/slack/oauth/stores';
+import {
+  createRedisClient,
+  installationKey,
+  RedisLockStore,
+  tokenRefreshLockKey,
+  waitForRedis,
+} from '../../src/store';
 import { Keyring, sealedKeyId } from '../../src/store/secrets';
 import { rotateSecrets } from '../../src/store/secrets-rotation';
 import { workspaceInstallation } from '../support/installation';
@@ -30,6 +37,7 @@ beforeAll(async () => {
   slack = await startSlackStandIn();
   proxy = await startRedisProxy();
   proxied = createRedisClient(proxy.url, { keyPrefix: redis.prefix, commandTimeoutMs: 300 });
+  await waitForRedis(proxied, 5000);
 });
 afterAll(async () => {
   proxied.disconnect();
@@ -44,8 +52,11 @@ afterEach(async () => {
   logs.length = 0;
 });
 
-/** Installs the workspace at the stand-in with a token that expires within the hour. */
-async function installRotating(store: Installations): Promise<void> {
+/**
+ * Installs the workspace at the stand-in with a token that expires within the hour (stored as
+ * expiring in `leftSeconds`, as if installed a while ago; an hour by default).
+ */
+async function installRotating(store: Installations, leftSeconds?: number): Promise<void> {
   const code = slack.oauth.issueCode({ teamId: TEAM, expiresInSeconds: 3600 });
   const form = new URLSearchParams({
     client_id: OAUTH_CREDENTIALS.clientId,
@@ -65,7 +76,7 @@ async function installRotating(store: Installations): Promise<void> {
       token: answer.access_token,
       rotation: {
         refreshToken: answer.refresh_token,
-        expiresAt: Math.floor(Date.now() / 1000) + answer.expires_in,
+        expiresAt: Math.floor(Date.now() / 1000) + (leftSeconds ?? answer.expires_in),
       },
     }),
   );
@@ -81,6 +92,7 @@ function installations(
   return new Installations(client, keys, {
     locks: new RedisLockStore(redis.client),
     refresh,
+    checkToken: slackTokenCheck(slack.apiUrl, logger),
     logger,
     now: () => new Date(),
     refreshBeforeSeconds,
@@ -99,6 +111,22 @@ async function expectStoredPairWorks(token: string | undefined): Promise<void> {
   expect(await works((await refresher.fresh({ teamId: TEAM }))?.bot?.token)).toBe(true);
   expect(slack.oauth.refreshes).toBe(2);
   expect(slack.oauth.refusedRefreshes).toBe(0);
+}
+
+/**
+ * Resolves once Redis holds `token` as the workspace's (read by a replica that refreshes nothing)
+ * and the refresh lock is free again: the process that kept the token has finished with it.
+ */
+async function waitForStoredToken(token: string | undefined): Promise<void> {
+  const reader = installations(redis.client, () => Promise.reject(new Error('no refresh')), 0);
+  const stored = async () =>
+    (await reader.fresh({ teamId: TEAM }))?.bot?.token === token &&
+    (await redis.client.exists(tokenRefreshLockKey(TEAM))) === 0;
+  const until = Date.now() + 10_000;
+  while (!(await stored())) {
+    if (Date.now() > until) throw new Error('the refreshed token was not stored');
+    await sleep(50);
+  }
 }
 
 /** Whether Slack (the stand-in) takes the token. */
@@ -144,7 +172,66 @@ describe('a refreshed token', () => {
 
     const refreshed = await store.fresh({ teamId: TEAM });
     expect(await works(refreshed?.bot?.token)).toBe(true);
+    await waitForStoredToken(refreshed?.bot?.token);
     await expectStoredPairWorks(refreshed?.bot?.token);
+  });
+
+  it('serves this process from memory while Redis cannot take it, and is stored once Redis answers', async () => {
+    const slackRefresh = slackTokenRefresher(OAUTH_CREDENTIALS, slack.apiUrl, logger);
+    const refreshing = async (refreshToken: string) => {
+      const grant = await slackRefresh(refreshToken);
+      // Redis stops answering right after Slack's grant, for longer than a write is retried.
+      proxy.freeze();
+      return grant;
+    };
+    // Refreshed 30 minutes before expiry: the stored token (10 minutes left) is, the new one not.
+    const store = installations(proxied, refreshing, 1800);
+    await installRotating(store, 600);
+
+    const refreshed = await store.fresh({ teamId: TEAM });
+    const granted = slack.oauth.tokensOf(TEAM)[1];
+    expect(refreshed?.bot?.token).toBe(granted);
+    // Redis still away: the new token goes on serving this process, nothing is asked again.
+    await sleep(6000);
+    expect((await store.fresh({ teamId: TEAM }))?.bot?.token).toBe(granted);
+    proxy.thaw();
+
+    // Written as soon as Redis takes it; the spent refresh token is never sent again.
+    await waitForStoredToken(granted);
+    expect((await store.fresh({ teamId: TEAM }))?.bot?.token).toBe(granted);
+    expect(await works(granted)).toBe(true);
+    expect(slack.oauth.refreshes).toBe(1);
+    expect(slack.oauth.refusedRefreshes).toBe(0);
+    await expectStoredPairWorks(granted);
+    expect(logs.join('\n')).not.toContain(granted);
+  });
+
+  it('lets another replica use the token it has while one keeps new tokens Redis has not taken, then read them', async () => {
+    const slackRefresh = slackTokenRefresher(OAUTH_CREDENTIALS, slack.apiUrl, logger);
+    // Replica A loses Redis right after Slack's grant; replica B still reaches it.
+    const a = installations(
+      proxied,
+      async (refreshToken) => {
+        const grant = await slackRefresh(refreshToken);
+        proxy.freeze();
+        return grant;
+      },
+      1800,
+    );
+    const b = installations(redis.client, slackRefresh, 1800);
+    await installRotating(a, 600);
+    const [original] = slack.oauth.tokensOf(TEAM);
+
+    const granted = (await a.fresh({ teamId: TEAM }))?.bot?.token;
+    expect(granted).toBe(slack.oauth.tokensOf(TEAM)[1]);
+    // A holds the refresh lock: B uses the token it has, still valid, and asks Slack nothing.
+    expect((await b.fresh({ teamId: TEAM }))?.bot?.token).toBe(original);
+    proxy.thaw();
+
+    await waitForStoredToken(granted);
+    expect((await b.fresh({ teamId: TEAM }))?.bot?.token).toBe(granted);
+    expect(slack.oauth.refreshes).toBe(1);
+    expect(slack.oauth.refusedRefreshes).toBe(0);
   });
 
   it('is written before the key rotation re-seals the installation: the rotation waits for the refresh', async () => {

@@ -55,3 +55,15 @@ export const AWKWARD_KEYS = [
   'a+b=c/d%20e?f#g.txt',
   'ünïcødé/文件.txt',
 ];
+
+/**
+ * An answer a hostile or intercepted S3 endpoint could send for a one-key listing: a listing's
+ * opening tag, then `<Contents ` over and over, never finished, to `kilobytes` in all, and then
+ * `tail` (which counts towards the size).
+ */
+export function hostileListing(kilobytes: number, tail = ''): string {
+  const opening = '<ListBucketResult>';
+  const unit = '<Contents ';
+  const repeats = Math.floor((kilobytes * 1024 - opening.length - tail.length) / unit.length);
+  return opening + unit.repeat(repeats) + tail;
+}

@@ -115,6 +115,22 @@ describe('parseConfig', () => {
     );
   });
 
+  it('serves the metrics on every address unless METRICS_HOST says which', () => {
+    expect(parseConfig({ ...minimal, METRICS_PORT: '9464' }).METRICS_HOST).toBe('0.0.0.0');
+    for (const host of ['127.0.0.1', '::1', '::', 'metrics.internal', 'localhost']) {
+      expect(parseConfig({ ...minimal, METRICS_HOST: host }).METRICS_HOST).toBe(host);
+    }
+  });
+
+  it.each(['http://127.0.0.1', '127.0.0.1:9464', 'bad host', '-leading.example'])(
+    'refuses METRICS_HOST %j',
+    (host) => {
+      expect(problemsOf({ ...minimal, METRICS_HOST: host })).toEqual([
+        expect.stringMatching(/^METRICS_HOST must be an IP address or a host name/),
+      ]);
+    },
+  );
+
   it('needs no signing secret in Socket Mode', () => {
     const config = parseConfig({
       SLACK_BOT_TOKEN: minimal.SLACK_BOT_TOKEN,

@@ -1,9 +1,8 @@
 import { StoreUnavailableError } from '../../errors';
-import type { Logger } from '../../log/logger';
 import { installationKey } from '../../store/keys';
 import { storeCommand } from '../../store/redis-errors';
 import type { RedisClient } from '../../store/redis-client';
-import type { AnyInstallation, RefreshedToken } from '../../store/installation-types';
+import type { AnyInstallation } from '../../store/installation-types';
 
 /** Writes the installation only if it is still the value read, so a refresh never revives a deleted one. */
 const REPLACE_IF_UNCHANGED_SCRIPT = `
@@ -20,67 +19,85 @@ export interface StoredInstallation {
   readonly raw: string;
 }
 
-export interface GrantWriteIo {
-  readonly redis: RedisClient;
-  readonly logger: Logger;
-  read(id: string): Promise<StoredInstallation | undefined>;
-  seal(id: string, installation: AnyInstallation): string;
-  /** The installation with the grant's tokens in place of the spent ones. */
-  apply(installation: AnyInstallation, grant: RefreshedToken): AnyInstallation;
+/** The bot's tokens a refresh grant gave, with when the new token expires (epoch seconds). */
+export interface GrantedTokens {
+  /** The refresh token the grant spent: Slack refuses it from now on. */
+  readonly spent: string;
+  readonly token: string;
+  readonly refreshToken: string;
+  readonly expiresAt: number;
 }
 
-// Within the refresh lock's life (15 s), counting a command timeout per attempt.
-const ATTEMPTS = 6;
-const FIRST_PAUSE_MS = 100;
+export interface GrantWriteIo {
+  readonly redis: RedisClient;
+  read(id: string): Promise<StoredInstallation | undefined>;
+  seal(id: string, installation: AnyInstallation): string;
+}
 
 /**
- * Stores the tokens of a grant Slack has just made. Slack spent the refresh token when it granted
- * the new one, so these tokens are the workspace's only working ones: a write that fails (the
- * value changed meanwhile, as when the key rotation re-seals it, or Redis timed out) reads again
- * and writes them again, for as long as the stored refresh token is the one just spent. It stops
- * when the installation is gone (uninstalled: never revived) or holds another refresh token (a
- * re-install, whose tokens stand). Resolves with the installation to use now.
+ * What became of a grant's tokens: stored (or found stored already), superseded by another
+ * installation (a re-install, whose tokens stand), the installation gone (uninstalled: never
+ * revived), or Redis not answering (the caller keeps the tokens and tries again).
+ */
+export type GrantWrite =
+  | {
+      readonly outcome: 'stored';
+      readonly installation: AnyInstallation;
+      /** Which try wrote it: 0 unless the value changed between a read and its write. */
+      readonly attempt: number;
+    }
+  | { readonly outcome: 'superseded'; readonly installation: AnyInstallation }
+  | { readonly outcome: 'gone' }
+  | { readonly outcome: 'unavailable'; readonly error: StoreUnavailableError };
+
+/** `installation` with the granted tokens in place of the spent ones. */
+export function withGrant(installation: AnyInstallation, granted: GrantedTokens): AnyInstallation {
+  const { token, refreshToken, expiresAt } = granted;
+  return { ...installation, bot: { ...installation.bot!, token, refreshToken, expiresAt } };
+}
+
+// A value changed between the read and the write (the key rotation re-sealed it) is read again.
+const ATTEMPTS = 5;
+
+/**
+ * Stores the tokens of a grant Slack has just made, over the installation as `read` (or as read
+ * now, when not given). Slack spent the refresh token when it granted the new one, so these are
+ * the workspace's only working tokens: they are written only over an installation that still
+ * holds the spent refresh token, by compare-and-set, read again when the value changed meanwhile.
  */
 export async function writeGrant(
   io: GrantWriteIo,
   id: string,
-  read: StoredInstallation,
-  grant: RefreshedToken,
-): Promise<AnyInstallation | undefined> {
-  const spent = read.installation.bot?.refreshToken;
+  granted: GrantedTokens,
+  read?: StoredInstallation,
+): Promise<GrantWrite> {
   const key = installationKey(id);
-  let current: StoredInstallation | undefined = read;
-  let lastError: unknown;
-  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    if (attempt > 0) await pause(FIRST_PAUSE_MS * 2 ** (attempt - 1));
-    try {
-      if (attempt > 0) current = await io.read(id);
-      if (!current) return undefined;
+  let current = read;
+  try {
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      if (attempt > 0 || current === undefined) current = await io.read(id);
+      if (!current) return { outcome: 'gone' };
       const stored = current.installation.bot?.refreshToken;
-      if (stored === grant.refreshToken) return current.installation;
-      if (stored !== spent) return current.installation;
-      const updated = io.apply(current.installation, grant);
+      if (stored === granted.refreshToken) {
+        return { outcome: 'stored', installation: current.installation, attempt };
+      }
+      if (stored !== granted.spent) {
+        return { outcome: 'superseded', installation: current.installation };
+      }
+      const updated = withGrant(current.installation, granted);
       const sealed = io.seal(id, updated);
       const { raw } = current;
       const replaced = await storeCommand(key, () =>
         io.redis.eval(REPLACE_IF_UNCHANGED_SCRIPT, 1, key, raw, sealed),
       );
-      if (replaced === 1) {
-        io.logger.info({ installation: id, attempt }, 'refreshed the bot token');
-        return updated;
-      }
-    } catch (error) {
-      if (!(error instanceof StoreUnavailableError)) throw error;
-      lastError = error;
+      if (replaced === 1) return { outcome: 'stored', installation: updated, attempt };
     }
+  } catch (error) {
+    if (!(error instanceof StoreUnavailableError)) throw error;
+    return { outcome: 'unavailable', error };
   }
-  io.logger.error(
-    { err: lastError, installation: id },
-    'the refreshed bot token could not be stored: it serves this process until it expires',
-  );
-  return current ? io.apply(current.installation, grant) : undefined;
-}
-
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return {
+    outcome: 'unavailable',
+    error: new StoreUnavailableError(new Error(`${key} kept changing`)),
+  };
 }

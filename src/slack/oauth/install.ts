@@ -25,6 +25,11 @@ export interface InstallerSettings {
     readonly clientOptions?: { readonly slackApiUrl?: string };
     readonly renderHtmlForInstallPath: (url: string) => string;
     readonly callbackOptions: {
+      readonly afterInstallation: (
+        installation: unknown,
+        options: unknown,
+        req: IncomingMessage,
+      ) => Promise<boolean>;
       readonly success: typeof installSucceeded;
       readonly failure: typeof installFailed;
     };
@@ -59,7 +64,17 @@ export function installerOptions(
       // oauth.v2.access goes to the same Web API base as every other call.
       clientOptions: { slackApiUrl },
       renderHtmlForInstallPath: installPage,
-      callbackOptions: { success: installSucceeded, failure: installFailed },
+      callbackOptions: {
+        // Slack has accepted the code (a code works once there too): only now is the state
+        // marked used, so a callback with a made-up code writes nothing. A state used meanwhile
+        // throws, and the failure page says so; nothing is stored.
+        afterInstallation: async (_installation, _options, req) => {
+          await oauth.stateStore.markUsed(stateOf(req), new Date());
+          return true;
+        },
+        success: installSucceeded,
+        failure: installFailed,
+      },
       installPathOptions: {
         // The install cannot finish without Redis (its state is marked used there, the
         // installation kept): say so before the person is sent to Slack. A PING writes nothing.
@@ -71,6 +86,11 @@ export function installerOptions(
       },
     },
   };
+}
+
+/** The `state` parameter of the callback's URL (Bolt checked it before the code was exchanged). */
+function stateOf(req: IncomingMessage): string {
+  return new URL(req.url ?? '/', 'http://localhost').searchParams.get('state') ?? '';
 }
 
 /**

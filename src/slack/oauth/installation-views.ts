@@ -24,8 +24,27 @@ export function withoutRefreshToken(installation: AnyInstallation): AnyInstallat
   return { ...installation, bot };
 }
 
-/** Whether an event of `eventTime` (whole seconds, as Slack sends it) came before `installedAt`. */
-export function olderThan(eventTime: Date, installedAt: string): boolean {
-  const installed = Date.parse(installedAt);
-  return Number.isFinite(installed) && eventTime.getTime() < Math.floor(installed / 1000) * 1000;
+/**
+ * How far the bot's clock and Slack's may disagree before an uninstall event's time (Slack's clock)
+ * proves anything against an installation's `installedAt` (the bot's clock): five minutes.
+ */
+export const CLOCK_MARGIN_MS = 5 * 60_000;
+
+/**
+ * Where an installation stands against an uninstall event: `older` (installed more than the margin
+ * before the event, or no event time given: the event is about it), `newer` (installed more than
+ * the margin after: the event is a late retry about an earlier one), or `unsure` (within the margin
+ * either way, or the installation does not say when it was stored: only Slack can tell).
+ */
+export function againstEvent(
+  eventTime: Date | undefined,
+  installedAt: string | undefined,
+): 'older' | 'newer' | 'unsure' {
+  if (eventTime === undefined) return 'older';
+  const installed = installedAt === undefined ? NaN : Date.parse(installedAt);
+  if (!Number.isFinite(installed)) return 'unsure';
+  // Slack's event_time is in whole seconds.
+  const ahead = Math.floor(installed / 1000) * 1000 - eventTime.getTime();
+  if (ahead > CLOCK_MARGIN_MS) return 'newer';
+  return ahead < -CLOCK_MARGIN_MS ? 'older' : 'unsure';
 }

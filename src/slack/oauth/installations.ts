@@ -11,15 +11,15 @@ import {
   installationKey,
   teamEnterpriseKey,
   teamSessionsPattern,
-  tokenRefreshLockKey,
   uninstalledKey,
 } from '../../store/keys';
 import { storeCommand } from '../../store/redis-errors';
 import { scanKeys } from '../../store/scan-keys';
 import type { RedisClient } from '../../store/redis-client';
 import type { LockStore } from '../../store/types';
-import { writeGrant, type StoredInstallation } from './grant-write';
-import { olderThan, unreadableInstallation, withoutRefreshToken } from './installation-views';
+import type { StoredInstallation } from './grant-write';
+import { TokenRefresh } from './token-refresh';
+import { againstEvent, unreadableInstallation, withoutRefreshToken } from './installation-views';
 import {
   clearMarks,
   deleteIfUnchanged,
@@ -31,17 +31,21 @@ import {
 import type {
   AnyInstallation,
   InstallationOwner,
-  RefreshedToken,
   SecretSealer,
+  TokenCheck,
   TokenRefresher,
   UninstallMark,
 } from '../../store/installation-types';
+
+/** Why an installation stayed despite an uninstall event. */
+type KeptBecause = 'late' | 'working' | 'unasked';
 
 export type {
   AnyInstallation,
   InstallationOwner,
   RefreshedToken,
   SecretSealer,
+  TokenCheck,
   TokenRefresher,
   UninstallMark,
 } from '../../store/installation-types';
@@ -49,6 +53,8 @@ export type {
 export interface InstallationsOptions {
   readonly locks: LockStore;
   readonly refresh: TokenRefresher;
+  /** Slack's word on a token (`auth.test`), before an uninstall event deletes a recent installation. */
+  readonly checkToken: TokenCheck;
   readonly logger: Logger;
   readonly now: () => Date;
   /** Refresh a rotating token this long before it expires; default 2 hours, as Bolt does. */
@@ -62,9 +68,6 @@ export function installationIdOf(owner: InstallationOwner): string | undefined {
   return owner.isEnterpriseInstall ? owner.enterpriseId : owner.teamId;
 }
 
-const REFRESH_LOCK_TTL_MS = 15000;
-const POLL_MS = 100;
-
 type Read = StoredInstallation;
 
 /**
@@ -74,8 +77,7 @@ type Read = StoredInstallation;
  * store) and for the monitor's posts alike.
  */
 export class Installations implements InstallationRecords {
-  private readonly refreshBeforeSeconds: number;
-  private readonly waitForRefreshMs: number;
+  private readonly tokens: TokenRefresh;
   /** Workspaces of org-wide installs whose pointer to their organization is known written. */
   private readonly pointed = new Set<string>();
 
@@ -84,8 +86,21 @@ export class Installations implements InstallationRecords {
     private readonly sealer: SecretSealer,
     private readonly options: InstallationsOptions,
   ) {
-    this.refreshBeforeSeconds = options.refreshBeforeSeconds ?? 7200;
-    this.waitForRefreshMs = options.waitForRefreshMs ?? 5000;
+    this.tokens = new TokenRefresh(
+      {
+        redis,
+        locks: options.locks,
+        logger: options.logger,
+        refresh: options.refresh,
+        now: options.now,
+        read: (id) => this.read(id),
+        seal: (id, installation) => this.seal(id, installation),
+      },
+      {
+        refreshBeforeSeconds: options.refreshBeforeSeconds ?? 7200,
+        waitForRefreshMs: options.waitForRefreshMs ?? 5000,
+      },
+    );
   }
 
   /**
@@ -108,6 +123,8 @@ export class Installations implements InstallationRecords {
     const sealed = this.seal(id, stored);
     const orgWide = installation.isEnterpriseInstall === true;
     await writeInstallation(this.redis, id, sealed, orgWide ? undefined : installation.team?.id);
+    // A re-install's tokens stand: refreshed ones kept from the earlier installation do not.
+    this.tokens.forget(id);
     if (orgWide) {
       const teams = new Set(await this.teamsOf(id));
       if (installation.team?.id) teams.add(installation.team.id);
@@ -119,9 +136,10 @@ export class Installations implements InstallationRecords {
   async fresh(owner: InstallationOwner): Promise<AnyInstallation | undefined> {
     const id = installationIdOf(owner);
     if (id === undefined) return undefined;
+    const kept = this.tokens.kept(id);
+    if (kept) return kept;
     const read = await this.read(id);
-    if (!read || !this.expiring(read.installation)) return read?.installation;
-    return this.refreshed(id, read);
+    return read ? this.tokens.current(id, read) : undefined;
   }
 
   /**
@@ -157,9 +175,11 @@ export class Installations implements InstallationRecords {
   /**
    * The app is gone from a workspace (or an organization): its installation and its setup
    * sessions are deleted and the time is marked; its saved destinations stay for a re-install.
-   * Idempotent: `app_uninstalled` and `tokens_revoked` both come, in either order. An event older
-   * than the installation (`eventTime`: Slack retries undelivered events for minutes) is a late
-   * retry about an earlier installation: it changes nothing. True when an installation was deleted.
+   * Idempotent: `app_uninstalled` and `tokens_revoked` both come, in either order. An installation
+   * the event cannot be proven to be about is kept: one stored well after `eventTime` (Slack
+   * retries undelivered events for minutes, with their first time), and one stored within minutes
+   * of it (the clocks may disagree) whose token Slack still accepts, or when Slack cannot be asked.
+   * True when an installation was deleted.
    */
   async forget(
     owner: InstallationOwner,
@@ -169,13 +189,11 @@ export class Installations implements InstallationRecords {
     const id = installationIdOf(owner);
     if (id === undefined) return false;
     const gone = await this.deleteUnlessNewer(id, eventTime);
-    if (gone === 'late') {
-      this.options.logger.info(
-        { installation: id, reason, eventTime: eventTime?.toISOString() },
-        'ignored an uninstall event older than the installation (a late retry)',
-      );
+    if (typeof gone === 'string' && gone !== 'absent') {
+      this.logKept(id, reason, eventTime, gone);
       return false;
     }
+    this.tokens.forget(id);
     const teams = new Set(owner.teamId ? [owner.teamId] : []);
     if (owner.isEnterpriseInstall && owner.enterpriseId) {
       for (const team of await this.teamsOf(owner.enterpriseId)) teams.add(team);
@@ -193,31 +211,74 @@ export class Installations implements InstallationRecords {
   }
 
   /**
-   * Deletes the installation unless the event is older than it: what was deleted (its
-   * installedAt), 'absent' when there was none, 'late' when it is newer than the event.
+   * Deletes the installation unless the event cannot be proven to be about it: what was deleted
+   * (its installedAt), 'absent' when there was none, 'late' when it was stored well after the
+   * event, 'working' when Slack still accepts its token, 'unasked' when Slack could not be asked.
    */
   private async deleteUnlessNewer(
     id: string,
     eventTime: Date | undefined,
-  ): Promise<{ installedAt?: string } | 'absent' | 'late'> {
+  ): Promise<{ installedAt?: string } | 'absent' | KeptBecause> {
     // A refresh may rewrite the installation between the read and the delete: read again.
     for (let attempt = 0; attempt < 5; attempt++) {
       const key = installationKey(id);
       const raw = await storeCommand(key, () => this.redis.get(key));
       if (raw === null) return 'absent';
-      const installedAt = this.installedAtOf(id, raw);
-      if (eventTime && installedAt && olderThan(eventTime, installedAt)) return 'late';
+      const stored = this.openedOrUndefined(id, raw);
+      const kept = await this.keptAgainst(eventTime, stored);
+      if (kept) return kept;
       const deleted = await deleteIfUnchanged(this.redis, id, raw);
       if (deleted === false) return 'absent';
-      if (deleted === true) return installedAt ? { installedAt } : {};
+      if (deleted === true) return stored?.installedAt ? { installedAt: stored.installedAt } : {};
     }
     throw new StoreUnavailableError(new Error(`${installationKey(id)} kept changing`));
   }
 
-  /** When the stored installation was saved; undefined when it does not say or cannot be opened. */
-  private installedAtOf(id: string, raw: string): string | undefined {
+  /**
+   * Why the installation must stay despite an uninstall event of `eventTime`, if it must: the
+   * event's time proves it newer, or, when the clocks cannot tell, Slack still accepts its token
+   * (the event is about an earlier installation) or cannot be asked. One that cannot be opened
+   * has no token to ask with, and serves no one: it goes.
+   */
+  private async keptAgainst(
+    eventTime: Date | undefined,
+    stored: AnyInstallation | undefined,
+  ): Promise<KeptBecause | undefined> {
+    const standing = againstEvent(eventTime, stored?.installedAt);
+    if (standing === 'newer') return 'late';
+    const token = stored?.bot?.token;
+    if (standing === 'older' || token === undefined) return undefined;
+    const status = await this.options.checkToken(token);
+    if (status === 'works') return 'working';
+    return status === 'unknown' ? 'unasked' : undefined;
+  }
+
+  private logKept(
+    id: string,
+    reason: UninstallMark['reason'],
+    eventTime: Date | undefined,
+    because: KeptBecause,
+  ): void {
+    const where = { installation: id, reason, eventTime: eventTime?.toISOString() };
+    if (because === 'unasked') {
+      this.options.logger.warn(
+        where,
+        'kept the installation despite an uninstall event: Slack could not be asked whether its token still works (the other uninstall event, or a retry, will ask again)',
+      );
+      return;
+    }
+    this.options.logger.info(
+      where,
+      because === 'late'
+        ? 'ignored an uninstall event older than the installation (a late retry)'
+        : 'ignored an uninstall event about an earlier installation: Slack still accepts the installation’s token',
+    );
+  }
+
+  /** The stored installation; undefined when it cannot be opened. */
+  private openedOrUndefined(id: string, raw: string): AnyInstallation | undefined {
     try {
-      return this.open(id, raw).installedAt;
+      return this.open(id, raw);
     } catch {
       return undefined;
     }
@@ -232,6 +293,9 @@ export class Installations implements InstallationRecords {
         try {
           installation = await this.fresh(query);
         } catch (error) {
+          // Refused (and logged): to Bolt, the app is not installed there; no token is used.
+          if (error instanceof SealedValueError)
+            throw new InstallationNotFoundError(installationIdOf(query));
           if (!(error instanceof StoreUnavailableError)) throw error;
           // Redis is away: the request goes on without a token, and the app tells the person
           // (storeUnavailableMiddleware) instead of Bolt ignoring them as not installed.
@@ -251,11 +315,26 @@ export class Installations implements InstallationRecords {
     };
   }
 
+  /**
+   * The installation stored under `id`, as stored. One that does not open (plain text planted in
+   * Redis, altered, or sealed with another key) is refused, logged without its value, and throws a
+   * SealedValueError: its token is never used.
+   */
   private async read(id: string): Promise<Read | undefined> {
     const key = installationKey(id);
     const raw = await storeCommand(key, () => this.redis.get(key));
     if (raw === null) return undefined;
-    return { installation: this.open(id, raw), raw };
+    try {
+      return { installation: this.open(id, raw), raw };
+    } catch (error) {
+      if (error instanceof SealedValueError) {
+        this.options.logger.error(
+          { installation: id, reason: error.message },
+          'refused a stored installation that is not sealed as this app seals it: its token is not used',
+        );
+      }
+      throw error;
+    }
   }
 
   /**
@@ -265,7 +344,12 @@ export class Installations implements InstallationRecords {
    */
   private open(id: string, raw: string): AnyInstallation {
     const key = installationKey(id);
-    const installation = JSON.parse(this.sealer.open(raw, key)) as AnyInstallation;
+    let installation: AnyInstallation;
+    try {
+      installation = JSON.parse(this.sealer.open(raw, key)) as AnyInstallation;
+    } catch (error) {
+      throw new SealedValueError(key, error instanceof Error ? error : new Error(String(error)));
+    }
     const serves = installationIdOf({
       teamId: installation.team?.id,
       enterpriseId: installation.enterprise?.id,
@@ -282,83 +366,6 @@ export class Installations implements InstallationRecords {
 
   private seal(id: string, installation: AnyInstallation): string {
     return this.sealer.seal(JSON.stringify(installation), installationKey(id));
-  }
-
-  private expiring(installation: AnyInstallation): boolean {
-    const { bot } = installation;
-    if (!bot?.refreshToken || bot.expiresAt === undefined) return false;
-    return bot.expiresAt - this.nowSeconds() <= this.refreshBeforeSeconds;
-  }
-
-  private expired(installation: AnyInstallation): boolean {
-    const expiresAt = installation.bot?.expiresAt;
-    // A minute's margin: a token about to expire is no use for a call about to be made.
-    return expiresAt !== undefined && expiresAt - this.nowSeconds() <= 60;
-  }
-
-  private nowSeconds(): number {
-    return Math.floor(this.options.now().getTime() / 1000);
-  }
-
-  /**
-   * Refreshes under the installation's lock: Slack accepts a refresh token once, so two replicas
-   * refreshing at once would leave one of them, and then everyone, with a dead token.
-   */
-  private async refreshed(id: string, read: Read): Promise<AnyInstallation | undefined> {
-    const lockKey = tokenRefreshLockKey(id);
-    const lock = await this.options.locks.acquire(lockKey, REFRESH_LOCK_TTL_MS);
-    if (lock === undefined) return this.refreshedElsewhere(id, read);
-    try {
-      // Another replica may have refreshed between our read and the lock.
-      const latest = await this.read(id);
-      if (!latest || !this.expiring(latest.installation)) return latest?.installation;
-      const bot = latest.installation.bot;
-      if (!bot?.refreshToken) return latest.installation;
-      let grant: RefreshedToken;
-      try {
-        grant = await this.options.refresh(bot.refreshToken);
-      } catch (error) {
-        this.options.logger.error(
-          { err: error, installation: id },
-          'Slack refused to refresh the bot token; using the current one while it lasts',
-        );
-        return latest.installation;
-      }
-      return await writeGrant(
-        {
-          redis: this.redis,
-          logger: this.options.logger,
-          read: (installationId) => this.read(installationId),
-          seal: (installationId, installation) => this.seal(installationId, installation),
-          apply: (installation, granted) => ({
-            ...installation,
-            bot: {
-              ...installation.bot!,
-              token: granted.accessToken,
-              refreshToken: granted.refreshToken,
-              expiresAt: this.nowSeconds() + granted.expiresInSeconds,
-            },
-          }),
-        },
-        id,
-        latest,
-        grant,
-      );
-    } finally {
-      await this.options.locks.release(lockKey, lock).catch(() => undefined);
-    }
-  }
-
-  /** Another replica is refreshing: a token still valid is used meanwhile, an expired one waited for. */
-  private async refreshedElsewhere(id: string, read: Read): Promise<AnyInstallation | undefined> {
-    if (!this.expired(read.installation)) return read.installation;
-    const until = Date.now() + this.waitForRefreshMs;
-    while (Date.now() < until) {
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-      const latest = await this.read(id);
-      if (!latest || latest.raw !== read.raw) return latest?.installation;
-    }
-    return read.installation;
   }
 
   private async pointToEnterprise(teamId: string, enterpriseId: string): Promise<void> {

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { InstallURLOptions, StateStore } from '@slack/bolt';
+import type { InstallURLOptions } from '@slack/bolt';
 import { z } from 'zod';
+import type { InstallStates } from '../../deps-types';
 import { AppError } from '../../errors';
 import { oauthStateKey } from '../../store/keys';
 import { storeCommand } from '../../store/redis-errors';
@@ -27,14 +28,22 @@ const statePayloadSchema = z.object({
   options: z.object({ scopes: z.union([z.string(), z.array(z.string())]) }).passthrough(),
 });
 
+/** A state checked: its id, the seconds it has left, and the install's options. */
+interface CheckedState {
+  readonly id: string;
+  readonly left: number;
+  readonly options: InstallURLOptions;
+}
+
 /**
  * OAuth state that carries itself: `<base64url JSON {id, exp, options}>.<HMAC-SHA256 of it under
  * SLACK_STATE_SECRET>`. `/slack/install` writes nothing anywhere (a loop of requests to the public
- * page cannot fill Redis); any replica checks the signature and the expiry, and the callback marks
- * the id used in Redis (`SET NX EX`, until the state would expire anyway), so each works once.
- * Bolt's state cookie check stays on.
+ * page cannot fill Redis); any replica checks the signature and the expiry, and reads whether the
+ * id was used. It is marked used (`SET NX EX`, until the state would expire anyway) only once
+ * Slack has accepted the callback's code: a callback with a code Slack refuses writes nothing, and
+ * each state still completes one install. Bolt's state cookie check stays on.
  */
-export class RedisStateStore implements StateStore {
+export class RedisStateStore implements InstallStates {
   constructor(
     private readonly redis: RedisClient,
     private readonly stateSecret: string,
@@ -51,7 +60,27 @@ export class RedisStateStore implements StateStore {
     return `${payload}.${this.sign(payload)}`;
   }
 
+  /** The install's options, when this app issued the state, it has not expired nor been used. */
   async verifyStateParam(now: Date, state: string): Promise<InstallURLOptions> {
+    const { id, options } = this.check(now, state);
+    const key = oauthStateKey(id);
+    if ((await storeCommand(key, () => this.redis.exists(key))) > 0) {
+      throw new InvalidOAuthStateError('The state parameter was already used.');
+    }
+    return options;
+  }
+
+  async markUsed(state: string, now: Date): Promise<void> {
+    const { id, left } = this.check(now, state);
+    const key = oauthStateKey(id);
+    const marked = await storeCommand(key, () => this.redis.set(key, '1', 'EX', left, 'NX'));
+    if (marked === null) {
+      throw new InvalidOAuthStateError('The state parameter was already used.');
+    }
+  }
+
+  /** The state's parts when this app signed it and it has not expired; throws otherwise. */
+  private check(now: Date, state: string): CheckedState {
     const [payload, signature, extra] = state.split('.');
     if (!payload || !signature || extra !== undefined || !this.signedBy(payload, signature)) {
       throw new InvalidOAuthStateError('The state parameter was not issued by this app.');
@@ -63,12 +92,7 @@ export class RedisStateStore implements StateStore {
     const { id, exp, options } = parsed.data;
     const left = exp - Math.floor(now.getTime() / 1000);
     if (left <= 0) throw new InvalidOAuthStateError('The state parameter has expired.');
-    const key = oauthStateKey(id);
-    const marked = await storeCommand(key, () => this.redis.set(key, '1', 'EX', left, 'NX'));
-    if (marked === null) {
-      throw new InvalidOAuthStateError('The state parameter was already used.');
-    }
-    return options as InstallURLOptions;
+    return { id, left, options: options as InstallURLOptions };
   }
 
   private sign(payload: string): string {

@@ -5,7 +5,13 @@ import { toSlackLogger } from '../../log/logger';
 import type { RedisClient } from '../../store/redis-client';
 import type { LockStore } from '../../store/types';
 import type { OAuthCredentials } from './install';
-import { Installations, type SecretSealer, type TokenRefresher } from './installations';
+import {
+  Installations,
+  type SecretSealer,
+  type TokenCheck,
+  type TokenRefresher,
+} from './installations';
+import { slackErrorCode } from '../messaging';
 import { RedisStateStore } from './state-store';
 import { WorkspaceAdmins } from '../admins/workspace-admins';
 import { IncompleteAnswerError } from '../../errors';
@@ -62,11 +68,40 @@ export function slackTokenRefresher(
   };
 }
 
+/** The errors of `auth.test` that say a token does not work (any other: Slack could not say). */
+const REFUSED_TOKEN_ERRORS = new Set([
+  'token_revoked',
+  'invalid_auth',
+  'account_inactive',
+  'token_expired',
+  'not_authed',
+]);
+
+/** `auth.test` with a token, at the Web API base: whether Slack still accepts it. */
+export function slackTokenCheck(apiUrl: string | undefined, logger: Logger): TokenCheck {
+  const slack = new webApi.WebClient(undefined, {
+    ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
+    retryConfig: { retries: 2, factor: 1, minTimeout: 500, maxTimeout: 500 },
+    timeout: 5000,
+    logger: toSlackLogger(logger),
+  });
+  return async (token) => {
+    try {
+      await slack.auth.test({ token });
+      return 'works';
+    } catch (error) {
+      const code = slackErrorCode(error);
+      return code !== undefined && REFUSED_TOKEN_ERRORS.has(code) ? 'refused' : 'unknown';
+    }
+  };
+}
+
 export function createOAuthStores(options: OAuthStoresOptions): RedisOAuthStores {
   return {
     installations: new Installations(options.redis, options.keyring, {
       locks: options.locks,
       refresh: slackTokenRefresher(options.credentials, options.apiUrl, options.logger),
+      checkToken: slackTokenCheck(options.apiUrl, options.logger),
       logger: options.logger,
       now: options.now ?? (() => new Date()),
       ...(options.refreshBeforeSeconds !== undefined

@@ -51,9 +51,12 @@ describe('Keyring', () => {
     expect(Keyring.fromKeys(keyB).currentKeyId).not.toBe(Keyring.fromKeys(keyA).currentKeyId);
   });
 
-  it('returns a plain value unchanged: stored before encryption was turned on', () => {
-    expect(Keyring.fromKeys(keyA).open('s3d-plain-old')).toBe('s3d-plain-old');
+  it('refuses a plain value: planted, or stored before encryption was turned on and not sealed since', () => {
+    expect(() => Keyring.fromKeys(keyA).open('s3d-plain-old')).toThrow(KeyringError);
+    expect(() => Keyring.fromKeys(keyA).open('s3d-plain-old')).toThrow(/rotate-encryption-key/);
     expect(isSealed('s3d-plain-old')).toBe(false);
+    // The rotation takes it as it is, to seal it.
+    expect(Keyring.fromKeys(keyA).openToReseal('s3d-plain-old')).toBe('s3d-plain-old');
   });
 
   it.each([

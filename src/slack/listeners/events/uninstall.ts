@@ -14,7 +14,8 @@ interface EnvelopeIds {
  * setup sessions go, its saved destinations stay for a re-install until the retention is over
  * (src/slack/oauth/purge.ts). Idempotent, in either order: Slack sends both, and may resend.
  * Bolt calls these listeners without authorizing them: the installation may be gone already. An
- * event older than the workspace's installation is a retry about an earlier one: ignored.
+ * event that cannot be proven to be about the current installation (older than it, or within
+ * minutes of it while Slack still accepts its token) is about an earlier one: ignored.
  */
 export function register(app: App, deps: Deps): void {
   const forget = async (
@@ -39,7 +40,7 @@ export function register(app: App, deps: Deps): void {
       { ...owner, reason, deleted },
       deleted
         ? 'the app was uninstalled: installation and setup sessions deleted, saved destinations kept for a re-install'
-        : 'the app was uninstalled: nothing left to delete (or a late retry)',
+        : 'the app was uninstalled: nothing deleted (none left, or the event is about an earlier installation)',
     );
   };
 
