@@ -35,6 +35,13 @@ export interface S3ClientFactory {
   destroy(): void;
 }
 
+/**
+ * Sockets each client may open to one host (the SDK's default is 50). Virtual-hosted buckets each
+ * have a host of their own; path-style endpoints (S3-compatible servers) put every bucket on one,
+ * where this is the bound on calls in flight at once.
+ */
+export const S3_SOCKETS_PER_HOST = 100;
+
 /** Builds S3 clients that fail fast and show S3's own answer instead of hiding it. */
 // Enough for every role-reached destination a replica checks in a round, without a socket pool each forever.
 const MAX_ROLE_CLIENTS = 500;
@@ -59,6 +66,8 @@ export function createS3ClientFactory(options: S3ClientFactoryOptions): S3Client
           connectionTimeout: options.timeoutMs,
           requestTimeout: options.timeoutMs,
           throwOnRequestTimeout: true,
+          httpAgent: { maxSockets: S3_SOCKETS_PER_HOST },
+          httpsAgent: { maxSockets: S3_SOCKETS_PER_HOST },
         },
         // One retry for a dropped connection; the abort signal still bounds the whole call.
         maxAttempts: 2,

@@ -16,20 +16,24 @@ import {
 import type { Verifier, VerifyTarget, WatchTarget } from './verifier-port';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { bucketPolicyAccess, type BucketAccess, type BucketReach } from './bucket-access';
-import type { S3ClientFactory } from './s3-clients';
+import { S3_SOCKETS_PER_HOST, type S3ClientFactory } from './s3-clients';
 
 export interface S3VerifierOptions {
   /** Bound on each S3 call; a check that takes longer is reported as a timeout. */
   readonly timeoutMs: number;
-  /** Verifications that may run at once; the rest wait their turn. Default 12. */
+  /** Verifications that may run at once; the rest wait their turn. Default 50. */
   readonly maxConcurrent?: number;
 }
 
+/** A verification has at most two S3 calls in flight: the challenge file and the region. */
+const CALLS_IN_FLIGHT_PER_CHECK = 2;
+
 /**
- * A verification has at most two S3 calls in flight, so twelve stay well within the SDK's 50
- * sockets per client, and no call waits for a socket while its deadline runs.
+ * As many verifications as the sockets of one host can serve at once, so that no call waits for a
+ * socket while its deadline runs, even when every bucket is on one host (path style). The CPU is
+ * no tighter bound: fifty checks take a few milliseconds of it each, a fraction of one deadline.
  */
-const DEFAULT_MAX_CONCURRENT = 12;
+const DEFAULT_MAX_CONCURRENT = S3_SOCKETS_PER_HOST / CALLS_IN_FLIGHT_PER_CHECK;
 
 /** Base64 MD5 of the empty write-check body: a checksum every S3 engine accepts (Object Lock requires one). */
 const EMPTY_BODY_MD5 = createHash('md5').update(Buffer.alloc(0)).digest('base64');
