@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
-import { HeadBucketCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ConcurrencyLimit } from './concurrency-limit';
 import { classifyS3Error } from './classify-s3-error';
 import { explainCheck } from './explain';
 import { listKey } from './key-listing';
+import { headBucket, headObject, putEmptyObject } from './object-calls';
 import {
   assembleReport,
   checkResult,
@@ -34,9 +33,6 @@ const CALLS_IN_FLIGHT_PER_CHECK = 2;
  * no tighter bound: fifty checks take a few milliseconds of it each, a fraction of one deadline.
  */
 const DEFAULT_MAX_CONCURRENT = S3_SOCKETS_PER_HOST / CALLS_IN_FLIGHT_PER_CHECK;
-
-/** Base64 MD5 of the empty write-check body: a checksum every S3 engine accepts (Object Lock requires one). */
-const EMPTY_BODY_MD5 = createHash('md5').update(Buffer.alloc(0)).digest('base64');
 
 interface Observation {
   readonly check: CheckName;
@@ -219,9 +215,7 @@ export class S3Verifier implements Verifier {
     const ok = { outcome: 'ok' } as const;
     return {
       headChallenge: (async (abortSignal) => {
-        await client.send(new HeadObjectCommand({ Bucket: bucket, Key: challengeKey }), {
-          abortSignal,
-        });
+        await headObject(client, bucket, challengeKey, abortSignal);
         return ok;
       }) satisfies Probe,
       /** Lists exactly `key` with its owner; `not_found` when it is not there. */
@@ -232,23 +226,14 @@ export class S3Verifier implements Verifier {
           ...(await listKey(client, bucket, key, abortSignal)),
         }),
       write: (async (abortSignal) => {
-        await client.send(
-          new PutObjectCommand({
-            Bucket: bucket,
-            Key: WRITE_CHECK_KEY,
-            Body: Buffer.alloc(0),
-            ContentMD5: EMPTY_BODY_MD5,
-          }),
-          { abortSignal },
-        );
+        await putEmptyObject(client, bucket, WRITE_CHECK_KEY, abortSignal);
         return ok;
       }) satisfies Probe,
-      region: (async (abortSignal) => {
-        const output = await client.send(new HeadBucketCommand({ Bucket: bucket }), {
-          abortSignal,
-        });
-        return compareRegion(output.BucketRegion, target.region);
-      }) satisfies Probe,
+      region: (async (abortSignal) =>
+        compareRegion(
+          await headBucket(client, bucket, abortSignal),
+          target.region,
+        )) satisfies Probe,
     };
   }
 
