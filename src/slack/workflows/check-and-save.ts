@@ -228,7 +228,7 @@ async function reportFailedCheck(
     outcome: checked.summary,
   });
   const result = checked.resultFor('setup');
-  const channel = { ...origin, channelId: session.channelId };
+  const channel = { ...origin, channelId: session.channelId, metrics: deps.metrics };
   // The team could not be told; at least the user sees what failed, below their instructions.
   if (!(await postInChannel(channel, result, log))) {
     await postToResponseUrl(origin.responseUrl, result, 'ephemeral', log);
@@ -245,7 +245,7 @@ async function saveChecked(
   actor: string,
 ): Promise<boolean> {
   const { session, report, startedAt } = checked;
-  const channel = { ...origin, channelId: session.channelId };
+  const channel = { ...origin, channelId: session.channelId, metrics: deps.metrics };
   // Saved and told as one change: a verify or a sweep of the same bucket is told in order.
   const saved = await saveDestination(deps, {
     draft: {
