@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Agent, request as httpRequest } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { newChallengeKey } from '../src/domain/challenge';
 import type { SetupSession } from '../src/store';
@@ -10,12 +11,12 @@ import {
   interactionBody,
 } from '../test/support/slack-payloads';
 import { slackSignatureHeaders } from '../test/support/slack-signer';
-import { startSlackStandIn, type SlackStandIn } from '../test/support/slack-stand-in';
 import { forEachConcurrently } from '../test/support/worker-pool';
 import type { BenchEnvironment } from './environment';
 import { benchSettings } from './fixtures';
 import { percentile, type Verdict } from './report';
 import { startS3StandIn } from './s3-stand-in';
+import { startSlackPosts, type SlackPosts } from './slack-posts';
 import { SIGNING_SECRET } from './target-protocol';
 import { startTarget, type TargetProcess } from './target-process';
 
@@ -69,21 +70,19 @@ function prepareSessions(count: number, bucketTag: string): SetupSession[] {
   }));
 }
 
+/** Who waits for the post in which channel: told by the Slack stand-in as each post arrives. */
+type PostWaits = Map<string, () => void>;
+
 /** Clicks Check and Save on sessions and times each until its channel post reaches Slack. */
 class Clicker {
-  private readonly posted = new Map<string, () => void>();
+  /** Kept-alive connections to the app, as Slack keeps them. */
+  private readonly agent = new Agent({ keepAlive: true });
 
   constructor(
     private readonly target: TargetProcess,
-    private readonly slack: SlackStandIn,
-  ) {
-    slack.answer('chat.postMessage', (body) => {
-      const channel = String(body.channel);
-      this.posted.get(channel)?.();
-      this.posted.delete(channel);
-      return { channel, ts: '1700000000.000100' };
-    });
-  }
+    private readonly slack: SlackPosts,
+    private readonly posted: PostWaits,
+  ) {}
 
   /** Milliseconds from the signed block_actions POST to the result's chat.postMessage. */
   async click(session: SetupSession): Promise<number> {
@@ -100,20 +99,37 @@ class Clicker {
       timer = setTimeout(() => reject(new Error('no channel post in time')), POST_TIMEOUT_MS);
     });
     const started = performance.now();
-    const response = await fetch(this.target.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        ...slackSignatureHeaders(body, SIGNING_SECRET),
-      },
-      body,
-    });
-    await response.text();
+    await this.post(body);
     try {
       return (await posted) - started;
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** One signed POST to the app, resolved once its answer (the ack) has been read. */
+  private post(body: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const request = httpRequest(
+        this.target.url,
+        {
+          method: 'POST',
+          agent: this.agent,
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            'content-length': Buffer.byteLength(body),
+            ...slackSignatureHeaders(body, SIGNING_SECRET),
+          },
+        },
+        (response) => response.resume().on('end', resolve).on('error', reject),
+      );
+      request.on('error', reject);
+      request.end(body);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
   }
 
   /** `atOnce` clicks together, then the app's work after them (the saves, the replies). */
@@ -128,7 +144,7 @@ class Clicker {
 /**
  * Check and Save as the person who clicks it waits for it: the real app in its own process
  * (Redis stores, LOG_LEVEL=info, the monitor on), an S3 stand-in that passes every check and
- * answers each request 20 ms late, and the Slack stand-in. For each size in `sizes`, bursts of
+ * answers each request 20 ms late, and the lightest Slack stand-in. For each size in `sizes`, bursts of
  * that many clicks at once, each on a prepared session of its own bucket, timed from the signed
  * POST to the team-visible post; the app's CPU per click beside.
  */
@@ -139,8 +155,13 @@ export async function measureCheckAndSave(
   execArgv: readonly string[] = [],
 ): Promise<CheckAndSaveFigure> {
   const s3 = await startS3StandIn(S3_DELAY_MS);
-  const slack = await startSlackStandIn();
+  const waits: PostWaits = new Map();
+  const slack = await startSlackPosts((channel) => {
+    waits.get(channel)?.();
+    waits.delete(channel);
+  });
   let target: TargetProcess | undefined;
+  let clicker: Clicker | undefined;
   try {
     target = await startTarget(
       {
@@ -161,7 +182,7 @@ export async function measureCheckAndSave(
     const total = warmup + rounds.reduce((sum, r) => sum + r.atOnce * r.bursts, 0);
     const sessions = prepareSessions(total, `${env.bucketTag}-cs`);
     await forEachConcurrently(sessions, 16, (session) => env.stores.sessions.put(session));
-    const clicker = new Clicker(target, slack);
+    clicker = new Clicker(target, slack, waits);
     const take = (count: number) => sessions.splice(0, count);
     progress(`check and save: warming up with ${warmup} clicks, S3 answering 20 ms late`);
     for (let click = 0; click < WARMUP_CLICKS; click += 1) await clicker.burst(take(1));
@@ -173,6 +194,7 @@ export async function measureCheckAndSave(
     }
     return { bursts, floorMs: FLOOR_MS };
   } finally {
+    clicker?.close();
     await target?.stop();
     await slack.close();
     await s3.stop();
