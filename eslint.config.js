@@ -41,7 +41,7 @@ const layerZones = LAYERS.slice(0, -1).flatMap((layer, i) =>
 );
 
 module.exports = tseslint.config(
-  { ignores: ['dist/', 'dist-bench/', 'coverage/', 'node_modules/'] },
+  { ignores: ['dist/', 'dist-bench/', 'coverage/', 'node_modules/', '.runtimes/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
