@@ -189,7 +189,7 @@ function verifierFrom(config: Config, identityProven: boolean, metrics: Metrics)
     forcePathStyle: config.S3_FORCE_PATH_STYLE,
     timeoutMs: config.S3_TIMEOUT_MS,
     partitionCredentials: partitionCredentials(config),
-    onCall: (operation, seconds) => metrics.s3Call(operation, seconds),
+    onCall: (operation, seconds, failure) => metrics.s3Call(operation, seconds, failure),
   });
   // Customers' roles are assumed through AWS STS, or the engine's own STS_ENDPOINT; an
   // S3-compatible engine without one has no STS, and setup refuses roles there.

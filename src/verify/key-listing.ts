@@ -8,6 +8,7 @@ import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { getEndpointFromInstructions } from '@smithy/core/endpoints';
 import { HttpRequest } from '@smithy/core/protocols';
 import type { HttpResponse } from '@smithy/types';
+import { s3CallFailure, type S3CallFailure } from './classify-s3-error';
 import { decodeXml, s3ErrorOf, xmlElements, xmlText } from './s3-xml';
 
 /** What listing `key` found. */
@@ -18,8 +19,11 @@ export interface KeyListing {
   readonly ownerId?: string;
 }
 
-/** Told how long each listing took, as the SDK clients tell of their own calls. */
-export type CallTimer = (operation: string, seconds: number) => void;
+/**
+ * Told how long each listing took, and why it failed where the operator must look (S3 or the
+ * bot's credentials; nothing when S3 answered), as the SDK clients tell of their own calls.
+ */
+export type CallTimer = (operation: string, seconds: number, failure?: S3CallFailure) => void;
 
 /** Where a bucket's requests go and how they are signed, as the client's endpoint rules say. */
 interface BucketEndpoint {
@@ -76,6 +80,8 @@ class KeyLister {
     // Endpoint rules this path does not speak (another signing scheme): the SDK's own call.
     if (endpoint === undefined) return this.listWithSdk(bucket, key, abortSignal);
     const started = performance.now();
+    const timed = (failure?: S3CallFailure) =>
+      timers.get(this.s3)?.('ListObjectsV2', (performance.now() - started) / 1000, failure);
     try {
       const body = await this.get(endpoint, key, abortSignal).catch(async (error: unknown) => {
         if (!retryable(error)) throw error;
@@ -83,9 +89,12 @@ class KeyLister {
         await pause(Math.random() * RETRY_BASE_DELAY_MS, abortSignal);
         return this.get(endpoint, key, abortSignal);
       });
-      return listingOf(body, key);
-    } finally {
-      timers.get(this.s3)?.('ListObjectsV2', (performance.now() - started) / 1000);
+      const listing = listingOf(body, key);
+      timed();
+      return listing;
+    } catch (error) {
+      timed(s3CallFailure(error));
+      throw error;
     }
   }
 
