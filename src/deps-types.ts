@@ -4,7 +4,7 @@ import type { EventRelay } from './events/relay';
 import type { Principals } from './domain/principal';
 import type { Logger } from './log/logger';
 import type { Metrics } from './metrics/metrics';
-import type { AnyInstallation, InstallationOwner, UninstallMark } from './store/installation-types';
+import type { AnyInstallation, InstallationOwner, UninstallMark } from './store/installations';
 import type { Stores } from './store';
 import type { SessionIndex } from './store/session-index';
 import type { DestinationStore } from './store/types';

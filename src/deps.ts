@@ -1,6 +1,7 @@
 import { oauthSettingsFrom, principalsFrom, type Config } from './config';
 import type { AppSettings, Deps, OAuthStores } from './deps-types';
-import { createOAuthStores } from './slack/oauth/stores';
+import { createOAuthStores } from './slack/oauth/oauth-stores';
+import { createOAuthStorage } from './store/installations';
 import { RedisDestinationStore } from './store/redis-destinations';
 import type { RedisClient } from './store/redis-client';
 import type { LockStore } from './store/types';
@@ -248,7 +249,7 @@ function oauthStoresFrom(
   const credentials = oauthSettingsFrom(config);
   if (!credentials || !keyring) return undefined;
   return createOAuthStores({
-    redis,
+    storage: createOAuthStorage(redis),
     keyring,
     locks,
     credentials,

@@ -146,6 +146,19 @@ export function teamEnterpriseKey(teamId: string): string {
   return `${teamPrefix(teamId)}:enterprise`;
 }
 
+/** The pattern `SCAN` matches to find every workspace known to be served by an org-wide install. */
+export const TEAM_ENTERPRISE_KEY_PATTERN = `${NAMESPACE}:{*}:enterprise`;
+
+/** The team id of a key matched by TEAM_ENTERPRISE_KEY_PATTERN, or undefined. */
+export function teamOfEnterpriseKey(key: string): string | undefined {
+  return /^s3d:\{([^{}]+)\}:enterprise$/.exec(key)?.[1];
+}
+
+/** `s3d:{T123}:admins`: the people a workspace's admins added in the App Home (a set of user ids). */
+export function addedAdminsKey(teamId: string): string {
+  return `${teamPrefix(teamId)}:admins`;
+}
+
 /**
  * `s3d:{T123}:uninstalled`: when the app was uninstalled from the workspace (JSON). Its saved
  * destinations are purged once this is older than the retention; a re-install deletes it.
