@@ -5,7 +5,7 @@ import { createOAuthStorage } from './store/installations';
 import { RedisDestinationStore } from './store/redis-destinations';
 import type { RedisClient } from './store/redis-client';
 import type { LockStore } from './store/types';
-import { OUTBOX_KEYS, RedisOutbox } from './events/outbox';
+import { RedisOutbox, RedisTeamOutboxes } from './store/outbox';
 import { EventRelay } from './events/relay';
 import { createLogger, type Logger } from './log/logger';
 import { partitionCredentials } from './partition-credentials';
@@ -154,14 +154,8 @@ function redisStorage(
       ...(outbox
         ? {
             outbox,
-            changeFeed: new EventRelay(redis, outbox, log),
-            outboxDepth: async () => {
-              const [pending, deadLetters] = await Promise.all([
-                redis.xlen(OUTBOX_KEYS.stream),
-                redis.xlen(OUTBOX_KEYS.dead),
-              ]);
-              return { pending, deadLetters };
-            },
+            changeFeed: new EventRelay(new RedisTeamOutboxes(redis), outbox, log),
+            outboxDepth: () => outbox.depth(),
           }
         : {}),
       ...(oauth ? { oauth } : {}),

@@ -181,3 +181,18 @@ export function teamSessionsPattern(teamId: string): string {
 export function oauthStateKey(stateId: string): string {
   return `${NAMESPACE}:oauth-state:${stateId}`;
 }
+
+/**
+ * The delivery outbox's keys. They share the `{outbox}` hash tag, so each of its scripts touches
+ * one Cluster slot. The stream is the durable log the delivery reads: an event is in it until it
+ * was delivered (or kept as a dead letter), and the consumer group hands each entry to one replica
+ * at a time.
+ */
+export const OUTBOX_KEYS = {
+  stream: `${NAMESPACE}:{outbox}:events`,
+  dead: `${NAMESPACE}:{outbox}:dead`,
+  retries: `${NAMESPACE}:{outbox}:retries`,
+  /** The highest `seq` of the destination that was delivered or given up on. */
+  sent: (teamId: string, bucket: string) => `${NAMESPACE}:{outbox}:sent:${teamId}:${bucket}`,
+  lock: (teamId: string, bucket: string) => `${NAMESPACE}:{outbox}:lock:${teamId}:${bucket}`,
+} as const;
