@@ -41,14 +41,19 @@ const layerZones = LAYERS.slice(0, -1).flatMap((layer, i) =>
 );
 
 module.exports = tseslint.config(
-  { ignores: ['dist/', 'dist-bench/', 'coverage/', 'node_modules/'] },
+  { ignores: ['dist/', 'dist-bench/', 'coverage/', 'node_modules/', '.runtimes/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     files: ['**/*.js'],
     languageOptions: {
       sourceType: 'commonjs',
-      globals: { module: 'writable', require: 'readonly', __dirname: 'readonly' },
+      globals: {
+        module: 'writable',
+        require: 'readonly',
+        __dirname: 'readonly',
+        process: 'readonly',
+      },
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

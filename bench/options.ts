@@ -48,7 +48,7 @@ const USAGE = `npm run bench -- [--rounds N] [--duration S] [--connections N] [-
 --mode: the app for one workspace (bot token), in OAuth mode (installation in Redis, read and
 opened on every request), or both (default), OAuth figures beside the others (target: within 10%);
 --api: destinations the loader API's pages are walked over (pages of 100, p99 target at 10000);
---sweep: saved destinations a monitor round checks (100000 for the README's figures), on an S3
+--sweep: saved destinations a monitor round checks (100000 for docs/PERFORMANCE.md), on an S3
 stand-in answering after 20 ms, once with each count of monitor processes in --replicas;
 --events: change events delivered from the Redis outbox to a local webhook (events/s, latency
 with a healthy receiver and with one hanging on another destination); a bare --events is 5000;

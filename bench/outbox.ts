@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Webhook } from 'standardwebhooks';
 import { toApiDestination } from '../src/api/schemas';
 import { startDelivery } from '../src/events/delivery';
-import { RedisOutbox } from '../src/events/outbox';
+import { RedisOutbox } from '../src/store/outbox';
 import type { ChangeEvent } from '../src/events/types';
 import { createLogger } from '../src/log/logger';
 import { createRedisClient, waitForRedis } from '../src/store';

@@ -14,7 +14,8 @@ import type { OAuthCredentials } from '../src/slack/oauth/install';
 import { startMonitor, type Monitor } from '../src/monitor/monitor';
 import { createMonitorAnnouncer } from '../src/slack/monitor-announcer';
 import { HomeRefresher } from '../src/slack/home-refresh';
-import { createOAuthStores } from '../src/slack/oauth/stores';
+import { createOAuthStores } from '../src/slack/oauth/oauth-stores';
+import { createOAuthStorage } from '../src/store/installations';
 import { installedWorkspaceClients, singleWorkspaceClients } from '../src/slack/team-clients';
 import { createRedisClient, createRedisStores, waitForRedis } from '../src/store';
 import { Keyring } from '../src/store/secrets';
@@ -106,7 +107,7 @@ async function startRealApp(
   const stores = createRedisStores(redis, SESSION_TTL_SECONDS, keyring ? { keyring } : {});
   const oauthStores = keyring
     ? createOAuthStores({
-        redis,
+        storage: createOAuthStorage(redis),
         keyring,
         locks: stores.locks,
         credentials: OAUTH_CREDENTIALS,

@@ -9,7 +9,12 @@ import {
 } from './slack/oauth/install';
 import { loaderApiRoutes } from './api/routes';
 import type { Deps } from './deps';
-import { noMetrics, type Metrics } from './metrics/metrics';
+import {
+  noMetrics,
+  slackCallFailure,
+  type Metrics,
+  type SlackCallFailure,
+} from './metrics/metrics';
 import { toSlackLogger } from './log/logger';
 import { requestIdMiddleware } from './slack/context';
 import { storeUnavailableMiddleware } from './slack/oauth/store-unavailable';
@@ -55,11 +60,17 @@ export function slackClientOptions(apiUrl: string | undefined, metrics: Metrics 
 function timedFetch(metrics: Metrics): webApi.FetchFunction {
   return async (url, init) => {
     const started = performance.now();
-    try {
-      return await fetch(url, init as RequestInit);
-    } finally {
+    const timed = (failure?: SlackCallFailure) => {
       const method = String(url).split('?')[0].split('/').pop() ?? 'other';
-      metrics.slackCall(method, (performance.now() - started) / 1000);
+      metrics.slackCall(method, (performance.now() - started) / 1000, failure);
+    };
+    try {
+      const response = await fetch(url, init as RequestInit);
+      timed(slackCallFailure(response.status));
+      return response;
+    } catch (error) {
+      timed('unavailable');
+      throw error;
     }
   };
 }

@@ -195,7 +195,7 @@ function principalProblem(
   return parsed.ok ? undefined : `${variable} ${parsed.problem}`;
 }
 
-/** The variables that together select many workspaces with OAuth (README: Many workspaces). */
+/** The variables that together select many workspaces with OAuth (docs/OPERATIONS.md). */
 export const OAUTH_VARIABLES = [
   'SLACK_CLIENT_ID',
   'SLACK_CLIENT_SECRET',

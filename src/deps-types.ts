@@ -1,10 +1,10 @@
 import type { InstallationStore, StateStore } from '@slack/bolt';
-import type { RedisOutbox } from './events/outbox';
+import type { DeliveryOutbox } from './events/delivery';
 import type { EventRelay } from './events/relay';
 import type { Principals } from './domain/principal';
 import type { Logger } from './log/logger';
 import type { Metrics } from './metrics/metrics';
-import type { AnyInstallation, InstallationOwner, UninstallMark } from './store/installation-types';
+import type { AnyInstallation, InstallationOwner, UninstallMark } from './store/installations';
 import type { Stores } from './store';
 import type { SessionIndex } from './store/session-index';
 import type { DestinationStore } from './store/types';
@@ -130,7 +130,7 @@ export interface Deps {
   readonly settings: AppSettings;
   readonly now: () => Date;
   /** Where changes wait for the loader's webhook; none without LOADER_WEBHOOK_URL. */
-  readonly outbox?: RedisOutbox;
+  readonly outbox?: DeliveryOutbox;
   /**
    * Moves the change events the store appends with each change to the outbox; told of each
    * change so its event leaves at once. None without LOADER_WEBHOOK_URL.

@@ -1,10 +1,11 @@
 import { oauthSettingsFrom, principalsFrom, type Config } from './config';
 import type { AppSettings, Deps, OAuthStores } from './deps-types';
-import { createOAuthStores } from './slack/oauth/stores';
+import { createOAuthStores } from './slack/oauth/oauth-stores';
+import { createOAuthStorage } from './store/installations';
 import { RedisDestinationStore } from './store/redis-destinations';
 import type { RedisClient } from './store/redis-client';
 import type { LockStore } from './store/types';
-import { OUTBOX_KEYS, RedisOutbox } from './events/outbox';
+import { RedisOutbox, RedisTeamOutboxes } from './store/outbox';
 import { EventRelay } from './events/relay';
 import { createLogger, type Logger } from './log/logger';
 import { partitionCredentials } from './partition-credentials';
@@ -153,14 +154,8 @@ function redisStorage(
       ...(outbox
         ? {
             outbox,
-            changeFeed: new EventRelay(redis, outbox, log),
-            outboxDepth: async () => {
-              const [pending, deadLetters] = await Promise.all([
-                redis.xlen(OUTBOX_KEYS.stream),
-                redis.xlen(OUTBOX_KEYS.dead),
-              ]);
-              return { pending, deadLetters };
-            },
+            changeFeed: new EventRelay(new RedisTeamOutboxes(redis), outbox, log),
+            outboxDepth: () => outbox.depth(),
           }
         : {}),
       ...(oauth ? { oauth } : {}),
@@ -189,7 +184,7 @@ function verifierFrom(config: Config, identityProven: boolean, metrics: Metrics)
     forcePathStyle: config.S3_FORCE_PATH_STYLE,
     timeoutMs: config.S3_TIMEOUT_MS,
     partitionCredentials: partitionCredentials(config),
-    onCall: (operation, seconds) => metrics.s3Call(operation, seconds),
+    onCall: (operation, seconds, failure) => metrics.s3Call(operation, seconds, failure),
   });
   // Customers' roles are assumed through AWS STS, or the engine's own STS_ENDPOINT; an
   // S3-compatible engine without one has no STS, and setup refuses roles there.
@@ -248,7 +243,7 @@ function oauthStoresFrom(
   const credentials = oauthSettingsFrom(config);
   if (!credentials || !keyring) return undefined;
   return createOAuthStores({
-    redis,
+    storage: createOAuthStorage(redis),
     keyring,
     locks,
     credentials,

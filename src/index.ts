@@ -168,7 +168,7 @@ async function serveMetrics(
   deps: OwnedDeps,
   monitor: Monitor | undefined,
 ): Promise<MetricsServer> {
-  if (monitor) metrics.watchQueue(() => monitor.depth());
+  if (monitor) metrics.watchMonitor(config.MONITOR_INTERVAL_SECONDS, () => monitor.depth());
   if (deps.outboxDepth) metrics.watchOutbox(() => deps.outboxDepth?.() ?? Promise.reject());
   const server = await startMetricsServer(
     metrics.registry,

@@ -1,4 +1,4 @@
-import type { OutboxEntry } from './outbox';
+import type { OutboxEntry } from '../store/outbox';
 
 /** One destination's entries held by this replica, sent one at a time in `seq` order. */
 interface Lane {

@@ -2,9 +2,8 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../log/logger';
-import { waitForRedis, type RedisClient } from '../store/redis-client';
+import type { MalformedEntry, OutboxEntry, OutboxReader, RetryState, Start } from '../store/outbox';
 import { DeliveryLanes } from './delivery-lanes';
-import type { MalformedEntry, OutboxEntry, RedisOutbox, RetryState } from './outbox';
 import { EventSigner } from './signing';
 import { postEvent, type PostOutcome } from './webhook-post';
 
@@ -45,6 +44,30 @@ export interface DeliveryOptions {
   readonly now?: () => number;
 }
 
+/** The delivery outbox, as the delivery works it (src/store/outbox's RedisOutbox). */
+export interface DeliveryOutbox {
+  ensureGroup(): Promise<void>;
+  openReader(blockMs: number): OutboxReader;
+  readOwn(
+    consumer: string,
+    after: string,
+    count: number,
+  ): Promise<(OutboxEntry | MalformedEntry)[]>;
+  claimFromDead(
+    consumer: string,
+    deadAfterMs: number,
+    count: number,
+  ): Promise<{ claimed: (OutboxEntry | MalformedEntry)[]; ownPending: number }>;
+  start(
+    entry: OutboxEntry,
+    consumer: string,
+    times: { lockMs: number; nowMs: number; deadAfterMs: number },
+  ): Promise<Start & { token: string }>;
+  finish(entry: OutboxEntry, token?: string, deadReason?: string): Promise<void>;
+  discard(entry: MalformedEntry): Promise<void>;
+  failed(entry: OutboxEntry, token: string, retry: RetryState): Promise<void>;
+}
+
 export interface Delivery {
   /** Stops reading; the POSTs under way complete. What is not finished waits for a replica. */
   stop(): Promise<void>;
@@ -65,7 +88,7 @@ export interface Delivery {
  * one. A crash between the receiver's 2xx and the acknowledgement sends the event again: its id
  * lets the receiver drop it.
  */
-export function startDelivery(outbox: RedisOutbox, options: DeliveryOptions): Delivery {
+export function startDelivery(outbox: DeliveryOutbox, options: DeliveryOptions): Delivery {
   const delivery = new OutboxDelivery(outbox, options);
   delivery.start();
   return delivery;
@@ -97,7 +120,7 @@ class OutboxDelivery implements Delivery {
   private readonly log: Logger;
   private readonly signer: EventSigner;
   private readonly stopping = new AbortController();
-  private readonly reader: RedisClient;
+  private readonly reader: OutboxReader;
   private readonly lanes: DeliveryLanes;
   /** Every entry id this replica works on (malformed ones too, until kept as dead letters). */
   private readonly held = new Set<string>();
@@ -105,7 +128,7 @@ class OutboxDelivery implements Delivery {
   private loops?: Promise<void>;
 
   constructor(
-    private readonly outbox: RedisOutbox,
+    private readonly outbox: DeliveryOutbox,
     private readonly options: DeliveryOptions,
   ) {
     this.settings = settingsOf(options);
@@ -126,7 +149,7 @@ class OutboxDelivery implements Delivery {
     this.loops = (async () => {
       try {
         await this.outbox.ensureGroup();
-        await waitForRedis(this.reader, 5000);
+        await this.reader.ready(5000);
         await this.readOwn();
       } catch (error) {
         this.log.error({ err: error }, 'webhook: reading the outbox failed');
@@ -138,7 +161,7 @@ class OutboxDelivery implements Delivery {
   async stop(): Promise<void> {
     this.stopping.abort();
     clearInterval(this.tick);
-    this.reader.disconnect();
+    this.reader.close();
     await this.loops;
     await this.lanes.stop();
   }
@@ -257,7 +280,7 @@ class OutboxDelivery implements Delivery {
           await this.pause(blockMs);
           continue;
         }
-        this.take(await this.outbox.readNew(this.reader, consumer, batch, blockMs));
+        this.take(await this.reader.readNew(consumer, batch, blockMs));
         failing = false;
       } catch (error) {
         if (this.stopping.signal.aborted) return;

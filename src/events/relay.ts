@@ -1,10 +1,7 @@
 import { toApiDestination } from '../api/schemas';
 import type { ChangeFeed } from '../destinations/changes';
 import type { Logger } from '../log/logger';
-import { TEAM_OUTBOX_KEY_PATTERN, teamOfOutboxKey, teamOutboxKey } from '../store/keys';
-import { storeCommand } from '../store/redis-errors';
-import { scanKeys } from '../store/scan-keys';
-import type { RedisClient } from '../store/redis-client';
+import type { TeamOutboxEntry } from '../store/outbox';
 import { CHANGE_TYPES, savedDestinationSchema, type ChangeType } from '../store/types';
 import type { ChangeEvent } from './types';
 
@@ -18,6 +15,16 @@ export interface DeliveryStream {
   }): Promise<string>;
 }
 
+/** Each team's change events, as the store's scripts append them with their change. */
+export interface TeamOutboxes {
+  /** The teams whose outbox has events left. */
+  teamsWithEvents(): Promise<string[]>;
+  /** Up to `count` of the team's entries after the entry id `after` ('-': from the first). */
+  read(teamId: string, after: string, count: number): Promise<TeamOutboxEntry[]>;
+  /** Deletes relayed entries, and the team's outbox once it is empty. */
+  deleteRelayed(teamId: string, entryIds: readonly string[]): Promise<void>;
+}
+
 /** Entries moved per read of a team's outbox. */
 const RELAY_BATCH = 100;
 /** How often every team's outbox is looked for, to pick up what a crashed replica left. */
@@ -26,24 +33,9 @@ const DEFAULT_RESCAN_MS = 30_000;
 const FIRST_RETRY_MS = 200;
 const MAX_RETRY_MS = 2000;
 
-/** KEYS: the team's outbox. ARGV: relayed entry ids. Deletes them, and the stream once empty. */
-const RELAYED_SCRIPT = `
-redis.call('xdel', KEYS[1], unpack(ARGV))
-if redis.call('xlen', KEYS[1]) == 0 then redis.call('del', KEYS[1]) end
-return 1
-`;
-
-type RawEntry = [string, string[]];
-
-function fieldsOf(raw: string[]): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (let i = 0; i + 1 < raw.length; i += 2) fields[raw[i]] = raw[i + 1];
-  return fields;
-}
-
 /** A team outbox entry as the event the loader receives, or a reason it cannot be one. */
 export function eventOf(
-  fields: Record<string, string>,
+  fields: Readonly<Record<string, string>>,
 ): { event: ChangeEvent; bucket: string } | { problem: string } {
   const sequence = Number(fields.sequence);
   const type = fields.type as ChangeType;
@@ -91,7 +83,7 @@ export class EventRelay implements ChangeFeed {
   private stopped = false;
 
   constructor(
-    private readonly redis: RedisClient,
+    private readonly outboxes: TeamOutboxes,
     private readonly stream: DeliveryStream,
     private readonly logger: Logger,
   ) {}
@@ -165,9 +157,7 @@ export class EventRelay implements ChangeFeed {
 
   /** Every team's outbox that has events left, relayed. */
   async relayAll(): Promise<void> {
-    const keys = await scanKeys(this.redis, TEAM_OUTBOX_KEY_PATTERN);
-    const teams = keys.flatMap((key) => teamOfOutboxKey(key) ?? []);
-    for (const teamId of teams) {
+    for (const teamId of await this.outboxes.teamsWithEvents()) {
       if (this.stopped) return;
       await this.relay(teamId);
     }
@@ -202,18 +192,14 @@ export class EventRelay implements ChangeFeed {
   }
 
   private async relayTeam(teamId: string): Promise<void> {
-    const key = teamOutboxKey(teamId);
     /** Buckets with an entry that cannot be read: their later events wait behind it. */
     const blocked = new Set<string>();
-    let from = '-';
+    let after = '-';
     for (;;) {
-      const entries = (await storeCommand(key, () =>
-        this.redis.xrange(key, from, '+', 'COUNT', RELAY_BATCH),
-      )) as RawEntry[];
+      const entries = await this.outboxes.read(teamId, after, RELAY_BATCH);
       if (entries.length === 0) return;
       const relayed: string[] = [];
-      for (const [entryId, raw] of entries) {
-        const fields = fieldsOf(raw);
+      for (const { entryId, fields } of entries) {
         if (blocked.has(fields.bucket ?? '')) continue;
         const made = eventOf(fields);
         if ('problem' in made) {
@@ -233,11 +219,9 @@ export class EventRelay implements ChangeFeed {
         });
         relayed.push(entryId);
       }
-      if (relayed.length > 0) {
-        await storeCommand(key, () => this.redis.eval(RELAYED_SCRIPT, 1, key, ...relayed));
-      }
+      await this.outboxes.deleteRelayed(teamId, relayed);
       if (entries.length < RELAY_BATCH) return;
-      from = `(${entries[entries.length - 1][0]}`;
+      after = entries[entries.length - 1].entryId;
     }
   }
 }

@@ -1,5 +1,11 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { CheckOutcome, CheckSource, Metrics } from './metrics';
+import type {
+  CheckOutcome,
+  CheckSource,
+  Metrics,
+  S3CallFailure,
+  SlackCallFailure,
+} from './metrics';
 
 /** Seconds a check, an S3 call or a Slack call typically takes: 5 ms to 30 s. */
 const CALL_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -60,7 +66,9 @@ export class PrometheusMetrics implements Metrics {
   private readonly checkSeconds: Histogram<'source'>;
   private readonly deliverySeconds: Histogram;
   private readonly slackSeconds: Histogram<'method'>;
+  private readonly slackFailures: Counter<'method' | 'cause'>;
   private readonly s3Seconds: Histogram<'operation'>;
+  private readonly s3Failures: Counter<'operation' | 'cause'>;
   private readonly roundSeconds: Gauge;
   private readonly roundFinishedAt: Gauge;
   private readonly now: () => number;
@@ -99,11 +107,23 @@ export class PrometheusMetrics implements Metrics {
       buckets: CALL_BUCKETS,
       registers,
     });
+    this.slackFailures = new Counter({
+      name: 's3d_slack_call_failures_total',
+      help: 'Slack Web API calls that got no answer, HTTP 5xx (unavailable) or HTTP 429 (rate_limited)',
+      labelNames: ['method', 'cause'],
+      registers,
+    });
     this.s3Seconds = new Histogram({
       name: 's3d_s3_call_duration_seconds',
       help: 'S3 calls by operation',
       labelNames: ['operation'],
       buckets: CALL_BUCKETS,
+      registers,
+    });
+    this.s3Failures = new Counter({
+      name: 's3d_s3_call_failures_total',
+      help: 'S3 calls S3 did not answer properly (unavailable) or that the bot’s credentials failed (credentials)',
+      labelNames: ['operation', 'cause'],
       registers,
     });
     this.roundSeconds = new Gauge({
@@ -120,9 +140,17 @@ export class PrometheusMetrics implements Metrics {
     this.outboxGauges();
   }
 
-  /** Where the monitor's queue depth is read from (this replica runs the monitor). */
-  watchQueue(source: QueueDepthSource): void {
+  /**
+   * This replica runs the monitor, a round every `intervalSeconds`: its queue depth is read from
+   * `source`, and the interval is shown so that an alert can tell a round that is late.
+   */
+  watchMonitor(intervalSeconds: number, source: QueueDepthSource): void {
     this.queueDepth = spacedRead(source, this.readEveryMs, this.now);
+    new Gauge({
+      name: 's3d_monitor_interval_seconds',
+      help: 'How often this replica’s monitor opens a round (MONITOR_INTERVAL_SECONDS)',
+      registers: [this.registry],
+    }).set(intervalSeconds);
   }
 
   /** Where the outbox's backlog is read from (the app has an outbox). */
@@ -139,12 +167,16 @@ export class PrometheusMetrics implements Metrics {
     this.deliverySeconds.observe(seconds);
   }
 
-  slackCall(method: string, seconds: number): void {
-    this.slackSeconds.observe({ method: closedName(method) }, seconds);
+  slackCall(method: string, seconds: number, failure?: SlackCallFailure): void {
+    const name = closedName(method);
+    this.slackSeconds.observe({ method: name }, seconds);
+    if (failure) this.slackFailures.inc({ method: name, cause: failure });
   }
 
-  s3Call(operation: string, seconds: number): void {
-    this.s3Seconds.observe({ operation: closedName(operation) }, seconds);
+  s3Call(operation: string, seconds: number, failure?: S3CallFailure): void {
+    const name = closedName(operation);
+    this.s3Seconds.observe({ operation: name }, seconds);
+    if (failure) this.s3Failures.inc({ operation: name, cause: failure });
   }
 
   roundFinished(seconds: number): void {

@@ -105,7 +105,7 @@ export async function tryPostInChannel(
         blocks: message.blocks,
         unfurl_links: false,
       },
-      metrics && ((method, seconds) => metrics.slackCall(method, seconds)),
+      metrics && ((method, seconds, failure) => metrics.slackCall(method, seconds, failure)),
     );
     return { posted: true };
   } catch (error) {

@@ -1,5 +1,6 @@
 import type { webApi } from '@slack/bolt';
 import { AppError } from '../errors';
+import { slackCallFailure, type SlackCallFailure } from '../metrics/metrics';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { postJson, type PostAnswer } from './http-post';
@@ -55,8 +56,11 @@ const POST_TIMEOUT_MS = 5000;
 /** …and one more try after a failed one, this much later (Slack's Retry-After for a 429). */
 const RETRY_DELAY_MS = 200;
 
-/** Told how long each try of a Web API call took, by its method (the metrics' Slack calls). */
-export type SlackCallTimer = (method: string, seconds: number) => void;
+/**
+ * Told how long each try of a Web API call took, by its method, and why it failed where the
+ * operator must look (no answer, a 5xx, a 429), as the metrics time the clients' calls.
+ */
+export type SlackCallTimer = (method: string, seconds: number, failure?: SlackCallFailure) => void;
 
 /**
  * chat.postMessage as one JSON POST on the client's Web API base, with its token: the post of
@@ -77,10 +81,20 @@ export async function postChatMessage(
   const headers = client.token ? { authorization: `Bearer ${client.token}` } : undefined;
   const send = async () => {
     const started = performance.now();
+    const timed = (failure?: SlackCallFailure) =>
+      timer?.(method, (performance.now() - started) / 1000, failure);
     try {
-      return await postJson(`${client.slackApiUrl}${method}`, json, POST_TIMEOUT_MS, headers);
-    } finally {
-      timer?.(method, (performance.now() - started) / 1000);
+      const answer = await postJson(
+        `${client.slackApiUrl}${method}`,
+        json,
+        POST_TIMEOUT_MS,
+        headers,
+      );
+      timed(slackCallFailure(answer.status));
+      return answer;
+    } catch (error) {
+      timed('unavailable');
+      throw error;
     }
   };
   const first = await send().catch((error: unknown) => error as Error);

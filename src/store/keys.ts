@@ -146,6 +146,19 @@ export function teamEnterpriseKey(teamId: string): string {
   return `${teamPrefix(teamId)}:enterprise`;
 }
 
+/** The pattern `SCAN` matches to find every workspace known to be served by an org-wide install. */
+export const TEAM_ENTERPRISE_KEY_PATTERN = `${NAMESPACE}:{*}:enterprise`;
+
+/** The team id of a key matched by TEAM_ENTERPRISE_KEY_PATTERN, or undefined. */
+export function teamOfEnterpriseKey(key: string): string | undefined {
+  return /^s3d:\{([^{}]+)\}:enterprise$/.exec(key)?.[1];
+}
+
+/** `s3d:{T123}:admins`: the people a workspace's admins added in the App Home (a set of user ids). */
+export function addedAdminsKey(teamId: string): string {
+  return `${teamPrefix(teamId)}:admins`;
+}
+
 /**
  * `s3d:{T123}:uninstalled`: when the app was uninstalled from the workspace (JSON). Its saved
  * destinations are purged once this is older than the retention; a re-install deletes it.
@@ -168,3 +181,18 @@ export function teamSessionsPattern(teamId: string): string {
 export function oauthStateKey(stateId: string): string {
   return `${NAMESPACE}:oauth-state:${stateId}`;
 }
+
+/**
+ * The delivery outbox's keys. They share the `{outbox}` hash tag, so each of its scripts touches
+ * one Cluster slot. The stream is the durable log the delivery reads: an event is in it until it
+ * was delivered (or kept as a dead letter), and the consumer group hands each entry to one replica
+ * at a time.
+ */
+export const OUTBOX_KEYS = {
+  stream: `${NAMESPACE}:{outbox}:events`,
+  dead: `${NAMESPACE}:{outbox}:dead`,
+  retries: `${NAMESPACE}:{outbox}:retries`,
+  /** The highest `seq` of the destination that was delivered or given up on. */
+  sent: (teamId: string, bucket: string) => `${NAMESPACE}:{outbox}:sent:${teamId}:${bucket}`,
+  lock: (teamId: string, bucket: string) => `${NAMESPACE}:{outbox}:lock:${teamId}:${bucket}`,
+} as const;

@@ -101,6 +101,26 @@ export function classifyS3Error(error: unknown, check?: CheckName): S3ErrorClass
   return { outcome: 'unexpected', ...withDetail };
 }
 
+/**
+ * Why an S3 call failed where the operator must look, for the metrics: `unavailable` (S3 did not
+ * answer properly: 5xx, SlowDown, a timeout, a dropped or refused connection) or `credentials`
+ * (the bot's own identity was refused or missing).
+ */
+export type S3CallFailure = 'unavailable' | 'credentials';
+
+const UNAVAILABLE_OUTCOMES: ReadonlySet<CheckOutcome> = new Set([
+  'transient',
+  'timeout',
+  'unreachable',
+]);
+
+/** The operator's side of an S3 call that threw; undefined when S3 answered about the bucket. */
+export function s3CallFailure(error: unknown): S3CallFailure | undefined {
+  const { outcome } = classifyS3Error(error);
+  if (outcome === 'no_credentials') return 'credentials';
+  return UNAVAILABLE_OUTCOMES.has(outcome) ? 'unavailable' : undefined;
+}
+
 function httpStatus(fields: Record<string, unknown>): number | undefined {
   const metadata = fields.$metadata as { httpStatusCode?: unknown } | undefined;
   if (typeof metadata?.httpStatusCode === 'number') return metadata.httpStatusCode;

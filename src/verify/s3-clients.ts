@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { partitionForRegion, type Partition } from '../domain/partition';
+import { s3CallFailure, type S3CallFailure } from './classify-s3-error';
 import { timeDirectCalls } from './s3-direct';
 
 export interface S3ClientFactoryOptions {
@@ -15,8 +16,11 @@ export interface S3ClientFactoryOptions {
   readonly partitionCredentials?: Readonly<
     Partial<Record<Partition, S3ClientConfig['credentials']>>
   >;
-  /** Told how long each S3 call took, by its operation (`HeadBucket`, …), answered or not. */
-  readonly onCall?: (operation: string, seconds: number) => void;
+  /**
+   * Told how long each S3 call took, by its operation (`HeadBucket`, …), answered or not, and
+   * why it failed where the operator must look (S3 or the bot's credentials).
+   */
+  readonly onCall?: (operation: string, seconds: number, failure?: S3CallFailure) => void;
 }
 
 export interface S3ClientFactory {
@@ -86,11 +90,17 @@ export function createS3ClientFactory(options: S3ClientFactoryOptions): S3Client
     client.middlewareStack.add(
       (next, context) => async (args) => {
         const started = performance.now();
-        try {
-          return await next(args);
-        } finally {
+        const timed = (failure?: S3CallFailure) => {
           const operation = (context.commandName ?? 'Other').replace(/Command$/, '');
-          onCall(operation, (performance.now() - started) / 1000);
+          onCall(operation, (performance.now() - started) / 1000, failure);
+        };
+        try {
+          const output = await next(args);
+          timed();
+          return output;
+        } catch (error) {
+          timed(s3CallFailure(error));
+          throw error;
         }
       },
       { step: 'initialize', name: 'callTiming' },

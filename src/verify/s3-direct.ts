@@ -8,10 +8,14 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { getEndpointFromInstructions } from '@smithy/core/endpoints';
 import { HttpRequest } from '@smithy/core/protocols';
 import type { HttpResponse } from '@smithy/types';
+import { s3CallFailure, type S3CallFailure } from './classify-s3-error';
 import { s3ErrorOf } from './s3-xml';
 
-/** Told how long each direct call took, as the SDK clients tell of their own calls. */
-export type CallTimer = (operation: string, seconds: number) => void;
+/**
+ * Told how long each direct call took, and why it failed where the operator must look (S3 or the
+ * bot's credentials; nothing when S3 answered), as the SDK clients tell of their own calls.
+ */
+export type CallTimer = (operation: string, seconds: number, failure?: S3CallFailure) => void;
 
 /** The calls sent directly, by the name the SDK gives them. */
 export type DirectOperation = 'ListObjectsV2' | 'HeadObject' | 'HeadBucket' | 'PutObject';
@@ -148,15 +152,22 @@ export class DirectS3 {
     abortSignal: AbortSignal,
   ): Promise<DirectAnswer> {
     const started = performance.now();
+    const timed = (failure?: S3CallFailure) =>
+      timers.get(this.s3)?.(request.operation, (performance.now() - started) / 1000, failure);
     try {
-      return await this.sendOnce(endpoint, request, abortSignal).catch(async (error: unknown) => {
-        if (!retryable(error)) throw error;
-        // Like the SDK's clients: one more try, after a pause of up to its base delay.
-        await pause(Math.random() * RETRY_BASE_DELAY_MS, abortSignal);
-        return this.sendOnce(endpoint, request, abortSignal);
-      });
-    } finally {
-      timers.get(this.s3)?.(request.operation, (performance.now() - started) / 1000);
+      const answer = await this.sendOnce(endpoint, request, abortSignal).catch(
+        async (error: unknown) => {
+          if (!retryable(error)) throw error;
+          // Like the SDK's clients: one more try, after a pause of up to its base delay.
+          await pause(Math.random() * RETRY_BASE_DELAY_MS, abortSignal);
+          return this.sendOnce(endpoint, request, abortSignal);
+        },
+      );
+      timed();
+      return answer;
+    } catch (error) {
+      timed(s3CallFailure(error));
+      throw error;
     }
   }
 

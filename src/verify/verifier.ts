@@ -50,8 +50,8 @@ interface Observation {
 type Probe = (signal: AbortSignal) => Promise<Omit<Observation, 'check'>>;
 
 /**
- * Runs the checks (README: Check and Save) with the bot's own credentials, in an order that never
- * writes into a bucket before its challenge file proves it is the user's. Never throws for an S3
+ * Runs the checks (docs/USER-GUIDE.md: Check and Save) with the bot's own credentials, in an
+ * order that never writes into a bucket before its challenge file proves it is the user's. Never throws for an S3
  * problem, never creates the challenge object, never logs anything.
  *
  * Verifications beyond `maxConcurrent` wait for a turn before their deadlines start: a burst of

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { InstallURLOptions } from '@slack/bolt';
-import { InvalidOAuthStateError, RedisStateStore } from '../../src/slack/oauth/state-store';
+import { InvalidOAuthStateError, SignedStateStore } from '../../src/slack/oauth/state-store';
+import { RedisUsedInstallStates } from '../../src/store/installations';
 import { createRedisStores, installationKey } from '../../src/store';
 import { Keyring } from '../../src/store/secrets';
 import { beginInstall, finishInstall } from '../support/oauth-flow';
@@ -113,7 +114,7 @@ describe('the install page and its callback', () => {
 });
 
 describe('an install state', () => {
-  const store = () => new RedisStateStore(redis.client, STATE_SECRET);
+  const store = () => new SignedStateStore(new RedisUsedInstallStates(redis.client), STATE_SECRET);
   const at = new Date('2026-01-01T00:00:00Z');
   const later = (seconds: number) => new Date(at.getTime() + seconds * 1000);
 
@@ -149,10 +150,10 @@ describe('an install state', () => {
     await expect(store().verifyStateParam(at, `${extended}.${signature}`)).rejects.toThrow(
       'not issued by this app',
     );
-    const other = await new RedisStateStore(redis.client, 'another-secret').generateStateParam(
-      OPTIONS,
-      at,
-    );
+    const other = await new SignedStateStore(
+      new RedisUsedInstallStates(redis.client),
+      'another-secret',
+    ).generateStateParam(OPTIONS, at);
     await expect(store().verifyStateParam(at, other)).rejects.toThrow('not issued by this app');
     expect(await redis.keys()).toEqual([]);
   });

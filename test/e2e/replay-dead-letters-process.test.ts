@@ -2,12 +2,12 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Redis } from 'ioredis';
-import { OUTBOX_KEYS } from '../../src/events/outbox';
+import { OUTBOX_KEYS } from '../../src/store/outbox';
 import { createRedisClient, waitForRedis } from '../../src/store';
 import { REDIS_URL } from '../support/redis';
 
 const run = promisify(execFile);
-const SCRIPT = join(__dirname, '..', '..', 'dist', 'events', 'replay-dead-letters.js');
+const SCRIPT = join(__dirname, '..', '..', 'dist', 'tools', 'replay-dead-letters.js');
 
 let redis: Redis;
 const written: { key: string; id: string }[] = [];

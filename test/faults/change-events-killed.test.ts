@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { Webhook } from 'standardwebhooks';
 import type { ApiDestination } from '../../src/api/schemas';
-import { OUTBOX_KEYS } from '../../src/events/outbox';
+import { OUTBOX_KEYS } from '../../src/store/outbox';
 import { changeEventSchema, type ChangeEvent } from '../../src/events/types';
 import { botEnvironment, startBotProcess, stopBots, type BotProcess } from '../support/bot-process';
 import { loaderView } from '../support/loader-view';

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createLogger } from '../../src/log/logger';
+import { RedisInstallationStorage } from '../../src/store/installations';
 import { Installations } from '../../src/slack/oauth/installations';
 import {
   createRedisStores,
@@ -27,7 +28,7 @@ async function checkedKeyring(): Promise<Keyring> {
 }
 
 function installations(keyring: Keyring): Installations {
-  return new Installations(redis.client, keyring, {
+  return new Installations(new RedisInstallationStorage(redis.client), keyring, {
     locks: new RedisLockStore(redis.client),
     refresh: () => Promise.reject(new Error('no refresh in these tests')),
     checkToken: () => Promise.reject(new Error('no uninstall in these tests')),

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { OUTBOX_KEYS, RedisOutbox } from '../../src/events/outbox';
+import { OUTBOX_KEYS, RedisOutbox, RedisTeamOutboxes } from '../../src/store/outbox';
 import { startDelivery } from '../../src/events/delivery';
 import { EventRelay } from '../../src/events/relay';
 import { changeEventSchema, type ChangeEvent } from '../../src/events/types';
@@ -138,7 +138,11 @@ describe('the relay', () => {
     await stores.destinations.save(draft('lake-a'));
     await stores.destinations.save(draft('lake-b'));
     await stores.destinations.remove('T1', 'lake-a');
-    const relay = new EventRelay(redis.client, new RedisOutbox(redis.client), logger);
+    const relay = new EventRelay(
+      new RedisTeamOutboxes(redis.client),
+      new RedisOutbox(redis.client),
+      logger,
+    );
 
     await relay.relayAll();
 
@@ -157,8 +161,8 @@ describe('the relay', () => {
     const outbox = new RedisOutbox(redis.client);
 
     await Promise.all([
-      new EventRelay(redis.client, outbox, logger).relayAll(),
-      new EventRelay(redis.client, outbox, logger).relayAll(),
+      new EventRelay(new RedisTeamOutboxes(redis.client), outbox, logger).relayAll(),
+      new EventRelay(new RedisTeamOutboxes(redis.client), outbox, logger).relayAll(),
     ]);
 
     const events = await delivered();
@@ -186,7 +190,11 @@ describe('the relay', () => {
     );
     await stores.destinations.save(draft('lake-b'));
     await stores.destinations.save(draft('lake-c'));
-    const relay = new EventRelay(redis.client, new RedisOutbox(redis.client), logger);
+    const relay = new EventRelay(
+      new RedisTeamOutboxes(redis.client),
+      new RedisOutbox(redis.client),
+      logger,
+    );
 
     await relay.relayAll();
 
@@ -209,7 +217,7 @@ describe('the relay', () => {
       secrets: [WEBHOOK_SECRET],
       logger,
     });
-    const relay = new EventRelay(client, outbox, logger);
+    const relay = new EventRelay(new RedisTeamOutboxes(client), outbox, logger);
     try {
       await waitForRedis(client, 5000);
       await createRedisStores(client, 3600, { events: true }).destinations.save(draft());

@@ -8,7 +8,7 @@ import {
   type ChangePathDeps,
 } from '../../src/destinations/changes';
 import { StoreUnavailableError } from '../../src/errors';
-import { OUTBOX_KEYS, RedisOutbox } from '../../src/events/outbox';
+import { OUTBOX_KEYS, RedisOutbox, RedisTeamOutboxes } from '../../src/store/outbox';
 import { EventRelay } from '../../src/events/relay';
 import { changeEventSchema, type ChangeEvent } from '../../src/events/types';
 import { createLogger } from '../../src/log/logger';
@@ -134,7 +134,11 @@ test('the events rebuild what is saved, whatever the interleaving and whatever f
           logger,
           now: tick,
         };
-        const relay = new EventRelay(redis.client, new RedisOutbox(redis.client), logger);
+        const relay = new EventRelay(
+          new RedisTeamOutboxes(redis.client),
+          new RedisOutbox(redis.client),
+          logger,
+        );
         const run = async (op: Operation, index: number): Promise<void> => {
           const { bucket } = op;
           // Which calls lose their reply: matched by a marker the call carries.

@@ -7,6 +7,7 @@ import {
   type TokenCheck,
 } from '../../src/slack/oauth/installations';
 import { installationKey, RedisLockStore, uninstalledKey } from '../../src/store';
+import { RedisInstallationStorage } from '../../src/store/installations';
 import { Keyring } from '../../src/store/secrets';
 import { workspaceInstallation } from '../support/installation';
 import { useTestRedis } from '../support/redis';
@@ -66,7 +67,7 @@ function installations(
   // Forgotten without an event's time, an installation is deleted without asking Slack.
   checkToken: TokenCheck = () => Promise.reject(new Error('Slack is not asked in these tests')),
 ) {
-  return new Installations(redis.client, keyring, {
+  return new Installations(new RedisInstallationStorage(redis.client), keyring, {
     locks: new RedisLockStore(redis.client),
     refresh,
     checkToken,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { webApi } from '@slack/bolt';
-import { OUTBOX_KEYS, RedisOutbox } from '../../src/events/outbox';
+import { OUTBOX_KEYS, RedisOutbox, RedisTeamOutboxes } from '../../src/store/outbox';
 import { EventRelay } from '../../src/events/relay';
 import { changeEventSchema } from '../../src/events/types';
 import { createRedisStores } from '../../src/store';
@@ -37,7 +37,11 @@ test('a confirmed failure and the recovery are put in the outbox, in order, once
     stores,
     verifier: new S3Verifier(s3Clients, { timeoutMs: 5000 }),
   });
-  const relay = new EventRelay(redis.client, new RedisOutbox(redis.client), base.logger);
+  const relay = new EventRelay(
+    new RedisTeamOutboxes(redis.client),
+    new RedisOutbox(redis.client),
+    base.logger,
+  );
   const deps = { ...base, changeFeed: relay };
   const client = new webApi.WebClient('xoxb-test', {
     slackApiUrl: slack.apiUrl,

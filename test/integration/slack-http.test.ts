@@ -168,19 +168,27 @@ describe('postChatMessage', () => {
     ['a dropped connection', (res: ServerResponse) => res.socket?.destroy()],
   ])('tries once more after %s, as the app’s Web API clients do', async (_case, fail) => {
     const arrived = answering(fail, ok);
+    const failures: (string | undefined)[] = [];
 
-    await expect(postChatMessage(client(), message)).resolves.toMatchObject({ ok: true });
+    await expect(
+      postChatMessage(client(), message, (_method, _seconds, failure) => failures.push(failure)),
+    ).resolves.toMatchObject({ ok: true });
 
     expect(arrived).toHaveLength(2);
+    expect(failures).toEqual(['unavailable', undefined]);
   });
 
   it('waits out Slack’s Retry-After before trying a rate-limited post again', async () => {
     const arrived = answering((res) => res.writeHead(429, { 'retry-after': '1' }).end(), ok);
+    const failures: (string | undefined)[] = [];
 
-    await expect(postChatMessage(client(), message)).resolves.toMatchObject({ ok: true });
+    await expect(
+      postChatMessage(client(), message, (_method, _seconds, failure) => failures.push(failure)),
+    ).resolves.toMatchObject({ ok: true });
 
     expect(arrived).toHaveLength(2);
     expect(arrived[1] - arrived[0]).toBeGreaterThanOrEqual(950);
+    expect(failures).toEqual(['rate_limited', undefined]);
   });
 
   it.each([

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { createLogger } from '../../src/log/logger';
 import { Installations, type TokenRefresher } from '../../src/slack/oauth/installations';
-import { slackTokenCheck, slackTokenRefresher } from '../../src/slack/oauth/stores';
+import { slackTokenCheck, slackTokenRefresher } from '../../src/slack/oauth/slack-tokens';
+import { RedisInstallationStorage } from '../../src/store/installations';
 import {
   createRedisClient,
   installationKey,
@@ -89,7 +90,7 @@ function installations(
   refreshBeforeSeconds = 7200,
   keys: Keyring = keyring,
 ): Installations {
-  return new Installations(client, keys, {
+  return new Installations(new RedisInstallationStorage(client), keys, {
     locks: new RedisLockStore(redis.client),
     refresh,
     checkToken: slackTokenCheck(slack.apiUrl, logger),

@@ -1,5 +1,5 @@
 import { startDelivery, type Delivery } from '../../src/events/delivery';
-import { RedisOutbox } from '../../src/events/outbox';
+import { RedisOutbox } from '../../src/store/outbox';
 import { createLogger } from '../../src/log/logger';
 import { connectRedis, waitForRedis, type RedisClient } from '../../src/store/redis-client';
 import { startCluster, type RedisTopology } from '../support/redis-topologies';
@@ -39,10 +39,10 @@ test('on a 3-node Cluster, two replicas deliver every event once, and take over 
   ];
   const reader = outbox.openReader(100);
   try {
-    await waitForRedis(reader, 10_000);
-    expect(await outbox.readNew(reader, 'dead', 10, 100)).toHaveLength(2);
+    await reader.ready(10_000);
+    expect(await reader.readNew('dead', 10, 100)).toHaveLength(2);
   } finally {
-    reader.disconnect();
+    reader.close();
   }
   for (const consumer of ['replica-a', 'replica-b']) {
     const options = { consumer, blockMs: 100, deadAfterMs: 500, claimEveryMs: 50 };

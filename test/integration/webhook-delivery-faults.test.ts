@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startDelivery, type Delivery, type DeliveryOptions } from '../../src/events/delivery';
-import { OUTBOX_KEYS, RedisOutbox } from '../../src/events/outbox';
+import { OUTBOX_KEYS, RedisOutbox } from '../../src/store/outbox';
 import { createLogger } from '../../src/log/logger';
-import { waitForRedis } from '../../src/store/redis-client';
 import { testRedis, type TestRedis } from '../support/redis';
 import { EventSource, WebhookReceiver, webhookSecret } from '../support/webhook-receiver';
 
@@ -140,10 +139,10 @@ test('a crashed replica’s in-flight entries are sent by a live one, in order, 
   // This replica read both events, then died before delivering them.
   const reader = outbox.openReader(100);
   try {
-    await waitForRedis(reader, 5000);
-    expect(await outbox.readNew(reader, 'crashed', 10, 100)).toHaveLength(2);
+    await reader.ready(5000);
+    expect(await reader.readNew('crashed', 10, 100)).toHaveLength(2);
   } finally {
-    reader.disconnect();
+    reader.close();
   }
   deliver({ consumer: 'survivor', deadAfterMs: 300, claimEveryMs: 50 });
   expect(await receiver.waitFor(2)).toEqual(sent);
@@ -154,10 +153,10 @@ test('a replica that died mid-POST, its destination still locked, does not hold 
   await outbox.ensureGroup();
   const reader = outbox.openReader(100);
   try {
-    await waitForRedis(reader, 5000);
-    expect(await outbox.readNew(reader, 'crashed', 10, 100)).toHaveLength(1);
+    await reader.ready(5000);
+    expect(await reader.readNew('crashed', 10, 100)).toHaveLength(1);
   } finally {
-    reader.disconnect();
+    reader.close();
   }
   // Its lock would hold for a minute more: longer than this test waits.
   await redis.client.set(OUTBOX_KEYS.lock('T4', 'locked'), 'crashed 1234', 'PX', 60_000);

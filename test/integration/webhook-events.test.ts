@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startDelivery, type Delivery, type DeliveryOptions } from '../../src/events/delivery';
-import { OUTBOX_GROUP, OUTBOX_KEYS, RedisOutbox } from '../../src/events/outbox';
+import { OUTBOX_GROUP, OUTBOX_KEYS, RedisOutbox } from '../../src/store/outbox';
 import { createLogger } from '../../src/log/logger';
 import { testRedis, type TestRedis } from '../support/redis';
 import { EventSource, WebhookReceiver, webhookSecret } from '../support/webhook-receiver';

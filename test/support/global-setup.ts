@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import net from 'node:net';
-import { decideRgwTests } from './ceph-packages';
+import { CEPH, decideTests, PROMTOOL } from './system-packages';
 
 /** Whether something accepts TCP connections on host:port within a short time. */
 function answers(host: string, port: number): Promise<boolean> {
@@ -17,13 +17,13 @@ function answers(host: string, port: number): Promise<boolean> {
 }
 
 /**
- * Before any test file: whether the real-S3 files can run (see `decideRgwTests`), and a Redis
+ * Before any test file: whether the files that need Ceph or promtool can run (see `decideTests`), and a Redis
  * that answers at REDIS_URL. A newcomer's first `npm test` should pass without knowing that, so
  * when none answers on this machine's loopback, a throw-away `redis-server` (nothing saved to
  * disk) is started there and stopped after the run.
  */
 export default async function globalSetup(): Promise<void> {
-  decideRgwTests((text) => process.stdout.write(text));
+  for (const needed of [CEPH, PROMTOOL]) decideTests(needed, (text) => process.stdout.write(text));
   const url = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   const host = url.hostname;
   const port = Number(url.port || 6379);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { z } from 'zod';
-import { SKIP_RGW_ENV } from './ceph-packages';
+import { CEPH, describeWith } from './system-packages';
 
 const run = promisify(execFile);
 const CLUSTER_SCRIPT = join(__dirname, '..', '..', 'scripts', 'rgw-cluster.sh');
@@ -26,8 +26,7 @@ export const RGW_REGION = 'us-east-1';
  * `describe` for the tests that start a Ceph cluster, or `describe.skip` when jest's global set-up
  * found no Ceph outside CI (it has already said how to install it, once for the whole run).
  */
-export const describeWithRgw: jest.Describe =
-  process.env[SKIP_RGW_ENV] === '1' ? describe.skip : describe;
+export const describeWithRgw: jest.Describe = describeWith(CEPH);
 
 /** An RGW user with its S3 keys; tenant-less, so its ARN is `arn:aws:iam:::user/<uid>`. */
 export interface RgwUser {

@@ -1,4 +1,3 @@
-/* global process */
 'use strict';
 // Runs s3rver in a process of its own, started by s3-local.ts with --openssl-legacy-provider:
 // s3rver signs ListObjectsV2 continuation tokens with DES, which OpenSSL 3 (Node 17+) only offers

@@ -18,7 +18,8 @@ import {
   startSlackStandIn,
   type SlackStandIn,
 } from './slack-stand-in';
-import { createOAuthStores, type RedisOAuthStores } from '../../src/slack/oauth/stores';
+import { createOAuthStores, type BuiltOAuthStores } from '../../src/slack/oauth/oauth-stores';
+import { createOAuthStorage } from '../../src/store/installations';
 import type { RedisClient } from '../../src/store/redis-client';
 import { Keyring } from '../../src/store/secrets';
 
@@ -93,7 +94,7 @@ export interface TestDepsOptions {
 /** Deps with the App Home refresher and the OAuth stores as built, for tests to look inside. */
 export interface TestDeps extends Deps {
   readonly home?: HomeRefresher;
-  readonly oauth?: RedisOAuthStores;
+  readonly oauth?: BuiltOAuthStores;
 }
 
 /** Deps as `buildDeps` makes them, over the given stores and verifier, logging at trace. */
@@ -137,7 +138,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ? {
         ...plainDeps,
         oauth: createOAuthStores({
-          redis: options.oauth.redis,
+          storage: createOAuthStorage(options.oauth.redis),
           keyring: Keyring.fromKeys(options.oauth.encryptionKey),
           locks: plainDeps.stores.locks,
           credentials: OAUTH_CREDENTIALS,

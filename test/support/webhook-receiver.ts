@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Webhook } from 'standardwebhooks';
 import { toApiDestination } from '../../src/api/schemas';
-import type { RedisOutbox } from '../../src/events/outbox';
+import type { RedisOutbox } from '../../src/store/outbox';
 import { changeEventSchema, type ChangeEvent, type ChangeType } from '../../src/events/types';
 import { savedDestination } from './fixtures';
 

@@ -1,17 +1,6 @@
 import { StoreUnavailableError } from '../../errors';
+import type { AnyInstallation, InstallationStorage } from '../../store/installations';
 import { installationKey } from '../../store/keys';
-import { storeCommand } from '../../store/redis-errors';
-import type { RedisClient } from '../../store/redis-client';
-import type { AnyInstallation } from '../../store/installation-types';
-
-/** Writes the installation only if it is still the value read, so a refresh never revives a deleted one. */
-const REPLACE_IF_UNCHANGED_SCRIPT = `
-if redis.call('get', KEYS[1]) == ARGV[1] then
-  redis.call('set', KEYS[1], ARGV[2])
-  return 1
-end
-return 0
-`;
 
 /** An installation as read, with the stored value, for a compare-and-set. */
 export interface StoredInstallation {
@@ -29,7 +18,7 @@ export interface GrantedTokens {
 }
 
 export interface GrantWriteIo {
-  readonly redis: RedisClient;
+  readonly storage: InstallationStorage;
   read(id: string): Promise<StoredInstallation | undefined>;
   seal(id: string, installation: AnyInstallation): string;
 }
@@ -71,7 +60,6 @@ export async function writeGrant(
   granted: GrantedTokens,
   read?: StoredInstallation,
 ): Promise<GrantWrite> {
-  const key = installationKey(id);
   let current = read;
   try {
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
@@ -86,11 +74,10 @@ export async function writeGrant(
       }
       const updated = withGrant(current.installation, granted);
       const sealed = io.seal(id, updated);
-      const { raw } = current;
-      const replaced = await storeCommand(key, () =>
-        io.redis.eval(REPLACE_IF_UNCHANGED_SCRIPT, 1, key, raw, sealed),
-      );
-      if (replaced === 1) return { outcome: 'stored', installation: updated, attempt };
+      // Only over the value read, so that a refresh never revives a deleted installation.
+      if (await io.storage.replaceIfUnchanged(id, current.raw, sealed)) {
+        return { outcome: 'stored', installation: updated, attempt };
+      }
     }
   } catch (error) {
     if (!(error instanceof StoreUnavailableError)) throw error;
@@ -98,6 +85,6 @@ export async function writeGrant(
   }
   return {
     outcome: 'unavailable',
-    error: new StoreUnavailableError(new Error(`${key} kept changing`)),
+    error: new StoreUnavailableError(new Error(`${installationKey(id)} kept changing`)),
   };
 }

@@ -1,5 +1,5 @@
 import type { InstallationQuery } from '@slack/bolt';
-import type { AnyInstallation } from '../../store/installation-types';
+import type { AnyInstallation } from '../../store/installations';
 
 /** Stands for an installation that could not be read: whom it serves, and no token. */
 export function unreadableInstallation(query: InstallationQuery<boolean>): AnyInstallation {

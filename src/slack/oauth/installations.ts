@@ -7,35 +7,22 @@ import {
   StoreUnavailableError,
 } from '../../errors';
 import type { Logger } from '../../log/logger';
-import {
-  installationKey,
-  teamEnterpriseKey,
-  teamSessionsPattern,
-  uninstalledKey,
-} from '../../store/keys';
-import { storeCommand } from '../../store/redis-errors';
-import { scanKeys } from '../../store/scan-keys';
-import type { RedisClient } from '../../store/redis-client';
 import type { LockStore } from '../../store/types';
 import type { StoredInstallation } from './grant-write';
 import { TokenRefresh } from './token-refresh';
 import { againstEvent, unreadableInstallation, withoutRefreshToken } from './installation-views';
 import {
-  clearMarks,
-  deleteIfUnchanged,
   KEEP_ANY_MARK,
-  markUninstalled,
   REPLACE_ANY_MARK,
-  writeInstallation,
-} from './uninstall-marks';
-import type {
-  AnyInstallation,
-  InstallationOwner,
-  SecretSealer,
-  TokenCheck,
-  TokenRefresher,
-  UninstallMark,
-} from '../../store/installation-types';
+  type AnyInstallation,
+  type InstallationOwner,
+  type InstallationStorage,
+  type SecretSealer,
+  type TokenCheck,
+  type TokenRefresher,
+  type UninstallMark,
+} from '../../store/installations';
+import { installationKey } from '../../store/keys';
 
 /** Why an installation stayed despite an uninstall event. */
 type KeptBecause = 'late' | 'working' | 'unasked';
@@ -48,7 +35,7 @@ export type {
   TokenCheck,
   TokenRefresher,
   UninstallMark,
-} from '../../store/installation-types';
+} from '../../store/installations';
 
 export interface InstallationsOptions {
   readonly locks: LockStore;
@@ -71,8 +58,8 @@ export function installationIdOf(owner: InstallationOwner): string | undefined {
 type Read = StoredInstallation;
 
 /**
- * Installations in Redis (`s3d:{T}:installation`, or `s3d:{E}:installation` for an org-wide
- * install), sealed whole, so Redis holds no token in plain text. A rotating bot token is refreshed
+ * The workspaces' installations, sealed whole before they reach the storage (so Redis holds no
+ * token in plain text) and opened only for the team they serve. A rotating bot token is refreshed
  * here before it expires, by one replica at a time, for requests (through Bolt's installation
  * store) and for the monitor's posts alike.
  */
@@ -82,13 +69,13 @@ export class Installations implements InstallationRecords {
   private readonly pointed = new Set<string>();
 
   constructor(
-    private readonly redis: RedisClient,
+    private readonly storage: InstallationStorage,
     private readonly sealer: SecretSealer,
     private readonly options: InstallationsOptions,
   ) {
     this.tokens = new TokenRefresh(
       {
-        redis,
+        storage,
         locks: options.locks,
         logger: options.logger,
         refresh: options.refresh,
@@ -122,13 +109,13 @@ export class Installations implements InstallationRecords {
     };
     const sealed = this.seal(id, stored);
     const orgWide = installation.isEnterpriseInstall === true;
-    await writeInstallation(this.redis, id, sealed, orgWide ? undefined : installation.team?.id);
+    await this.storage.write(id, sealed, orgWide ? undefined : installation.team?.id);
     // A re-install's tokens stand: refreshed ones kept from the earlier installation do not.
     this.tokens.forget(id);
     if (orgWide) {
-      const teams = new Set(await this.teamsOf(id));
+      const teams = new Set(await this.storage.teamsOf(id));
       if (installation.team?.id) teams.add(installation.team.id);
-      await clearMarks(this.redis, teams);
+      for (const teamId of teams) await this.storage.clearUninstalled(teamId);
     }
   }
 
@@ -149,27 +136,18 @@ export class Installations implements InstallationRecords {
   async forTeam(teamId: string): Promise<AnyInstallation | undefined> {
     const own = await this.fresh({ teamId });
     if (own) return own;
-    const pointer = teamEnterpriseKey(teamId);
-    const enterpriseId = await storeCommand(pointer, () => this.redis.get(pointer));
+    const enterpriseId = await this.storage.enterpriseOf(teamId);
     return enterpriseId ? this.fresh({ enterpriseId, isEnterpriseInstall: true }) : undefined;
   }
 
   /** When the workspace's installation was removed, if it was and has not come back since. */
-  async uninstalled(teamId: string): Promise<UninstallMark | undefined> {
-    const key = uninstalledKey(teamId);
-    const raw = await storeCommand(key, () => this.redis.get(key));
-    if (raw === null) return undefined;
-    try {
-      return JSON.parse(raw) as UninstallMark;
-    } catch {
-      return { at: new Date(0).toISOString(), reason: 'app_uninstalled' };
-    }
+  uninstalled(teamId: string): Promise<UninstallMark | undefined> {
+    return this.storage.uninstalled(teamId);
   }
 
   /** Forgets that the workspace was uninstalled (its destinations were purged). */
-  async clearUninstalled(teamId: string): Promise<void> {
-    const key = uninstalledKey(teamId);
-    await storeCommand(key, () => this.redis.del(key));
+  clearUninstalled(teamId: string): Promise<void> {
+    return this.storage.clearUninstalled(teamId);
   }
 
   /**
@@ -196,16 +174,15 @@ export class Installations implements InstallationRecords {
     this.tokens.forget(id);
     const teams = new Set(owner.teamId ? [owner.teamId] : []);
     if (owner.isEnterpriseInstall && owner.enterpriseId) {
-      for (const team of await this.teamsOf(owner.enterpriseId)) teams.add(team);
+      for (const team of await this.storage.teamsOf(owner.enterpriseId)) teams.add(team);
     }
     const mark: UninstallMark = { at: this.options.now().toISOString(), reason };
     // A mark older than the installation that went away is an earlier uninstall's: replaced.
     const replaceBefore =
       gone === 'absent' ? KEEP_ANY_MARK : (gone.installedAt ?? REPLACE_ANY_MARK);
     for (const teamId of teams) {
-      const sessions = await scanKeys(this.redis, teamSessionsPattern(teamId));
-      for (const session of sessions) await storeCommand(session, () => this.redis.del(session));
-      await markUninstalled(this.redis, teamId, mark, replaceBefore);
+      await this.storage.deleteSessionsOf(teamId);
+      await this.storage.markUninstalled(teamId, mark, replaceBefore);
     }
     return gone !== 'absent';
   }
@@ -221,13 +198,12 @@ export class Installations implements InstallationRecords {
   ): Promise<{ installedAt?: string } | 'absent' | KeptBecause> {
     // A refresh may rewrite the installation between the read and the delete: read again.
     for (let attempt = 0; attempt < 5; attempt++) {
-      const key = installationKey(id);
-      const raw = await storeCommand(key, () => this.redis.get(key));
-      if (raw === null) return 'absent';
+      const raw = await this.storage.read(id);
+      if (raw === undefined) return 'absent';
       const stored = this.openedOrUndefined(id, raw);
       const kept = await this.keptAgainst(eventTime, stored);
       if (kept) return kept;
-      const deleted = await deleteIfUnchanged(this.redis, id, raw);
+      const deleted = await this.storage.deleteIfUnchanged(id, raw);
       if (deleted === false) return 'absent';
       if (deleted === true) return stored?.installedAt ? { installedAt: stored.installedAt } : {};
     }
@@ -321,9 +297,8 @@ export class Installations implements InstallationRecords {
    * SealedValueError: its token is never used.
    */
   private async read(id: string): Promise<Read | undefined> {
-    const key = installationKey(id);
-    const raw = await storeCommand(key, () => this.redis.get(key));
-    if (raw === null) return undefined;
+    const raw = await this.storage.read(id);
+    if (raw === undefined) return undefined;
     try {
       return { installation: this.open(id, raw), raw };
     } catch (error) {
@@ -370,19 +345,7 @@ export class Installations implements InstallationRecords {
 
   private async pointToEnterprise(teamId: string, enterpriseId: string): Promise<void> {
     if (this.pointed.has(teamId)) return;
-    const key = teamEnterpriseKey(teamId);
-    await storeCommand(key, () => this.redis.set(key, enterpriseId));
+    await this.storage.pointToEnterprise(teamId, enterpriseId);
     this.pointed.add(teamId);
-  }
-
-  private async teamsOf(enterpriseId: string): Promise<string[]> {
-    const pointers = await scanKeys(this.redis, teamEnterpriseKey('*'));
-    const teams: string[] = [];
-    for (const pointer of pointers) {
-      if ((await storeCommand(pointer, () => this.redis.get(pointer))) !== enterpriseId) continue;
-      const team = /^s3d:\{([^{}]+)\}:enterprise$/.exec(pointer)?.[1];
-      if (team) teams.push(team);
-    }
-    return teams;
   }
 }

@@ -1,6 +1,6 @@
 import type { Logger } from '../../log/logger';
 import type { LockStore } from '../../store/types';
-import type { AnyInstallation } from '../../store/installation-types';
+import type { AnyInstallation } from '../../store/installations';
 import { withGrant, writeGrant, type GrantedTokens, type GrantWriteIo } from './grant-write';
 
 /** A pending write is tried again after this, doubled after each failure up to the cap. */

@@ -3,9 +3,7 @@ import type { InstallURLOptions } from '@slack/bolt';
 import { z } from 'zod';
 import type { InstallStates } from '../../deps-types';
 import { AppError } from '../../errors';
-import { oauthStateKey } from '../../store/keys';
-import { storeCommand } from '../../store/redis-errors';
-import type { RedisClient } from '../../store/redis-client';
+import type { UsedInstallStates } from '../../store/installations';
 
 /** How long an install may take from `/slack/install` to Slack's redirect back: Bolt's cookie life. */
 export const STATE_TTL_SECONDS = 600;
@@ -43,9 +41,9 @@ interface CheckedState {
  * Slack has accepted the callback's code: a callback with a code Slack refuses writes nothing, and
  * each state still completes one install. Bolt's state cookie check stays on.
  */
-export class RedisStateStore implements InstallStates {
+export class SignedStateStore implements InstallStates {
   constructor(
-    private readonly redis: RedisClient,
+    private readonly used: UsedInstallStates,
     private readonly stateSecret: string,
   ) {}
 
@@ -63,8 +61,7 @@ export class RedisStateStore implements InstallStates {
   /** The install's options, when this app issued the state, it has not expired nor been used. */
   async verifyStateParam(now: Date, state: string): Promise<InstallURLOptions> {
     const { id, options } = this.check(now, state);
-    const key = oauthStateKey(id);
-    if ((await storeCommand(key, () => this.redis.exists(key))) > 0) {
+    if (await this.used.wasUsed(id)) {
       throw new InvalidOAuthStateError('The state parameter was already used.');
     }
     return options;
@@ -72,9 +69,7 @@ export class RedisStateStore implements InstallStates {
 
   async markUsed(state: string, now: Date): Promise<void> {
     const { id, left } = this.check(now, state);
-    const key = oauthStateKey(id);
-    const marked = await storeCommand(key, () => this.redis.set(key, '1', 'EX', left, 'NX'));
-    if (marked === null) {
+    if (!(await this.used.markUsed(id, left))) {
       throw new InvalidOAuthStateError('The state parameter was already used.');
     }
   }

@@ -1,18 +1,18 @@
 import type { Logger } from '../../log/logger';
-import { tokenRefreshLockKey } from '../../store/keys';
-import type { RedisClient } from '../../store/redis-client';
-import type { LockStore } from '../../store/types';
 import type {
   AnyInstallation,
+  InstallationStorage,
   RefreshedToken,
   TokenRefresher,
-} from '../../store/installation-types';
+} from '../../store/installations';
+import { tokenRefreshLockKey } from '../../store/keys';
+import type { LockStore } from '../../store/types';
 import { writeGrant, type GrantedTokens, type StoredInstallation } from './grant-write';
 import { PendingGrants } from './pending-grants';
 
-/** What the refresh of a rotating token works with: Redis, the lock, Slack, the installations. */
+/** What the refresh of a rotating token works with: the storage, the lock, Slack, the installations. */
 export interface TokenRefreshIo {
-  readonly redis: RedisClient;
+  readonly storage: InstallationStorage;
   readonly locks: LockStore;
   readonly logger: Logger;
   readonly refresh: TokenRefresher;

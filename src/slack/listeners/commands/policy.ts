@@ -1,17 +1,16 @@
 import type { Deps } from '../../../deps-types';
 import { accessOf } from '../../../domain/access';
-import { bucketNameProblems } from '../../../domain/bucket-name';
 import { buildBucketPolicy } from '../../../domain/bucket-policy';
 import { PARTITION_NAMES, partitionForRegion } from '../../../domain/partition';
 import { principalForRegion } from '../../../domain/principal';
 import type { SetupSession } from '../../../store/types';
 import { COMMAND } from '../../ids';
 import { describeFailure } from '../../user-errors';
-import { notABucketName } from '../../views/bucket-replies';
 import { buildPolicyMessage } from '../../views/bucket-policy';
 import { buildRolePolicyMessage } from '../../views/role-steps';
 import { inlineCode } from '../../views/mrkdwn';
 import type { CommandArgs } from '../../command-args';
+import { guardCommand } from '../../command-guard';
 
 /** The caller's setup of `bucket` that is still open (not expired, not saved), if any. */
 async function openSetupOf(
@@ -32,15 +31,9 @@ async function openSetupOf(
  * open setup of that bucket or else the workspace's saved destination. It is not a secret; the
  * challenge name is, and is never shown here.
  */
-export async function policy(
-  deps: Deps,
-  { command, ack, respond, log }: CommandArgs,
-  bucket: string,
-): Promise<void> {
-  if (bucketNameProblems(bucket).length > 0) {
-    await ack({ response_type: 'ephemeral', text: notABucketName(bucket) });
-    return;
-  }
+export async function policy(deps: Deps, args: CommandArgs, bucket: string): Promise<void> {
+  const { command, ack, respond, log } = args;
+  if (!(await guardCommand(deps, args, { bucket }))) return;
   await ack();
   const say = (text: string) => respond({ response_type: 'ephemeral', text });
   try {

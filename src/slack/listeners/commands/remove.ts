@@ -1,37 +1,18 @@
 import type { Deps } from '../../../deps-types';
-import { bucketNameProblems } from '../../../domain/bucket-name';
-import { adminRefusal, confirmAdmin } from '../../admins/rule';
+import type { CommandArgs } from '../../command-args';
+import { guardCommand } from '../../command-guard';
 import { describeFailure } from '../../user-errors';
 import { buildRemoveConfirmation } from '../../views/remove-confirmation';
-import { noSuchDestination, notABucketName } from '../../views/bucket-replies';
-import type { CommandArgs } from '../../command-args';
+import { noSuchDestination } from '../../views/bucket-replies';
 
 /** `/s3-destination remove <bucket>`: asks for confirmation; the buttons do the removing. */
-export async function remove(
-  deps: Deps,
-  { command, ack, respond, client, context, log }: CommandArgs,
-  bucket: string,
-): Promise<void> {
-  const refused = adminRefusal(
-    await confirmAdmin(deps, {
-      teamId: command.team_id,
-      userId: command.user_id,
-      client,
-      token: context.botToken,
-    }),
-    'Only the workspace’s S3 destination admins can remove destinations.',
-  );
-  if (refused) {
-    await ack({ response_type: 'ephemeral', text: refused });
-    return;
-  }
-  if (bucketNameProblems(bucket).length > 0) {
-    await ack({
-      response_type: 'ephemeral',
-      text: notABucketName(bucket),
-    });
-    return;
-  }
+export async function remove(deps: Deps, args: CommandArgs, bucket: string): Promise<void> {
+  const { command, ack, respond, log } = args;
+  const rule = {
+    adminsOnly: 'Only the workspace’s S3 destination admins can remove destinations.',
+    bucket,
+  };
+  if (!(await guardCommand(deps, args, rule))) return;
   await ack();
   try {
     const destination = await deps.stores.destinations.get(command.team_id, bucket);

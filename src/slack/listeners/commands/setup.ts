@@ -1,28 +1,18 @@
 import type { Deps } from '../../../deps-types';
-import { adminRefusal, confirmAdmin } from '../../admins/rule';
 import type { CommandArgs } from '../../command-args';
+import { guardCommand } from '../../command-guard';
 import { postToResponseUrl } from '../../messaging';
 import { notice } from '../../views/check-result';
 import { openSetupModal } from '../../workflows/open-setup-modal';
 
 /** `/s3-destination setup`: ack, then open the modal at once (the trigger_id lives 3 seconds). */
-export async function setup(
-  deps: Deps,
-  { command, ack, client, context, log }: CommandArgs,
-): Promise<void> {
-  const refused = adminRefusal(
-    await confirmAdmin(deps, {
-      teamId: command.team_id,
-      userId: command.user_id,
-      client,
-      token: context.botToken,
-    }),
-    'Only the workspace’s S3 destination admins can run setup. Ask one of them to connect the bucket.',
-  );
-  if (refused) {
-    await ack({ response_type: 'ephemeral', text: refused });
-    return;
-  }
+export async function setup(deps: Deps, args: CommandArgs): Promise<void> {
+  const { command, ack, client, context, log } = args;
+  const rule = {
+    adminsOnly:
+      'Only the workspace’s S3 destination admins can run setup. Ask one of them to connect the bucket.',
+  };
+  if (!(await guardCommand(deps, args, rule))) return;
   await ack();
   try {
     await openSetupModal(deps, {

@@ -1,25 +1,15 @@
 import type { Deps } from '../../../deps-types';
-import { bucketNameProblems } from '../../../domain/bucket-name';
 import type { CommandArgs } from '../../command-args';
-import { notABucketName } from '../../views/bucket-replies';
+import { guardCommand } from '../../command-guard';
 import { verifyDestination } from '../../workflows/verify-destination';
 
 /**
  * `/s3-destination verify <bucket>`: re-run every check and tell the channel. Open to every member:
  * it changes nothing that is saved but the destination's last check.
  */
-export async function verify(
-  deps: Deps,
-  { command, ack, respond, client, log }: CommandArgs,
-  bucket: string,
-): Promise<void> {
-  if (bucketNameProblems(bucket).length > 0) {
-    await ack({
-      response_type: 'ephemeral',
-      text: notABucketName(bucket),
-    });
-    return;
-  }
+export async function verify(deps: Deps, args: CommandArgs, bucket: string): Promise<void> {
+  const { command, ack, respond, client, log } = args;
+  if (!(await guardCommand(deps, args, { bucket }))) return;
   // The answer waits for the lookup, so an unknown bucket gets one clear message, not two.
   await ack();
   await verifyDestination(deps, {

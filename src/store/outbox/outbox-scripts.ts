@@ -1,3 +1,5 @@
+import { LuaScript } from '../lua-script';
+
 /**
  * The outbox's Lua scripts. Each touches keys of the `{outbox}` hash tag only, so each is one
  * atomic step on one Cluster slot.
@@ -13,7 +15,7 @@ export const OUTBOX_SCRIPTS = {
    * after" ms is taken over: a replica that died mid-POST does not hold its destination up until
    * the lock expires.
    */
-  start: `
+  start: new LuaScript(`
 local sent = tonumber(redis.call('get', KEYS[1]) or '0')
 local seq = tonumber(ARGV[1])
 if ARGV[2] ~= '1' then
@@ -39,7 +41,7 @@ if not redis.call('set', KEYS[2], ARGV[4], 'PX', ARGV[5], 'NX') then
   redis.call('set', KEYS[2], ARGV[4], 'PX', ARGV[5])
 end
 return {'go', retry or ''}
-`,
+`),
 
   /**
    * KEYS: sent, stream, retries, dead, lock. ARGV: seq (0: leave sent as it is), group, entry id,
@@ -47,7 +49,7 @@ return {'go', retry or ''}
    * then moves sent up to seq, acknowledges and deletes the entry, forgets its retry state and
    * releases the lock if the token still holds it.
    */
-  finish: `
+  finish: new LuaScript(`
 if ARGV[4] ~= '' then
   local entry = redis.call('xrange', KEYS[2], ARGV[3], ARGV[3])
   if #entry == 1 then
@@ -72,14 +74,14 @@ redis.call('xdel', KEYS[2], ARGV[3])
 redis.call('hdel', KEYS[3], ARGV[3])
 if ARGV[5] ~= '' and redis.call('get', KEYS[5]) == ARGV[5] then redis.call('del', KEYS[5]) end
 return 1
-`,
+`),
 
   /** KEYS: retries, lock. ARGV: entry id, retry state JSON, lock token. */
-  failed: `
+  failed: new LuaScript(`
 redis.call('hset', KEYS[1], ARGV[1], ARGV[2])
 if redis.call('get', KEYS[2]) == ARGV[3] then redis.call('del', KEYS[2]) end
 return 1
-`,
+`),
 
   /**
    * KEYS: stream. ARGV: group, consumer, dead after ms, count. Moves to the consumer (up to count)
@@ -87,7 +89,7 @@ return 1
    * its blocking read returns), and forgets such consumers once they hold nothing. Returns the
    * consumer's own pending count and the entries it took.
    */
-  claimFromDead: `
+  claimFromDead: new LuaScript(`
 local ok, consumers = pcall(redis.call, 'xinfo', 'consumers', KEYS[1], ARGV[1])
 if not ok then return {0, {}} end
 local own = 0
@@ -114,15 +116,15 @@ for _, consumer in ipairs(consumers) do
   end
 end
 return {own, claimed}
-`,
+`),
 
   /**
    * KEYS: dead, stream. ARGV: dead-letter id, team, bucket, seq, event. Puts the dead letter back
    * into the stream, marked as a replay, and removes it from the dead letters at once.
    */
-  replay: `
+  replay: new LuaScript(`
 redis.call('xadd', KEYS[2], '*', 'team', ARGV[2], 'bucket', ARGV[3], 'seq', ARGV[4], 'event', ARGV[5], 'replay', '1')
 redis.call('xdel', KEYS[1], ARGV[1])
 return 1
-`,
+`),
 } as const;

@@ -1,10 +1,10 @@
 import { config as loadDotenv } from 'dotenv';
 import { connectRedis, waitForRedis } from '../store/redis-client';
-import { RedisOutbox } from './outbox';
+import { RedisOutbox } from '../store/outbox';
 import { MissingSettingError } from '../errors';
 
 /**
- * `node dist/events/replay-dead-letters.js [<dead-letter id>…]`: puts the dead letters (all, or
+ * `node dist/tools/replay-dead-letters.js [<dead-letter id>…]`: puts the dead letters (all, or
  * those named) back into the outbox, where the running bot delivers them as usual.
  */
 async function main(ids: string[]): Promise<void> {

@@ -1,39 +1,13 @@
-import type { OAuthStores } from '../../deps-types';
 import { webApi } from '@slack/bolt';
+import { IncompleteAnswerError } from '../../errors';
 import type { Logger } from '../../log/logger';
 import { toSlackLogger } from '../../log/logger';
-import type { RedisClient } from '../../store/redis-client';
-import type { LockStore } from '../../store/types';
-import type { OAuthCredentials } from './install';
-import {
-  Installations,
-  type SecretSealer,
-  type TokenCheck,
-  type TokenRefresher,
-} from './installations';
+import type { TokenCheck, TokenRefresher } from '../../store/installations';
 import { slackErrorCode } from '../messaging';
-import { RedisStateStore } from './state-store';
-import { WorkspaceAdmins } from '../admins/workspace-admins';
-import { IncompleteAnswerError } from '../../errors';
+import type { OAuthCredentials } from './install';
 
-/** Installations and OAuth state in Redis, in OAuth mode: the `OAuthStores` the app receives. */
-export interface RedisOAuthStores extends OAuthStores {
-  readonly installations: Installations;
-  readonly admins: WorkspaceAdmins;
-}
-
-export interface OAuthStoresOptions {
-  readonly redis: RedisClient;
-  readonly keyring: SecretSealer;
-  readonly locks: LockStore;
-  readonly credentials: OAuthCredentials;
-  /** Web API base; Slack's own when unset. */
-  readonly apiUrl?: string;
-  readonly logger: Logger;
-  readonly now?: () => Date;
-  /** Refresh a rotating token this long before it expires; default 2 hours. */
-  readonly refreshBeforeSeconds?: number;
-}
+// Slack's side of a workspace's tokens: the refresh grant a rotating token is renewed with, and
+// Slack's word on whether a token still works.
 
 /** `oauth.v2.access` with a refresh grant, at the Web API base. */
 export function slackTokenRefresher(
@@ -93,22 +67,5 @@ export function slackTokenCheck(apiUrl: string | undefined, logger: Logger): Tok
       const code = slackErrorCode(error);
       return code !== undefined && REFUSED_TOKEN_ERRORS.has(code) ? 'refused' : 'unknown';
     }
-  };
-}
-
-export function createOAuthStores(options: OAuthStoresOptions): RedisOAuthStores {
-  return {
-    installations: new Installations(options.redis, options.keyring, {
-      locks: options.locks,
-      refresh: slackTokenRefresher(options.credentials, options.apiUrl, options.logger),
-      checkToken: slackTokenCheck(options.apiUrl, options.logger),
-      logger: options.logger,
-      now: options.now ?? (() => new Date()),
-      ...(options.refreshBeforeSeconds !== undefined
-        ? { refreshBeforeSeconds: options.refreshBeforeSeconds }
-        : {}),
-    }),
-    stateStore: new RedisStateStore(options.redis, options.credentials.stateSecret),
-    admins: new WorkspaceAdmins(options.redis),
   };
 }
