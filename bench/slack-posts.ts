@@ -9,8 +9,11 @@ export interface SlackPosts {
   close(): Promise<void>;
 }
 
-/** The channel a chat.postMessage names, read from its JSON without parsing the blocks. */
-const CHANNEL = /"channel":"([^"\\]+)"/;
+/**
+ * The channel a chat.postMessage names, read without parsing the blocks: from its JSON, or from
+ * its form as Bolt's Web API client sends it.
+ */
+const CHANNEL = /"channel":"([^"\\]+)"|(?:^|&)channel=([^&]+)/;
 
 /**
  * The lightest Slack for timing what reaches it: every Web API call and response_url post is
@@ -28,9 +31,10 @@ export async function startSlackPosts(onPost: (channel: string) => void): Promis
         response.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
         return;
       }
-      const channel = url.startsWith('/api/chat.postMessage')
-        ? CHANNEL.exec(Buffer.concat(chunks).toString('utf8'))?.[1]
-        : undefined;
+      const named = url.startsWith('/api/chat.postMessage')
+        ? CHANNEL.exec(Buffer.concat(chunks).toString('utf8'))
+        : null;
+      const channel = named ? decodeURIComponent(named[1] ?? named[2] ?? '') : undefined;
       if (channel !== undefined) onPost(channel);
       response
         .writeHead(200, { 'content-type': 'application/json' })
