@@ -19,6 +19,8 @@ import {
   setupSubmissionPayload,
 } from '../support/slack-payloads';
 import { BOT_TOKEN, type TestApp, type TestAppOptions } from '../support/test-app';
+import { destinationSettings } from '../support/fixtures';
+import { DEFAULT_KEY_TEMPLATE } from '../../src/domain/key-template';
 
 const TEAM = DEFAULT_ACTOR.teamId;
 const ADMIN = 'U0ADMIN';
@@ -87,14 +89,7 @@ function destination(
     verifiedAt: '2024-05-01T10:00:00.000Z',
     lastCheck: { at: '2024-05-01T10:00:00.000Z', ok: true, summary: 'All checks passed' },
     ...overrides,
-    settings: {
-      bucket,
-      region: 'us-east-1',
-      format: 'jsonl',
-      csvDelimiter: 'comma',
-      csvForceQuote: false,
-      keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
-    },
+    settings: destinationSettings({ bucket }),
   };
 }
 
@@ -266,7 +261,7 @@ describe('the App Home', () => {
           bucket: 'acme-from-home',
           region: 'us-east-1',
           format: 'jsonl',
-          keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
+          keyTemplate: DEFAULT_KEY_TEMPLATE,
         }),
         modal.private_metadata,
       ),

@@ -32,6 +32,7 @@ import {
 } from '../support/slack-payloads';
 import type { RecordedCall, SlackStandIn } from '../support/slack-stand-in';
 import { PRINCIPAL_ARN, startTestApp, type TestApp } from '../support/test-app';
+import { destinationSettings } from '../support/fixtures';
 
 const TEAM = DEFAULT_ACTOR.teamId;
 const CHALLENGE = /s3-destination-challenge-file-[0-9a-f-]{36}/;
@@ -41,14 +42,13 @@ const INVALID_BUTTON = 'This button is not valid any more: run `/s3-destination 
 const POLICY_FRAGMENTS = [PRINCIPAL_ARN, 'Statement', '2012-10-17', 'S3DestinationListBucket'];
 
 function settingsFor(bucket: string): DestinationSettings {
-  return {
+  return destinationSettings({
     bucket,
     region: LOCAL_S3_REGION,
     format: 'csv',
     csvDelimiter: 'pipe',
     csvForceQuote: true,
-    keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
-  };
+  });
 }
 
 function newBucketName(): string {

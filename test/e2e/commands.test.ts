@@ -19,6 +19,7 @@ import {
 } from '../support/slack-payloads';
 import type { RecordedCall } from '../support/slack-stand-in';
 import type { TestApp, TestAppOptions } from '../support/test-app';
+import { destinationSettings } from '../support/fixtures';
 
 const TEAM = DEFAULT_ACTOR.teamId;
 const OTHER_TEAM = 'T0OTHER';
@@ -65,15 +66,7 @@ function savedDestination(
     verifiedAt: '2024-05-01T10:00:00.000Z',
     lastCheck: { at: '2024-05-01T10:00:00.000Z', ok: true, summary: 'All checks passed' },
     ...rest,
-    settings: {
-      bucket: 'acme-exports',
-      region: 'us-east-1',
-      format: 'jsonl',
-      csvDelimiter: 'comma',
-      csvForceQuote: false,
-      keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
-      ...settings,
-    },
+    settings: destinationSettings({ bucket: 'acme-exports', ...settings }),
   };
 }
 

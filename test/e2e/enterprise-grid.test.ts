@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { purgeIfDue } from '../../src/slack/oauth/purge';
-import { createRedisStores, installationKey } from '../../src/store';
-import { Keyring } from '../../src/store/secrets';
+import { installationKey } from '../../src/store';
 import { S3Verifier } from '../../src/verify/verifier';
 import {
   VALID_SETTINGS,
@@ -22,7 +21,6 @@ import {
 } from '../support/slack-stand-in';
 import { startTestApp, type TestApp } from '../support/test-app';
 
-const ENCRYPTION_KEY = randomBytes(32).toString('base64');
 const DAY_MS = 86_400_000;
 const RETENTION_MS = 30 * DAY_MS;
 const ORG_ID = 'EGRID';
@@ -68,10 +66,9 @@ beforeEach(async () => {
   offsetMs = 0;
   t = await startTestApp({
     slack,
-    stores: createRedisStores(redis.client, 3600, { keyring: Keyring.fromKeys(ENCRYPTION_KEY) }),
     verifier: new S3Verifier(clients, { timeoutMs: 5000 }),
     settings: { uninstallRetentionMs: RETENTION_MS },
-    oauth: { redis: redis.client, encryptionKey: ENCRYPTION_KEY, now },
+    oauth: { redis: redis.client, now },
   });
   expect((await installThrough(t.base, slack, ORG)).status).toBe(200);
   // The organization's people, as users.info describes them.

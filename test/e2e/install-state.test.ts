@@ -1,15 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import type { InstallURLOptions } from '@slack/bolt';
 import { InvalidOAuthStateError, SignedStateStore } from '../../src/slack/oauth/state-store';
 import { RedisUsedInstallStates } from '../../src/store/installations';
-import { createRedisStores, installationKey } from '../../src/store';
-import { Keyring } from '../../src/store/secrets';
+import { installationKey } from '../../src/store';
 import { beginInstall, finishInstall } from '../support/oauth-flow';
 import { testRedis, type TestRedis } from '../support/redis';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
 import { STATE_SECRET, startTestApp, type TestApp } from '../support/test-app';
 
-const ENCRYPTION_KEY = randomBytes(32).toString('base64');
 const OPTIONS: InstallURLOptions = { scopes: ['commands'] };
 
 let redis: TestRedis;
@@ -54,8 +51,7 @@ async function commandsOnOurKeys(during: () => Promise<void>): Promise<string[]>
 function startOAuthApp(): Promise<TestApp> {
   return startTestApp({
     slack,
-    stores: createRedisStores(redis.client, 3600, { keyring: Keyring.fromKeys(ENCRYPTION_KEY) }),
-    oauth: { redis: redis.client, encryptionKey: ENCRYPTION_KEY },
+    oauth: { redis: redis.client },
   });
 }
 

@@ -5,6 +5,7 @@ import { visibleText } from '../support/message-text';
 import { DEFAULT_ACTOR, blockActionPayload, setupStateValues } from '../support/slack-payloads';
 import type { RecordedCall } from '../support/slack-stand-in';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { DEFAULT_KEY_TEMPLATE } from '../../src/domain/key-template';
 
 const TYPED: Partial<DestinationSettings> = {
   bucket: 'typed-bucket',
@@ -13,7 +14,7 @@ const TYPED: Partial<DestinationSettings> = {
   csvDelimiter: 'tab',
   csvForceQuote: true,
 };
-const VALID_TEMPLATE = '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]';
+const VALID_TEMPLATE = DEFAULT_KEY_TEMPLATE;
 
 type ModalBlock = {
   type: string;

@@ -5,6 +5,7 @@ import { createRedisStores, destinationKey, destinationsKey, type Stores } from 
 import { testRedis, type TestRedis } from '../support/redis';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { savedDestination } from '../support/fixtures';
+import { DEFAULT_KEY_TEMPLATE } from '../../src/domain/key-template';
 
 const TOKENS = ['loader-token-one-0123456789', 'loader-token-two-0123456789'];
 const ROLE_ACCESS = {
@@ -140,7 +141,7 @@ describe('GET /api/v1/destinations/<team_id>/<bucket>', () => {
       output_file_format: 'csv',
       csv_delimiter: '\t',
       csv_force_quote: false,
-      s3_key_format_string: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
+      s3_key_format_string: DEFAULT_KEY_TEMPLATE,
       access: { type: 'bucket_policy' },
       connected_by: 'U1',
       connected_at: '2025-01-01T00:00:00.000Z',

@@ -3,14 +3,7 @@ import { startTestMonitor } from '../support/monitor';
 import { installedWorkspaceClients } from '../../src/slack/team-clients';
 import type { Redis } from 'ioredis';
 import { INSTALLATION_UNREADABLE } from '../../src/slack/oauth/store-unavailable';
-import {
-  createRedisClient,
-  createRedisStores,
-  installationKey,
-  uninstalledKey,
-  waitForRedis,
-} from '../../src/store';
-import { Keyring } from '../../src/store/secrets';
+import { createRedisClient, installationKey, uninstalledKey, waitForRedis } from '../../src/store';
 import { S3Verifier } from '../../src/verify/verifier';
 import {
   CHALLENGE,
@@ -39,8 +32,6 @@ import {
 } from '../support/slack-stand-in';
 import { SIGNING_SECRET, startTestApp, type TestApp } from '../support/test-app';
 
-const ENCRYPTION_KEY = randomBytes(32).toString('base64');
-
 const ALPHA: StandInWorkspace = { teamId: 'TALPHA', teamName: 'Alpha Corp', installerId: 'UALICE' };
 const BETA: StandInWorkspace = { teamId: 'TBETA', teamName: 'Beta Inc', installerId: 'UBOB' };
 const alice: Actor = { teamId: 'TALPHA', userId: 'UALICE', channelId: 'CALPHA' };
@@ -61,13 +52,11 @@ async function startApp(
   const client = options.client ?? redis.client;
   const t = await startTestApp({
     slack,
-    stores: createRedisStores(client, 3600, { keyring: Keyring.fromKeys(ENCRYPTION_KEY) }),
     verifier: new S3Verifier(verifier.clients, { timeoutMs: 5000 }),
     settings:
       options.retentionMs !== undefined ? { uninstallRetentionMs: options.retentionMs } : {},
     oauth: {
       redis: client,
-      encryptionKey: ENCRYPTION_KEY,
       now,
       ...(options.refreshBeforeSeconds !== undefined
         ? { refreshBeforeSeconds: options.refreshBeforeSeconds }

@@ -20,6 +20,7 @@ import { slackSignatureHeaders } from '../support/slack-signer';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
 import { assumedRoleSession, startStsStandIn, type StsStandIn } from '../support/sts-stand-in';
 import { BOT_TOKEN, PRINCIPAL_ARN, SIGNING_SECRET } from '../support/test-app';
+import { DEFAULT_KEY_TEMPLATE } from '../../src/domain/key-template';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -198,7 +199,7 @@ describe('the bot as a process', () => {
           bucket: 'acme-data-lake',
           region: 'us-east-1',
           format: 'jsonl',
-          keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
+          keyTemplate: DEFAULT_KEY_TEMPLATE,
         }),
         view.private_metadata,
       );

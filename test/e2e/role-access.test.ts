@@ -25,6 +25,7 @@ import type { RecordedCall } from '../support/slack-stand-in';
 import { startStsStandIn, type StsStandIn } from '../support/sts-stand-in';
 import { EXTERNAL_ID_WITHHELD } from '../../src/slack/views/role-steps';
 import { PRINCIPAL_ARN, startTestApp, type TestApp } from '../support/test-app';
+import { destinationSettings } from '../support/fixtures';
 
 const TEAM = DEFAULT_ACTOR.teamId;
 const ROLE_ARN = 'arn:aws:iam::222222222222:role/s3-destination';
@@ -74,14 +75,7 @@ beforeEach(() => {
 });
 
 function settingsFor(bucket: string): DestinationSettings {
-  return {
-    bucket,
-    region: LOCAL_S3_REGION,
-    format: 'jsonl',
-    csvDelimiter: 'comma',
-    csvForceQuote: false,
-    keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
-  };
+  return destinationSettings({ bucket, region: LOCAL_S3_REGION });
 }
 
 interface RoleSetup {

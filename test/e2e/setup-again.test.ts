@@ -20,23 +20,18 @@ import {
 } from '../support/slack-payloads';
 import type { RecordedCall } from '../support/slack-stand-in';
 import { PRINCIPAL_ARN, startTestApp, type TestApp } from '../support/test-app';
+import { destinationSettings } from '../support/fixtures';
 
 const TEAM = DEFAULT_ACTOR.teamId;
 const BOB: Actor = { ...DEFAULT_ACTOR, userId: 'U0BOB' };
 const CHALLENGE = /s3-destination-challenge-file-[0-9a-f-]{36}/g;
 
-function settingsFor(
-  bucket: string,
-  keyTemplate = '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
-): DestinationSettings {
-  return {
+function settingsFor(bucket: string, keyTemplate?: string): DestinationSettings {
+  return destinationSettings({
     bucket,
     region: LOCAL_S3_REGION,
-    format: 'jsonl',
-    csvDelimiter: 'comma',
-    csvForceQuote: false,
-    keyTemplate,
-  };
+    ...(keyTemplate === undefined ? {} : { keyTemplate }),
+  });
 }
 
 let redis: TestRedis;

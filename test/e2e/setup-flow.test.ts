@@ -10,17 +10,17 @@ import {
 import { testRedis, type TestRedis } from '../support/redis';
 import { slackSignatureHeaders } from '../support/slack-signer';
 import { BOT_TOKEN, SIGNING_SECRET, startTestApp, type TestApp } from '../support/test-app';
+import { destinationSettings } from '../support/fixtures';
 
 const CHALLENGE = /s3-destination-challenge-file-[0-9a-f-]{36}/;
 
-const validSettings = {
+const validSettings = destinationSettings({
   bucket: 'acme-data-lake',
   region: 'eu-west-1',
   format: 'csv' as const,
   csvDelimiter: 'pipe' as const,
   csvForceQuote: true,
-  keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
-};
+});
 
 function metadata(t: TestApp): string {
   return JSON.stringify({

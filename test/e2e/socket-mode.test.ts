@@ -9,6 +9,7 @@ import { startSocketModeStandIn, type SocketModeStandIn } from '../support/slack
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
 import { assumedRoleSession, startStsStandIn, type StsStandIn } from '../support/sts-stand-in';
 import { BOT_TOKEN, PRINCIPAL_ARN } from '../support/test-app';
+import { DEFAULT_KEY_TEMPLATE } from '../../src/domain/key-template';
 
 const APP_TOKEN = 'xapp-1-A0APP-1-socket-mode-test-token';
 
@@ -67,7 +68,7 @@ describe('the bot in Socket Mode, as a process', () => {
         bucket: 'acme-socket-lake',
         region: 'eu-west-1',
         format: 'jsonl',
-        keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
+        keyTemplate: DEFAULT_KEY_TEMPLATE,
       }),
       view.private_metadata,
     ) as Record<string, unknown>;

@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { purgeIfDue } from '../../src/slack/oauth/purge';
-import { createRedisStores, uninstalledKey } from '../../src/store';
-import { Keyring } from '../../src/store/secrets';
+import { uninstalledKey } from '../../src/store';
 import { installThrough } from '../support/oauth-flow';
+import { uninstallEventBody } from '../support/slack-payloads';
 import { testRedis, type TestRedis } from '../support/redis';
 import { slackSignatureHeaders } from '../support/slack-signer';
 import {
@@ -12,7 +11,6 @@ import {
 } from '../support/slack-stand-in';
 import { SIGNING_SECRET, startTestApp, type TestApp } from '../support/test-app';
 
-const ENCRYPTION_KEY = randomBytes(32).toString('base64');
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 const RETENTION_MS = 30 * DAY_MS;
@@ -46,9 +44,8 @@ beforeEach(async () => {
   offsetMs = 0;
   t = await startTestApp({
     slack,
-    stores: createRedisStores(redis.client, 3600, { keyring: Keyring.fromKeys(ENCRYPTION_KEY) }),
     settings: { uninstallRetentionMs: RETENTION_MS },
-    oauth: { redis: redis.client, encryptionKey: ENCRYPTION_KEY, now },
+    oauth: { redis: redis.client, now },
   });
 });
 afterEach(async () => {
@@ -64,30 +61,7 @@ function uninstallEvent(
   owner: { teamId: string; enterpriseId?: string },
   at: Date = now(),
 ): string {
-  const orgWide = owner.enterpriseId !== undefined;
-  return JSON.stringify({
-    token: 'legacy-verification-token',
-    team_id: owner.teamId,
-    ...(orgWide ? { enterprise_id: owner.enterpriseId, is_enterprise_install: true } : {}),
-    api_app_id: 'A0S3DEST',
-    event: {
-      type,
-      ...(type === 'tokens_revoked' ? { tokens: { oauth: [], bot: ['UBOT'] } } : {}),
-      event_ts: String(at.getTime() / 1000),
-    },
-    type: 'event_callback',
-    event_id: `Ev${randomBytes(6).toString('hex')}`,
-    event_time: Math.floor(at.getTime() / 1000),
-    authorizations: [
-      {
-        team_id: owner.teamId,
-        ...(orgWide ? { enterprise_id: owner.enterpriseId } : {}),
-        user_id: 'UBOT',
-        is_bot: true,
-        is_enterprise_install: orgWide,
-      },
-    ],
-  });
+  return uninstallEventBody(type, owner, at);
 }
 
 async function deliver(body: string): Promise<void> {

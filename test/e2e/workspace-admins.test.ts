@@ -1,8 +1,6 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { ACTION } from '../../src/slack/ids';
 import { ADMIN_UNCONFIRMED } from '../../src/slack/admins/rule';
-import { createRedisStores } from '../../src/store';
-import { Keyring } from '../../src/store/secrets';
 import { VALID_SETTINGS, waitUntil } from '../faults/flow';
 import { installThrough } from '../support/oauth-flow';
 import { testRedis, type TestRedis } from '../support/redis';
@@ -23,7 +21,6 @@ import {
 } from '../support/slack-stand-in';
 import { startTestApp, type TestApp } from '../support/test-app';
 
-const ENCRYPTION_KEY = randomBytes(32).toString('base64');
 const TEAM = 'TGOVERN';
 const WORKSPACE: StandInWorkspace = { teamId: TEAM, teamName: 'Govern', installerId: 'UINSTALL' };
 const installer: Actor = { teamId: TEAM, userId: 'UINSTALL', channelId: 'CGOV' };
@@ -45,8 +42,7 @@ afterAll(async () => {
 beforeEach(async () => {
   t = await startTestApp({
     slack,
-    stores: createRedisStores(redis.client, 3600, { keyring: Keyring.fromKeys(ENCRYPTION_KEY) }),
-    oauth: { redis: redis.client, encryptionKey: ENCRYPTION_KEY },
+    oauth: { redis: redis.client },
   });
   await install();
   slack.reset();

@@ -18,17 +18,11 @@ import { startFaultServer, type FaultServer } from '../support/s3-fault-server';
 import { localVerifier } from '../support/s3-local';
 import type { RecordedCall, SlackStandIn } from '../support/slack-stand-in';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { destinationSettings } from '../support/fixtures';
 
 export const CHALLENGE = /s3-destination-challenge-file-[0-9a-f-]{36}/;
 
-export const VALID_SETTINGS: DestinationSettings = {
-  bucket: 'acme-data-lake',
-  region: 'us-east-1',
-  format: 'jsonl',
-  csvDelimiter: 'comma',
-  csvForceQuote: false,
-  keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
-};
+export const VALID_SETTINGS: DestinationSettings = destinationSettings();
 
 /** Something that takes signed Slack requests: the in-process test app or a spawned bot. */
 export interface SignedSender {

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { createRedisStores, waitForRedis, type Stores } from '../../src/store';
 import { botEnvironment, spawnBot, stopBots, type BotProcess } from '../support/bot-process';
-import { numberedChallengeKey } from '../support/fixtures';
+import { numberedChallengeKey, destinationSettings } from '../support/fixtures';
 import { REDIS_URL } from '../support/redis';
 import { startFaultServer, type FaultServer } from '../support/s3-fault-server';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
@@ -87,14 +87,7 @@ async function seed(stores: Stores, count: number, failing: ReadonlySet<number>,
     async (i) => {
       await stores.destinations.save({
         teamId: `T0REPLICA${i % 5}`,
-        settings: {
-          bucket: `replica-${String(i).padStart(4, '0')}`,
-          region: 'us-east-1',
-          format: 'jsonl',
-          csvDelimiter: 'comma',
-          csvForceQuote: false,
-          keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
-        },
+        settings: destinationSettings({ bucket: `replica-${String(i).padStart(4, '0')}` }),
         challengeKey: numberedChallengeKey(i),
         channelId: 'C0REPLICA',
         connectedBy: 'U0REPLICA',

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { createRedisStores, waitForRedis } from '../../src/store';
 import { forEachConcurrently } from '../support/worker-pool';
 import { botEnvironment, spawnBot, stopBots, type BotProcess } from '../support/bot-process';
-import { numberedChallengeKey } from '../support/fixtures';
+import { numberedChallengeKey, destinationSettings } from '../support/fixtures';
 import { REDIS_URL } from '../support/redis';
 import { startFaultServer, type FaultServer } from '../support/s3-fault-server';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
@@ -51,14 +51,7 @@ describe('shutdown in the middle of a sweep', () => {
       async (i) => {
         await stores.destinations.save({
           teamId: `T0SWEEP${i % TEAMS}`,
-          settings: {
-            bucket: `sweep-${String(i).padStart(4, '0')}`,
-            region: 'us-east-1',
-            format: 'jsonl',
-            csvDelimiter: 'comma',
-            csvForceQuote: false,
-            keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
-          },
+          settings: destinationSettings({ bucket: `sweep-${String(i).padStart(4, '0')}` }),
           challengeKey: numberedChallengeKey(i),
           channelId: 'C0SWEEP',
           connectedBy: 'U0SWEEP',

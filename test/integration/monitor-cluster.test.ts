@@ -15,6 +15,7 @@ import { startCluster, type RedisTopology } from '../support/redis-topologies';
 import { localVerifier, LOCAL_S3_REGION, startLocalS3, type LocalS3 } from '../support/s3-local';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
 import { testDeps } from '../support/test-app';
+import { destinationSettings } from '../support/fixtures';
 
 // The monitor's queue on a Redis Cluster: its keys share one slot (the hash tag in its prefix),
 // so the job engine's scripts run there as on one Redis, and two replicas share the round.
@@ -48,14 +49,7 @@ async function connected(stores: Stores, teamId: string, passing: boolean): Prom
   const at = new Date().toISOString();
   await stores.destinations.save({
     teamId,
-    settings: {
-      bucket,
-      region: LOCAL_S3_REGION,
-      format: 'jsonl',
-      csvDelimiter: 'comma',
-      csvForceQuote: false,
-      keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
-    },
+    settings: destinationSettings({ bucket, region: LOCAL_S3_REGION }),
     challengeKey,
     channelId: 'C0CLUSTER',
     connectedBy: 'U0CLUSTER',

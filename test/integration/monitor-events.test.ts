@@ -11,6 +11,7 @@ import { testRedis, type TestRedis } from '../support/redis';
 import { localVerifier, LOCAL_S3_REGION, startLocalS3, type LocalS3 } from '../support/s3-local';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
 import { testDeps } from '../support/test-app';
+import { destinationSettings } from '../support/fixtures';
 
 // The monitor's confirmed alert and its recovery reach the outbox as destination.failing and
 // destination.recovered, appended by the store with the records that make them.
@@ -55,14 +56,7 @@ test('a confirmed failure and the recovery are put in the outbox, in order, once
   const now = new Date().toISOString();
   await stores.destinations.save({
     teamId: 'T0EVENTS',
-    settings: {
-      bucket,
-      region: LOCAL_S3_REGION,
-      format: 'jsonl',
-      csvDelimiter: 'comma',
-      csvForceQuote: false,
-      keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
-    },
+    settings: destinationSettings({ bucket, region: LOCAL_S3_REGION }),
     challengeKey,
     channelId: 'C0ALERTS',
     connectedBy: 'U0ALICE',

@@ -26,6 +26,7 @@ import { localVerifier, LOCAL_S3_REGION, startLocalS3, type LocalS3 } from '../s
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
 import { testDeps } from '../support/test-app';
 import { roundCounts, startTestMonitor, testQueuePrefix } from '../support/monitor';
+import { destinationSettings } from '../support/fixtures';
 
 const TEAM = 'T0MONITOR';
 const CHANNEL = 'C0ALERTS';
@@ -142,14 +143,7 @@ async function connectedDestination(stores: Stores, teamId = TEAM): Promise<Save
   await s3.putObject(bucket, challengeKey);
   const destination: DestinationDraft = {
     teamId,
-    settings: {
-      bucket,
-      region: LOCAL_S3_REGION,
-      format: 'jsonl',
-      csvDelimiter: 'comma',
-      csvForceQuote: false,
-      keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
-    },
+    settings: destinationSettings({ bucket, region: LOCAL_S3_REGION }),
     challengeKey,
     channelId: CHANNEL,
     connectedBy: 'U0ALICE',

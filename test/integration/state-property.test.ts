@@ -20,6 +20,7 @@ import {
 } from '../support/slack-payloads';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { destinationSettings } from '../support/fixtures';
 
 // Random interleavings of Check and Save, verify, remove and monitor sweeps on one bucket, while
 // the bucket breaks and gets fixed: whatever the order, what is saved in the end is what the team
@@ -154,15 +155,7 @@ test('what is saved is always what the team was told last', async () => {
                   teamId: TEAM,
                   userId: DEFAULT_ACTOR.userId,
                   channelId: DEFAULT_ACTOR.channelId,
-                  settings: {
-                    bucket: BUCKET,
-                    region: 'us-east-1',
-                    format: 'jsonl',
-                    csvDelimiter: 'comma',
-                    csvForceQuote: false,
-                    keyTemplate:
-                      '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
-                  },
+                  settings: destinationSettings({ bucket: BUCKET }),
                   challengeKey: `s3-destination-challenge-file-${id}`,
                   createdAt: new Date().toISOString(),
                 });

@@ -26,6 +26,7 @@ import {
   slashCommandBody,
 } from '../support/slack-payloads';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { destinationSettings } from '../support/fixtures';
 
 // Each race is made deterministic by holding the real verifier at a gate: the test does the
 // competing change while the check is "at S3", then lets the check finish.
@@ -109,14 +110,7 @@ async function connected(overrides: Partial<DestinationDraft> = {}): Promise<Sav
   const at = new Date().toISOString();
   const saved = await stores.destinations.save({
     teamId: TEAM,
-    settings: {
-      bucket,
-      region: LOCAL_S3_REGION,
-      format: 'jsonl',
-      csvDelimiter: 'comma',
-      csvForceQuote: false,
-      keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
-    },
+    settings: destinationSettings({ bucket, region: LOCAL_S3_REGION }),
     challengeKey,
     channelId: DEFAULT_ACTOR.channelId,
     connectedBy: DEFAULT_ACTOR.userId,

@@ -19,6 +19,7 @@ import {
 import type { RecordedCall } from '../support/slack-stand-in';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { BucketOwner, botVerifier } from './bucket-owner';
+import { destinationSettings } from '../support/fixtures';
 
 // Check and Save end to end, on an engine that enforces bucket policies: the real app, fed signed
 // Slack requests, verifying with the loader's keys; the bucket's owner applies the policy and
@@ -71,14 +72,7 @@ describeWithRgw('Check and Save against Ceph RGW', () => {
   }
 
   function settingsFor(bucket: string): DestinationSettings {
-    return {
-      bucket,
-      region: RGW_REGION,
-      format: 'csv',
-      csvDelimiter: 'comma',
-      csvForceQuote: false,
-      keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
-    };
+    return destinationSettings({ bucket, region: RGW_REGION, format: 'csv' });
   }
 
   /** The first post to `responseUrl`, waiting for it to arrive. */

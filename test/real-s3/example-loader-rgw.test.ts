@@ -12,6 +12,7 @@ import { RGW_REGION, describeWithRgw, startRgw, type Rgw, type RgwUser } from '.
 import { DEFAULT_ACTOR } from '../support/slack-payloads';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { BucketOwner, generatedPolicy } from './bucket-owner';
+import { destinationSettings } from '../support/fixtures';
 
 // The example loader end to end: it reads the destinations from the real app's API and writes
 // with the loader's own keys into buckets whose only grant to it is the policy the bot generated.
@@ -37,14 +38,7 @@ const destinations: Record<string, DestinationSettings> = {
     keyTemplate:
       '[integration_name]/[year_loaded]/[month_loaded]/[day_loaded]/[hour_loaded]/[table_name]/[table_version]_[timestamp_loaded]',
   },
-  'example-jsonl': {
-    bucket: 'example-jsonl',
-    region: RGW_REGION,
-    format: 'jsonl',
-    csvDelimiter: 'comma',
-    csvForceQuote: false,
-    keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
-  },
+  'example-jsonl': destinationSettings({ bucket: 'example-jsonl', region: RGW_REGION }),
 };
 
 describeWithRgw('the example loader against Ceph RGW', () => {

@@ -20,6 +20,7 @@ import {
 } from '../support/slack-payloads';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { BucketOwner } from './bucket-owner';
+import { destinationSettings } from '../support/fixtures';
 
 // Access through a role, end to end on an engine with a real STS: the bucket's owner creates the
 // role with the policies the setup message gives (RGW cannot evaluate sts:ExternalId, so the
@@ -88,14 +89,7 @@ describeWithRgw('role access against Ceph RGW', () => {
   beforeEach(() => t.slack.reset());
 
   function settingsFor(bucket: string): DestinationSettings {
-    return {
-      bucket,
-      region: RGW_REGION,
-      format: 'jsonl',
-      csvDelimiter: 'comma',
-      csvForceQuote: false,
-      keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
-    };
+    return destinationSettings({ bucket, region: RGW_REGION });
   }
 
   interface RoleInstructions {

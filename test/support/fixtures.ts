@@ -1,4 +1,24 @@
+import type { DestinationSettings } from '../../src/domain/destination';
+import { DEFAULT_KEY_TEMPLATE } from '../../src/domain/key-template';
 import type { SavedDestination, SetupSession } from '../../src/store/types';
+
+/**
+ * A valid destination's settings: JSON Lines in us-east-1 under the default key template; override
+ * what the test is about.
+ */
+export function destinationSettings(
+  overrides: Partial<DestinationSettings> = {},
+): DestinationSettings {
+  return {
+    bucket: 'acme-data-lake',
+    region: 'us-east-1',
+    format: 'jsonl',
+    csvDelimiter: 'comma',
+    csvForceQuote: false,
+    keyTemplate: DEFAULT_KEY_TEMPLATE,
+    ...overrides,
+  };
+}
 
 /** A valid setup session; override what the test is about. */
 export function setupSession(overrides: Partial<SetupSession> = {}): SetupSession {
@@ -8,14 +28,13 @@ export function setupSession(overrides: Partial<SetupSession> = {}): SetupSessio
     userId: 'U1',
     channelId: 'C1',
     responseUrl: 'https://hooks.slack.com/actions/T1/1/abc',
-    settings: {
+    settings: destinationSettings({
       bucket: 'acme-data-lake',
       region: 'eu-west-1',
       format: 'csv',
       csvDelimiter: 'pipe',
       csvForceQuote: true,
-      keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
-    },
+    }),
     challengeKey: 's3-destination-challenge-file-0b7c7d3e-8a7e-4f6e-9d55-1f0c2b1e9a11',
     createdAt: '2025-01-01T00:00:00.000Z',
     ...overrides,
@@ -27,14 +46,7 @@ export function savedDestination(teamId = 'T1', bucket = 'acme-data-lake'): Save
   return {
     teamId,
     version: 0,
-    settings: {
-      bucket,
-      region: 'us-east-1',
-      format: 'jsonl',
-      csvDelimiter: 'comma',
-      csvForceQuote: false,
-      keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
-    },
+    settings: destinationSettings({ bucket }),
     challengeKey: 's3-destination-challenge-file-6f1d0c59-3f0e-4a55-8b9e-7c1b2d3e4f50',
     channelId: 'C1',
     connectedBy: 'U1',

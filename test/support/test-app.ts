@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { App } from '@slack/bolt';
@@ -5,7 +6,7 @@ import { createApp } from '../../src/app';
 import type { AppSettings, Deps } from '../../src/deps';
 import { createLogger } from '../../src/log/logger';
 import { HomeRefresher, type HomeRefreshOptions } from '../../src/slack/home-refresh';
-import { createMemoryStores, type Stores } from '../../src/store';
+import { createMemoryStores, createRedisStores, type Stores } from '../../src/store';
 import { MemorySessionIndex, type SessionIndex } from '../../src/store/session-index';
 import { TaskTracker } from '../../src/tasks';
 import { noMetrics } from '../../src/metrics/metrics';
@@ -39,11 +40,12 @@ export interface TestAppOptions {
   homeRefresh?: HomeRefreshOptions;
   /**
    * Many workspaces (OAuth mode): installations and OAuth state in this Redis, sealed with this
-   * key; the stand-in's `oauth` plays Slack's side.
+   * key (TEST_ENCRYPTION_KEY unless given), and, unless `stores` are given, the stores there too,
+   * sealed alike; the stand-in's `oauth` plays Slack's side.
    */
   oauth?: {
     redis: RedisClient;
-    encryptionKey: string;
+    encryptionKey?: string;
     refreshBeforeSeconds?: number;
     /** The installations' clock (token expiry); the real one by default. */
     now?: () => Date;
@@ -51,6 +53,9 @@ export interface TestAppOptions {
 }
 
 export const STATE_SECRET = 'test-state-secret-0123456789';
+
+/** The key OAuth-mode test apps seal their Redis values with, unless a test gives its own. */
+export const TEST_ENCRYPTION_KEY = randomBytes(32).toString('base64');
 
 /** The OAuth credentials of the test app, those the stand-in accepts. */
 export const OAUTH_CREDENTIALS = {
@@ -123,12 +128,19 @@ export function testDeps(options: TestDepsOptions): TestDeps {
   };
 }
 
+/** In memory for one workspace; in OAuth mode, in its Redis, sealed with its key. */
+function defaultStores(oauth: TestAppOptions['oauth']): Stores {
+  if (!oauth) return createMemoryStores(3600);
+  const keyring = Keyring.fromKeys(oauth.encryptionKey ?? TEST_ENCRYPTION_KEY);
+  return createRedisStores(oauth.redis, 3600, { keyring });
+}
+
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const slack = options.slack ?? (await startSlackStandIn());
   const logs: string[] = [];
   const plainDeps = testDeps({
     logs,
-    stores: options.stores ?? createMemoryStores(3600),
+    stores: options.stores ?? defaultStores(options.oauth),
     sessionIndex: options.sessionIndex,
     verifier: options.verifier ?? NO_VERIFIER,
     settings: options.settings,
@@ -139,7 +151,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
         ...plainDeps,
         oauth: createOAuthStores({
           storage: createOAuthStorage(options.oauth.redis),
-          keyring: Keyring.fromKeys(options.oauth.encryptionKey),
+          keyring: Keyring.fromKeys(options.oauth.encryptionKey ?? TEST_ENCRYPTION_KEY),
           locks: plainDeps.stores.locks,
           credentials: OAUTH_CREDENTIALS,
           apiUrl: slack.apiUrl,

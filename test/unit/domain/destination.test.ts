@@ -1,13 +1,7 @@
 import { describeFormat, type DestinationSettings } from '../../../src/domain/destination';
+import { destinationSettings } from '../../support/fixtures';
 
-const base: DestinationSettings = {
-  bucket: 'acme-data-lake',
-  region: 'us-east-1',
-  format: 'csv',
-  csvDelimiter: 'comma',
-  csvForceQuote: false,
-  keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
-};
+const base: DestinationSettings = destinationSettings({ bucket: 'acme-data-lake', format: 'csv' });
 
 describe('describeFormat', () => {
   it.each([

@@ -8,6 +8,7 @@ import {
   type CheckOutcome,
   type VerificationReport,
 } from '../../../src/verify/report';
+import { destinationSettings } from '../../support/fixtures';
 
 export const CHALLENGE_KEY = 's3-destination-challenge-file-2d0f7a4e-5b1c-4c3e-9f2a-8e6d1b0c7a55';
 
@@ -16,14 +17,12 @@ export function passingDestination(overrides: Partial<SavedDestination> = {}): S
   return {
     teamId: 'T1',
     version: 1,
-    settings: {
+    settings: destinationSettings({
       bucket: 'acme-data-lake',
-      region: 'us-east-1',
       format: 'csv',
       csvDelimiter: 'pipe',
       csvForceQuote: true,
-      keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
-    },
+    }),
     challengeKey: CHALLENGE_KEY,
     channelId: 'C0ALERTS',
     connectedBy: 'U0ALICE',

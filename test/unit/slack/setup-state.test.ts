@@ -1,5 +1,6 @@
 import { parseSetupSubmission } from '../../../src/slack/setup-state';
 import { setupStateValues } from '../../support/slack-payloads';
+import { DEFAULT_KEY_TEMPLATE } from '../../../src/domain/key-template';
 
 const AWS_ONLY = { aws: 'arn:aws:iam::123456789012:role/loader' };
 const form = (region: string, bucket = 'acme-data-lake') =>
@@ -7,7 +8,7 @@ const form = (region: string, bucket = 'acme-data-lake') =>
     bucket,
     region,
     format: 'jsonl',
-    keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
+    keyTemplate: DEFAULT_KEY_TEMPLATE,
   });
 
 describe('parseSetupSubmission: the region’s partition', () => {

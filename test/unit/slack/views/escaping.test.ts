@@ -14,6 +14,7 @@ import {
 import { buildSetupInstructions } from '../../../../src/slack/views/setup-instructions';
 import { keyPreview } from '../../../../src/slack/views/setup-modal';
 import { visibleText } from '../../../support/message-text';
+import { DEFAULT_KEY_TEMPLATE } from '../../../../src/domain/key-template';
 
 // A template saved before the key-template rules refused these characters: the views must still
 // show it inert, whole, wherever it appears.
@@ -125,7 +126,7 @@ describe('user text in the messages the bot posts', () => {
 
   it('still previews the default template in the modal', () => {
     const preview = keyPreview({
-      keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
+      keyTemplate: DEFAULT_KEY_TEMPLATE,
       format: 'jsonl',
     });
 

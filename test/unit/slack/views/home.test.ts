@@ -14,6 +14,7 @@ import {
 } from '../../../../src/slack/views/home';
 import { blockKitViolations } from '../../../support/block-kit-limits';
 import { visibleText } from '../../../support/message-text';
+import { destinationSettings } from '../../../support/fixtures';
 
 const NOW = new Date('2025-03-01T12:00:00.000Z');
 /** The Admins section at its fullest: the installer and as many added admins as it holds. */
@@ -37,15 +38,14 @@ function destination(
   return {
     teamId: 'T1',
     version: 1,
-    settings: {
+    settings: destinationSettings({
       bucket,
       region: 'eu-west-1',
       format: 'csv',
       csvDelimiter: 'pipe',
       csvForceQuote: true,
-      keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
       ...settings,
-    },
+    }),
     challengeKey: `${CHALLENGE_PREFIX}0b7c7d3e-8a7e-4f6e-9d55-${bucket.padEnd(12, '0').slice(0, 12)}`,
     channelId: 'C0DATA',
     connectedBy: 'U0CAROL',

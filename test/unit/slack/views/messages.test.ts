@@ -19,16 +19,16 @@ import {
 import { buildUsage } from '../../../../src/slack/views/usage';
 import { blockKitViolations } from '../../../support/block-kit-limits';
 import { visibleText } from '../../../support/message-text';
+import { destinationSettings } from '../../../support/fixtures';
 
 const CHALLENGE = 's3-destination-challenge-file-0f8fad5b-d9cb-469f-a165-70867728950e';
-const settings: DestinationSettings = {
+const settings: DestinationSettings = destinationSettings({
   bucket: 'acme-data-lake',
   region: 'eu-west-1',
   format: 'csv',
   csvDelimiter: 'pipe',
   csvForceQuote: true,
-  keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
-};
+});
 const policy = buildBucketPolicy(
   'acme-data-lake',
   'eu-west-1',

@@ -14,19 +14,16 @@ import { assembleReport, checkResult } from '../../../../src/verify/report';
 import { blockKitViolations } from '../../../support/block-kit-limits';
 import { visibleText } from '../../../support/message-text';
 import { setupStateValues } from '../../../support/slack-payloads';
+import { destinationSettings } from '../../../support/fixtures';
 
 const PRINCIPAL = 'arn:aws:iam::111111111111:role/s3-destination-loader';
 const ROLE_ARN = 'arn:aws:iam::222222222222:role/data/s3-destination';
 const EXTERNAL_ID = 'Zx81kq0PLmA7vR3tYc5uW9eN2bH4jD6fG8sK1oQa';
 const metadata = { channelId: 'C0DATA' };
-const settings: DestinationSettings = {
+const settings: DestinationSettings = destinationSettings({
   bucket: 'acme-data-lake',
   region: 'eu-west-1',
-  format: 'jsonl',
-  csvDelimiter: 'comma',
-  csvForceQuote: false,
-  keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
-};
+});
 const access: RoleAccess = { type: 'iam_role', roleArn: ROLE_ARN, externalId: EXTERNAL_ID };
 
 type AnyBlock = { block_id?: string; element?: Record<string, unknown> };

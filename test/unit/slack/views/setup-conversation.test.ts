@@ -12,18 +12,15 @@ import { buildSetupInstructions } from '../../../../src/slack/views/setup-instru
 import { buildUsage } from '../../../../src/slack/views/usage';
 import { blockKitViolations } from '../../../support/block-kit-limits';
 import { visibleText } from '../../../support/message-text';
+import { destinationSettings } from '../../../support/fixtures';
 
 const CHALLENGE = 's3-destination-challenge-file-0f8fad5b-d9cb-469f-a165-70867728950e';
 const PRINCIPAL = 'arn:aws:iam::123456789012:role/s3-destination-loader';
 const SESSION_ID = '7d444840-9dc0-11d1-b245-5ffdce74fad2';
-const settings: DestinationSettings = {
+const settings: DestinationSettings = destinationSettings({
   bucket: 'acme-data-lake',
   region: 'eu-west-1',
-  format: 'jsonl',
-  csvDelimiter: 'comma',
-  csvForceQuote: false,
-  keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
-};
+});
 // The longest inputs the rules allow: a 63-character bucket, a 500-character key template, and an
 // IAM role ARN with a long path and a 64-character name.
 const longest: DestinationSettings = {

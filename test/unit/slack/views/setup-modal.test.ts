@@ -6,6 +6,7 @@ import {
   setupModalJson,
 } from '../../../../src/slack/views/setup-modal';
 import { blockKitViolations } from '../../../support/block-kit-limits';
+import { DEFAULT_KEY_TEMPLATE } from '../../../../src/domain/key-template';
 
 const metadata = { channelId: 'C0DATA', responseUrl: 'https://hooks.slack.com/commands/T0/1/abc' };
 
@@ -115,7 +116,7 @@ describe('buildSetupModal', () => {
   it('previews a rendered key while the template is valid', () => {
     expect(
       keyPreview({
-        keyTemplate: '[integration_name]/[table_name]/[table_version]_[timestamp_loaded]',
+        keyTemplate: DEFAULT_KEY_TEMPLATE,
         format: 'csv',
       }),
     ).toEqual({ type: 'mrkdwn', text: 'Preview: `salesforce-prod/account/1_1519235654474.csv`' });
