@@ -13,6 +13,7 @@ import { RedisSessionIndex } from '../src/store/session-index';
 import { TaskTracker } from '../src/tasks';
 import { createS3ClientFactory } from '../src/verify/s3-clients';
 import { S3Verifier } from '../src/verify/verifier';
+import type { Verifier } from '../src/verify/verifier-port';
 import { LOCAL_S3_CREDENTIALS } from '../test/support/s3-local';
 import { BOT_TOKEN, PRINCIPAL_ARN } from './target-protocol';
 
@@ -35,10 +36,26 @@ export type ReplicaReply =
       cpuMicros: number;
       /** Its peak resident memory so far, in bytes. */
       maxRssBytes: number;
-      round?: { checked: number; failures: number; alerts: number };
+      /** Destinations this process has checked so far. */
+      checks: number;
+      /** The round's totals; `durationMs` from its opening to its last job's end. */
+      round?: { checked: number; failures: number; alerts: number; durationMs: number };
     };
 
 const S3_TIMEOUT_MS = 5000;
+
+let checks = 0;
+
+/** The verifier, counting this process's routine checks: how the round was shared. */
+function countingChecks(inner: Verifier): Verifier {
+  return {
+    verify: (target) => inner.verify(target),
+    watch: (target) => {
+      checks += 1;
+      return inner.watch(target);
+    },
+  };
+}
 
 async function main(config: ReplicaConfig): Promise<void> {
   const redis = createRedisClient(config.redisUrl, { keyPrefix: config.keyPrefix });
@@ -53,7 +70,7 @@ async function main(config: ReplicaConfig): Promise<void> {
     logger: createLogger({ level: 'warn' }),
     stores: createRedisStores(redis, 86400),
     sessionIndex: new RedisSessionIndex(redis, 86400),
-    verifier: new S3Verifier(s3, { timeoutMs: S3_TIMEOUT_MS }),
+    verifier: countingChecks(new S3Verifier(s3, { timeoutMs: S3_TIMEOUT_MS })),
     tasks: new TaskTracker(),
     metrics: noMetrics,
     settings: {
@@ -75,13 +92,18 @@ async function main(config: ReplicaConfig): Promise<void> {
   const send = (message: ReplicaReply) => process.send?.(message);
   const usage = () => {
     const cpu = process.cpuUsage();
-    return { cpuMicros: cpu.user + cpu.system, maxRssBytes: process.resourceUsage().maxRSS * 1024 };
+    return {
+      cpuMicros: cpu.user + cpu.system,
+      maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      checks,
+    };
   };
   process.on('message', (request: ReplicaRequest) => {
     void (async () => {
       if (request.op === 'round') {
-        const { checked, failures, alerts } = await monitor.runRound();
-        send({ type: 'reply', id: request.id, ...usage(), round: { checked, failures, alerts } });
+        const { checked, failures, alerts, durationMs } = await monitor.runRound();
+        const round = { checked, failures, alerts, durationMs };
+        send({ type: 'reply', id: request.id, ...usage(), round });
       } else if (request.op === 'usage') {
         send({ type: 'reply', id: request.id, ...usage() });
       } else {

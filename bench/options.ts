@@ -27,6 +27,8 @@ export interface BenchOptions {
   readonly events: number;
   /** Runs of the Workflow Builder step and of verify, timed side by side; 0 skips them. */
   readonly stepRuns: number;
+  /** Check and Save clicks sent at once, each size in turn (1: one at a time); empty skips it. */
+  readonly clickBursts: readonly number[];
   /** Sizes in KB of the hostile answers the listing's XML read is timed on; empty skips it. */
   readonly xmlSizes: readonly number[];
   /** Write a CPU profile of each target process into this directory. */
@@ -41,7 +43,7 @@ export type BenchMode = 'single' | 'oauth' | 'both';
 const USAGE = `npm run bench -- [--rounds N] [--duration S] [--connections N] [--warmup S]
   [--scenarios a,b,c | --scenarios none] [--mode single|oauth|both] [--check-sessions N] [--sweep 10000 | --sweep none] [--replicas 1,2]
   [--api 10000 | --api none] [--events 5000 | --events none] [--step 100 | --step none]
-  [--xml 64,128,256 | --xml none]
+  [--clicks 1,50 | --clicks none] [--xml 64,128,256 | --xml none]
   [--cpu-prof DIR] [--rgw]
 --mode: the app for one workspace (bot token), in OAuth mode (installation in Redis, read and
 opened on every request), or both (default), OAuth figures beside the others (target: within 10%);
@@ -52,6 +54,9 @@ stand-in answering after 20 ms, once with each count of monitor processes in --r
 with a healthy receiver and with one hanging on another destination); a bare --events is 5000;
 --step: runs of the Workflow Builder step and of verify, timed side by side on an S3 stand-in
 answering after 20 ms (target: the step adds at most 10 ms at the p99);
+--clicks: Check and Save clicked this many at once, each size in turn, timed from the click to
+the team-visible post on an S3 stand-in answering after 20 ms (targets: p99 ≤ 1.5× the floor of
+four round trips alone, ≤ 3× in a burst);
 --xml: the one-key listing's XML read of hostile answers of these sizes in KB (its bound is 256).
 Each flag also reads BENCH_<NAME> from the environment (BENCH_ROUNDS=5, BENCH_SWEEP=none,
 BENCH_API=none, BENCH_EVENTS=1000, BENCH_RGW=1, …).`;
@@ -101,6 +106,7 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOption
       api: { type: 'string' },
       events: { type: 'string' },
       step: { type: 'string' },
+      clicks: { type: 'string' },
       xml: { type: 'string' },
       'cpu-prof': { type: 'string' },
       rgw: { type: 'boolean' },
@@ -144,6 +150,7 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOption
     apiSizes: sizes('api', pick(values.api, 'BENCH_API') ?? '10000'),
     events: events === 'none' ? 0 : whole('events', events, 5000, 1),
     stepRuns: step === 'none' ? 0 : whole('step', step, 100, 1),
+    clickBursts: sizes('clicks', pick(values.clicks, 'BENCH_CLICKS') ?? '1,50'),
     xmlSizes: sizes('xml', pick(values.xml, 'BENCH_XML') ?? '64,128,256'),
     cpuProfDir: pick(values['cpu-prof'], 'BENCH_CPU_PROF') || undefined,
     // Only "true" and "1" turn it on from the environment.

@@ -41,6 +41,8 @@ export function percentile(values: readonly number[], share: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))];
 }
 
+/** A round's time: to the hundredth of a second while it is short. */
+const roundTime = (seconds: number) => `${seconds.toFixed(seconds < 10 ? 2 : 1)} s`;
 const ms = (value: number) => `${value.toFixed(value < 10 ? 1 : 0)} ms`;
 const pad = (text: string | number, width: number) => String(text).padStart(width);
 
@@ -266,7 +268,7 @@ export function verdicts(
   for (const figure of sweep?.sweeps ?? []) {
     list.push({
       figure: `round of ${figure.destinations}, ${figure.replicas} process(es)`,
-      measured: `${figure.seconds.toFixed(1)} s`,
+      measured: roundTime(figure.seconds),
       target: 'reported',
     });
     list.push({
@@ -339,14 +341,16 @@ export function sweepLines(sweep: SweepReport): string[] {
   const lines = [
     `Monitor round (startMonitor in each process, ${sweep.concurrency} checks at a time per process, the routine`,
     `  check on each destination, against an in-memory S3 stand-in answering after ${sweep.s3DelayMs} ms; each`,
-    '  process is fresh, so its first round includes its warm-up)',
+    `  process is fresh, so its first round includes its warm-up; a round of fewer than ${sweep.warmUpBelow}`,
+    '  is timed after an untimed one in the same processes; in brackets, the checks each process ran)',
   ];
   for (const figure of sweep.sweeps) {
     const cpu = figure.perReplica.map((r) => `${r.cpuSeconds.toFixed(1)} s`).join(' + ');
     const memory = figure.perReplica.map((r) => mb(r.peakRssBytes)).join(', ');
+    const shares = figure.perReplica.map((r) => r.checks).join(' + ');
     lines.push(
-      `  ${pad(figure.destinations, 7)} destinations, ${figure.replicas} process(es): ${figure.seconds.toFixed(1)} s, ` +
-        `${(figure.checked / figure.seconds).toFixed(0)} destinations/s; checked ${figure.checked}, failures ${figure.failures}; ` +
+      `  ${pad(figure.destinations, 7)} destinations, ${figure.replicas} process(es): ${roundTime(figure.seconds)}, ` +
+        `${(figure.checked / figure.seconds).toFixed(0)} destinations/s; checked ${figure.checked} (${shares}), failures ${figure.failures}; ` +
         `CPU ${cpu} = ${figure.cpuMsPerDestination.toFixed(2)} ms per destination; peak memory ${memory}`,
     );
   }

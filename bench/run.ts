@@ -2,7 +2,8 @@
  * `npm run bench`: the app (for one workspace and in OAuth mode) against a bare Bolt baseline under
  * signed Slack load, Redis bytes per session and destination, monitor sweep times and CPU,
  * publishing an App Home of 100 destinations, the loader API's pages, the outbox's delivery rate,
- * the Workflow Builder step beside verify, the listing's XML read of hostile answers, and (with
+ * the Workflow Builder step beside verify, Check and Save from the click to the channel's answer
+ * alone and in bursts, the listing's XML read of hostile answers, and (with
  * --rgw) the Ceph RGW start, each printed against its target. A report, not a test: it exits 0
  * whether targets are met or not, and 1 only when it could not run.
  */
@@ -32,6 +33,12 @@ import { measureRgw, rgwLines, type RgwFigure } from './rgw';
 import { measureXml, xmlLines, xmlVerdicts, type XmlFigure } from './xml';
 import { allTargets, runRounds, type RunRecord, type Targets } from './rounds';
 import { measureSweeps, type SweepReport } from './sweep';
+import {
+  checkAndSaveLines,
+  checkAndSaveVerdicts,
+  measureCheckAndSave,
+  type CheckAndSaveFigure,
+} from './check-and-save';
 import { measureStep, stepLines, stepVerdicts, type StepFigure } from './workflow-step';
 import type { TargetConfig, TargetKind } from './target-protocol';
 import { startTarget, type TargetProcess } from './target-process';
@@ -129,6 +136,7 @@ async function main(): Promise<void> {
   const loaderApi: LoaderApiFigure[] = [];
   let outbox: OutboxFigure | undefined;
   let step: StepFigure | undefined;
+  let clicks: CheckAndSaveFigure | undefined;
   let xml: XmlFigure[] = [];
   try {
     header(options, await machine(env)).forEach((line) => out(line));
@@ -177,6 +185,11 @@ async function main(): Promise<void> {
       stepLines(step).forEach((line) => out(line));
       out();
     }
+    if (options.clickBursts.length > 0) {
+      clicks = await measureCheckAndSave(env, options.clickBursts, progress, profileArgs(options));
+      checkAndSaveLines(clicks).forEach((line) => out(line));
+      out();
+    }
     if (options.xmlSizes.length > 0) {
       xml = measureXml(options.xmlSizes);
       xmlLines(xml).forEach((line) => out(line));
@@ -210,6 +223,7 @@ async function main(): Promise<void> {
     ...loaderApiVerdicts(loaderApi),
     ...(outbox ? outboxVerdicts(outbox) : []),
     ...(step ? stepVerdicts(step) : []),
+    ...(clicks ? checkAndSaveVerdicts(clicks) : []),
     ...xmlVerdicts(xml),
   ]).forEach((line) => out(line));
 }

@@ -12,9 +12,11 @@ export interface S3StandIn {
 }
 
 /**
- * The lightest S3 that passes the monitor's routine check: every bucket exists in us-east-1 and
- * lists whatever key it is asked for (the challenge file), answering after `delayMs` as real S3
- * takes its time. Nothing is stored, so it costs next to no CPU: the figures are the monitor's.
+ * The lightest S3 that passes every check, the monitor's routine one and Check and Save's four:
+ * every bucket exists in us-east-1 (HeadBucket names it), every object is there (HeadObject) and
+ * is listed with the same owner whatever key is asked for, and every write succeeds, each answer
+ * after `delayMs` as real S3 takes its time. Nothing is stored, so it costs next to no CPU: the
+ * figures are the app's.
  */
 export async function startS3StandIn(delayMs: number): Promise<S3StandIn> {
   let answered = 0;

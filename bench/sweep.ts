@@ -13,10 +13,17 @@ const S3_DELAY_MS = 20;
 /** The monitor's default: checks one replica runs at once. */
 const CONCURRENCY = 16;
 const SEED_CONCURRENCY = 32;
+/**
+ * Rounds smaller than this are timed after one untimed round in the same processes: a fresh
+ * process's warm-up (compiling, first connections) would otherwise be most of a small round.
+ */
+const WARM_UP_BELOW = 1000;
 const DESTINATIONS_PER_TEAM = 10;
 
 /** One process's share of a round. */
 export interface ReplicaFigure {
+  /** Destinations this process checked in the round. */
+  readonly checks: number;
   readonly cpuSeconds: number;
   readonly peakRssBytes: number;
 }
@@ -38,6 +45,8 @@ export interface SweepReport {
   readonly s3DelayMs: number;
   readonly concurrency: number;
   readonly seedSeconds: number;
+  /** Rounds smaller than this were timed after an untimed one. */
+  readonly warmUpBelow: number;
 }
 
 /**
@@ -85,7 +94,13 @@ export async function measureSweeps(
         });
       }
     }
-    return { sweeps, s3DelayMs: S3_DELAY_MS, concurrency: CONCURRENCY, seedSeconds };
+    return {
+      sweeps,
+      s3DelayMs: S3_DELAY_MS,
+      concurrency: CONCURRENCY,
+      seedSeconds,
+      warmUpBelow: WARM_UP_BELOW,
+    };
   } finally {
     await s3.stop();
     await redis.quit().catch(() => redis.disconnect());
@@ -114,13 +129,15 @@ async function round(
     Array.from({ length: count }, () => startReplica(config, execArgv)),
   );
   try {
+    if (size < WARM_UP_BELOW) await replicas[0].ask('round');
     const before = await Promise.all(replicas.map((replica) => replica.ask('usage')));
-    const started = performance.now();
     const [first] = replicas;
     const done = await first.ask('round');
-    const seconds = (performance.now() - started) / 1000;
+    // The round's own time: how often the asking replica looks for its end does not count.
+    const seconds = (done.round?.durationMs ?? Number.NaN) / 1000;
     const after = await Promise.all(replicas.map((replica) => replica.ask('usage')));
     const perReplica = after.map((usage, index) => ({
+      checks: usage.checks - before[index].checks,
       cpuSeconds: (usage.cpuMicros - before[index].cpuMicros) / 1e6,
       peakRssBytes: usage.maxRssBytes,
     }));

@@ -9,7 +9,12 @@ import {
 } from './slack/oauth/install';
 import { loaderApiRoutes } from './api/routes';
 import type { Deps } from './deps';
-import { noMetrics, type Metrics, type SlackCallFailure } from './metrics/metrics';
+import {
+  noMetrics,
+  slackCallFailure,
+  type Metrics,
+  type SlackCallFailure,
+} from './metrics/metrics';
 import { toSlackLogger } from './log/logger';
 import { requestIdMiddleware } from './slack/context';
 import { storeUnavailableMiddleware } from './slack/oauth/store-unavailable';
@@ -68,12 +73,6 @@ function timedFetch(metrics: Metrics): webApi.FetchFunction {
       throw error;
     }
   };
-}
-
-/** What an HTTP status says of Slack itself: a `200` with `ok: false` is an answer. */
-function slackCallFailure(status: number): SlackCallFailure | undefined {
-  if (status === 429) return 'rate_limited';
-  return status >= 500 ? 'unavailable' : undefined;
 }
 
 /**

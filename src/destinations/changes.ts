@@ -109,19 +109,22 @@ export async function saveDestination(
     const saved = await deps.stores.destinations.save(draft, fence, stampOf(deps));
     if (saved.status === 'fenced') return saved;
     const { summary, at, ok } = saved.destination.lastCheck;
-    await audit(deps, log, teamId, {
-      actor,
-      action: 'check_and_save',
-      bucket,
-      outcome: saved.previous ? `updated: ${summary}` : summary,
-    });
-    const { history } = deps.stores;
-    await (saved.previous ? Promise.resolve() : history.clear(teamId, bucket))
-      .then(() => history.append(teamId, bucket, { at, ok }))
-      .catch((error: unknown) =>
-        log.warn({ err: error, teamId, bucket }, 'could not add the check to its history'),
-      );
-    await announce?.(saved);
+    // Saved: the trail, the history (anew for a bucket connected anew) and the team hear of it
+    // together, still under the lock; neither the trail nor the history can fail the save.
+    await Promise.all([
+      audit(deps, log, teamId, {
+        actor,
+        action: 'check_and_save',
+        bucket,
+        outcome: saved.previous ? `updated: ${summary}` : summary,
+      }),
+      deps.stores.history
+        .append(teamId, bucket, { at, ok }, !saved.previous)
+        .catch((error: unknown) =>
+          log.warn({ err: error, teamId, bucket }, 'could not add the check to its history'),
+        ),
+      announce?.(saved),
+    ]);
     return saved;
   });
   if (outcome.status === 'saved') feed(deps, teamId, outcome.change);

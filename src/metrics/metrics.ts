@@ -14,6 +14,12 @@ export type CheckOutcome = 'ok' | 'failing' | 'inconclusive';
  */
 export type SlackCallFailure = 'unavailable' | 'rate_limited';
 
+/** What an HTTP status from Slack says of Slack itself: a `200` with `ok: false` is an answer. */
+export function slackCallFailure(status: number): SlackCallFailure | undefined {
+  if (status === 429) return 'rate_limited';
+  return status >= 500 ? 'unavailable' : undefined;
+}
+
 /**
  * What the app tells its operator, through Prometheus metrics when METRICS_PORT is set. Every
  * label comes from a closed set: never a team, a bucket or a user.

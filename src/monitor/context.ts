@@ -6,8 +6,13 @@ import type { RoundLedger, RoundTotals } from './round-ledger';
 
 /** How the monitor paces its work. */
 export interface MonitorPacing {
-  /** Destinations per check job: one job's overhead shared by several checks. */
+  /**
+   * Destinations per check job at most: one job's overhead shared by several checks. A round
+   * smaller than every replica's concurrency can fill with jobs this big gets smaller ones.
+   */
   readonly batchSize: number;
+  /** Jobs each replica runs at once. */
+  readonly concurrency: number;
   /** The pause before a newly failing destination is checked again to confirm it. */
   readonly confirmDelayMs: number;
   /** The first pause before an inconclusive check is tried again; doubled on each try. */

@@ -28,7 +28,7 @@ export interface MonitorOptions {
   readonly retryDelayMs?: number;
   /** How many times a check that proved nothing is tried in all; default 3. */
   readonly attempts?: number;
-  /** Destinations per check job; default 50. */
+  /** Destinations per check job at most; default 50 (a small round gets smaller jobs). */
   readonly batchSize?: number;
   /** How long a killed replica's running jobs wait before another takes them; default 30 s. */
   readonly lockDurationMs?: number;
@@ -71,6 +71,7 @@ export function startMonitor(
   const prefix = options.prefix ?? MONITOR_QUEUE_PREFIX;
   const pacing: MonitorPacing = {
     batchSize: options.batchSize ?? DEFAULTS.batchSize,
+    concurrency: options.concurrency ?? DEFAULTS.concurrency,
     confirmDelayMs: options.confirmDelayMs ?? DEFAULTS.confirmDelayMs,
     retryDelayMs: options.retryDelayMs ?? DEFAULTS.retryDelayMs,
     attempts: options.attempts ?? DEFAULTS.attempts,
@@ -101,7 +102,7 @@ export function startMonitor(
     );
   }
   const worker: Worker = startMonitorWorker(context, connection, prefix, {
-    concurrency: options.concurrency ?? DEFAULTS.concurrency,
+    concurrency: pacing.concurrency,
     lockDurationMs: options.lockDurationMs ?? DEFAULTS.lockDurationMs,
   });
 

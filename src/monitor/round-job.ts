@@ -6,14 +6,17 @@ import { JOB_NAMES, type CheckJob } from './jobs';
 
 /** Check jobs enqueued per page of a team's destinations read from the store. */
 const BATCHES_PER_PAGE = 25;
+/** Teams whose destinations are counted at once while a round is sized. */
+const COUNTED_AT_ONCE = 50;
 
 /** The round's own entry among its outstanding jobs: open until every check job is enqueued. */
 export const LISTING = 'listing';
 
 /**
  * Opens a round: turns every watched destination into check jobs, a page at a time (never the
- * whole list in memory). A workspace the app is no longer installed in is not watched (nobody
- * could be told); once its retention is over, its destinations are purged.
+ * whole list in memory), in jobs small enough that every replica has work when the round is small.
+ * A workspace the app is no longer installed in is not watched (nobody could be told); once its
+ * retention is over, its destinations are purged.
  */
 export async function openRound(context: MonitorContext, job: Job): Promise<void> {
   const { deps, ledger } = context;
@@ -23,16 +26,60 @@ export async function openRound(context: MonitorContext, job: Job): Promise<void
   // Refused while Redis does not answer: the job engine tries the round job again.
   const teams = await deps.stores.destinations.teams();
   const counts = noCounts();
+  const failed = (teamId: string) => (error: unknown) => {
+    deps.logger.error({ err: error, teamId }, 'monitor: listing a team’s destinations failed');
+    counts.failures += 1;
+  };
+  const watched: string[] = [];
   for (const teamId of teams) {
-    try {
-      if (await watchedTeam(context, teamId)) await enqueueTeam(context, roundId, teamId);
-    } catch (error) {
-      deps.logger.error({ err: error, teamId }, 'monitor: listing a team’s destinations failed');
-      counts.failures += 1;
-    }
+    await watchedTeam(context, teamId).then((yes) => {
+      if (yes) watched.push(teamId);
+    }, failed(teamId));
+  }
+  const batchSize = await ledger.batchSize(roundId, await roundBatchSize(context, watched));
+  for (const teamId of watched) {
+    await enqueueTeam(context, roundId, teamId, batchSize).catch(failed(teamId));
   }
   const totals = await ledger.finishJob(roundId, LISTING, counts, deps.now());
   if (totals) context.roundFinished(totals);
+}
+
+/**
+ * Destinations per check job for a round of these teams: the fewest that still leave every job a
+ * place among the jobs that every replica together runs at once (a job holds one team's), at most
+ * `batchSize`. Counting stops once the round is big enough to fill every job anyway.
+ */
+async function roundBatchSize(context: MonitorContext, teams: readonly string[]) {
+  const { batchSize, concurrency } = context.pacing;
+  const slots = concurrency * (await replicaCount(context));
+  const enough = batchSize * slots;
+  const sizes: number[] = [];
+  let destinations = 0;
+  for (let start = 0; start < teams.length && destinations < enough; start += COUNTED_AT_ONCE) {
+    const chunk = teams.slice(start, start + COUNTED_AT_ONCE);
+    const counted = await Promise.all(
+      chunk.map((teamId) => context.deps.stores.destinations.count(teamId)),
+    );
+    sizes.push(...counted);
+    destinations += counted.reduce((sum, n) => sum + n, 0);
+  }
+  const jobsOf = (size: number) => sizes.reduce((jobs, n) => jobs + Math.ceil(n / size), 0);
+  let size = Math.max(1, Math.ceil(destinations / slots));
+  while (size < batchSize && jobsOf(size) > slots) size += 1;
+  return Math.min(size, batchSize);
+}
+
+/**
+ * The replicas working the queue, as the job engine knows them (each worker's named connection);
+ * this one when it cannot say (a Redis without CLIENT LIST), so the round is sized as before.
+ */
+async function replicaCount({ queue, deps }: MonitorContext): Promise<number> {
+  try {
+    return Math.max(1, await queue.getWorkersCount());
+  } catch (error) {
+    deps.logger.warn({ err: error }, 'monitor: could not count the replicas; sizing for one');
+    return 1;
+  }
 }
 
 /** Whether the team's destinations are watched: the app must still be installed there. */
@@ -51,8 +98,12 @@ async function watchedTeam(context: MonitorContext, teamId: string): Promise<boo
   return false;
 }
 
-async function enqueueTeam(context: MonitorContext, roundId: string, teamId: string) {
-  const { batchSize } = context.pacing;
+async function enqueueTeam(
+  context: MonitorContext,
+  roundId: string,
+  teamId: string,
+  batchSize: number,
+) {
   const pageSize = batchSize * BATCHES_PER_PAGE;
   let after: string | undefined;
   for (let page = 0; ; page += 1) {

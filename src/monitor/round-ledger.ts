@@ -75,6 +75,21 @@ export class RoundLedger {
       .exec();
   }
 
+  /**
+   * The round's batch size: `proposed` the first time, the one chosen then when a round job taken
+   * over lists the round again (its jobs' ids depend on it, so that none is enqueued twice).
+   */
+  async batchSize(roundId: string, proposed: number): Promise<number> {
+    const totals = this.keys(roundId)[2];
+    const replies = await this.redis
+      .multi()
+      .hsetnx(totals, 'batchSize', String(proposed))
+      .hget(totals, 'batchSize')
+      .exec();
+    const chosen = Number(replies?.[1]?.[1]);
+    return Number.isInteger(chosen) && chosen >= 1 ? chosen : proposed;
+  }
+
   /** Registers these jobs as outstanding; returns those not finished already, to enqueue. */
   async expect(roundId: string, jobIds: readonly string[]): Promise<string[]> {
     if (jobIds.length === 0) return [];

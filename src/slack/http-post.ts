@@ -3,6 +3,7 @@ import { request as httpsRequest } from 'node:https';
 
 export interface PostAnswer {
   readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   readonly body: string;
 }
 
@@ -49,6 +50,7 @@ export function postJson(
           clearTimeout(timer);
           resolve({
             status: response.statusCode ?? 0,
+            headers: response.headers,
             body: Buffer.concat(chunks).toString('utf8'),
           });
         });

@@ -1,6 +1,8 @@
 import type { webApi } from '@slack/bolt';
 import type { Logger } from '../log/logger';
+import type { Metrics } from '../metrics/metrics';
 import { postJson } from './http-post';
+import { postChatMessage } from './web-api';
 import type { SlackMessage } from './views/types';
 
 const RESPONSE_URL_TIMEOUT_MS = 3000;
@@ -75,22 +77,36 @@ export interface ChannelPost {
   readonly slackError?: string;
 }
 
+/** Where a message for the whole team goes, and what times the post. */
+export interface ChannelTarget {
+  readonly client: webApi.WebClient;
+  readonly channelId: string;
+  readonly responseUrl?: string;
+  /** Times the chat.postMessage call, as the app's Web API clients time theirs. */
+  readonly metrics?: Pick<Metrics, 'slackCall'>;
+}
+
 /**
  * Posts `message` in the channel for the whole team: chat.postMessage, or, where the bot is not a
  * member, the response_url with `in_channel`. Says why when it could not.
  */
 export async function tryPostInChannel(
-  target: { client: webApi.WebClient; channelId: string; responseUrl?: string },
+  target: ChannelTarget,
   message: SlackMessage,
   logger: Logger,
 ): Promise<ChannelPost> {
+  const { metrics } = target;
   try {
-    await target.client.chat.postMessage({
-      channel: target.channelId,
-      text: message.text,
-      blocks: message.blocks,
-      unfurl_links: false,
-    });
+    await postChatMessage(
+      target.client,
+      {
+        channel: target.channelId,
+        text: message.text,
+        blocks: message.blocks,
+        unfurl_links: false,
+      },
+      metrics && ((method, seconds, failure) => metrics.slackCall(method, seconds, failure)),
+    );
     return { posted: true };
   } catch (error) {
     const code = slackErrorCode(error);
@@ -105,7 +121,7 @@ export async function tryPostInChannel(
 
 /** tryPostInChannel, when only whether it was posted matters. */
 export async function postInChannel(
-  target: { client: webApi.WebClient; channelId: string; responseUrl?: string },
+  target: ChannelTarget,
   message: SlackMessage,
   logger: Logger,
 ): Promise<boolean> {

@@ -57,7 +57,7 @@ async function tell(
     ? buildRecoveryNotice(destination)
     : buildMonitorAlert(destination, report, deps.settings.identityProven);
   const post = await tryPostInChannel(
-    { client, channelId: destination.channelId },
+    { client, channelId: destination.channelId, metrics: deps.metrics },
     message,
     deps.logger,
   );

@@ -30,8 +30,11 @@ export function historyEntryJson({ at, ok }: CheckHistoryEntry): string {
  * its entry in the same step (the destination store's `record`); a save appends its own here.
  */
 export interface CheckHistoryStore {
-  /** Adds one check; only the newest CHECK_HISTORY_MAX_ENTRIES are kept. */
-  append(teamId: string, bucket: string, entry: CheckHistoryEntry): Promise<void>;
+  /**
+   * Adds one check; only the newest CHECK_HISTORY_MAX_ENTRIES are kept. `anew`: the history
+   * starts with it, whatever was there (a destination connected anew), in the same step.
+   */
+  append(teamId: string, bucket: string, entry: CheckHistoryEntry, anew?: boolean): Promise<void>;
   /** Each bucket's kept checks, oldest first; a bucket without history maps to `[]`. */
   recent(teamId: string, buckets: readonly string[]): Promise<Map<string, CheckHistoryEntry[]>>;
   /** Forgets the bucket's history (the destination was removed, or is connected anew). */
@@ -59,11 +62,12 @@ export class RedisCheckHistoryStore implements CheckHistoryStore {
     private readonly onCorrupt: (error: CorruptValueError) => void = () => undefined,
   ) {}
 
-  async append(teamId: string, bucket: string, entry: CheckHistoryEntry): Promise<void> {
+  async append(teamId: string, bucket: string, entry: CheckHistoryEntry, anew = false) {
     const key = historyKey(teamId, bucket);
     await storeCommand(key, async () => {
-      const replies = await this.redis
-        .multi()
+      const transaction = this.redis.multi();
+      if (anew) transaction.del(key);
+      const replies = await transaction
         .lpush(key, historyEntryJson(entry))
         .ltrim(key, 0, CHECK_HISTORY_MAX_ENTRIES - 1)
         .expire(key, CHECK_HISTORY_TTL_SECONDS)
@@ -113,9 +117,10 @@ export class RedisCheckHistoryStore implements CheckHistoryStore {
 export class MemoryCheckHistoryStore implements CheckHistoryStore {
   private readonly byKey = new Map<string, CheckHistoryEntry[]>();
 
-  async append(teamId: string, bucket: string, entry: CheckHistoryEntry): Promise<void> {
+  async append(teamId: string, bucket: string, entry: CheckHistoryEntry, anew = false) {
     const key = historyKey(teamId, bucket);
-    const entries = [structuredClone(entry), ...(this.byKey.get(key) ?? [])];
+    const kept = anew ? [] : (this.byKey.get(key) ?? []);
+    const entries = [structuredClone(entry), ...kept];
     this.byKey.set(key, entries.slice(0, CHECK_HISTORY_MAX_ENTRIES));
   }
 

@@ -149,6 +149,11 @@ export class MemoryDestinationStore implements DestinationStore {
     return [...buckets.values()].sort(byBucket).map((destination) => structuredClone(destination));
   }
 
+  async count(teamId: string): Promise<number> {
+    assertTeamId(teamId);
+    return this.byTeam.get(teamId)?.size ?? 0;
+  }
+
   async remove(teamId: string, bucket: string, stamp?: ChangeStamp): Promise<RemoveOutcome> {
     assertTeamId(teamId);
     const buckets = this.byTeam.get(teamId);

@@ -195,6 +195,11 @@ export class RedisDestinationStore implements DestinationStore {
     return this.read(teamId, buckets);
   }
 
+  async count(teamId: string): Promise<number> {
+    const setKey = destinationsKey(teamId);
+    return storeCommand(setKey, () => this.redis.scard(setKey));
+  }
+
   async listAfter(teamId: string, after: string | undefined, limit: number): Promise<BucketSlice> {
     const setKey = destinationsKey(teamId);
     // Byte order, as Array.prototype.sort orders `list`: the same for bucket names (ASCII).

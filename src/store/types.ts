@@ -174,6 +174,8 @@ export interface DestinationStore {
   ): Promise<RecordResult>;
   get(teamId: string, bucket: string): Promise<SavedDestination | undefined>;
   list(teamId: string): Promise<SavedDestination[]>;
+  /** How many destinations the team has saved (the monitor sizes a round's jobs by it). */
+  count(teamId: string): Promise<number>;
   /** Removes the destination in one step with the team's set of buckets. */
   remove(teamId: string, bucket: string, stamp?: ChangeStamp): Promise<RemoveOutcome>;
   /** Every team that has at least one saved destination (the monitor's sweep list). */

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { partitionForRegion, type Partition } from '../domain/partition';
 import { s3CallFailure, type S3CallFailure } from './classify-s3-error';
-import { timeListings } from './key-listing';
+import { timeDirectCalls } from './s3-direct';
 
 export interface S3ClientFactoryOptions {
   /** An S3-compatible endpoint (local server, gateway); unset means AWS itself. */
@@ -39,6 +39,13 @@ export interface S3ClientFactory {
   destroy(): void;
 }
 
+/**
+ * Sockets each client may open to one host (the SDK's default is 50). Virtual-hosted buckets each
+ * have a host of their own; path-style endpoints (S3-compatible servers) put every bucket on one,
+ * where this is the bound on calls in flight at once.
+ */
+export const S3_SOCKETS_PER_HOST = 100;
+
 /** Builds S3 clients that fail fast and show S3's own answer instead of hiding it. */
 // Enough for every role-reached destination a replica checks in a round, without a socket pool each forever.
 const MAX_ROLE_CLIENTS = 500;
@@ -63,6 +70,8 @@ export function createS3ClientFactory(options: S3ClientFactoryOptions): S3Client
           connectionTimeout: options.timeoutMs,
           requestTimeout: options.timeoutMs,
           throwOnRequestTimeout: true,
+          httpAgent: { maxSockets: S3_SOCKETS_PER_HOST },
+          httpsAgent: { maxSockets: S3_SOCKETS_PER_HOST },
         },
         // One retry for a dropped connection; the abort signal still bounds the whole call.
         maxAttempts: 2,
@@ -77,7 +86,7 @@ export function createS3ClientFactory(options: S3ClientFactoryOptions): S3Client
   const timed = (client: S3Client): S3Client => {
     const { onCall } = options;
     if (!onCall) return client;
-    timeListings(client, onCall);
+    timeDirectCalls(client, onCall);
     client.middlewareStack.add(
       (next, context) => async (args) => {
         const started = performance.now();

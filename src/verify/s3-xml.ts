@@ -84,9 +84,10 @@ export function s3ErrorOf(
     const text = xmlText(error, tag);
     return text === undefined ? undefined : decodeXml(text).trim();
   };
-  const code = field('Code');
+  // As the SDK names an error without a code (a HEAD's has no body): NotFound for a 404.
+  const code = field('Code') || (statusCode === 404 ? 'NotFound' : 'Unknown');
   const failure = new Error(field('Message') || `S3 answered HTTP ${statusCode}`);
-  failure.name = code || 'Unknown';
+  failure.name = code;
   const requestId = headers['x-amz-request-id'];
   Object.assign(failure, {
     $fault: statusCode >= 500 ? 'server' : 'client',

@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
-import { HeadBucketCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ConcurrencyLimit } from './concurrency-limit';
 import { classifyS3Error } from './classify-s3-error';
 import { explainCheck } from './explain';
 import { listKey } from './key-listing';
+import { headBucket, headObject, putEmptyObject } from './object-calls';
 import {
   assembleReport,
   checkResult,
@@ -16,23 +15,24 @@ import {
 import type { Verifier, VerifyTarget, WatchTarget } from './verifier-port';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { bucketPolicyAccess, type BucketAccess, type BucketReach } from './bucket-access';
-import type { S3ClientFactory } from './s3-clients';
+import { S3_SOCKETS_PER_HOST, type S3ClientFactory } from './s3-clients';
 
 export interface S3VerifierOptions {
   /** Bound on each S3 call; a check that takes longer is reported as a timeout. */
   readonly timeoutMs: number;
-  /** Verifications that may run at once; the rest wait their turn. Default 12. */
+  /** Verifications that may run at once; the rest wait their turn. Default 50. */
   readonly maxConcurrent?: number;
 }
 
-/**
- * A verification has at most two S3 calls in flight, so twelve stay well within the SDK's 50
- * sockets per client, and no call waits for a socket while its deadline runs.
- */
-const DEFAULT_MAX_CONCURRENT = 12;
+/** A verification has at most two S3 calls in flight: the challenge file and the region. */
+const CALLS_IN_FLIGHT_PER_CHECK = 2;
 
-/** Base64 MD5 of the empty write-check body: a checksum every S3 engine accepts (Object Lock requires one). */
-const EMPTY_BODY_MD5 = createHash('md5').update(Buffer.alloc(0)).digest('base64');
+/**
+ * As many verifications as the sockets of one host can serve at once, so that no call waits for a
+ * socket while its deadline runs, even when every bucket is on one host (path style). The CPU is
+ * no tighter bound: fifty checks take a few milliseconds of it each, a fraction of one deadline.
+ */
+const DEFAULT_MAX_CONCURRENT = S3_SOCKETS_PER_HOST / CALLS_IN_FLIGHT_PER_CHECK;
 
 interface Observation {
   readonly check: CheckName;
@@ -215,9 +215,7 @@ export class S3Verifier implements Verifier {
     const ok = { outcome: 'ok' } as const;
     return {
       headChallenge: (async (abortSignal) => {
-        await client.send(new HeadObjectCommand({ Bucket: bucket, Key: challengeKey }), {
-          abortSignal,
-        });
+        await headObject(client, bucket, challengeKey, abortSignal);
         return ok;
       }) satisfies Probe,
       /** Lists exactly `key` with its owner; `not_found` when it is not there. */
@@ -228,23 +226,14 @@ export class S3Verifier implements Verifier {
           ...(await listKey(client, bucket, key, abortSignal)),
         }),
       write: (async (abortSignal) => {
-        await client.send(
-          new PutObjectCommand({
-            Bucket: bucket,
-            Key: WRITE_CHECK_KEY,
-            Body: Buffer.alloc(0),
-            ContentMD5: EMPTY_BODY_MD5,
-          }),
-          { abortSignal },
-        );
+        await putEmptyObject(client, bucket, WRITE_CHECK_KEY, abortSignal);
         return ok;
       }) satisfies Probe,
-      region: (async (abortSignal) => {
-        const output = await client.send(new HeadBucketCommand({ Bucket: bucket }), {
-          abortSignal,
-        });
-        return compareRegion(output.BucketRegion, target.region);
-      }) satisfies Probe,
+      region: (async (abortSignal) =>
+        compareRegion(
+          await headBucket(client, bucket, abortSignal),
+          target.region,
+        )) satisfies Probe,
     };
   }
 

@@ -74,6 +74,7 @@ function scheduled(store: DestinationStore, s: fc.Scheduler, lost: Set<string>):
       gate(`remove ${bucket}`, () => store.remove(teamId, bucket, stamp), `remove-${bucket}`),
     get: (teamId, bucket) => gate(`get ${bucket}`, () => store.get(teamId, bucket)),
     list: (teamId) => store.list(teamId),
+    count: (teamId) => store.count(teamId),
     teams: () => store.teams(),
   };
 }

@@ -158,6 +158,18 @@ describe.each([
       expect((await harness.history.recent('T2', ['a-bucket'])).get('a-bucket')).toEqual([]);
     });
 
+    it('starts a bucket’s history anew with one check, leaving the others', async () => {
+      await harness.history.append('T1', 'a-bucket', check(1));
+      await harness.history.append('T1', 'a-bucket', check(2, false));
+      await harness.history.append('T1', 'b-bucket', check(1));
+
+      await harness.history.append('T1', 'a-bucket', check(3), true);
+
+      const histories = await harness.history.recent('T1', ['a-bucket', 'b-bucket']);
+      expect(histories.get('a-bucket')).toEqual([check(3)]);
+      expect(histories.get('b-bucket')).toEqual([check(1)]);
+    });
+
     it('forgets a bucket’s history when cleared', async () => {
       await harness.history.append('T1', 'a-bucket', check(1));
       await harness.history.append('T1', 'b-bucket', check(1));

@@ -1,15 +1,24 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { ListObjectsV2Command, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import type { HttpRequest } from '@smithy/core/protocols';
 import { classifyS3Error } from '../../src/verify/classify-s3-error';
-import { listKey, timeListings, type KeyListing } from '../../src/verify/key-listing';
+import { listKey, type KeyListing } from '../../src/verify/key-listing';
+import { timeDirectCalls } from '../../src/verify/s3-direct';
 import { AWKWARD_KEYS, hostileListing } from '../support/fixtures';
-import { startFaultServer, type FaultKind, type FaultServer } from '../support/s3-fault-server';
+import { startFaultServer, type FaultServer } from '../support/s3-fault-server';
 import { LOCAL_S3_CREDENTIALS, startLocalS3, type LocalS3 } from '../support/s3-local';
+import {
+  BUCKET_NAMES,
+  capturingClient,
+  deadline,
+  ENDPOINT_CONFIGS,
+  FAULT_KINDS,
+  PARITY_CREDENTIALS as CREDENTIALS,
+  placeOf,
+  thrown,
+  withS3,
+} from '../support/s3-parity';
 
-const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
 const TIMEOUT_MS = 3000;
 
 /** The SDK's own listing of `key`, read the way the lean one reads it. */
@@ -22,100 +31,17 @@ async function listWithSdk(client: S3Client, bucket: string, key: string): Promi
   return { listed: found !== undefined, ...(ownerId ? { ownerId } : {}) };
 }
 
-function deadline(): AbortSignal {
-  return AbortSignal.timeout(TIMEOUT_MS);
-}
-
-/** Whatever `call` threw, or fails the test if it did not throw. */
-async function thrown(call: Promise<unknown>): Promise<unknown> {
-  try {
-    await call;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to throw');
-}
-
-/** Runs `use` with a client of a small S3 made of `answer`; both are gone afterwards, pass or fail. */
-async function withS3(
-  answer: (request: IncomingMessage, response: ServerResponse) => void,
-  use: (client: S3Client) => Promise<void>,
-): Promise<void> {
-  const server = createServer(answer);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const client = new S3Client({
-    region: 'us-east-1',
-    endpoint: `http://127.0.0.1:${port}`,
-    forcePathStyle: true,
-    credentials: CREDENTIALS,
-  });
-  try {
-    await use(client);
-  } finally {
-    client.destroy();
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
-}
-
 describe('the one-key listing goes where the SDK goes, signed as the SDK signs', () => {
-  /** A client whose requests are kept instead of sent, answered with an empty listing. */
-  function capturingClient(config: S3ClientConfig) {
-    const sent: HttpRequest[] = [];
-    const client = new S3Client({
-      credentials: CREDENTIALS,
-      ...config,
-      requestHandler: {
-        handle: async (request: HttpRequest) => {
-          sent.push(request);
-          return {
-            response: {
-              statusCode: 200,
-              headers: { 'content-type': 'application/xml' },
-              body: Readable.from([Buffer.from('<ListBucketResult></ListBucketResult>')]),
-            },
-          };
-        },
-      } as unknown as S3ClientConfig['requestHandler'],
-    });
-    return { client, sent };
-  }
-
-  const configs: [string, S3ClientConfig][] = [
-    ['us-east-1', { region: 'us-east-1' }],
-    ['eu-west-1', { region: 'eu-west-1' }],
-    ['China', { region: 'cn-north-1' }],
-    ['GovCloud', { region: 'us-gov-west-1' }],
-    ['dual-stack', { region: 'ap-southeast-2', useDualstackEndpoint: true }],
-    ['FIPS', { region: 'us-east-2', useFipsEndpoint: true }],
-    ['path style', { region: 'eu-central-1', forcePathStyle: true }],
-    ['an S3-compatible endpoint', { region: 'us-east-1', endpoint: 'http://127.0.0.1:9000' }],
-    [
-      'an endpoint with a base path',
-      { region: 'us-east-1', endpoint: 'https://gateway.example:8443/s3', forcePathStyle: true },
-    ],
-  ];
-  const buckets = ['data-lake-01', 'a1b', 'my.dotted.bucket', '123-digits-first', 'x'.repeat(63)];
   const key = 'loads/s3d-challenge a&b+c=d/ü.txt';
 
-  test.each(configs)('%s', async (_label, config) => {
+  test.each(ENDPOINT_CONFIGS)('%s', async (_label, config) => {
     const { client, sent } = capturingClient(config);
-    for (const bucket of buckets) {
+    for (const bucket of BUCKET_NAMES) {
       sent.length = 0;
       await listWithSdk(client, bucket, key);
       await listKey(client, bucket, key, deadline());
       const [sdk, lean] = sent;
-      const place = (request: HttpRequest) => ({
-        protocol: request.protocol,
-        hostname: request.hostname,
-        port: request.port,
-        path: request.path,
-        query: request.query,
-        host: request.headers.host,
-        scope: /Credential=([^,]+)/.exec(request.headers.authorization ?? '')?.[1],
-      });
-      expect(place(lean)).toEqual(place(sdk));
+      expect(placeOf(lean)).toEqual(placeOf(sdk));
       expect(lean.headers['x-amz-content-sha256']).toBe(sdk.headers['x-amz-content-sha256']);
       expect(lean.headers.authorization).toMatch(
         /SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=[0-9a-f]{64}$/,
@@ -138,13 +64,13 @@ describe('the one-key listing goes where the SDK goes, signed as the SDK signs',
   test('each listing is timed like an SDK call', async () => {
     const { client } = capturingClient({ region: 'us-east-1' });
     const timed: string[] = [];
-    timeListings(client, (operation, seconds) => {
+    timeDirectCalls(client, (operation, seconds) => {
       expect(seconds).toBeGreaterThanOrEqual(0);
       timed.push(operation);
     });
     await listKey(client, 'data-lake-01', key, deadline());
     const { client: odd } = oddClient('<html>captive portal</html>');
-    timeListings(odd, (operation) => timed.push(`${operation} (failed)`));
+    timeDirectCalls(odd, (operation) => timed.push(`${operation} (failed)`));
     await thrown(listKey(odd, 'data-lake-01', key, deadline()));
     expect(timed).toEqual(['ListObjectsV2', 'ListObjectsV2 (failed)']);
     client.destroy();
@@ -189,21 +115,7 @@ describe('against an S3 that misbehaves, it fails as the SDK fails', () => {
     });
   });
 
-  const faults: FaultKind[] = [
-    'AccessDenied',
-    'PermanentRedirect',
-    'NotFound',
-    'InvalidAccessKeyId',
-    'ExpiredToken',
-    'InternalError',
-    'SlowDown',
-    'ServiceUnavailable',
-    'KmsAccessDenied',
-    'reset',
-    'slow',
-  ];
-
-  test.each(faults)('%s', async (kind) => {
+  test.each(FAULT_KINDS)('%s', async (kind) => {
     server.setFault({ op: 'ListObjectsV2', kind, delayMs: 2000 });
     const sdk = classifyS3Error(await thrown(listWithSdk(client, 'bucket-1', 'k')), 'list');
     const asked = server.requests.length;
@@ -218,6 +130,13 @@ describe('against an S3 that misbehaves, it fails as the SDK fails', () => {
 
   test.each([
     ['a 503', (response: ServerResponse) => response.writeHead(503).end()],
+    [
+      'a 200 whose body is S3’s error',
+      (response: ServerResponse) =>
+        response
+          .writeHead(200, { 'content-type': 'application/xml' })
+          .end('<Error><Code>InternalError</Code><Message>Try again.</Message></Error>'),
+    ],
     ['a dropped connection', (response: ServerResponse) => response.socket?.destroy()],
   ])('%s once is tried again, as the SDK does', async (_label, fail) => {
     let requests = 0;

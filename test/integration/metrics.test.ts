@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { webApi } from '@slack/bolt';
 import { slackClientOptions } from '../../src/app';
+import { createLogger } from '../../src/log/logger';
+import { postInChannel } from '../../src/slack/messaging';
 import { PrometheusMetrics } from '../../src/metrics/prometheus';
 import { startMetricsServer, type MetricsServer } from '../../src/metrics/server';
 import { listKey } from '../../src/verify/key-listing';
@@ -166,6 +168,21 @@ it('times the Slack calls of the app’s clients by method', async () => {
   const text = await scrape();
   expect(valueOf(text, 's3d_slack_call_duration_seconds_count{method="chat.postMessage"}')).toBe(1);
   expect(text).not.toContain('C0METRICS');
+});
+
+it('times the posts in a channel, which go out without the Web API client, by method too', async () => {
+  const series = 's3d_slack_call_duration_seconds_count{method="chat.postMessage"}';
+  const before = valueOf(await scrape(), series);
+  const client = new webApi.WebClient('xoxb-test', slackClientOptions(slack.apiUrl));
+
+  const posted = await postInChannel(
+    { client, channelId: 'C0METRICS', metrics },
+    { text: 'hello', blocks: [] },
+    createLogger({ level: 'silent' }),
+  );
+
+  expect(posted).toBe(true);
+  expect(valueOf(await scrape(), series)).toBe(before + 1);
 });
 
 it('reads the monitor’s queue and the outbox when scraped, and shows the monitor’s interval', async () => {

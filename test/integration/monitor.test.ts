@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { webApi } from '@slack/bolt';
 import type { Redis } from 'ioredis';
 import type { Deps } from '../../src/deps';
+import { connectJobRedis } from '../../src/monitor/connection';
+import type { CheckJob } from '../../src/monitor/jobs';
 import type { Monitor, MonitorOptions } from '../../src/monitor/monitor';
+import { createMonitorQueue } from '../../src/monitor/queue';
+import { RoundLedger } from '../../src/monitor/round-ledger';
 import {
   createRedisClient,
   createRedisStores,
@@ -74,6 +78,26 @@ afterAll(async () => {
   await Promise.all([s3?.stop(), slack?.close(), redis?.cleanup()]);
 });
 
+/** Each check takes a while, so that another replica takes jobs meanwhile. */
+function slow(inner: Verifier): Verifier {
+  return {
+    verify: (target: VerifyTarget) => inner.verify(target),
+    watch: async (target: WatchTarget) => {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return inner.watch(target);
+    },
+  };
+}
+
+/** How many times each bucket was checked, over every replica's verifier. */
+function checksOver(verifiers: readonly CountingVerifier[]): Record<string, number> {
+  const both = new Map<string, number>();
+  for (const counted of verifiers) {
+    for (const [bucket, count] of counted.checks) both.set(bucket, (both.get(bucket) ?? 0) + count);
+  }
+  return Object.fromEntries(both);
+}
+
 function depsWith(stores: Stores, verifier: Verifier): Deps {
   return testDeps({ logs, stores, verifier });
 }
@@ -97,6 +121,18 @@ function monitorFor(deps: Deps, options: Partial<MonitorOptions> = {}): Monitor 
   const monitor = startTestMonitor(deps, slackClient(), options);
   cleanups.push(() => monitor.stop());
   return monitor;
+}
+
+/** Two replicas sharing one queue, each on its own Redis client, each counting its slow checks. */
+async function twoSlowReplicas(options: Partial<MonitorOptions>) {
+  const real = new S3Verifier(s3Clients, { timeoutMs: 5000 });
+  const [countedA, countedB] = [new CountingVerifier(slow(real)), new CountingVerifier(slow(real))];
+  const storesA = createRedisStores(redis.client, 3600);
+  const storesB = createRedisStores(await secondRedisClient(), 3600);
+  const prefix = testQueuePrefix();
+  const a = monitorFor(depsWith(storesA, countedA), { prefix, ...options });
+  monitorFor(depsWith(storesB, countedB), { prefix, ...options });
+  return { a, prefix, storesA, countedA, countedB };
 }
 
 /** A bucket on the local S3 server holding its challenge file, saved as a passing destination. */
@@ -203,25 +239,10 @@ describe('the monitor against a real S3 server and Redis', () => {
   });
 
   it('has two replicas share one round and check each destination once', async () => {
-    // Each replica's checks take a while, so that the other takes jobs meanwhile.
-    const slow = (inner: Verifier) => ({
-      verify: (target: VerifyTarget) => inner.verify(target),
-      watch: async (target: WatchTarget) => {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        return inner.watch(target);
-      },
+    const { a, storesA, countedA, countedB } = await twoSlowReplicas({
+      batchSize: 1,
+      concurrency: 2,
     });
-    const real = new S3Verifier(s3Clients, { timeoutMs: 5000 });
-    const [countedA, countedB] = [
-      new CountingVerifier(slow(real)),
-      new CountingVerifier(slow(real)),
-    ];
-    const storesA = createRedisStores(redis.client, 3600);
-    const storesB = createRedisStores(await secondRedisClient(), 3600);
-    const prefix = testQueuePrefix();
-    const shared = { prefix, batchSize: 1, concurrency: 2 };
-    const a = monitorFor(depsWith(storesA, countedA), shared);
-    monitorFor(depsWith(storesB, countedB), shared);
     const buckets: string[] = [];
     for (let i = 0; i < 12; i += 1) {
       buckets.push(
@@ -234,12 +255,49 @@ describe('the monitor against a real S3 server and Redis', () => {
     expect(totals).toEqual({ checked: 12, alerts: 0, recoveries: 0, failures: 0 });
     expect(countedA.total).toBeGreaterThan(0);
     expect(countedB.total).toBeGreaterThan(0);
-    const both = new Map(buckets.map((bucket) => [bucket, 0]));
-    for (const counted of [countedA, countedB]) {
-      for (const [bucket, count] of counted.checks)
-        both.set(bucket, (both.get(bucket) ?? 0) + count);
+    expect(checksOver([countedA, countedB])).toEqual(
+      Object.fromEntries(buckets.map((b) => [b, 1])),
+    );
+  });
+
+  it('cuts a small round into jobs enough for both replicas, which share them', async () => {
+    // Jobs of up to 50 destinations, as by default: a round of 12 would be one job.
+    const { a, prefix, storesA, countedA, countedB } = await twoSlowReplicas({ concurrency: 2 });
+    const buckets: string[] = [];
+    for (let i = 0; i < 12; i += 1) {
+      buckets.push((await connectedDestination(storesA)).settings.bucket);
     }
-    expect(Object.fromEntries(both)).toEqual(Object.fromEntries(buckets.map((b) => [b, 1])));
+
+    const connection = connectJobRedis(REDIS_URL, () => undefined);
+    const queue = createMonitorQueue(connection, prefix);
+    cleanups.push(async () => {
+      await queue.close();
+      await connection.quit();
+    });
+    await until(async () => (await queue.getWorkersCount()) === 2);
+
+    const totals = await roundCounts(a);
+
+    expect(totals).toEqual({ checked: 12, alerts: 0, recoveries: 0, failures: 0 });
+    // Two replicas running two jobs each: four jobs of three.
+    const jobs = (await queue.getJobs(['completed'])).filter((job) => job.name === 'check');
+    expect(jobs.map((job) => (job.data as CheckJob).buckets.length)).toEqual([3, 3, 3, 3]);
+    expect(countedA.total).toBeGreaterThan(0);
+    expect(countedB.total).toBeGreaterThan(0);
+    expect(checksOver([countedA, countedB])).toEqual(
+      Object.fromEntries(buckets.map((b) => [b, 1])),
+    );
+  });
+
+  it('keeps the job size a round chose first when its listing runs again', async () => {
+    const connection = connectJobRedis(REDIS_URL, () => undefined);
+    cleanups.push(() => connection.quit());
+    const ledger = new RoundLedger(connection, testQueuePrefix());
+
+    expect(await ledger.batchSize('round-1', 3)).toBe(3);
+    // Taken over by a replica that counts another number of replicas: its jobs' ids stay the same.
+    expect(await ledger.batchSize('round-1', 50)).toBe(3);
+    expect(await ledger.batchSize('round-2', 50)).toBe(50);
   });
 
   it('has two replicas on a timer open one round per interval between them', async () => {

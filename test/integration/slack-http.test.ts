@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createLogger } from '../../src/log/logger';
 import { webApi } from '@slack/bolt';
 import { postToResponseUrl, slackErrorCode } from '../../src/slack/messaging';
-import { callWebApi, SlackApiError } from '../../src/slack/web-api';
+import { callWebApi, postChatMessage, SlackApiError } from '../../src/slack/web-api';
 
 const MESSAGE = { text: 'hi', blocks: [] };
 
@@ -128,5 +128,90 @@ describe('callWebApi', () => {
     await expect(callWebApi(client(), 'xoxb-1', 'views.open', {}, 100)).rejects.toMatchObject({
       name: 'TimeoutError',
     });
+  });
+});
+
+describe('postChatMessage', () => {
+  const client = () => new webApi.WebClient('xoxb-2', { slackApiUrl: `${base}/api/` });
+  const message = { channel: 'C1', text: 'hi', blocks: [] };
+  /** Answers each request in turn with the next of `answers`; keeps when each arrived. */
+  function answering(...answers: ((res: ServerResponse) => void)[]) {
+    const arrived: number[] = [];
+    handle = (_req, res) => {
+      arrived.push(Date.now());
+      (answers[arrived.length - 1] ?? answers[answers.length - 1])(res);
+    };
+    return arrived;
+  }
+  const ok = (res: ServerResponse) =>
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true,"ts":"1.2"}');
+
+  it('posts JSON with the client’s token to chat.postMessage, each try timed', async () => {
+    const received: { url?: string; auth?: string; body?: unknown }[] = [];
+    handle = (req, res, body) => {
+      received.push({ url: req.url, auth: req.headers.authorization, body: JSON.parse(body) });
+      ok(res);
+    };
+    const timed: string[] = [];
+
+    const reply = await postChatMessage(client(), message, (method) => timed.push(method));
+
+    expect(reply).toMatchObject({ ok: true, ts: '1.2' });
+    expect(received).toEqual([
+      { url: '/api/chat.postMessage', auth: 'Bearer xoxb-2', body: message },
+    ]);
+    expect(timed).toEqual(['chat.postMessage']);
+  });
+
+  it.each([
+    ['an HTTP error', (res: ServerResponse) => res.writeHead(500).end('oops')],
+    ['a dropped connection', (res: ServerResponse) => res.socket?.destroy()],
+  ])('tries once more after %s, as the app’s Web API clients do', async (_case, fail) => {
+    const arrived = answering(fail, ok);
+    const failures: (string | undefined)[] = [];
+
+    await expect(
+      postChatMessage(client(), message, (_method, _seconds, failure) => failures.push(failure)),
+    ).resolves.toMatchObject({ ok: true });
+
+    expect(arrived).toHaveLength(2);
+    expect(failures).toEqual(['unavailable', undefined]);
+  });
+
+  it('waits out Slack’s Retry-After before trying a rate-limited post again', async () => {
+    const arrived = answering((res) => res.writeHead(429, { 'retry-after': '1' }).end(), ok);
+    const failures: (string | undefined)[] = [];
+
+    await expect(
+      postChatMessage(client(), message, (_method, _seconds, failure) => failures.push(failure)),
+    ).resolves.toMatchObject({ ok: true });
+
+    expect(arrived).toHaveLength(2);
+    expect(arrived[1] - arrived[0]).toBeGreaterThanOrEqual(950);
+    expect(failures).toEqual(['rate_limited', undefined]);
+  });
+
+  it.each([
+    [
+      'Slack refuses it',
+      [(res: ServerResponse) => res.end('{"ok":false,"error":"not_in_channel"}')],
+      'not_in_channel',
+      1,
+    ],
+    [
+      'a 429 says no Retry-After',
+      [(res: ServerResponse) => res.writeHead(429).end()],
+      'ratelimited',
+      1,
+    ],
+    ['it fails twice', [(res: ServerResponse) => res.writeHead(503).end()], 'HTTP 503', 2],
+  ])('throws a SlackApiError with the code when %s', async (_case, answers, code, tries) => {
+    const arrived = answering(...answers);
+
+    const error = await postChatMessage(client(), message).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(SlackApiError);
+    expect(slackErrorCode(error)).toBe(code);
+    expect(arrived).toHaveLength(tries);
   });
 });

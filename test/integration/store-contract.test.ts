@@ -270,6 +270,20 @@ describe.each([
       expect(await stores.destinations.get('TA', 'acme-data-lake')).toBeDefined();
     });
 
+    it('counts a team’s destinations: each bucket once, a removed one no more', async () => {
+      await stores.destinations.save(savedDestination('TA', 'a-bucket'));
+      await stores.destinations.save(savedDestination('TA', 'another-bucket'));
+      await stores.destinations.save(savedDestination('TA', 'a-bucket'));
+      await stores.destinations.save(savedDestination('TB', 'b-bucket'));
+
+      expect(await stores.destinations.count('TA')).toBe(2);
+      await stores.destinations.remove('TA', 'a-bucket');
+
+      expect(await stores.destinations.count('TA')).toBe(1);
+      expect(await stores.destinations.count('TB')).toBe(1);
+      expect(await stores.destinations.count('TC')).toBe(0);
+    });
+
     it('lists the teams that have destinations, sorted', async () => {
       await stores.destinations.save(savedDestination('TB', 'b-bucket'));
       await stores.destinations.save(savedDestination('TA', 'a-bucket'));

@@ -123,24 +123,23 @@ async function sessionStillToCheck(
   request: CheckAndSaveRequest,
   session: SetupSession,
 ): Promise<SetupSession | undefined> {
-  const current = await deps.stores.sessions.get(request.teamId, session.id);
+  // A session's bucket never changes: its destination is read alongside it.
+  const [current, saved] = await Promise.all([
+    deps.stores.sessions.get(request.teamId, session.id),
+    deps.stores.destinations.get(request.teamId, session.settings.bucket),
+  ]);
   if (!current) {
     await request.tell(EXPIRED);
     return undefined;
   }
-  if (current.savedAt || (await savedFrom(deps, current))) {
+  // This very session's destination already saved (same bucket, same challenge)?
+  if (current.savedAt || saved?.challengeKey === current.challengeKey) {
     await request.tell(alreadyConnected(session));
     return undefined;
   }
   const prepared = request.prepare ? await request.prepare(current) : current;
   if (prepared !== current) await deps.stores.sessions.put(prepared);
   return prepared;
-}
-
-/** Whether this very session's destination is already saved (same bucket, same challenge). */
-async function savedFrom(deps: Deps, session: SetupSession): Promise<boolean> {
-  const saved = await deps.stores.destinations.get(session.teamId, session.settings.bucket);
-  return saved?.challengeKey === session.challengeKey;
 }
 
 /** Every check of the session's settings, counted in the metrics. */
@@ -228,7 +227,7 @@ async function reportFailedCheck(
     outcome: checked.summary,
   });
   const result = checked.resultFor('setup');
-  const channel = { ...origin, channelId: session.channelId };
+  const channel = { ...origin, channelId: session.channelId, metrics: deps.metrics };
   // The team could not be told; at least the user sees what failed, below their instructions.
   if (!(await postInChannel(channel, result, log))) {
     await postToResponseUrl(origin.responseUrl, result, 'ephemeral', log);
@@ -245,7 +244,7 @@ async function saveChecked(
   actor: string,
 ): Promise<boolean> {
   const { session, report, startedAt } = checked;
-  const channel = { ...origin, channelId: session.channelId };
+  const channel = { ...origin, channelId: session.channelId, metrics: deps.metrics };
   // Saved and told as one change: a verify or a sweep of the same bucket is told in order.
   const saved = await saveDestination(deps, {
     draft: {
@@ -263,12 +262,14 @@ async function saveChecked(
     fence,
     actor,
     announce: async ({ previous }) => {
-      // The destination is saved whatever happens next, so the team is told even if marking the
-      // session fails; a later click then finds the destination and repeats nothing.
-      await deps.stores.sessions
-        .put({ ...session, savedAt: startedAt })
-        .catch((error: unknown) => log.warn({ err: error }, 'could not mark the session saved'));
-      await postInChannel(channel, checked.resultFor(previous ? 'update' : 'setup'), log);
+      // The destination is saved whatever happens next, so the team is told alongside marking the
+      // session, even if that fails; a later click then finds the destination and repeats nothing.
+      await Promise.all([
+        deps.stores.sessions
+          .put({ ...session, savedAt: startedAt })
+          .catch((error: unknown) => log.warn({ err: error }, 'could not mark the session saved')),
+        postInChannel(channel, checked.resultFor(previous ? 'update' : 'setup'), log),
+      ]);
     },
   });
   return saved.status !== 'fenced';

@@ -36,7 +36,7 @@ export async function removeAndAnnounce(deps: Deps, request: RemoveRequest): Pro
       const channelId = request.channelId ?? outcome.previous?.channelId;
       if (!outcome.removed || !channelId) return;
       await postInChannel(
-        { client, channelId, responseUrl: request.responseUrl },
+        { client, channelId, responseUrl: request.responseUrl, metrics: deps.metrics },
         buildRemovedNotice(userId, bucket),
         log,
       );

@@ -156,7 +156,7 @@ async function checkAndRecord(
       if (request.postResult === false) return undefined;
       const channelId = request.channelId ?? destination.channelId;
       post = await tryPostInChannel(
-        { client, channelId, responseUrl: request.responseUrl },
+        { client, channelId, responseUrl: request.responseUrl, metrics: deps.metrics },
         message,
         log,
       );
