@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { Deps } from '../deps-types';
 import type { MonitorAnnouncer } from './announcer';
-import type { RoundLedger, RoundTotals } from './round-ledger';
+import type { RoundCounts, RoundTotals } from '../store/round-ledger';
 
 /** How the monitor paces its work. */
 export interface MonitorPacing {
@@ -19,6 +19,25 @@ export interface MonitorPacing {
   readonly retryDelayMs: number;
   /** How many times a check that proved nothing is tried in all. */
   readonly attempts: number;
+}
+
+/** A round's progress, shared by every replica (the store's RedisRoundLedger). */
+export interface RoundLedger {
+  /** Notes when the round opened (the first time only). */
+  open(roundId: string, now: Date): Promise<void>;
+  /** The round's batch size: `proposed` the first time, the one chosen then afterwards. */
+  batchSize(roundId: string, proposed: number): Promise<number>;
+  /** Registers these jobs as outstanding; returns those not finished already, to enqueue. */
+  expect(roundId: string, jobIds: readonly string[]): Promise<string[]>;
+  /** One job finished with these counts; the round's totals when it was the last. */
+  finishJob(
+    roundId: string,
+    jobId: string,
+    counts: RoundCounts,
+    now: Date,
+  ): Promise<RoundTotals | undefined>;
+  /** The totals of a finished round, or undefined while it runs. */
+  totals(roundId: string): Promise<RoundTotals | undefined>;
 }
 
 /** What the monitor's job processors share within one replica. */

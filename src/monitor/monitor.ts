@@ -7,11 +7,11 @@ import { connectJobRedis } from './connection';
 import type { MonitorContext, MonitorPacing } from './context';
 import { JOB_NAMES } from './jobs';
 import { createMonitorQueue, MONITOR_QUEUE_PREFIX, queueDepth, type QueueDepth } from './queue';
-import { RoundLedger, type RoundTotals } from './round-ledger';
+import { RedisRoundLedger, type RoundTotals } from '../store/round-ledger';
 import { roundJobOptions, scheduleRounds } from './scheduler';
 import { startMonitorWorker } from './worker';
 
-export type { RoundTotals } from './round-ledger';
+export type { RoundTotals } from '../store/round-ledger';
 
 export interface MonitorOptions {
   /** The Redis the rounds' jobs live in: REDIS_URL (standalone, Sentinel or Cluster). */
@@ -80,7 +80,7 @@ export function startMonitor(
     logger.warn({ err: error }, 'monitor: Redis connection problem'),
   );
   const queue: Queue = createMonitorQueue(connection, prefix);
-  const ledger = new RoundLedger(connection, prefix);
+  const ledger = new RedisRoundLedger(connection, prefix);
   const stopping = new AbortController();
   const context: MonitorContext = {
     deps,

@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import type { SavedDestination } from '../store/types';
-import { noCounts } from './check-destination-job';
+import { noCounts } from './watched-check';
 import { jobId, type MonitorContext } from './context';
 import { JOB_NAMES, type CheckJob } from './jobs';
 

@@ -1,6 +1,12 @@
 import { Worker, type Job } from 'bullmq';
 import { AppError } from '../errors';
-import { checkBatch, confirm, InconclusiveCheckError, jobGaveUp, recheck } from './check-jobs';
+import {
+  checkBatch,
+  confirm,
+  InconclusiveCheckError,
+  jobGaveUp,
+  recheck,
+} from './check-processors';
 import type { JobConnection } from './connection';
 import type { MonitorContext } from './context';
 import { JOB_NAMES } from './jobs';

@@ -196,3 +196,12 @@ export const OUTBOX_KEYS = {
   sent: (teamId: string, bucket: string) => `${NAMESPACE}:{outbox}:sent:${teamId}:${bucket}`,
   lock: (teamId: string, bucket: string) => `${NAMESPACE}:{outbox}:lock:${teamId}:${bucket}`,
 } as const;
+
+/**
+ * A monitor round's ledger under the job queue's prefix (its hash tag, `{s3d-monitor}`, keeps a
+ * round's keys in one Cluster slot): the jobs outstanding, those finished, and the totals.
+ */
+export function roundLedgerKeys(queuePrefix: string, roundId: string): [string, string, string] {
+  const base = `${queuePrefix}:monitor-round:${roundId}`;
+  return [`${base}:pending`, `${base}:done`, `${base}:totals`];
+}

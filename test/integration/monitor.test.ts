@@ -6,7 +6,7 @@ import { connectJobRedis } from '../../src/monitor/connection';
 import type { CheckJob } from '../../src/monitor/jobs';
 import type { Monitor, MonitorOptions } from '../../src/monitor/monitor';
 import { createMonitorQueue } from '../../src/monitor/queue';
-import { RoundLedger } from '../../src/monitor/round-ledger';
+import { RedisRoundLedger } from '../../src/store/round-ledger';
 import {
   createRedisClient,
   createRedisStores,
@@ -292,7 +292,7 @@ describe('the monitor against a real S3 server and Redis', () => {
   it('keeps the job size a round chose first when its listing runs again', async () => {
     const connection = connectJobRedis(REDIS_URL, () => undefined);
     cleanups.push(() => connection.quit());
-    const ledger = new RoundLedger(connection, testQueuePrefix());
+    const ledger = new RedisRoundLedger(connection, testQueuePrefix());
 
     expect(await ledger.batchSize('round-1', 3)).toBe(3);
     // Taken over by a replica that counts another number of replicas: its jobs' ids stay the same.

@@ -8,7 +8,7 @@ import { WORKFLOW_ACTOR } from '../../store/audit';
 import { verifyLockKey } from '../../store/keys';
 import { withLock, withLockWaiting } from '../../store/lock-watchdog';
 import type { RecordOutcome, SavedDestination } from '../../store/types';
-import { checkDestination } from '../../verify/check-destination';
+import { checkDestination } from '../../verify/saved-destination-checks';
 import type { VerificationReport } from '../../verify/report';
 import { summarizeReport } from '../../verify/summary';
 import { homeChanged } from '../home-refresh';

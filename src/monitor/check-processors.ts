@@ -1,6 +1,8 @@
+// The processors of the monitor's check jobs: a batch's first checks, the retry of a check that
+// proved nothing, the confirmation of a newly failing destination, and a job the engine gave up on.
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { AppError } from '../errors';
-import { checkWatched, confirmFailure, noCounts, type CheckCounts } from './check-destination-job';
+import { checkWatched, confirmFailure, noCounts, type CheckCounts } from './watched-check';
 import { jobId, type MonitorContext } from './context';
 import type { SavedDestination } from '../store/types';
 import {

@@ -1,3 +1,5 @@
+// The checks of a saved destination, as verify runs them (every check) or the monitor does (the
+// routine check, which never writes), and what a report changes on the destination.
 import type { CheckRecord, SavedDestination } from '../store/types';
 import type { VerificationReport } from './report';
 import type { Verifier } from './verifier-port';

@@ -1,23 +1,17 @@
+// The monitor's check of one watched destination: the routine check, recorded through the change
+// path and told to its workspace, and the second look that confirms a failure before an alert.
 import type { Deps } from '../deps-types';
 import { audit } from '../destinations/audit';
 import { recordCheck } from '../destinations/changes';
 import { countedCheck } from '../metrics/metrics';
+import type { RoundCounts } from '../store/round-ledger';
 import type { SavedDestination } from '../store/types';
-import { checkDestination, type DestinationCheck } from '../verify/check-destination';
+import { checkDestination, type DestinationCheck } from '../verify/saved-destination-checks';
 import { summarizeReport } from '../verify/summary';
 import type { WorkspaceVoice } from './announcer';
 
 /** What the checks of one job did, added to its round's totals. */
-export interface CheckCounts {
-  /** Destinations whose checks ran. */
-  checked: number;
-  /** Passing → failing, confirmed by a second check: alerts posted (or sent to the connector). */
-  alerts: number;
-  /** Failing → passing: recovery notices posted (or sent to the connector). */
-  recoveries: number;
-  /** Destinations the round could not handle: an error, S3 or the bot's side, or a post Slack refused. */
-  failures: number;
-}
+export type CheckCounts = RoundCounts;
 
 export const noCounts = (): CheckCounts => ({ checked: 0, alerts: 0, recoveries: 0, failures: 0 });
 

@@ -1,11 +1,24 @@
-import type { CheckCounts } from './check-destination-job';
-import type { JobConnection } from './connection';
+import { roundLedgerKeys } from './keys';
+import { LuaScript } from './lua-script';
+import type { RedisClient } from './redis-client';
 
 /** How long a round's totals are kept after it was last touched. */
 const ROUND_TTL_SECONDS = 24 * 60 * 60;
 
+/** What the checks of a monitor job did, added to its round's totals. */
+export interface RoundCounts {
+  /** Destinations whose checks ran. */
+  checked: number;
+  /** Passing → failing, confirmed by a second check: alerts posted (or sent to the connector). */
+  alerts: number;
+  /** Failing → passing: recovery notices posted (or sent to the connector). */
+  recoveries: number;
+  /** Destinations the round could not handle: an error, S3 or the bot's side, or a post Slack refused. */
+  failures: number;
+}
+
 /** What a finished round did, over every replica that worked on it. */
-export interface RoundTotals extends CheckCounts {
+export interface RoundTotals extends RoundCounts {
   readonly roundId: string;
   /** Milliseconds from the round's opening to its last job's end. */
   readonly durationMs: number;
@@ -15,7 +28,7 @@ export interface RoundTotals extends CheckCounts {
  * Registers jobs of the round as outstanding, unless a job of that id already finished (a round
  * job taken over from a killed replica lists its destinations again). Returns the ids to enqueue.
  */
-const EXPECT_SCRIPT = `
+const EXPECT_SCRIPT = new LuaScript(`
 local fresh = {}
 for i, id in ipairs(ARGV) do
   if i > 1 and redis.call('sismember', KEYS[2], id) == 0 then
@@ -25,14 +38,14 @@ for i, id in ipairs(ARGV) do
 end
 for _, key in ipairs(KEYS) do redis.call('expire', key, ARGV[1]) end
 return fresh
-`;
+`);
 
 /**
  * Marks one job finished, adding its counts only the first time (a job run again after its
  * replica was killed does not count twice); finishes the round when it was the last. Returns the
  * totals' fields when this call finished the round.
  */
-const FINISH_SCRIPT = `
+const FINISH_SCRIPT = new LuaScript(`
 local pending, done, totals = KEYS[1], KEYS[2], KEYS[3]
 local id = ARGV[1]
 if redis.call('sadd', done, id) == 1 then
@@ -47,22 +60,21 @@ if redis.call('scard', pending) > 0 then return nil end
 if redis.call('hsetnx', totals, 'finishedAt', ARGV[7]) == 0 then return nil end
 redis.call('del', pending, done)
 return redis.call('hgetall', totals)
-`;
+`);
 
 /**
- * A round's progress in Redis, shared by every replica: the jobs still outstanding, the ones
- * finished, and the totals. The keys carry the queue's prefix, hash tag included, so one round's
- * keys share a Redis Cluster slot and each step is one script.
+ * A monitor round's progress in Redis, shared by every replica: the jobs still outstanding, the
+ * ones finished, and the totals. The keys carry the job queue's prefix, hash tag included, so one
+ * round's keys share a Redis Cluster slot and each step is one script.
  */
-export class RoundLedger {
+export class RedisRoundLedger {
   constructor(
-    private readonly redis: JobConnection,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 
   private keys(roundId: string): [string, string, string] {
-    const base = `${this.prefix}:monitor-round:${roundId}`;
-    return [`${base}:pending`, `${base}:done`, `${base}:totals`];
+    return roundLedgerKeys(this.prefix, roundId);
   }
 
   /** Notes when the round opened (the first time only). */
@@ -94,13 +106,10 @@ export class RoundLedger {
   async expect(roundId: string, jobIds: readonly string[]): Promise<string[]> {
     if (jobIds.length === 0) return [];
     const [pending, done] = this.keys(roundId);
-    return (await this.redis.eval(
-      EXPECT_SCRIPT,
-      2,
-      pending,
-      done,
-      ROUND_TTL_SECONDS,
-      ...jobIds,
+    return (await EXPECT_SCRIPT.run(
+      this.redis,
+      [pending, done],
+      [ROUND_TTL_SECONDS, ...jobIds],
     )) as string[];
   }
 
@@ -111,13 +120,10 @@ export class RoundLedger {
   async finishJob(
     roundId: string,
     jobId: string,
-    counts: CheckCounts,
+    counts: RoundCounts,
     now: Date,
   ): Promise<RoundTotals | undefined> {
-    const reply = (await this.redis.eval(
-      FINISH_SCRIPT,
-      3,
-      ...this.keys(roundId),
+    const reply = (await FINISH_SCRIPT.run(this.redis, this.keys(roundId), [
       jobId,
       counts.checked,
       counts.alerts,
@@ -125,7 +131,7 @@ export class RoundLedger {
       counts.failures,
       ROUND_TTL_SECONDS,
       String(now.getTime()),
-    )) as string[] | null;
+    ])) as string[] | null;
     if (!reply) return undefined;
     const fields = new Map<string, string>();
     for (let i = 0; i + 1 < reply.length; i += 2) fields.set(reply[i], reply[i + 1]);
