@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { webApi } from '@slack/bolt';
-import { publishHome } from '../src/slack/home-publisher';
-import { HomeRefresher, refreshRound } from '../src/slack/home-refresh';
-import { HOME_RECENT_ACTIVITY, buildHomeView, homePage } from '../src/slack/views/home';
+import { publishHome } from '../src/slack/home/publisher';
+import { HomeRefresher, refreshRound } from '../src/slack/home/refresh';
+import { HOME_RECENT_ACTIVITY, buildHomeView, homePage } from '../src/slack/home/view';
 import {
   CHECK_HISTORY_MAX_ENTRIES,
   createRedisClient,

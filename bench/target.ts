@@ -13,7 +13,7 @@ import { createLogger } from '../src/log/logger';
 import type { OAuthCredentials } from '../src/slack/oauth/install';
 import { startMonitor, type Monitor } from '../src/monitor/monitor';
 import { createMonitorAnnouncer } from '../src/slack/monitor-announcer';
-import { HomeRefresher } from '../src/slack/home-refresh';
+import { HomeRefresher } from '../src/slack/home/refresh';
 import { createOAuthStores } from '../src/slack/oauth/oauth-stores';
 import { createOAuthStorage } from '../src/store/installations';
 import { installedWorkspaceClients, singleWorkspaceClients } from '../src/slack/team-clients';

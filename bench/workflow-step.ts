@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { createApp } from '../src/app';
-import { HomeRefresher } from '../src/slack/home-refresh';
+import { HomeRefresher } from '../src/slack/home/refresh';
 import { createRedisClient, createRedisStores, waitForRedis } from '../src/store';
 import { MemorySessionIndex } from '../src/store/session-index';
 import { createS3ClientFactory } from '../src/verify/s3-clients';

@@ -23,6 +23,7 @@ import { register as registerActions } from './slack/listeners/actions';
 import { register as registerCommands } from './slack/listeners/commands';
 import { register as registerEvents } from './slack/listeners/events';
 import { register as registerFunctions } from './slack/listeners/functions';
+import { register as registerHome } from './slack/home/listeners';
 import { register as registerViews } from './slack/listeners/views';
 
 /** How this process talks to Slack. An app token selects Socket Mode; otherwise HTTP. */
@@ -161,6 +162,7 @@ export function createApp(deps: Deps, connection: SlackConnection): App {
   registerViews(app, deps);
   registerEvents(app, deps);
   registerFunctions(app, deps);
+  registerHome(app, deps);
   const notInstalled = notInstalledReporter(deps);
   const onError: ExtendedErrorHandler = async ({ error, body }) => {
     // A workspace without an installation: Bolt acknowledges the request and calls no listener.

@@ -9,7 +9,7 @@ import { RedisOutbox, RedisTeamOutboxes } from './store/outbox';
 import { EventRelay } from './events/relay';
 import { createLogger, type Logger } from './log/logger';
 import { partitionCredentials } from './partition-credentials';
-import { HomeRefresher } from './slack/home-refresh';
+import { HomeRefresher } from './slack/home/refresh';
 import { createMemoryStores, connectRedis, createRedisStores, type Stores } from './store';
 import { StoredKeyCheck } from './store/key-check';
 import { Keyring, type KeyringOptions } from './store/secrets';

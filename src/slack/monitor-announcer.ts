@@ -3,7 +3,7 @@ import type { Deps } from '../deps-types';
 import type { MonitorAnnouncer, Told, WorkspaceVoice } from '../monitor/announcer';
 import type { SavedDestination } from '../store/types';
 import type { VerificationReport } from '../verify/report';
-import { homeChanged } from './home-refresh';
+import { homeChanged } from './home/refresh';
 import { slackErrorCode, tryPostInChannel } from './messaging';
 import { purgeIfDue } from './oauth/purge';
 import { singleWorkspaceClients, type TeamClients } from './team-clients';

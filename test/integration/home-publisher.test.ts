@@ -1,6 +1,6 @@
 import { webApi } from '@slack/bolt';
 import { StoreUnavailableError } from '../../src/errors';
-import { publishHome } from '../../src/slack/home-publisher';
+import { publishHome } from '../../src/slack/home/publisher';
 import { createMemoryStores, type Stores } from '../../src/store';
 import type { Verifier } from '../../src/verify/verifier-port';
 import { visibleText } from '../support/message-text';

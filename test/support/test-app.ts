@@ -5,7 +5,7 @@ import type { App } from '@slack/bolt';
 import { createApp } from '../../src/app';
 import type { AppSettings, Deps } from '../../src/deps';
 import { createLogger } from '../../src/log/logger';
-import { HomeRefresher, type HomeRefreshOptions } from '../../src/slack/home-refresh';
+import { HomeRefresher, type HomeRefreshOptions } from '../../src/slack/home/refresh';
 import { createMemoryStores, createRedisStores, type Stores } from '../../src/store';
 import { MemorySessionIndex, type SessionIndex } from '../../src/store/session-index';
 import { TaskTracker } from '../../src/tasks';

@@ -10,7 +10,7 @@ import { withLock } from '../../store/lock-watchdog';
 import type { Fence, SetupSession } from '../../store/types';
 import type { VerificationReport } from '../../verify/report';
 import { summarizeReport } from '../../verify/summary';
-import { homeChanged } from '../home-refresh';
+import { homeChanged } from '../home/refresh';
 import { COMMAND } from '../ids';
 import { postInChannel, postToResponseUrl } from '../messaging';
 import { bucketRegionToUse } from '../region-fix';

@@ -2,7 +2,7 @@ import type { webApi } from '@slack/bolt';
 import type { Deps } from '../../deps-types';
 import { removeDestination } from '../../destinations/changes';
 import type { Logger } from '../../log/logger';
-import { homeChanged } from '../home-refresh';
+import { homeChanged } from '../home/refresh';
 import { postInChannel } from '../messaging';
 import { buildRemovedNotice } from '../views/remove-confirmation';
 

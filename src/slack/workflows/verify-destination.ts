@@ -11,7 +11,7 @@ import type { RecordOutcome, SavedDestination } from '../../store/types';
 import { checkDestination } from '../../verify/saved-destination-checks';
 import type { VerificationReport } from '../../verify/report';
 import { summarizeReport } from '../../verify/summary';
-import { homeChanged } from '../home-refresh';
+import { homeChanged } from '../home/refresh';
 import { COMMAND } from '../ids';
 import { tryPostInChannel, type ChannelPost } from '../messaging';
 import { describeFailure } from '../user-errors';

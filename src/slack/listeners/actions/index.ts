@@ -6,19 +6,14 @@ import { register as registerCancelRemove } from './cancel-remove';
 import { register as registerCheckAndSave } from './check-and-save';
 import { register as registerConfirmRemove } from './confirm-remove';
 import { register as registerFormatToggle } from './format-toggle';
-import { register as registerHomeAdmins } from './home-admins';
-import { register as registerHomePage } from './home-page';
-import { register as registerHomeRemove } from './home-remove';
-import { register as registerHomeSetup } from './home-setup';
-import { register as registerHomeVerify } from './home-verify';
 import { register as registerKeyPreview } from './key-preview';
 import { register as registerListPage } from './list-page';
 import { register as registerUseBucketRegion } from './use-bucket-region';
 
 /**
  * Registers every block action: format and access toggles and key preview (which update the setup
- * modal one at a time), Check and Save, the region fix, Remove / Cancel, list pages, the App Home's
- * buttons and its Admins picker.
+ * modal one at a time), Check and Save, the region fix, Remove / Cancel and list pages. The App
+ * Home's buttons are registered with the App Home (slack/home/listeners/).
  */
 export function register(app: App, deps: Deps): void {
   const setupModals = new ModalUpdates();
@@ -30,9 +25,4 @@ export function register(app: App, deps: Deps): void {
   registerConfirmRemove(app, deps);
   registerCancelRemove(app, deps);
   registerListPage(app, deps);
-  registerHomeSetup(app, deps);
-  registerHomeVerify(app, deps);
-  registerHomeRemove(app, deps);
-  registerHomePage(app, deps);
-  registerHomeAdmins(app, deps);
 }

@@ -1,10 +1,8 @@
 import type { App } from '@slack/bolt';
 import type { Deps } from '../../../deps-types';
-import { register as registerAppHomeOpened } from './app-home-opened';
 import { register as registerUninstall } from './uninstall';
 
-/** Registers every Events API listener: the App Home, and the app leaving a workspace. */
+/** Registers the Events API listeners of the app leaving a workspace (the App Home's are its own). */
 export function register(app: App, deps: Deps): void {
-  registerAppHomeOpened(app, deps);
   registerUninstall(app, deps);
 }

@@ -7,7 +7,7 @@ import { ACTION } from '../../ids';
 import { describeFailure } from '../../user-errors';
 import type { BlockActionArgs } from '../../block-actions';
 import { anyValue, guardClick } from '../../click-guard';
-import { homeClick } from '../../home-click';
+import { homeClick } from '../click';
 
 /** The people picker's answer: every person it holds now. */
 const pickedSchema = z.object({

@@ -1,7 +1,7 @@
 import type { webApi } from '@slack/bolt';
-import type { Deps, HomeChanges, RefreshRound, RoundResult } from '../deps-types';
-import { homeRefreshLockKey } from '../store/keys';
-import { publishHome } from './home-publisher';
+import type { Deps, HomeChanges, RefreshRound, RoundResult } from '../../deps-types';
+import { homeRefreshLockKey } from '../../store/keys';
+import { publishHome } from './publisher';
 
 export type { RefreshRound, RoundResult };
 

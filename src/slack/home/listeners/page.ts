@@ -1,7 +1,7 @@
 import type { App } from '@slack/bolt';
 import type { Deps } from '../../../deps-types';
 import { buttonValue, type BlockActionArgs } from '../../block-actions';
-import { homeClick } from '../../home-click';
+import { homeClick } from '../click';
 import { ACTION } from '../../ids';
 
 const MAX_PAGE = 10_000;

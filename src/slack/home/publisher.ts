@@ -1,19 +1,19 @@
 import type { types, webApi } from '@slack/bolt';
-import type { Deps } from '../deps-types';
-import type { Logger } from '../log/logger';
-import type { HomeViewer } from '../store/home-viewers';
-import { confirmAdmin } from './admins/rule';
-import type { HomeAdmins } from './views/home-admins';
-import { slackErrorCode } from './messaging';
-import { describeFailure } from './user-errors';
+import type { Deps } from '../../deps-types';
+import type { Logger } from '../../log/logger';
+import type { HomeViewer } from '../../store/home-viewers';
+import { confirmAdmin } from '../admins/rule';
+import type { HomeAdmins } from './admins-view';
+import { slackErrorCode } from '../messaging';
+import { describeFailure } from '../user-errors';
 import {
   HOME_RECENT_ACTIVITY,
   buildHomeProblemView,
   buildHomeView,
   homePage,
   type HomeMetadata,
-} from './views/home';
-import { callWebApi } from './web-api';
+} from './view';
+import { callWebApi } from '../web-api';
 
 const PUBLISH_TIMEOUT_MS = 5000;
 

@@ -2,10 +2,10 @@ import type { App } from '@slack/bolt';
 import type { Deps } from '../../../deps-types';
 import type { BlockActionArgs } from '../../block-actions';
 import { anyValue, guardClick } from '../../click-guard';
-import { homeClick } from '../../home-click';
+import { homeClick } from '../click';
 import { ACTION } from '../../ids';
 import { slackErrorCode } from '../../messaging';
-import { parseHomeMetadata } from '../../views/home';
+import { parseHomeMetadata } from '../view';
 import { openSetupModal } from '../../workflows/open-setup-modal';
 
 /**

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HomeRefresher, type RoundResult } from '../../../src/slack/home-refresh';
+import { HomeRefresher, type RoundResult } from '../../../../src/slack/home/refresh';
 
 /** A round that records what it was asked for, and answers `results` in turn (then complete). */
 function recordingRound(results: RoundResult[] = [], busyMs = 0) {

@@ -11,7 +11,7 @@ import {
   parseHomeMetadata,
   relativeTime,
   type HomeViewInput,
-} from '../../../../src/slack/views/home';
+} from '../../../../src/slack/home/view';
 import { blockKitViolations } from '../../../support/block-kit-limits';
 import { visibleText } from '../../../support/message-text';
 import { destinationSettings } from '../../../support/fixtures';

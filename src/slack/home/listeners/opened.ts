@@ -1,7 +1,7 @@
 import type { App } from '@slack/bolt';
 import type { Deps } from '../../../deps-types';
 import { requestLogger } from '../../context';
-import { publishHome } from '../../home-publisher';
+import { publishHome } from '../publisher';
 
 /**
  * Opening the App Home shows a user an already fresh view: one published less than this long ago

@@ -2,7 +2,7 @@ import type { App } from '@slack/bolt';
 import type { Deps } from '../../../deps-types';
 import type { BlockActionArgs } from '../../block-actions';
 import { guardClick } from '../../click-guard';
-import { HOME_BUTTON_NOT_VALID, homeButtonBucket, homeClick } from '../../home-click';
+import { HOME_BUTTON_NOT_VALID, homeButtonBucket, homeClick } from '../click';
 import { ACTION } from '../../ids';
 import { describeFailure } from '../../user-errors';
 import { inlineCode } from '../../views/mrkdwn';

@@ -4,10 +4,10 @@ import type { AuditEntry } from '../../store/audit';
 import type { CheckHistoryEntry } from '../../store/check-history';
 import type { SavedDestination } from '../../store/types';
 import { ACTION, HOME_CALLBACK_ID } from '../ids';
-import { settingsFields } from './check-result';
-import { activityLine } from './destination-list';
-import { adminsBlocks, type HomeAdmins } from './home-admins';
-import { escapeText, inlineCode, slackDate } from './mrkdwn';
+import { settingsFields } from '../views/check-result';
+import { activityLine } from '../views/destination-list';
+import { adminsBlocks, type HomeAdmins } from './admins-view';
+import { escapeText, inlineCode, slackDate } from '../views/mrkdwn';
 
 /**
  * Destinations per page. Each takes four blocks (divider, settings, status, buttons); the page

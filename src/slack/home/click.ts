@@ -1,10 +1,10 @@
-import type { Deps } from '../deps-types';
-import { bucketNameProblems } from '../domain/bucket-name';
-import type { Logger } from '../log/logger';
-import { actionTeamId, type BlockActionArgs } from './block-actions';
-import { requestLogger } from './context';
-import { publishHome } from './home-publisher';
-import { parseHomeMetadata } from './views/home';
+import type { Deps } from '../../deps-types';
+import { bucketNameProblems } from '../../domain/bucket-name';
+import type { Logger } from '../../log/logger';
+import { actionTeamId, type BlockActionArgs } from '../block-actions';
+import { requestLogger } from '../context';
+import { publishHome } from './publisher';
+import { parseHomeMetadata } from './view';
 
 /** A button of the App Home, as far as the App Home's own listeners need it. */
 export interface HomeClick {
