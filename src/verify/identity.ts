@@ -3,6 +3,7 @@ import { regionInPartition, type Partition } from '../domain/partition';
 import { callerIsPrincipal } from '../domain/principal';
 import { AppError, IncompleteAnswerError } from '../errors';
 import type { Logger } from '../log/logger';
+import { awsClientConfig } from './aws-client-config';
 
 /** A principal the bot must prove it is, with where it was configured (for messages). */
 export interface ExpectedPrincipal {
@@ -196,18 +197,16 @@ export function createStsIdentitySource(
     let client = clients.get(partition);
     if (client === undefined) {
       const credentials = options.credentials[partition];
-      client = new STSClient({
-        region: regionInPartition(partition, options.region),
-        ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-        ...(credentials === undefined ? {} : { credentials }),
-        requestHandler: {
-          connectionTimeout: options.timeoutMs,
-          requestTimeout: options.timeoutMs,
-          throwOnRequestTimeout: true,
-        },
-        // proveIdentity retries, and says so.
-        maxAttempts: 1,
-      });
+      client = new STSClient(
+        awsClientConfig({
+          region: regionInPartition(partition, options.region),
+          endpoint: options.endpoint,
+          credentials,
+          timeoutMs: options.timeoutMs,
+          // proveIdentity retries, and says so.
+          maxAttempts: 1,
+        }),
+      );
       clients.set(partition, client);
     }
     return client;

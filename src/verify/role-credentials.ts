@@ -1,6 +1,7 @@
 import { AssumeRoleCommand, STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
 import type { RoleAccess } from '../domain/access';
 import { partitionForRegion, type Partition } from '../domain/partition';
+import { awsClientConfig } from './aws-client-config';
 
 /** Temporary credentials of an assumed role; held in memory only, never logged or stored. */
 export interface RoleCredentials {
@@ -58,17 +59,15 @@ const keyOf = (access: RoleAccess) => `${access.roleArn}\n${access.externalId}`;
 /** An STS client for `region`, as the bot's principal of the region's partition. */
 function newStsClient(options: RoleCredentialsOptions, region: string): STSClient {
   const credentials = options.credentials?.[partitionForRegion(region)];
-  return new STSClient({
-    region,
-    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-    ...(credentials === undefined ? {} : { credentials }),
-    requestHandler: {
-      connectionTimeout: options.timeoutMs,
-      requestTimeout: options.timeoutMs,
-      throwOnRequestTimeout: true,
-    },
-    maxAttempts: 2,
-  });
+  return new STSClient(
+    awsClientConfig({
+      region,
+      endpoint: options.endpoint,
+      credentials,
+      timeoutMs: options.timeoutMs,
+      maxAttempts: 2,
+    }),
+  );
 }
 
 /** One AssumeRole of `access`, with or without its ExternalId; rejects with STS's error. */

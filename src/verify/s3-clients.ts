@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { partitionForRegion, type Partition } from '../domain/partition';
+import { awsClientConfig } from './aws-client-config';
 import { s3CallFailure, type S3CallFailure } from './classify-s3-error';
 import { timeDirectCalls } from './s3-direct';
 
@@ -60,21 +61,16 @@ export function createS3ClientFactory(options: S3ClientFactoryOptions): S3Client
   const build = (region: string, credentials = credentialsFor(region)) =>
     timed(
       new S3Client({
-        region,
-        ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-        ...(credentials === undefined ? {} : { credentials }),
+        ...awsClientConfig({
+          region,
+          endpoint: options.endpoint,
+          credentials,
+          timeoutMs: options.timeoutMs,
+          // One retry for a dropped connection; the abort signal still bounds the whole call.
+          maxAttempts: 2,
+          socketsPerHost: S3_SOCKETS_PER_HOST,
+        }),
         forcePathStyle: options.forcePathStyle,
-        // The options object is handed to the SDK's own NodeHttpHandler; importing that class would
-        // mean depending on @smithy/node-http-handler, which package.json does not list.
-        requestHandler: {
-          connectionTimeout: options.timeoutMs,
-          requestTimeout: options.timeoutMs,
-          throwOnRequestTimeout: true,
-          httpAgent: { maxSockets: S3_SOCKETS_PER_HOST },
-          httpsAgent: { maxSockets: S3_SOCKETS_PER_HOST },
-        },
-        // One retry for a dropped connection; the abort signal still bounds the whole call.
-        maxAttempts: 2,
         // A zero-byte PutObject needs no checksum, and S3-compatible servers often reject the trailer.
         requestChecksumCalculation: 'WHEN_REQUIRED',
         responseChecksumValidation: 'WHEN_REQUIRED',
