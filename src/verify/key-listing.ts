@@ -1,6 +1,8 @@
 // The listing of one key (ListObjectsV2 with the key as prefix, its owner fetched): the call every
-// check makes, the monitor's routine check on every destination in every round, sent directly
-// (s3-direct.ts).
+// check makes, the monitor's routine check on every destination in every round. It is sent
+// directly, without the SDK's command pipeline: s3-direct.ts says why (the figures), what holds it
+// to the SDK's own requests (test/integration/key-listing.test.ts), which SDK internals it rides on
+// and what to do when an SDK upgrade breaks them.
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { sendDirect } from './s3-direct';
 import { decodeXml, xmlElements, xmlText } from './s3-xml';

@@ -3,7 +3,7 @@ import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { partitionForRegion, type Partition } from '../domain/partition';
 import { awsClientConfig } from './aws-client-config';
 import { s3CallFailure, type S3CallFailure } from './classify-s3-error';
-import { timeDirectCalls } from './s3-direct';
+import { withTimedDirectCalls } from './s3-direct';
 
 export interface S3ClientFactoryOptions {
   /** An S3-compatible endpoint (local server, gateway); unset means AWS itself. */
@@ -82,7 +82,7 @@ export function createS3ClientFactory(options: S3ClientFactoryOptions): S3Client
   const timed = (client: S3Client): S3Client => {
     const { onCall } = options;
     if (!onCall) return client;
-    timeDirectCalls(client, onCall);
+    withTimedDirectCalls(client, onCall);
     client.middlewareStack.add(
       (next, context) => async (args) => {
         const started = performance.now();

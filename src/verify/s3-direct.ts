@@ -1,7 +1,29 @@
-// The checks' S3 calls sent directly: on the client's own endpoint rules, signer, clock offset and
-// sockets, without the SDK's command pipeline, whose serialising, endpoint evaluation, retry and
-// checksum steps cost several times the request itself (bench/: most of Check and Save's CPU).
-// Every call is held to the SDK's own requests and errors by a parity test.
+// The checks' S3 calls sent directly, without the AWS SDK's command pipeline.
+//
+// Why: the pipeline (serialising by schema, the endpoint rules evaluated per call, the retry,
+// user-agent and checksum steps, the XML parser) cost several times the request itself. Measured
+// with npm run bench: the monitor's one listing per destination was 0.76 ms of its 1.44 ms of CPU
+// (0.84 ms once sent directly; 0.45 ms today with the rest of its work); HeadObject, HeadBucket and
+// PutObject were 36% of Check and Save's CPU in a burst, about 0.7 ms a call (5.4 ms a click before,
+// 4.1 ms after; 2.9 to 3.3 ms today). docs/PERFORMANCE.md has today's figures.
+//
+// What holds it to the SDK: test/integration/key-listing.test.ts (the listing) and
+// test/integration/object-calls.test.ts (the object calls), on test/support/s3-parity.ts: for every
+// call, the same host, path, query, headers and credential scope as the SDK's own request over
+// partitions, dual-stack, FIPS, path style, custom endpoints and awkward keys, and the same
+// classified outcome and number of tries for every fault the fault server injects; the real-S3
+// tests (test/real-s3/) check the signatures on an engine that verifies them.
+//
+// What it rides on, none of it a public promise of the SDK: the endpoint rules through
+// @smithy/core's getEndpointFromInstructions with the client's own config (and the authSchemes it
+// returns in endpoint.properties), the client's config.signer (its SigV4 signer), its
+// config.requestHandler.handle (its sockets and timeouts), its config.systemClockOffset (the clock
+// skew the SDK keeps) and @smithy/core's HttpRequest.
+//
+// When an SDK upgrade breaks it: the parity tests fail first, naming the call and what differs.
+// Where the rules ask for what this path does not speak (another signing scheme, extra headers),
+// it already falls back to the SDK's own call (viaSdk); to fall back everywhere at once while a
+// fix is made, have DirectS3.endpointFor answer undefined, and every call goes through the SDK.
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -61,8 +83,11 @@ const RETRY_BASE_DELAY_MS = 100;
 /** How far S3's clock may be from ours before requests are dated by S3's (the SDK's bound). */
 const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
 
+/**
+ * Each SDK client's direct calls: made with the client by the S3 client factory (with the timer
+ * of its SDK calls), or on first use for a client made elsewhere (tests, the example loader).
+ */
 const directs = new WeakMap<S3Client, DirectS3>();
-const timers = new WeakMap<S3Client, CallTimer>();
 
 /** The direct calls of `client`, made once per client. */
 export function directS3(client: S3Client): DirectS3 {
@@ -74,9 +99,13 @@ export function directS3(client: S3Client): DirectS3 {
   return direct;
 }
 
-/** Has `client`'s direct calls timed like its SDK calls (the metrics' S3 call durations). */
-export function timeDirectCalls(client: S3Client, timer: CallTimer): void {
-  timers.set(client, timer);
+/**
+ * Gives `client` direct calls timed like its SDK calls (the metrics' S3 call durations); the S3
+ * client factory calls it for every client it builds, before any call is made.
+ */
+export function withTimedDirectCalls(client: S3Client, timer: CallTimer): S3Client {
+  directs.set(client, new DirectS3(client, timer));
+  return client;
 }
 
 /**
@@ -115,7 +144,10 @@ export class DirectS3 {
   private readonly templates = new Map<string, Promise<BucketEndpoint | undefined>>();
   private readonly signers = new Map<string, ReturnType<S3Client['config']['signer']>>();
 
-  constructor(private readonly s3: S3Client) {}
+  constructor(
+    private readonly s3: S3Client,
+    private readonly timer?: CallTimer,
+  ) {}
 
   /**
    * The client's endpoint for `bucket` by `command`'s rules; undefined where they ask for what this
@@ -153,7 +185,7 @@ export class DirectS3 {
   ): Promise<DirectAnswer> {
     const started = performance.now();
     const timed = (failure?: S3CallFailure) =>
-      timers.get(this.s3)?.(request.operation, (performance.now() - started) / 1000, failure);
+      this.timer?.(request.operation, (performance.now() - started) / 1000, failure);
     try {
       const answer = await this.sendOnce(endpoint, request, abortSignal).catch(
         async (error: unknown) => {

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { ListObjectsV2Command, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { classifyS3Error } from '../../src/verify/classify-s3-error';
 import { listKey, type KeyListing } from '../../src/verify/key-listing';
-import { timeDirectCalls } from '../../src/verify/s3-direct';
+import { withTimedDirectCalls } from '../../src/verify/s3-direct';
 import { AWKWARD_KEYS, hostileListing } from '../support/fixtures';
 import { startFaultServer, type FaultServer } from '../support/s3-fault-server';
 import { LOCAL_S3_CREDENTIALS, startLocalS3, type LocalS3 } from '../support/s3-local';
@@ -64,13 +64,13 @@ describe('the one-key listing goes where the SDK goes, signed as the SDK signs',
   test('each listing is timed like an SDK call', async () => {
     const { client } = capturingClient({ region: 'us-east-1' });
     const timed: string[] = [];
-    timeDirectCalls(client, (operation, seconds) => {
+    withTimedDirectCalls(client, (operation, seconds) => {
       expect(seconds).toBeGreaterThanOrEqual(0);
       timed.push(operation);
     });
     await listKey(client, 'data-lake-01', key, deadline());
     const { client: odd } = oddClient('<html>captive portal</html>');
-    timeDirectCalls(odd, (operation) => timed.push(`${operation} (failed)`));
+    withTimedDirectCalls(odd, (operation) => timed.push(`${operation} (failed)`));
     await thrown(listKey(odd, 'data-lake-01', key, deadline()));
     expect(timed).toEqual(['ListObjectsV2', 'ListObjectsV2 (failed)']);
     client.destroy();

@@ -9,7 +9,7 @@ import type { HttpRequest } from '@smithy/core/protocols';
 import { classifyS3Error } from '../../src/verify/classify-s3-error';
 import { headBucket, headObject, putEmptyObject } from '../../src/verify/object-calls';
 import type { CheckName } from '../../src/verify/report';
-import { timeDirectCalls } from '../../src/verify/s3-direct';
+import { withTimedDirectCalls } from '../../src/verify/s3-direct';
 import { AWKWARD_KEYS } from '../support/fixtures';
 import { startFaultServer, type FaultServer } from '../support/s3-fault-server';
 import { startLocalS3, type LocalS3 } from '../support/s3-local';
@@ -124,7 +124,7 @@ describe.each(CALLS)('$operation sent directly goes where the SDK goes', (call) 
       credentials: { ...PARITY_CREDENTIALS, sessionToken: 'session-token-1' },
     });
     const timed: string[] = [];
-    timeDirectCalls(client, (operation) => timed.push(operation));
+    withTimedDirectCalls(client, (operation) => timed.push(operation));
 
     await call.direct(client, 'data-lake-01');
 
