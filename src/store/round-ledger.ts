@@ -133,31 +133,32 @@ export class RedisRoundLedger {
       String(now.getTime()),
     ])) as string[] | null;
     if (!reply) return undefined;
-    const fields = new Map<string, string>();
-    for (let i = 0; i + 1 < reply.length; i += 2) fields.set(reply[i], reply[i + 1]);
-    const number = (name: string) => Number(fields.get(name) ?? 0);
-    return {
-      roundId,
-      checked: number('checked'),
-      alerts: number('alerts'),
-      recoveries: number('recoveries'),
-      failures: number('failures'),
-      durationMs: now.getTime() - number('openedAt'),
-    };
+    const fields: Record<string, string> = {};
+    for (let i = 0; i + 1 < reply.length; i += 2) fields[reply[i]] = reply[i + 1];
+    return totalsOf(roundId, fields, now.getTime());
   }
 
   /** The totals of a finished round, or undefined while it runs (or was never opened). */
   async totals(roundId: string): Promise<RoundTotals | undefined> {
     const fields = await this.redis.hgetall(this.keys(roundId)[2]);
     if (!fields.finishedAt) return undefined;
-    const number = (name: string) => Number(fields[name] ?? 0);
-    return {
-      roundId,
-      checked: number('checked'),
-      alerts: number('alerts'),
-      recoveries: number('recoveries'),
-      failures: number('failures'),
-      durationMs: number('finishedAt') - number('openedAt'),
-    };
+    return totalsOf(roundId, fields, Number(fields.finishedAt));
   }
+}
+
+/** A finished round's totals from its hash's fields, its duration up to `finishedAtMs`. */
+function totalsOf(
+  roundId: string,
+  fields: Readonly<Record<string, string>>,
+  finishedAtMs: number,
+): RoundTotals {
+  const number = (name: string) => Number(fields[name] ?? 0);
+  return {
+    roundId,
+    checked: number('checked'),
+    alerts: number('alerts'),
+    recoveries: number('recoveries'),
+    failures: number('failures'),
+    durationMs: finishedAtMs - number('openedAt'),
+  };
 }

@@ -299,38 +299,30 @@ export function buildHomeView(input: HomeViewInput): types.HomeView {
       : { type: 'section', text: { type: 'mrkdwn', text } };
   }
 
-  return {
-    type: 'home',
-    callback_id: HOME_CALLBACK_ID,
-    private_metadata: JSON.stringify(metadata),
-    blocks: [
-      { type: 'header', text: { type: 'plain_text', text: 'S3 destinations' } },
-      summary,
-      ...adminNote,
-      ...notice,
-      ...shown.flatMap((destination) =>
-        destinationBlocks(
-          destination,
-          input.histories.get(destination.settings.bucket) ?? [],
-          input,
-        ),
-      ),
-      ...pageButtons(page, pages),
-      ...(isAdmin && input.admins ? adminsBlocks(input.admins) : []),
-      ...activityBlocks(input.recent),
-    ],
-  };
+  return homeView(metadata, [
+    summary,
+    ...adminNote,
+    ...notice,
+    ...shown.flatMap((destination) =>
+      destinationBlocks(destination, input.histories.get(destination.settings.bucket) ?? [], input),
+    ),
+    ...pageButtons(page, pages),
+    ...(isAdmin && input.admins ? adminsBlocks(input.admins) : []),
+    ...activityBlocks(input.recent),
+  ]);
 }
 
 /** The App Home when the workspace's destinations could not be read: what happened, nothing stale. */
 export function buildHomeProblemView(problem: string, metadata: HomeMetadata): types.HomeView {
+  return homeView(metadata, [{ type: 'section', text: { type: 'mrkdwn', text: problem } }]);
+}
+
+/** The App Home's frame: its callback id, its metadata and its header above `blocks`. */
+function homeView(metadata: HomeMetadata, blocks: types.KnownBlock[]): types.HomeView {
   return {
     type: 'home',
     callback_id: HOME_CALLBACK_ID,
     private_metadata: JSON.stringify(metadata),
-    blocks: [
-      { type: 'header', text: { type: 'plain_text', text: 'S3 destinations' } },
-      { type: 'section', text: { type: 'mrkdwn', text: problem } },
-    ],
+    blocks: [{ type: 'header', text: { type: 'plain_text', text: 'S3 destinations' } }, ...blocks],
   };
 }

@@ -3,13 +3,11 @@ import type { Deps } from '../../../deps-types';
 import { regionLabel } from '../../../domain/regions';
 import type { Logger } from '../../../log/logger';
 import type { SetupSession } from '../../../store/types';
-import { tellClicker, type BlockActionArgs } from '../../block-actions';
-import { guardClick } from '../../click-guard';
-import { ADMINS_ONLY, requestLogger } from '../../context';
-import { ACTION, COMMAND } from '../../ids';
+import type { BlockActionArgs } from '../../block-actions';
+import { checkAndSaveClick } from '../../check-and-save-click';
+import { ACTION } from '../../ids';
 import { postToResponseUrl } from '../../messaging';
 import { isServedRegion, parseRegionFix, type RegionFix } from '../../region-fix';
-import { checkAndSaveSession } from '../../workflows/check-and-save';
 
 /**
  * The `use_bucket_region` button of a failed result whose only fault was the region: switches the
@@ -18,34 +16,21 @@ import { checkAndSaveSession } from '../../workflows/check-and-save';
  * of a partition the bot has a principal in.
  */
 export function register(app: App, deps: Deps): void {
-  app.action(ACTION.useBucketRegion, async (args: BlockActionArgs) => {
-    await args.ack();
-    const log = requestLogger(deps, args.context);
-    const tell = tellClicker(args, log);
-    const rule = {
-      parse: (value: string | undefined) => {
+  app.action(ACTION.useBucketRegion, (args: BlockActionArgs) =>
+    checkAndSaveClick(
+      deps,
+      args,
+      (value) => {
         const fix = parseRegionFix(value);
         return fix && isServedRegion(fix.region, deps.settings.principals) ? fix : undefined;
       },
-      invalid: `This button is not valid any more: run \`${COMMAND} setup\` again.`,
-      adminsOnly: ADMINS_ONLY,
-    };
-    const click = await guardClick(deps, args, rule, tell);
-    if (!click) return;
-    await checkAndSaveSession(
-      deps,
-      { client: args.client, responseUrl: args.body.response_url },
-      {
-        teamId: click.teamId,
-        sessionId: click.value.sessionId,
-        userId: click.userId,
-        tell,
+      (fix, log) => ({
+        sessionId: fix.sessionId,
         fromInstructions: false,
-        prepare: (session) => switchRegion(deps, args, click.value, session, log),
-      },
-      log,
-    );
-  });
+        prepare: (session) => switchRegion(deps, args, fix, session, log),
+      }),
+    ),
+  );
 }
 
 /**

@@ -2,12 +2,11 @@ import type { types, App } from '@slack/bolt';
 import type { Deps } from '../../../deps-types';
 import { principalForRegion } from '../../../domain/principal';
 import { validateSettings } from '../../../domain/validate-settings';
-import { adminRefusal, confirmAdmin } from '../../admins/rule';
 import { requestLogger } from '../../context';
 import { COMMAND, RESETUP_CALLBACK_ID } from '../../ids';
 import { parseResetupMetadata } from '../../views/resetup-confirmation';
 import { buildStorageUnavailableView } from '../../views/storage-unavailable';
-import { submitTeamId, type SubmitArgs } from '../../view-submissions';
+import { setupSubmitter, type SubmitArgs } from '../../view-submissions';
 import { deliverInstructions, newSession } from '../../workflows/setup-session';
 
 function refusal(text: string): types.ModalView {
@@ -26,7 +25,7 @@ function refusal(text: string): types.ModalView {
  */
 export function register(app: App, deps: Deps): void {
   app.view(RESETUP_CALLBACK_ID, async (args: SubmitArgs) => {
-    const { ack, body, view, client, context } = args;
+    const { ack, view, client, context } = args;
     const log = requestLogger(deps, context);
     const confirmed = parseResetupMetadata(view.private_metadata);
     const principalArn = confirmed && principalForRegion(deps.settings, confirmed.settings.region);
@@ -37,18 +36,12 @@ export function register(app: App, deps: Deps): void {
       });
       return;
     }
-    const userId = body.user.id;
-    const teamId = submitTeamId(args);
-    const refused = adminRefusal(
-      teamId
-        ? await confirmAdmin(deps, { teamId, userId, client, token: context.botToken })
-        : 'not_admin',
-      'Only the workspace’s S3 destination admins can run setup.',
-    );
-    if (!teamId || refused) {
-      await ack({ response_action: 'update', view: refusal(refused ?? '') });
+    const submitter = await setupSubmitter(deps, args);
+    if ('refused' in submitter) {
+      await ack({ response_action: 'update', view: refusal(submitter.refused) });
       return;
     }
+    const { teamId, userId } = submitter;
     const { settings, ...metadata } = confirmed;
     const session = newSession(deps, { teamId, userId, metadata }, settings);
     try {

@@ -1,11 +1,10 @@
 import type { App } from '@slack/bolt';
 import type { Deps } from '../../../deps-types';
-import { adminRefusal, confirmAdmin } from '../../admins/rule';
 import { requestLogger } from '../../context';
 import { FIELD, SETUP_CALLBACK_ID } from '../../ids';
 import { parseSetupMetadata } from '../../metadata';
 import { parseSetupSubmission, toModalErrors } from '../../setup-state';
-import { submitTeamId, type SubmitArgs } from '../../view-submissions';
+import { setupSubmitter, type SubmitArgs } from '../../view-submissions';
 import { buildResetupConfirmation } from '../../views/resetup-confirmation';
 import { buildStorageUnavailableView } from '../../views/storage-unavailable';
 import { deliverInstructions, newSession } from '../../workflows/setup-session';
@@ -18,7 +17,7 @@ import { deliverInstructions, newSession } from '../../workflows/setup-session';
  */
 export function register(app: App, deps: Deps): void {
   app.view(SETUP_CALLBACK_ID, async (args: SubmitArgs) => {
-    const { ack, body, view, client, context } = args;
+    const { ack, view, client, context } = args;
     const log = requestLogger(deps, context);
     const metadata = parseSetupMetadata(view.private_metadata);
     if (!metadata) {
@@ -30,18 +29,12 @@ export function register(app: App, deps: Deps): void {
       });
       return;
     }
-    const userId = body.user.id;
-    const teamId = submitTeamId(args);
-    const refused = adminRefusal(
-      teamId
-        ? await confirmAdmin(deps, { teamId, userId, client, token: context.botToken })
-        : 'not_admin',
-      'Only the workspace’s S3 destination admins can run setup.',
-    );
-    if (!teamId || refused) {
-      await ack({ response_action: 'errors', errors: { [FIELD.bucket]: refused ?? '' } });
+    const submitter = await setupSubmitter(deps, args);
+    if ('refused' in submitter) {
+      await ack({ response_action: 'errors', errors: { [FIELD.bucket]: submitter.refused } });
       return;
     }
+    const { teamId, userId } = submitter;
     const submission = parseSetupSubmission(view.state?.values, deps.settings.principals, {
       s3Compatible: deps.settings.s3Compatible,
       stsAvailable: deps.settings.stsAvailable,
