@@ -24,6 +24,14 @@ export function sessionKey(teamId: string, sessionId: string): string {
   return `${teamPrefix(teamId)}:session:${sessionId}`;
 }
 
+/**
+ * `s3d:{T123}:session-by:<user>:<bucket>`: the id of that user's latest setup of that bucket,
+ * expiring with the session it names.
+ */
+export function sessionByKey(teamId: string, userId: string, bucket: string): string {
+  return `${teamPrefix(teamId)}:session-by:${userId}:${bucket}`;
+}
+
 /** `s3d:{T123}:destination:<bucket>`: one saved destination (JSON). */
 export function destinationKey(teamId: string, bucket: string): string {
   return `${teamPrefix(teamId)}:destination:${bucket}`;
@@ -176,6 +184,22 @@ export function tokenRefreshLockKey(installationId: string): string {
 export function teamSessionsPattern(teamId: string): string {
   return `${teamPrefix(teamId)}:session*`;
 }
+
+/**
+ * The patterns `SCAN` matches to find every value that holds a sealed secret: setup sessions and
+ * saved destinations (their challenge file names) and installations (sealed whole).
+ */
+export const SEALED_VALUE_PATTERNS = {
+  sessions: `${NAMESPACE}:{*}:session:*`,
+  destinations: `${NAMESPACE}:{*}:destination:*`,
+  installations: `${NAMESPACE}:{*}:installation`,
+} as const;
+
+/**
+ * `s3d:encryption-check`: a known text sealed with the key the secrets in Redis are sealed with
+ * (store/secrets-check.ts).
+ */
+export const ENCRYPTION_CHECK_KEY = `${NAMESPACE}:encryption-check`;
 
 /** `s3d:oauth-state:<id>`: an install state already used, until it would have expired anyway. */
 export function oauthStateKey(stateId: string): string {

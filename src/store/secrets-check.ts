@@ -1,3 +1,4 @@
+import { ENCRYPTION_CHECK_KEY } from './keys';
 import { AppError } from '../errors';
 import { storeCommand } from './redis-errors';
 import type { RedisClient } from './redis-client';
@@ -12,11 +13,11 @@ import {
 } from './secrets';
 
 /**
- * `s3d:encryption-check`: a known text sealed with the key the secrets in Redis are sealed with, so
- * that a wrong key stops the bot at start instead of failing every read later. Written by the
- * first start with a key; rewritten by the rotation command once every secret has the new key.
+ * ENCRYPTION_CHECK_KEY holds a known text sealed with the key the secrets in Redis are sealed
+ * with, so that a wrong key stops the bot at start instead of failing every read later. Written by
+ * the first start with a key; rewritten by the rotation command once every secret has the new key.
  */
-export const ENCRYPTION_CHECK_KEY = 's3d:encryption-check';
+export { ENCRYPTION_CHECK_KEY };
 const ENCRYPTION_CHECK_TEXT = 's3-destination-bot encryption check';
 
 /** The configured keys do not fit the secrets stored in Redis: the bot must not start. */

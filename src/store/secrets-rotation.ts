@@ -1,4 +1,4 @@
-import { tokenRefreshLockKey } from './keys';
+import { SEALED_VALUE_PATTERNS, tokenRefreshLockKey } from './keys';
 import { challengeKeyBinding } from './stored-values';
 import { RedisLockStore } from './redis-locks';
 import { LuaScript } from './lua-script';
@@ -11,10 +11,10 @@ import { ResealError } from '../errors';
 
 /** What holds a secret, and where in the value it is. */
 const SECRET_KEYS = [
-  { pattern: 's3d:{*}:session:*', field: 'challengeKey' },
-  { pattern: 's3d:{*}:destination:*', field: 'challengeKey' },
+  { pattern: SEALED_VALUE_PATTERNS.sessions, field: 'challengeKey' },
+  { pattern: SEALED_VALUE_PATTERNS.destinations, field: 'challengeKey' },
   // The installation JSON is sealed whole (src/slack/oauth/installations.ts).
-  { pattern: 's3d:{*}:installation', field: undefined },
+  { pattern: SEALED_VALUE_PATTERNS.installations, field: undefined },
 ] as const;
 
 /**

@@ -1,5 +1,7 @@
 import { StoreUnavailableError } from '../errors';
-import { assertTeamId } from './keys';
+import { sessionByKey } from './keys';
+
+export { sessionByKey };
 import type { RedisClient } from './redis-client';
 import type { Clock } from './memory';
 
@@ -13,12 +15,6 @@ export interface SessionIndex {
   remember(teamId: string, userId: string, bucket: string, sessionId: string): Promise<void>;
   /** The id of the latest setup of `bucket` by `userId`, until it would have expired. */
   latest(teamId: string, userId: string, bucket: string): Promise<string | undefined>;
-}
-
-/** `s3d:{T123}:session-by:<user>:<bucket>`: the id of that user's latest setup of that bucket. */
-export function sessionByKey(teamId: string, userId: string, bucket: string): string {
-  assertTeamId(teamId);
-  return `s3d:{${teamId}}:session-by:${userId}:${bucket}`;
 }
 
 /** The index in Redis: one string per user and bucket, expiring with the session it names. */
