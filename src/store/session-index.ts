@@ -1,9 +1,9 @@
 import { StoreUnavailableError } from '../errors';
 import { sessionByKey } from './keys';
-
-export { sessionByKey };
 import type { RedisClient } from './redis-client';
 import type { Clock } from './memory';
+
+export { sessionByKey };
 
 /**
  * Which setup session each user started last for each bucket, for as long as sessions live, so
