@@ -1,4 +1,4 @@
-import type { Deps } from '../src/deps';
+import type { AppSettings, Deps } from '../src/deps';
 import { createLogger } from '../src/log/logger';
 import { noMetrics } from '../src/metrics/metrics';
 import type { Stores } from '../src/store';
@@ -6,6 +6,18 @@ import type { SessionIndex } from '../src/store/session-index';
 import { TaskTracker } from '../src/tasks';
 import type { Verifier } from '../src/verify/verifier-port';
 import { PRINCIPAL_ARN } from './target-protocol';
+
+/** The settings of one workspace every bench app runs with; override what a run is about. */
+export function benchAppSettings(overrides: Partial<AppSettings> = {}): AppSettings {
+  return {
+    principals: { aws: PRINCIPAL_ARN },
+    identityProven: true,
+    adminUserIds: [],
+    sessionTtlSeconds: 86400,
+    verifyLockTtlMs: 30_000,
+    ...overrides,
+  };
+}
 
 /**
  * Deps for a measurement run in the benchmark's own process: the given stores and verifier, the
@@ -28,13 +40,7 @@ export function benchDeps(parts: {
     verifier: parts.verifier,
     tasks: new TaskTracker(),
     metrics: noMetrics,
-    settings: {
-      principals: { aws: PRINCIPAL_ARN },
-      identityProven: true,
-      adminUserIds: [],
-      sessionTtlSeconds: 86400,
-      verifyLockTtlMs: 30_000,
-    },
+    settings: benchAppSettings(),
     now: () => new Date(),
     ...(parts.home ? { home: parts.home } : {}),
   };

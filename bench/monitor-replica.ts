@@ -15,7 +15,8 @@ import { createS3ClientFactory } from '../src/verify/s3-clients';
 import { S3Verifier } from '../src/verify/verifier';
 import type { Verifier } from '../src/verify/verifier-port';
 import { LOCAL_S3_CREDENTIALS } from '../test/support/s3-local';
-import { BOT_TOKEN, PRINCIPAL_ARN } from './target-protocol';
+import { BOT_TOKEN } from './target-protocol';
+import { benchAppSettings } from './bench-deps';
 
 export interface ReplicaConfig {
   readonly redisUrl: string;
@@ -73,13 +74,7 @@ async function main(config: ReplicaConfig): Promise<void> {
     verifier: countingChecks(new S3Verifier(s3, { timeoutMs: S3_TIMEOUT_MS })),
     tasks: new TaskTracker(),
     metrics: noMetrics,
-    settings: {
-      principals: { aws: PRINCIPAL_ARN },
-      identityProven: true,
-      adminUserIds: [],
-      sessionTtlSeconds: 86400,
-      verifyLockTtlMs: S3_TIMEOUT_MS * 4 + 10000,
-    },
+    settings: benchAppSettings({ verifyLockTtlMs: S3_TIMEOUT_MS * 4 + 10000 }),
     now: () => new Date(),
   };
   const client = new webApi.WebClient(BOT_TOKEN, { slackApiUrl: config.slackApiUrl });

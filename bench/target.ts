@@ -36,12 +36,12 @@ import {
   BOT_USER_ID,
   OAUTH_BOT_TOKEN,
   OAUTH_STATE_SECRET,
-  PRINCIPAL_ARN,
   SIGNING_SECRET,
   type TargetConfig,
   type TargetMessage,
   type TargetRequest,
 } from './target-protocol';
+import { benchAppSettings } from './bench-deps';
 
 const S3_TIMEOUT_MS = 5000;
 const SESSION_TTL_SECONDS = 86400;
@@ -124,14 +124,11 @@ async function startRealApp(
     verifier: new S3Verifier(s3, { timeoutMs: S3_TIMEOUT_MS }),
     tasks: new TaskTracker(),
     metrics: noMetrics,
-    settings: {
-      principals: { aws: PRINCIPAL_ARN },
-      identityProven: true,
-      adminUserIds: [],
+    settings: benchAppSettings({
       sessionTtlSeconds: SESSION_TTL_SECONDS,
       verifyLockTtlMs: S3_TIMEOUT_MS * 4 + 10000,
       loaderApiTokens: config.loaderApiTokens,
-    },
+    }),
     now: () => new Date(),
     home,
     ...(oauthStores ? { oauth: oauthStores } : {}),
